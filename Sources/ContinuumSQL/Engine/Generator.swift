@@ -1,0 +1,80 @@
+/// Dispatches to the generator of a dialect.
+enum Generator: Sendable {
+    case sqlite(SQLiteGenerator)
+    case postgresql(PostgreSQLGenerator)
+
+    init(_ dialect: SQLDialectKind, configuration: VersioningConfiguration, schema: String?) {
+        switch dialect {
+        case .sqlite: self = .sqlite(.init(configuration: configuration))
+        case .postgresql: self = .postgresql(.init(configuration: configuration, schema: schema ?? "public"))
+        }
+    }
+
+    func sharedSchema() -> [String] {
+        switch self {
+        case .sqlite(let g): g.sharedSchema()
+        case .postgresql(let g): g.sharedSchema()
+        }
+    }
+
+    func createVersionTable(_ plan: VersioningPlan) -> [String] {
+        switch self {
+        case .sqlite(let g): g.createVersionTable(plan)
+        case .postgresql(let g): g.createVersionTable(plan)
+        }
+    }
+
+    func indexes(_ plan: VersioningPlan) -> [String] {
+        switch self {
+        case .sqlite(let g): g.indexes(plan)
+        case .postgresql(let g): g.indexes(plan)
+        }
+    }
+
+    func addVersionColumn(_ plan: VersioningPlan, _ column: ColumnDescription) -> [String] {
+        switch self {
+        case .sqlite(let g): g.addVersionColumn(plan, column)
+        case .postgresql(let g): g.addVersionColumn(plan, column)
+        }
+    }
+
+    func addModColumn(_ plan: VersioningPlan, _ column: ColumnDescription) -> String {
+        switch self {
+        case .sqlite(let g): g.addModColumn(plan, column)
+        case .postgresql(let g): g.addModColumn(plan, column)
+        }
+    }
+
+    func renameVersionColumn(_ plan: VersioningPlan, from old: String, to new: String) -> String {
+        switch self {
+        case .sqlite(let g): g.renameVersionColumn(plan, from: old, to: new)
+        case .postgresql(let g): g.renameVersionColumn(plan, from: old, to: new)
+        }
+    }
+
+    func createTriggers(_ plan: VersioningPlan) -> [String] {
+        switch self {
+        case .sqlite(let g): g.dropTriggers(plan) + g.createTriggers(plan)
+        case .postgresql(let g): g.createTriggers(plan)
+        }
+    }
+
+    func dropTriggers(_ plan: VersioningPlan) -> [String] {
+        switch self {
+        case .sqlite(let g): g.dropTriggers(plan)
+        case .postgresql(let g): g.dropTriggers(plan)
+        }
+    }
+
+    /// The triggers a correctly versioned table carries.
+    func expectedTriggers(_ plan: VersioningPlan) -> Set<String> {
+        switch self {
+        case .sqlite(let g):
+            let names = g.triggerNames(plan)
+            // The in-place update trigger exists only when the table has non-key columns.
+            return Set(plan.modifiableColumns.isEmpty ? [names[0], names[2], names[3]] : names)
+        case .postgresql:
+            return [PostgreSQLGenerator.insertDeleteTrigger, PostgreSQLGenerator.updateTrigger]
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import SQLKit
+
+/// One row of `_continuum_tables`: how a table was versioned and the columns the triggers
+/// were generated from, so `sync` and the drift check need no input from the caller.
+struct RegistryEntry: Sendable, Hashable {
+    static let formatVersion = 1
+
+    var table: String
+    var versionTable: String
+    var entityName: String
+    var options: TableVersioningOptions
+    /// The versioned columns the current triggers were generated from.
+    var columns: [ColumnDescription]
+    var formatVersion: Int
+
+    static func load(_ table: String, from database: any SQLDatabase) async throws -> RegistryEntry? {
+        guard let row = try await database.raw("""
+            SELECT "table_name", "version_table", "entity_name", "options", "columns", "format_version"
+            FROM \(ident: VersioningConfiguration.registryTable) WHERE "table_name" = \(bind: table)
+            """).first() else { return nil }
+        return try Self(row: row)
+    }
+
+    static func all(from database: any SQLDatabase) async throws -> [RegistryEntry] {
+        try await database.raw("""
+            SELECT "table_name", "version_table", "entity_name", "options", "columns", "format_version"
+            FROM \(ident: VersioningConfiguration.registryTable) ORDER BY "table_name"
+            """).all().map(Self.init(row:))
+    }
+
+    private init(row: any SQLRow) throws {
+        let decoder = JSONDecoder()
+        self.table = try row.decode(column: "table_name", as: String.self)
+        self.versionTable = try row.decode(column: "version_table", as: String.self)
+        self.entityName = try row.decode(column: "entity_name", as: String.self)
+        self.options = try decoder.decode(TableVersioningOptions.self, from: Data(try row.decode(column: "options", as: String.self).utf8))
+        self.columns = try decoder.decode([ColumnDescription].self, from: Data(try row.decode(column: "columns", as: String.self).utf8))
+        self.formatVersion = try row.decode(column: "format_version", as: Int.self)
+    }
+
+    init(plan: VersioningPlan) {
+        self.table = plan.table.name
+        self.versionTable = plan.versionTable
+        self.entityName = plan.entityName
+        self.options = plan.options
+        self.columns = plan.columns
+        self.formatVersion = Self.formatVersion
+    }
+
+    func save(to database: any SQLDatabase) async throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let options = String(decoding: try encoder.encode(self.options), as: UTF8.self)
+        let columns = String(decoding: try encoder.encode(self.columns), as: UTF8.self)
+        try await database.raw("""
+            INSERT INTO \(ident: VersioningConfiguration.registryTable)
+                ("table_name", "version_table", "entity_name", "options", "columns", "format_version")
+            VALUES (\(bind: self.table), \(bind: self.versionTable), \(bind: self.entityName), \(bind: options), \(bind: columns), \(bind: self.formatVersion))
+            ON CONFLICT ("table_name") DO UPDATE SET "version_table" = excluded."version_table", "entity_name" = excluded."entity_name",
+                "options" = excluded."options", "columns" = excluded."columns", "format_version" = excluded."format_version"
+            """).run()
+    }
+
+    static func delete(_ table: String, from database: any SQLDatabase) async throws {
+        try await database.raw(
+            "DELETE FROM \(ident: VersioningConfiguration.registryTable) WHERE \"table_name\" = \(bind: table)"
+        ).run()
+    }
+}

@@ -1,0 +1,74 @@
+/// Names of the shared tables, chosen once for a database.
+///
+/// The defaults are SQLAlchemy-Continuum's, so a database versioned by one can be read by the
+/// other. Change them only when those names are taken.
+public struct VersioningConfiguration: Sendable, Hashable {
+    /// The transaction log. Default `transaction`.
+    public var transactionTable: String
+    /// Which entities changed in each transaction. Default `transaction_changes`.
+    public var transactionChangesTable: String
+    /// Key/value metadata of each transaction. Default `transaction_meta`.
+    public var transactionMetaTable: String
+
+    public init(
+        transactionTable: String = "transaction",
+        transactionChangesTable: String = "transaction_changes",
+        transactionMetaTable: String = "transaction_meta"
+    ) {
+        self.transactionTable = transactionTable
+        self.transactionChangesTable = transactionChangesTable
+        self.transactionMetaTable = transactionMetaTable
+    }
+
+    /// Tables and functions the engine owns, with the `_continuum_` prefix.
+    static let registryTable = "_continuum_tables"
+    static let stateTable = "_continuum_state"
+    static let transactionIDFunction = "_continuum_transaction_id"
+    /// PostgreSQL transaction-local settings the scope and the triggers share.
+    static let settingTransactionID = "continuum.transaction_id"
+    static let settingUserID = "continuum.user_id"
+    static let settingRemoteAddress = "continuum.remote_addr"
+
+    func validate() throws {
+        for name in [self.transactionTable, self.transactionChangesTable, self.transactionMetaTable] {
+            try SQLText.validate(name)
+        }
+    }
+}
+
+/// How one table is versioned. Every field has a default; pass only what differs.
+///
+/// ```swift
+/// try await engine.enable("article", options: .init(excludedColumns: ["views"], tracksModifiedColumns: true), on: db)
+/// ```
+public struct TableVersioningOptions: Sendable, Hashable, Codable {
+    /// Columns left out of history: not copied, and a change to them alone writes no version.
+    /// Primary-key columns cannot be excluded.
+    public var excludedColumns: Set<String>
+    /// The version table's name. Default: the table's name followed by `_version`.
+    public var versionTableName: String?
+    /// Adds a `<column>_mod` boolean per versioned non-key column, set by the triggers when a
+    /// version changed that column (SQLAlchemy-Continuum's PropertyModTrackerPlugin).
+    public var tracksModifiedColumns: Bool
+    /// The name recorded in `transaction_changes.entity_name`. Default: the table's name
+    /// (FluentContinuum passes the model's type name, as Continuum records the class name).
+    public var entityName: String?
+    /// SQLite only: reject writes to the table made outside a `versioned` scope instead of
+    /// giving each changed row a transaction of its own. PostgreSQL groups every transaction
+    /// by itself and ignores this flag.
+    public var requiresScope: Bool
+
+    public init(
+        excludedColumns: Set<String> = [],
+        versionTableName: String? = nil,
+        tracksModifiedColumns: Bool = false,
+        entityName: String? = nil,
+        requiresScope: Bool = false
+    ) {
+        self.excludedColumns = excludedColumns
+        self.versionTableName = versionTableName
+        self.tracksModifiedColumns = tracksModifiedColumns
+        self.entityName = entityName
+        self.requiresScope = requiresScope
+    }
+}

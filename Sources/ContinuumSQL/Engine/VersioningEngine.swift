@@ -1,0 +1,301 @@
+import SQLKit
+
+/// The versioning engine: installs the shared schema, enables versioning on tables, follows
+/// their schema changes, groups writes into transactions and reads raw history back.
+///
+/// It works on any SQLKit database backed by SQLite or PostgreSQL and knows nothing of Fluent
+/// models (FluentContinuum builds the typed API on top of it).
+///
+/// ```swift
+/// let engine = VersioningEngine()
+/// try await engine.install(on: sql)
+/// try await engine.enable("article", on: sql)
+/// try await engine.versioned(on: sql, userID: "42") { sql in
+///     try await sql.raw("UPDATE article SET name = \(bind: "Updated") WHERE id = 1").run()
+/// }
+/// let history = try await engine.versions(of: "article", key: ["id": 1], on: sql)
+/// ```
+///
+/// Every operation that changes the schema runs atomically on one connection; it may be called
+/// inside or outside a transaction the caller opened.
+public struct VersioningEngine: Sendable {
+    /// Names of the shared tables.
+    public let configuration: VersioningConfiguration
+
+    /// Creates an engine for databases using `configuration`'s table names.
+    public init(configuration: VersioningConfiguration = .init()) {
+        self.configuration = configuration
+    }
+
+    // MARK: Install
+
+    /// Creates the shared schema if it is missing: the `transaction`, `transaction_changes` and
+    /// `transaction_meta` tables, the registry of versioned tables, and the per-dialect
+    /// machinery (PostgreSQL: the transaction-id function; SQLite: the state row).
+    /// Running it again changes nothing. A `transaction` table made by SQLAlchemy-Continuum is
+    /// kept and gains the columns the engine needs.
+    ///
+    /// - Throws: ``ContinuumError/unsupportedDatabase(_:)``, or the driver's error.
+    public func install(on database: any SQLDatabase) async throws {
+        try self.configuration.validate()
+        let introspector = try Introspector(database)
+        try await database.continuumAtomically(introspector.dialect) { connection in
+            let introspector = try Introspector(connection)
+            let generator = Generator(introspector.dialect, configuration: self.configuration, schema: try await introspector.currentSchema())
+            var statements = generator.sharedSchema()
+            if case .sqlite(let sqlite) = generator,
+               let existing = try await introspector.describe(self.configuration.transactionTable)
+            {
+                // Create-if-missing, then add what a foreign `transaction` table lacks.
+                statements.insert(contentsOf: sqlite.missingTransactionColumns(existing: Set(existing.columns.map(\.name))), at: 1)
+            }
+            for statement in statements { try await connection.run(generated: statement) }
+            try await self.checkTransactionTable(introspector)
+        }
+    }
+
+    /// Whether ``install(on:)`` has run on this database.
+    public func isInstalled(on database: any SQLDatabase) async throws -> Bool {
+        try await Introspector(database).describe(VersioningConfiguration.registryTable) != nil
+    }
+
+    private func checkTransactionTable(_ introspector: Introspector) async throws {
+        guard let table = try await introspector.describe(self.configuration.transactionTable) else {
+            throw ContinuumError.schemaNotInstalled
+        }
+        let names = Set(table.columns.map(\.name))
+        let required = ["id", "issued_at", "user_id", "remote_addr"]
+        let key = table.primaryKey.map(\.name)
+        guard required.allSatisfy(names.contains), key == ["id"] else {
+            throw ContinuumError.unexpectedSchema(
+                "table \"\(self.configuration.transactionTable)\" exists but is not a transaction log "
+                    + "(it needs the primary key \"id\" and the columns \(required.dropFirst().map { "\"\($0)\"" }.joined(separator: ", "))): "
+                    + "rename that table, or choose another name with VersioningConfiguration(transactionTable:)"
+            )
+        }
+    }
+
+    // MARK: Enable, sync, disable
+
+    /// Starts versioning `table`: creates its version table (or adopts an existing one, such as
+    /// one SQLAlchemy-Continuum created) with SQLAlchemy-Continuum's shape and indexes, and
+    /// installs the triggers generated from the live table's columns.
+    ///
+    /// - Parameters:
+    ///   - table: The live table. It must exist and have a primary key.
+    ///   - options: Excluded columns, version table name, modified-column tracking, entity name.
+    /// - Throws: ``ContinuumError/schemaNotInstalled``, ``ContinuumError/tableNotFound(_:)``,
+    ///   ``ContinuumError/noPrimaryKey(table:)``, ``ContinuumError/alreadyVersioned(_:)``,
+    ///   ``ContinuumError/unknownColumn(table:column:)``, ``ContinuumError/invalidOption(_:)``.
+    public func enable(_ table: String, options: TableVersioningOptions = .init(), on database: any SQLDatabase) async throws {
+        try SQLText.validate(table)
+        let dialect = try SQLDialectKind(database)
+        try await database.continuumAtomically(dialect) { connection in
+            let introspector = try Introspector(connection)
+            guard try await introspector.describe(VersioningConfiguration.registryTable) != nil else {
+                throw ContinuumError.schemaNotInstalled
+            }
+            guard let live = try await introspector.describe(table) else { throw ContinuumError.tableNotFound(table) }
+            if try await RegistryEntry.load(table, from: connection) != nil { throw ContinuumError.alreadyVersioned(table) }
+            let plan = try VersioningPlan(table: live, options: options, configuration: self.configuration)
+            let generator = Generator(dialect, configuration: self.configuration, schema: live.schema)
+            if let existing = try await introspector.describe(plan.versionTable) {
+                try self.checkAdoptable(existing, plan: plan)
+                for statement in self.missingVersionColumns(existing, plan: plan, generator: generator) + generator.indexes(plan) {
+                    try await connection.run(generated: statement)
+                }
+            } else {
+                for statement in generator.createVersionTable(plan) { try await connection.run(generated: statement) }
+            }
+            for statement in generator.createTriggers(plan) { try await connection.run(generated: statement) }
+            try await RegistryEntry(plan: plan).save(to: connection)
+            if live.reusesKeys {
+                connection.logger.warning(
+                    "swift-continuum: table \"\(table)\" has an INTEGER PRIMARY KEY without AUTOINCREMENT, so SQLite may reuse a deleted row's key; a row that gets a reused key continues the deleted row's history as a new INSERT version. Declare the key AUTOINCREMENT to keep keys unique."
+                )
+            }
+        }
+    }
+
+    /// Brings versioning up to date after a migration changed `table`: new columns are added
+    /// to the version table, dropped columns stay there as history (new versions leave them
+    /// NULL), renamed columns keep their history under the new name when listed in
+    /// `renamedColumns`, and the triggers are regenerated. All in one transaction.
+    ///
+    /// - Parameters:
+    ///   - renamedColumns: Old column name to new column name, for columns the migration renamed.
+    ///     Without an entry a renamed column is treated as dropped plus added.
+    /// - Throws: ``ContinuumError/tableNotVersioned(_:)``, ``ContinuumError/tableNotFound(_:)``,
+    ///   ``ContinuumError/unknownColumn(table:column:)``, ``ContinuumError/invalidOption(_:)``
+    ///   when the primary key changed.
+    public func sync(_ table: String, renamedColumns: [String: String] = [:], on database: any SQLDatabase) async throws {
+        try SQLText.validate(table)
+        let dialect = try SQLDialectKind(database)
+        try await database.continuumAtomically(dialect) { connection in
+            try await self.syncInTransaction(table, renamedColumns: renamedColumns, on: connection)
+        }
+    }
+
+    /// Runs a migration that alters a versioned table, then ``sync(_:renamedColumns:on:)``,
+    /// in one transaction. Use it for changes SQLite refuses while triggers name a column
+    /// (`DROP COLUMN`): the triggers are dropped before `migration` runs and regenerated after.
+    ///
+    /// ```swift
+    /// try await engine.alter("article", on: sql) { sql in
+    ///     try await sql.alter(table: "article").dropColumn("legacy").run()
+    /// }
+    /// ```
+    public func alter(
+        _ table: String,
+        renamedColumns: [String: String] = [:],
+        on database: any SQLDatabase,
+        _ migration: @escaping @Sendable (any SQLDatabase) async throws -> Void
+    ) async throws {
+        try SQLText.validate(table)
+        let dialect = try SQLDialectKind(database)
+        try await database.continuumAtomically(dialect) { connection in
+            guard let entry = try await RegistryEntry.load(table, from: connection) else { throw ContinuumError.tableNotVersioned(table) }
+            let (plan, generator) = try await self.registeredPlan(entry, on: connection)
+            for statement in generator.dropTriggers(plan) { try await connection.run(generated: statement) }
+            try await migration(connection)
+            try await self.syncInTransaction(table, renamedColumns: renamedColumns, on: connection)
+        }
+    }
+
+    /// Stops versioning `table`: drops its triggers and forgets it. With `keepHistory` (the
+    /// default) the version table stays, readable and ready to be adopted by a later `enable`;
+    /// without it the version table is dropped too.
+    ///
+    /// - Throws: ``ContinuumError/tableNotVersioned(_:)``.
+    public func disable(_ table: String, keepHistory: Bool = true, on database: any SQLDatabase) async throws {
+        try SQLText.validate(table)
+        let dialect = try SQLDialectKind(database)
+        try await database.continuumAtomically(dialect) { connection in
+            guard let entry = try await RegistryEntry.load(table, from: connection) else { throw ContinuumError.tableNotVersioned(table) }
+            let introspector = try Introspector(connection)
+            let (plan, generator) = try await self.registeredPlan(entry, on: connection)
+            var statements: [String] = []
+            if try await introspector.describe(table) != nil {
+                statements += generator.dropTriggers(plan)
+            } else if case .postgresql(let postgres) = generator {
+                statements += postgres.dropTriggers(plan).suffix(1)  // the function outlives a dropped table
+            }
+            if !keepHistory {
+                let qualified = plan.table.schema.map { SQLText.identifier($0) + "." } ?? ""
+                statements.append("DROP TABLE IF EXISTS \(qualified)\(SQLText.identifier(plan.versionTable))")
+            }
+            for statement in statements { try await connection.run(generated: statement) }
+            try await RegistryEntry.delete(table, from: connection)
+        }
+    }
+
+    /// The tables versioned in this database, with their options.
+    public func versionedTables(on database: any SQLDatabase) async throws -> [VersionedTable] {
+        guard try await self.isInstalled(on: database) else { return [] }
+        return try await RegistryEntry.all(from: database).map {
+            VersionedTable(table: $0.table, versionTable: $0.versionTable, entityName: $0.entityName, options: $0.options)
+        }
+    }
+
+    /// The version table and entity name of a versioned table.
+    ///
+    /// - Throws: ``ContinuumError/tableNotVersioned(_:)``.
+    public func versionedTable(_ table: String, on database: any SQLDatabase) async throws -> VersionedTable {
+        guard try await self.isInstalled(on: database), let entry = try await RegistryEntry.load(table, from: database) else {
+            throw ContinuumError.tableNotVersioned(table)
+        }
+        return VersionedTable(table: entry.table, versionTable: entry.versionTable, entityName: entry.entityName, options: entry.options)
+    }
+
+    // MARK: Internals
+
+    func syncInTransaction(_ table: String, renamedColumns: [String: String], on connection: any SQLDatabase) async throws {
+        let introspector = try Introspector(connection)
+        guard let entry = try await RegistryEntry.load(table, from: connection) else { throw ContinuumError.tableNotVersioned(table) }
+        guard let live = try await introspector.describe(table) else { throw ContinuumError.tableNotFound(table) }
+        for (old, new) in renamedColumns.sorted(by: { $0.key < $1.key }) {
+            try SQLText.validate(old)
+            guard live.column(named: new) != nil else { throw ContinuumError.unknownColumn(table: table, column: new) }
+        }
+        let oldKey = entry.columns.filter(\.isPrimaryKey).sorted { $0.primaryKeyPosition < $1.primaryKeyPosition }.map(\.name)
+        let newKey = live.primaryKey.map { name in renamedColumns.first { $0.value == name.name }?.key ?? name.name }
+        guard oldKey == newKey else {
+            throw ContinuumError.invalidOption(
+                "the primary key of table \"\(table)\" changed: history is keyed by it, so disable versioning (keeping history) and enable it again"
+            )
+        }
+        var options = entry.options
+        options.excludedColumns = Set(options.excludedColumns.map { renamedColumns[$0] ?? $0 }.filter { live.column(named: $0) != nil })
+        let plan = try VersioningPlan(table: live, options: options, configuration: self.configuration)
+        let generator = Generator(introspector.dialect, configuration: self.configuration, schema: live.schema)
+        guard var versionTable = try await introspector.describe(plan.versionTable) else {
+            throw ContinuumError.unexpectedSchema(
+                "version table \"\(plan.versionTable)\" of \"\(table)\" is missing: disable versioning of \"\(table)\" and enable it again"
+            )
+        }
+        var statements = generator.dropTriggers(plan)
+        for (old, new) in renamedColumns.sorted(by: { $0.key < $1.key }) where versionTable.column(named: old) != nil && versionTable.column(named: new) == nil {
+            statements.append(generator.renameVersionColumn(plan, from: old, to: new))
+            if versionTable.column(named: old + VersioningPlan.modSuffix) != nil && versionTable.column(named: new + VersioningPlan.modSuffix) == nil {
+                statements.append(generator.renameVersionColumn(plan, from: old + VersioningPlan.modSuffix, to: new + VersioningPlan.modSuffix))
+            }
+        }
+        for statement in statements { try await connection.run(generated: statement) }
+        versionTable = try await introspector.describe(plan.versionTable) ?? versionTable
+        for statement in self.missingVersionColumns(versionTable, plan: plan, generator: generator) + generator.createTriggers(plan) {
+            try await connection.run(generated: statement)
+        }
+        try await RegistryEntry(plan: plan).save(to: connection)
+    }
+
+    /// The plan the registry describes, for dropping what it created.
+    func registeredPlan(_ entry: RegistryEntry, on connection: any SQLDatabase) async throws -> (VersioningPlan, Generator) {
+        let introspector = try Introspector(connection)
+        let live = try await introspector.describe(entry.table)
+        let schema: String? = if let live { live.schema } else { try await introspector.currentSchema() }
+        let table = TableDescription(schema: schema, name: entry.table, columns: entry.columns)
+        var options = entry.options
+        options.excludedColumns = []
+        let plan = try VersioningPlan(table: table, options: options, configuration: self.configuration)
+        return (plan, Generator(introspector.dialect, configuration: self.configuration, schema: schema))
+    }
+
+    private func missingVersionColumns(_ versionTable: TableDescription, plan: VersioningPlan, generator: Generator) -> [String] {
+        var statements: [String] = []
+        for column in plan.columns where versionTable.column(named: column.name) == nil {
+            statements += generator.addVersionColumn(plan, column)
+        }
+        if plan.tracksModifiedColumns {
+            for column in plan.modifiableColumns
+            where versionTable.column(named: column.name) != nil && versionTable.column(named: column.modColumn) == nil {
+                statements.append(generator.addModColumn(plan, column))
+            }
+        }
+        return statements
+    }
+
+    private func checkAdoptable(_ versionTable: TableDescription, plan: VersioningPlan) throws {
+        let names = Set(versionTable.columns.map(\.name))
+        let needed = plan.primaryKey.map(\.name) + [VersioningPlan.transactionColumn, VersioningPlan.endTransactionColumn, VersioningPlan.operationColumn]
+        let key = versionTable.primaryKey.map(\.name)
+        guard needed.allSatisfy(names.contains), key == plan.primaryKey.map(\.name) + [VersioningPlan.transactionColumn] else {
+            throw ContinuumError.unexpectedSchema(
+                "table \"\(plan.versionTable)\" exists but is not a version table of \"\(plan.table.name)\" "
+                    + "(it needs the primary key (\(needed.prefix(plan.primaryKey.count + 1).map { "\"\($0)\"" }.joined(separator: ", "))) "
+                    + "and the columns \"end_transaction_id\" and \"operation_type\"): rename it, or choose another versionTableName"
+            )
+        }
+    }
+}
+
+/// A table the engine versions, as the registry records it.
+public struct VersionedTable: Sendable, Hashable {
+    /// The live table.
+    public var table: String
+    /// Its version table.
+    public var versionTable: String
+    /// The name recorded in `transaction_changes`.
+    public var entityName: String
+    /// The options it was enabled with.
+    public var options: TableVersioningOptions
+}

@@ -1,0 +1,75 @@
+import Foundation
+import SQLKit
+
+/// What a version records: the row was inserted, updated or deleted in its transaction
+/// (the net effect when the transaction changed the row several times).
+public enum Operation: Int, Sendable, Hashable, Codable, CustomStringConvertible {
+    case insert = 0
+    case update = 1
+    case delete = 2
+
+    public var description: String {
+        switch self {
+        case .insert: "INSERT"
+        case .update: "UPDATE"
+        case .delete: "DELETE"
+        }
+    }
+}
+
+/// One row of a version table, read without Fluent.
+public struct VersionRecord: Sendable {
+    /// The live table this version belongs to.
+    public var table: String
+    /// The transaction that wrote this version.
+    public var transactionID: Int
+    /// The transaction that wrote the next version of the same row, or `nil` for the latest.
+    public var endTransactionID: Int?
+    /// What happened to the row in `transactionID`.
+    public var operation: Operation
+    /// The whole version row: the versioned columns (for a DELETE, the row's last values),
+    /// the bookkeeping columns and any `_mod` flags. Decode columns with ``decode(_:as:)``.
+    public var row: any SQLRow
+
+    init(table: String, row: any SQLRow) throws {
+        self.table = table
+        self.transactionID = try row.decode(column: VersioningPlan.transactionColumn, as: Int.self)
+        self.endTransactionID = try row.decode(column: VersioningPlan.endTransactionColumn, as: Int?.self)
+        let operation = try row.decode(column: VersioningPlan.operationColumn, as: Int.self)
+        guard let known = Operation(rawValue: operation) else {
+            throw ContinuumError.unexpectedSchema("a version of table \"\(table)\" has operation_type \(operation); expected 0, 1 or 2")
+        }
+        self.operation = known
+        self.row = row
+    }
+
+    /// Decodes one column of the version row.
+    public func decode<T: Decodable>(_ column: String, as type: T.Type = T.self) throws -> T {
+        try self.row.decode(column: column, as: T.self)
+    }
+
+    /// Whether this version changed `column` (the `<column>_mod` flag). `nil` when the
+    /// table does not track modified columns.
+    public func isModified(_ column: String) -> Bool? {
+        let name = column + VersioningPlan.modSuffix
+        guard self.row.contains(column: name) else { return nil }
+        if let flag = try? self.row.decode(column: name, as: Bool.self) { return flag }
+        return (try? self.row.decode(column: name, as: Int.self)).map { $0 != 0 }
+    }
+}
+
+/// One row of the transaction log.
+public struct TransactionRecord: Sendable, Hashable {
+    /// The transaction's id; versions point at it.
+    public var id: Int
+    /// When the transaction wrote its first version (UTC).
+    public var issuedAt: Date?
+    /// The actor given to the `versioned` scope.
+    public var userID: String?
+    /// The remote address given to the `versioned` scope.
+    public var remoteAddress: String?
+    /// The meta given to the `versioned` scope.
+    public var meta: [String: String]
+    /// The entity names of the tables that changed, sorted.
+    public var changedEntities: [String]
+}

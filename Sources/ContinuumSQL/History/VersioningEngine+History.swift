@@ -1,0 +1,133 @@
+import Foundation
+import SQLKit
+
+extension VersioningEngine {
+    /// The versions of one row, oldest first, found by its primary key.
+    ///
+    /// ```swift
+    /// let versions = try await engine.versions(of: "article", key: ["id": 1], on: sql)
+    /// ```
+    /// Reads one index range of the version table, whatever its size. A key that was deleted
+    /// and inserted again has one chain of versions.
+    ///
+    /// - Parameter key: Every primary-key column of the table with its value.
+    /// - Throws: ``ContinuumError/tableNotVersioned(_:)``, ``ContinuumError/invalidPrimaryKey(table:expected:)``.
+    public func versions(
+        of table: String,
+        key: [String: any Encodable & Sendable],
+        on database: any SQLDatabase
+    ) async throws -> [VersionRecord] {
+        let versioned = try await self.versionedTable(table, on: database)
+        guard let entry = try await RegistryEntry.load(table, from: database) else { throw ContinuumError.tableNotVersioned(table) }
+        let keyColumns = entry.columns.filter(\.isPrimaryKey).sorted { $0.primaryKeyPosition < $1.primaryKeyPosition }.map(\.name)
+        guard Set(key.keys) == Set(keyColumns), key.count == keyColumns.count else {
+            throw ContinuumError.invalidPrimaryKey(table: table, expected: keyColumns)
+        }
+        var query: SQLQueryString = "SELECT * FROM \(ident: versioned.versionTable) WHERE "
+        for (index, column) in keyColumns.enumerated() {
+            query = query + (index == 0 ? "" : " AND ") + "\(ident: column) = \(bind: key[column]!)"
+        }
+        query = query + " ORDER BY \"transaction_id\""
+        return try await database.raw(query).all().map { try VersionRecord(table: table, row: $0) }
+    }
+
+    /// Every version written by one transaction, across all versioned tables, ordered by
+    /// table name and then by the tables' own order.
+    public func versions(inTransaction id: Int, on database: any SQLDatabase) async throws -> [VersionRecord] {
+        var records: [VersionRecord] = []
+        for table in try await self.versionedTables(on: database) {
+            let rows = try await database.raw(
+                "SELECT * FROM \(ident: table.versionTable) WHERE \"transaction_id\" = \(bind: id)"
+            ).all()
+            records += try rows.map { try VersionRecord(table: table.table, row: $0) }
+        }
+        return records
+    }
+
+    /// The transaction log, newest first, with each transaction's meta and changed entities.
+    ///
+    /// - Parameters:
+    ///   - userID: Only transactions of this actor.
+    ///   - before: Only transactions with a smaller id (for paging: pass the last id seen).
+    ///   - limit: At most this many transactions.
+    public func transactions(
+        userID: String? = nil,
+        before: Int? = nil,
+        limit: Int = 100,
+        on database: any SQLDatabase
+    ) async throws -> [TransactionRecord] {
+        var query: SQLQueryString = """
+            SELECT "id", "issued_at", "user_id", "remote_addr" FROM \(ident: self.configuration.transactionTable) WHERE 1 = 1
+            """
+        if let userID { query = query + " AND \"user_id\" = \(bind: userID)" }
+        if let before { query = query + " AND \"id\" < \(bind: before)" }
+        query = query + " ORDER BY \"id\" DESC LIMIT \(bind: max(0, limit))"
+        let rows = try await database.raw(query).all()
+        var records = try rows.map { row in
+            TransactionRecord(
+                id: try row.decode(column: "id", as: Int.self),
+                issuedAt: try Self.decodeTimestamp(row, column: "issued_at"),
+                userID: try row.decode(column: "user_id", as: String?.self),
+                remoteAddress: try row.decode(column: "remote_addr", as: String?.self),
+                meta: [:],
+                changedEntities: []
+            )
+        }
+        guard let lowest = records.last?.id, let highest = records.first?.id else { return records }
+        let index = Dictionary(uniqueKeysWithValues: records.enumerated().map { ($1.id, $0) })
+        let meta = try await database.raw("""
+            SELECT "transaction_id", "key", "value" FROM \(ident: self.configuration.transactionMetaTable)
+            WHERE "transaction_id" BETWEEN \(bind: lowest) AND \(bind: highest)
+            """).all()
+        for row in meta {
+            if let position = index[try row.decode(column: "transaction_id", as: Int.self)] {
+                records[position].meta[try row.decode(column: "key", as: String.self)] = try row.decode(column: "value", as: String?.self) ?? ""
+            }
+        }
+        let changes = try await database.raw("""
+            SELECT "transaction_id", "entity_name" FROM \(ident: self.configuration.transactionChangesTable)
+            WHERE "transaction_id" BETWEEN \(bind: lowest) AND \(bind: highest) ORDER BY "entity_name"
+            """).all()
+        for row in changes {
+            if let position = index[try row.decode(column: "transaction_id", as: Int.self)] {
+                records[position].changedEntities.append(try row.decode(column: "entity_name", as: String.self))
+            }
+        }
+        return records
+    }
+
+    /// One transaction of the log, or `nil` when no transaction has this id.
+    public func transaction(id: Int, on database: any SQLDatabase) async throws -> TransactionRecord? {
+        try await self.transactions(before: id + 1, limit: 1, on: database).first { $0.id == id }
+    }
+
+    /// Reads a naive-UTC timestamp: PostgreSQL `timestamp`, or SQLite text in
+    /// SQLAlchemy's `YYYY-MM-DD HH:MM:SS.ffffff` form.
+    static func decodeTimestamp(_ row: any SQLRow, column: String) throws -> Date? {
+        if try row.decodeNil(column: column) { return nil }
+        if let date = try? row.decode(column: column, as: Date.self) { return date }
+        let text = try row.decode(column: column, as: String.self)
+        return parseNaiveUTC(text)
+    }
+
+    static func parseNaiveUTC(_ text: String) -> Date? {
+        // "YYYY-MM-DD HH:MM:SS[.fraction]" or with a "T" separator.
+        let parts = text.split(whereSeparator: { $0 == " " || $0 == "T" })
+        guard parts.count == 2 else { return nil }
+        let day = parts[0].split(separator: "-").compactMap { Int($0) }
+        let time = parts[1].split(separator: ":")
+        guard day.count == 3, time.count == 3, let hour = Int(time[0]), let minute = Int(time[1]), let seconds = Double(time[2]) else {
+            return nil
+        }
+        var components = DateComponents()
+        components.year = day[0]
+        components.month = day[1]
+        components.day = day[2]
+        components.hour = hour
+        components.minute = minute
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        guard let base = calendar.date(from: components) else { return nil }
+        return base.addingTimeInterval(seconds)
+    }
+}

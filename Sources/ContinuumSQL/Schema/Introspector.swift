@@ -1,0 +1,102 @@
+import SQLKit
+
+/// Reads tables, columns and triggers from the live database.
+struct Introspector: Sendable {
+    let database: any SQLDatabase
+    let dialect: SQLDialectKind
+
+    init(_ database: any SQLDatabase) throws {
+        self.database = database
+        self.dialect = try SQLDialectKind(database)
+    }
+
+    /// The schema new objects go to on PostgreSQL (`current_schema()`); `nil` on SQLite.
+    func currentSchema() async throws -> String? {
+        guard self.dialect == .postgresql else { return nil }
+        let row = try await self.database.raw("SELECT current_schema()::text AS \"name\"").first()
+        guard let name = try row?.decode(column: "name", as: String?.self) else {
+            throw ContinuumError.unexpectedSchema("PostgreSQL reports no current schema: set a search_path that names an existing schema")
+        }
+        return name
+    }
+
+    /// Describes `table`, or returns `nil` when it does not exist.
+    func describe(_ table: String) async throws -> TableDescription? {
+        try SQLText.validate(table)
+        switch self.dialect {
+        case .sqlite: return try await self.describeSQLite(table)
+        case .postgresql: return try await self.describePostgreSQL(table)
+        }
+    }
+
+    private func describeSQLite(_ table: String) async throws -> TableDescription? {
+        guard let master = try await self.database.raw(
+            "SELECT \"sql\" FROM \"sqlite_master\" WHERE \"type\" = 'table' AND \"name\" = \(bind: table)"
+        ).first() else { return nil }
+        let sql = try master.decode(column: "sql", as: String?.self) ?? ""
+        let rows = try await self.database.raw(
+            "SELECT \"name\", \"type\", \"notnull\", \"pk\" FROM pragma_table_info(\(bind: table))"
+        ).all()
+        let columns = try rows.map { row in
+            ColumnDescription(
+                name: try row.decode(column: "name", as: String.self),
+                type: try row.decode(column: "type", as: String.self),
+                isNotNull: try row.decode(column: "notnull", as: Int.self) != 0,
+                primaryKeyPosition: try row.decode(column: "pk", as: Int.self)
+            )
+        }
+        let key = columns.filter(\.isPrimaryKey)
+        let upper = sql.uppercased()
+        let reusesKeys = key.count == 1 && key[0].type.uppercased() == "INTEGER"
+            && !upper.contains("AUTOINCREMENT") && !upper.contains("WITHOUT ROWID")
+        return TableDescription(schema: nil, name: table, columns: columns, reusesKeys: reusesKeys)
+    }
+
+    private func describePostgreSQL(_ table: String) async throws -> TableDescription? {
+        let regclass = SQLText.identifier(table)
+        guard let relation = try await self.database.raw("""
+            SELECT n.nspname::text AS "schema" FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.oid = to_regclass(\(bind: regclass)) AND c.relkind IN ('r', 'p')
+            """).first() else { return nil }
+        let schema = try relation.decode(column: "schema", as: String.self)
+        let rows = try await self.database.raw("""
+            SELECT a.attname::text AS "name", format_type(a.atttypid, a.atttypmod) AS "type", a.attnotnull AS "not_null",
+                   COALESCE((SELECT k.n FROM unnest(pk.indkey) WITH ORDINALITY AS k(attnum, n) WHERE k.attnum = a.attnum), 0)::int8 AS "pk",
+                   NOT (et.typtype = 'e' OR EXISTS (SELECT 1 FROM pg_operator o
+                        WHERE o.oprname = '=' AND o.oprleft = et.oid AND o.oprright = et.oid)) AS "text_compare"
+            FROM pg_attribute a
+            JOIN pg_type t ON t.oid = a.atttypid
+            JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
+            JOIN pg_type et ON et.oid = CASE WHEN bt.typcategory = 'A' AND bt.typelem <> 0 THEN bt.typelem ELSE bt.oid END
+            LEFT JOIN pg_index pk ON pk.indrelid = a.attrelid AND pk.indisprimary
+            WHERE a.attrelid = to_regclass(\(bind: regclass)) AND a.attnum > 0 AND NOT a.attisdropped
+            ORDER BY a.attnum
+            """).all()
+        let columns = try rows.map { row in
+            ColumnDescription(
+                name: try row.decode(column: "name", as: String.self),
+                type: try row.decode(column: "type", as: String.self),
+                isNotNull: try row.decode(column: "not_null", as: Bool.self),
+                primaryKeyPosition: try row.decode(column: "pk", as: Int.self),
+                comparesAsText: try row.decode(column: "text_compare", as: Bool.self)
+            )
+        }
+        return TableDescription(schema: schema, name: table, columns: columns)
+    }
+
+    /// Names of the triggers on `table`, excluding PostgreSQL's internal ones.
+    func triggers(on table: String) async throws -> Set<String> {
+        let rows: [any SQLRow]
+        switch self.dialect {
+        case .sqlite:
+            rows = try await self.database.raw(
+                "SELECT \"name\" FROM \"sqlite_master\" WHERE \"type\" = 'trigger' AND \"tbl_name\" = \(bind: table)"
+            ).all()
+        case .postgresql:
+            rows = try await self.database.raw(
+                "SELECT tgname::text AS \"name\" FROM pg_trigger WHERE tgrelid = to_regclass(\(bind: SQLText.identifier(table))) AND NOT tgisinternal"
+            ).all()
+        }
+        return Set(try rows.map { try $0.decode(column: "name", as: String.self) })
+    }
+}

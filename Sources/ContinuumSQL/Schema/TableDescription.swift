@@ -1,0 +1,55 @@
+/// A column of a live table, as the database reports it.
+public struct ColumnDescription: Sendable, Hashable, Codable {
+    /// The column's name.
+    public var name: String
+    /// The declared type: `pragma_table_info` on SQLite, `format_type` on PostgreSQL.
+    public var type: String
+    /// Whether the column is declared `NOT NULL`.
+    public var isNotNull: Bool
+    /// The column's 1-based position in the primary key, or 0 when it is not part of it.
+    public var primaryKeyPosition: Int
+    /// PostgreSQL only: the type has no equality operator (json, point, xml, composite types,
+    /// arrays of those), so change detection compares its text form.
+    public var comparesAsText: Bool
+
+    public init(name: String, type: String, isNotNull: Bool, primaryKeyPosition: Int, comparesAsText: Bool = false) {
+        self.name = name
+        self.type = type
+        self.isNotNull = isNotNull
+        self.primaryKeyPosition = primaryKeyPosition
+        self.comparesAsText = comparesAsText
+    }
+
+    /// Whether the column is part of the primary key.
+    public var isPrimaryKey: Bool { self.primaryKeyPosition > 0 }
+}
+
+/// A live table, as the database reports it.
+public struct TableDescription: Sendable, Hashable {
+    /// PostgreSQL: the schema holding the table; `nil` on SQLite.
+    public var schema: String?
+    /// The table's name.
+    public var name: String
+    /// The columns in their declared order.
+    public var columns: [ColumnDescription]
+    /// SQLite only: the key is a rowid alias declared without `AUTOINCREMENT`, so SQLite may
+    /// hand a deleted row's key to a new row, which then continues that key's history.
+    public var reusesKeys: Bool
+
+    public init(schema: String?, name: String, columns: [ColumnDescription], reusesKeys: Bool = false) {
+        self.schema = schema
+        self.name = name
+        self.columns = columns
+        self.reusesKeys = reusesKeys
+    }
+
+    /// The primary-key columns, in key order.
+    public var primaryKey: [ColumnDescription] {
+        self.columns.filter(\.isPrimaryKey).sorted { $0.primaryKeyPosition < $1.primaryKeyPosition }
+    }
+
+    /// The column with this name, if any.
+    public func column(named name: String) -> ColumnDescription? {
+        self.columns.first { $0.name == name }
+    }
+}

@@ -1,0 +1,100 @@
+/// Everything the generators need to know about one versioned table.
+struct VersioningPlan: Sendable, Hashable {
+    var table: TableDescription
+    var versionTable: String
+    /// The versioned columns: the live columns minus the excluded ones, in table order.
+    var columns: [ColumnDescription]
+    var tracksModifiedColumns: Bool
+    var entityName: String
+    var requiresScope: Bool
+    var configuration: VersioningConfiguration
+
+    static let transactionColumn = "transaction_id"
+    static let endTransactionColumn = "end_transaction_id"
+    static let operationColumn = "operation_type"
+    static let modSuffix = "_mod"
+
+    init(table: TableDescription, options: TableVersioningOptions, configuration: VersioningConfiguration) throws {
+        for column in table.columns { try SQLText.validate(column.name) }
+        guard !table.primaryKey.isEmpty else { throw ContinuumError.noPrimaryKey(table: table.name) }
+        for name in options.excludedColumns.sorted() {
+            guard let column = table.column(named: name) else { throw ContinuumError.unknownColumn(table: table.name, column: name) }
+            if column.isPrimaryKey {
+                throw ContinuumError.invalidOption("column \"\(name)\" of table \"\(table.name)\" is part of the primary key and cannot be excluded from versioning")
+            }
+        }
+        let versionTable = options.versionTableName ?? table.name + "_version"
+        try SQLText.validate(versionTable)
+        if versionTable == table.name {
+            throw ContinuumError.invalidOption("the version table of \"\(table.name)\" cannot have the table's own name")
+        }
+        let entityName = options.entityName ?? table.name
+        if entityName.isEmpty || entityName.utf8.count > 255 {
+            throw ContinuumError.invalidOption("the entity name of table \"\(table.name)\" must hold 1 to 255 bytes")
+        }
+        self.table = table
+        self.versionTable = versionTable
+        self.columns = table.columns.filter { !options.excludedColumns.contains($0.name) }
+        self.tracksModifiedColumns = options.tracksModifiedColumns
+        self.entityName = entityName
+        self.requiresScope = options.requiresScope
+        self.configuration = configuration
+
+        var reserved: Set<String> = [Self.transactionColumn, Self.endTransactionColumn, Self.operationColumn]
+        if self.tracksModifiedColumns { reserved.formUnion(self.modifiableColumns.map(\.modColumn)) }
+        for column in self.columns where reserved.contains(column.name) {
+            throw ContinuumError.versionTableConflict(table: table.name, versionTable: versionTable, column: column.name)
+        }
+    }
+
+    var primaryKey: [ColumnDescription] { self.table.primaryKey }
+
+    /// Versioned columns outside the primary key: the ones an update can change in place and
+    /// the ones that get a `_mod` flag.
+    var modifiableColumns: [ColumnDescription] { self.columns.filter { !$0.isPrimaryKey } }
+
+    /// The `_mod` columns, empty when tracking is off.
+    var modColumns: [String] { self.tracksModifiedColumns ? self.modifiableColumns.map(\.modColumn) : [] }
+
+    /// Column list of a version row insert: data, bookkeeping, then `_mod` flags.
+    var versionColumnList: String {
+        (self.columns.map(\.name) + [Self.transactionColumn, Self.endTransactionColumn, Self.operationColumn] + self.modColumns)
+            .map(SQLText.identifier).joined(separator: ", ")
+    }
+
+    /// `"k1" = <ref>."k1" AND ...` over the primary key, optionally qualifying the left side.
+    func keyMatch(_ reference: String, alias: String? = nil) -> String {
+        self.primaryKey.map { column in
+            let left = alias.map { "\($0).\(SQLText.identifier(column.name))" } ?? SQLText.identifier(column.name)
+            return "\(left) = \(reference).\(SQLText.identifier(column.name))"
+        }.joined(separator: " AND ")
+    }
+
+    /// The key columns, quoted and comma-separated.
+    var keyList: String { self.primaryKey.map { SQLText.identifier($0.name) }.joined(separator: ", ") }
+
+    /// `<ref>."c1", <ref>."c2", ...` over the versioned columns.
+    func values(_ reference: String) -> [String] {
+        self.columns.map { "\(reference).\(SQLText.identifier($0.name))" }
+    }
+
+    /// `"c" = excluded."c", ...` for the versioned non-key columns of an upsert.
+    func assignExcluded(_ excluded: String) -> [String] {
+        self.modifiableColumns.map { "\(SQLText.identifier($0.name)) = \(excluded).\(SQLText.identifier($0.name))" }
+    }
+
+    /// The options that produced this plan, as the registry stores them.
+    var options: TableVersioningOptions {
+        TableVersioningOptions(
+            excludedColumns: Set(self.table.columns.map(\.name)).subtracting(self.columns.map(\.name)),
+            versionTableName: self.versionTable,
+            tracksModifiedColumns: self.tracksModifiedColumns,
+            entityName: self.entityName,
+            requiresScope: self.requiresScope
+        )
+    }
+}
+
+extension ColumnDescription {
+    var modColumn: String { self.name + VersioningPlan.modSuffix }
+}

@@ -1,0 +1,51 @@
+import ContinuumSQL
+import FluentKit
+import SQLKit
+
+extension Database {
+    /// Runs `body` in one database transaction whose versioned writes form one `transaction`
+    /// row carrying `userID`, `remoteAddress` and `meta`.
+    ///
+    /// ```swift
+    /// try await db.versioned(userID: "42", remoteAddress: "10.0.0.1", meta: ["reason": "typo"]) { db in
+    ///     article.name = "Fixed"
+    ///     try await article.save(on: db)
+    ///     try await Tag.query(on: db).filter(\.$article.$id == article.id!).delete()
+    /// }
+    /// ```
+    /// Everything written inside, by models, query builders or raw SQL, belongs to that one
+    /// transaction. A nested call joins the outer scope (the outer actor stands; the inner
+    /// meta is added). A scope that changes nothing leaves no transaction row. If `body`
+    /// throws, the transaction rolls back with its history.
+    ///
+    /// Write through the `db` passed to `body`: it is the scope's transaction.
+    ///
+    /// - Throws: ``ContinuumError/invalidOption(_:)`` for an oversized user id (255 bytes),
+    ///   remote address (50 bytes) or meta key; ``ContinuumError/unsupportedDatabase(_:)``
+    ///   for a database that is not SQL-backed SQLite or PostgreSQL; whatever `body` throws.
+    public func versioned<R: Sendable>(
+        userID: String? = nil,
+        remoteAddress: String? = nil,
+        meta: [String: String] = [:],
+        _ body: @escaping @Sendable (any Database) async throws -> R
+    ) async throws -> R {
+        let context = TransactionContext(userID: userID, remoteAddress: remoteAddress, meta: meta)
+        try context.validate()
+        if let outer = ScopeState.current {
+            outer.merge(meta)
+            return try await body(self)
+        }
+        guard let sql = self as? any SQLDatabase else { throw ContinuumError.unsupportedDatabase("\(type(of: self))") }
+        let dialect = try SQLDialectKind(sql)
+        let engine = VersioningEngine()
+        return try await self.transaction { transaction in
+            guard let connection = transaction as? any SQLDatabase else {
+                throw ContinuumError.unsupportedDatabase("\(type(of: transaction))")
+            }
+            let scope = try await engine.beginScope(context, dialect: dialect, on: connection)
+            let result = try await ScopeState.$current.withValue(scope) { try await body(transaction) }
+            try await engine.endScope(scope, dialect: dialect, on: connection)
+            return result
+        }
+    }
+}

@@ -1,0 +1,4 @@
+import FluentContinuum
+import FluentSQLiteDriver
+import ArgumentParser
+@main struct Main { static func main() {} }

@@ -1,0 +1,152 @@
+import ContinuumSQL
+import FluentKit
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import SQLKit
+import Testing
+
+/// The databases every behaviour test runs on.
+enum TestDatabase: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite
+    case postgres
+
+    var testDescription: String { self == .sqlite ? "SQLite" : "PostgreSQL" }
+
+    /// PostgreSQL settings from the environment, with local defaults. `scripts/test.sh`
+    /// starts a throwaway server and exports them.
+    static var postgresConfiguration: SQLPostgresConfiguration {
+        let environment = ProcessInfo.processInfo.environment
+        return SQLPostgresConfiguration(
+            hostname: environment["POSTGRES_HOST"] ?? "127.0.0.1",
+            port: environment["POSTGRES_PORT"].flatMap(Int.init) ?? 5432,
+            username: environment["POSTGRES_USER"] ?? "postgres",
+            password: environment["POSTGRES_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 },
+            database: environment["POSTGRES_DB"] ?? "postgres",
+            tls: .disable
+        )
+    }
+
+    /// Runs `body` against a fresh, empty database: a new SQLite file, or a new PostgreSQL
+    /// schema (first on the search path). Both are removed afterwards, on every path.
+    func run<R: Sendable>(_ body: @Sendable (TestContext) async throws -> R) async throws -> R {
+        var logger = Logger(label: "continuum-tests")
+        logger.logLevel = ProcessInfo.processInfo.environment["CONTINUUM_TEST_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .error
+        let databases = Databases(threadPool: NIOThreadPool.singleton, on: MultiThreadedEventLoopGroup.singleton)
+        let id = DatabaseID(string: "test")
+        let unique = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+        var file: String?
+        switch self {
+        case .sqlite:
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("continuum-tests")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            file = directory.appendingPathComponent("\(unique).sqlite").path
+            databases.use(.sqlite(.file(file!), sqlLogLevel: .debug), as: id)
+        case .postgres:
+            var configuration = Self.postgresConfiguration
+            configuration.searchPath = [unique]
+            databases.use(.postgres(configuration: configuration, maxConnectionsPerEventLoop: 2, sqlLogLevel: .debug), as: id)
+        }
+        let fluent = databases.database(id, logger: logger, on: MultiThreadedEventLoopGroup.singleton.any())!
+        let sql = fluent as! any SQLDatabase
+        let context = TestContext(kind: self, fluent: fluent, sql: sql, schema: self == .postgres ? unique : nil)
+        do {
+            if self == .postgres {
+                try await sql.raw("CREATE SCHEMA \(ident: unique)").run()
+            }
+            let result = try await body(context)
+            try await self.tearDown(context, file: file, databases: databases)
+            return result
+        } catch {
+            try? await self.tearDown(context, file: file, databases: databases)
+            // PostgresNIO hides the server's message from `description`; show it.
+            throw error is ContinuumError ? error : DetailedError(detail: String(reflecting: error))
+        }
+    }
+
+    private func tearDown(_ context: TestContext, file: String?, databases: Databases) async throws {
+        if let schema = context.schema {
+            try await context.sql.raw("DROP SCHEMA IF EXISTS \(ident: schema) CASCADE").run()
+        }
+        await databases.shutdownAsync()
+        if let file {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: file + suffix) }
+        }
+    }
+}
+
+/// One test's database.
+struct TestContext: Sendable {
+    var kind: TestDatabase
+    var fluent: any Database
+    var sql: any SQLDatabase
+    /// PostgreSQL: the schema the test owns.
+    var schema: String?
+    var engine = VersioningEngine()
+
+    init(kind: TestDatabase, fluent: any Database, sql: any SQLDatabase, schema: String?) {
+        self.kind = kind
+        self.fluent = fluent
+        self.sql = sql
+        self.schema = schema
+    }
+
+    /// An auto-incrementing integer primary key in this dialect.
+    var autoKey: String { self.kind == .sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "SERIAL PRIMARY KEY" }
+
+    /// Runs raw SQL (no binds) on the test database.
+    func exec(_ statements: String...) async throws {
+        for statement in statements { try await self.sql.raw(SQLQueryString(statement)).run() }
+    }
+
+    /// Rows of `query` with every column read as text (NULL as nil), in column order.
+    func rows(_ query: String, on database: (any SQLDatabase)? = nil) async throws -> [[String?]] {
+        let rows = try await (database ?? self.sql).raw(SQLQueryString(query)).all()
+        return try rows.map { row in
+            try row.allColumns.map { column in
+                if try row.decodeNil(column: column) { return nil }
+                if let text = try? row.decode(column: column, as: String.self) { return text }
+                if let number = try? row.decode(column: column, as: Int.self) { return String(number) }
+                if let flag = try? row.decode(column: column, as: Bool.self) { return flag ? "1" : "0" }
+                return "?"
+            }
+        }
+    }
+
+    /// The version rows of `versionTable`: the given columns then transaction_id,
+    /// end_transaction_id and operation_type, ordered by key columns and transaction.
+    func versions(_ versionTable: String, _ columns: [String], orderBy: [String] = ["id"]) async throws -> [[String?]] {
+        let select = (columns + ["transaction_id", "end_transaction_id", "operation_type"])
+            .map { "CAST(\(SQLText.quoted($0)) AS TEXT)" }.joined(separator: ", ")
+        let order = (orderBy + ["transaction_id"]).map(SQLText.quoted).joined(separator: ", ")
+        return try await self.rows("SELECT \(select) FROM \(SQLText.quoted(versionTable)) ORDER BY \(order)")
+    }
+
+    /// How many rows `table` has.
+    func count(_ table: String, where condition: String = "1 = 1") async throws -> Int {
+        let query = "SELECT COUNT(*) AS n FROM \(SQLText.quoted(table)) WHERE \(condition)"
+        let row = try await self.sql.raw(SQLQueryString(query)).first()
+        return try row!.decode(column: "n", as: Int.self)
+    }
+
+    /// The seed models of CONTINUUM.md.
+    func createSeedTables() async throws {
+        try await self.exec(
+            "CREATE TABLE article (id \(self.autoKey), name VARCHAR(255), content TEXT)",
+            "CREATE TABLE tag (id \(self.autoKey), name VARCHAR(255), article_id INTEGER REFERENCES article (id) ON DELETE CASCADE)"
+        )
+    }
+}
+
+enum SQLText {
+    static func quoted(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+}
+
+/// An error whose message is the full reflection of a driver error.
+struct DetailedError: Error, CustomStringConvertible {
+    var detail: String
+    var description: String { self.detail }
+}
