@@ -108,7 +108,8 @@ struct TestContext: Sendable {
         return try rows.map { row in
             try row.allColumns.map { column in
                 if try row.decodeNil(column: column) { return nil }
-                if let text = try? row.decode(column: column, as: String.self) { return text }
+                // PostgreSQL casts booleans to "true"/"false"; SQLite stores 1/0. Test data never holds those words.
+                if let text = try? row.decode(column: column, as: String.self) { return ["true": "1", "false": "0"][text] ?? text }
                 if let number = try? row.decode(column: column, as: Int.self) { return String(number) }
                 if let flag = try? row.decode(column: column, as: Bool.self) { return flag ? "1" : "0" }
                 return "?"
