@@ -103,6 +103,8 @@ struct TestContext: Sendable {
     }
 
     /// Rows of `query` with every column read as text (NULL as nil), in column order.
+    /// Select text columns (`CAST(c AS TEXT)`): PostgresNIO reads binary values of other types
+    /// as garbled strings.
     func rows(_ query: String, on database: (any SQLDatabase)? = nil) async throws -> [[String?]] {
         let rows = try await (database ?? self.sql).raw(SQLQueryString(query)).all()
         return try rows.map { row in

@@ -1,0 +1,104 @@
+import ContinuumSQL
+import Foundation
+import SQLKit
+import Testing
+
+@Suite("PostgreSQL specifics", .serialized)
+struct PostgreSQLTests {
+    @Test("json, jsonb, point, xml and array columns: no-op updates write nothing, real changes are versioned")
+    func typesWithoutEquality() async throws {
+        try await TestDatabase.postgres.run { db in
+            try await db.exec("""
+                CREATE TABLE doc (id SERIAL PRIMARY KEY, j json, jb jsonb, p point, x xml, tags text[], js json[], pts point[])
+                """)
+            try await db.engine.install(on: db.sql)
+            try await db.engine.enable("doc", options: .init(tracksModifiedColumns: true), on: db.sql)
+            let values = """
+                '{"a": 1}', '{"b": [1, 2]}', point(1, 2), '<a>1</a>', ARRAY['x', 'y'], ARRAY['{"k": 1}'::json], ARRAY[point(0, 0)]
+                """
+            try await db.engine.versioned(on: db.sql) { sql in
+                try await sql.raw(SQLQueryString("INSERT INTO doc (id, j, jb, p, x, tags, js, pts) VALUES (1, \(values))")).run()
+            }
+            try await db.engine.versioned(on: db.sql) { sql in
+                try await sql.raw(SQLQueryString("UPDATE doc SET (j, jb, p, x, tags, js, pts) = (\(values)) WHERE id = 1")).run()
+            }
+            #expect(try await db.count("doc_version") == 1)
+            #expect(try await db.count("transaction") == 1)
+            try await db.engine.versioned(on: db.sql) { sql in
+                try await sql.raw("UPDATE doc SET p = point(3, 4), js = ARRAY['{\"k\": 2}'::json] WHERE id = 1").run()
+            }
+            #expect(try await db.rows("""
+                SELECT CAST(p_mod AS TEXT), CAST(js_mod AS TEXT), CAST(j_mod AS TEXT), CAST(tags_mod AS TEXT)
+                FROM doc_version WHERE transaction_id = 2
+                """) == [["1", "1", "0", "0"]])
+            try await db.engine.versioned(on: db.sql) { sql in
+                try await sql.raw("UPDATE doc SET j = NULL WHERE id = 1").run()
+            }
+            #expect(try await db.count("doc_version") == 3)
+        }
+    }
+
+    @Test("a psql session with several statements in one transaction is one transaction row")
+    func rawPsqlTransaction() async throws {
+        try await TestDatabase.postgres.run { db in
+            try await db.createSeedTables()
+            try await db.engine.install(on: db.sql)
+            try await db.engine.enable("article", on: db.sql)
+            try await db.engine.enable("tag", on: db.sql)
+            let schema = try #require(db.schema)
+            let script = """
+                BEGIN;
+                INSERT INTO "\(schema)".article (id, name) VALUES (1, 'from psql');
+                INSERT INTO "\(schema)".tag (id, name, article_id) VALUES (1, 't', 1);
+                UPDATE "\(schema)".article SET name = 'edited in psql' WHERE id = 1;
+                COMMIT;
+                INSERT INTO "\(schema)".article (id, name) VALUES (2, 'autocommit');
+                """
+            try Psql.run(script)
+            #expect(try await db.versions("article_version", ["id", "name"]) == [
+                ["1", "edited in psql", "1", nil, "0"],
+                ["2", "autocommit", "2", nil, "0"],
+            ])
+            #expect(try await db.versions("tag_version", ["id", "name"]) == [["1", "t", "1", nil, "0"]])
+            #expect(try await db.count("transaction") == 2)
+        }
+    }
+}
+
+/// Runs the `psql` client against the test server, with no Swift in between.
+enum Psql {
+    struct Failed: Error, CustomStringConvertible { var description: String }
+
+    static func run(_ script: String) throws {
+        let environment = ProcessInfo.processInfo.environment
+        let candidates = [environment["CONTINUUM_PSQL"], "/usr/bin/psql"].compactMap { $0 }
+        guard let psql = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw Failed(description: "psql not found: run the tests through scripts/test.sh, or set CONTINUUM_PSQL")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: psql)
+        process.arguments = [
+            "-X", "-q", "-v", "ON_ERROR_STOP=1",
+            "-h", environment["POSTGRES_HOST"] ?? "127.0.0.1",
+            "-p", environment["POSTGRES_PORT"] ?? "5432",
+            "-U", environment["POSTGRES_USER"] ?? "postgres",
+            "-d", environment["POSTGRES_DB"] ?? "postgres",
+        ]
+        var childEnvironment = environment
+        if let password = environment["POSTGRES_PASSWORD"], !password.isEmpty { childEnvironment["PGPASSWORD"] = password }
+        process.environment = childEnvironment
+        let input = Pipe()
+        let errors = Pipe()
+        process.standardInput = input
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        input.fileHandleForWriting.write(Data(script.utf8))
+        try input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            throw Failed(description: "psql exited with \(process.terminationStatus): \(message)")
+        }
+    }
+}
