@@ -1,0 +1,134 @@
+import ContinuumSQL
+import SQLKit
+import Testing
+
+@Suite("Schema changes")
+struct SchemaChangeTests {
+    static func setUp(_ db: TestContext, options: TableVersioningOptions = .init()) async throws {
+        try await SemanticsTests.setUp(db, options: options)
+        try await db.engine.versioned(on: db.sql) { sql in try await sql.raw("INSERT INTO item (id, name, qty) VALUES (1, 'a', 1)").run() }
+    }
+
+    @Test("sync after an added column: the version table gains it and new versions carry it", arguments: TestDatabase.allCases)
+    func addedColumn(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await Self.setUp(db, options: .init(tracksModifiedColumns: true))
+            try await db.exec("ALTER TABLE item ADD COLUMN price INTEGER")
+            let drift = try #require(try await db.engine.checkDrift("item", on: db.sql))
+            #expect(drift.problems == [.columnsAdded(["price"])])
+            #expect(drift.fix.contains("sync(\"item\""))
+            try await db.engine.sync("item", on: db.sql)
+            #expect(try await db.engine.checkDrift(on: db.sql).isEmpty)
+            try await db.engine.versioned(on: db.sql) { sql in try await sql.raw("UPDATE item SET price = 10 WHERE id = 1").run() }
+            #expect(try await db.versions("item_version", ["name", "price", "price_mod"]) == [
+                ["a", nil, "0", "1", "2", "0"],
+                ["a", "10", "1", "2", nil, "1"],
+            ])
+        }
+    }
+
+    @Test("alter drops a column: history keeps it, new versions leave it NULL", arguments: TestDatabase.allCases)
+    func droppedColumn(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await Self.setUp(db)
+            try await db.engine.alter("item", on: db.sql) { sql in
+                try await sql.raw("ALTER TABLE item DROP COLUMN qty").run()
+            }
+            try await db.engine.versioned(on: db.sql) { sql in try await sql.raw("UPDATE item SET name = 'b' WHERE id = 1").run() }
+            #expect(try await db.versions("item_version", ["name", "qty"]) == [
+                ["a", "1", "1", "2", "0"],
+                ["b", nil, "2", nil, "1"],
+            ])
+            #expect(try await db.engine.checkDrift(on: db.sql).isEmpty)
+        }
+    }
+
+    @Test("a plain DROP COLUMN of a versioned column is refused and history stays intact", arguments: TestDatabase.allCases)
+    func droppedOutsideAlter(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await Self.setUp(db)
+            // Both databases refuse while the triggers name the column.
+            await #expect(throws: (any Error).self) { try await db.exec("ALTER TABLE item DROP COLUMN qty") }
+            #expect(try await db.engine.checkDrift(on: db.sql).isEmpty)
+            if database == .postgres {
+                // CASCADE drops the update trigger with the column: drift names both, sync repairs.
+                try await db.exec("ALTER TABLE item DROP COLUMN qty CASCADE")
+                let drift = try #require(try await db.engine.checkDrift("item", on: db.sql))
+                #expect(drift.problems == [.triggersMissing(["continuum_update"]), .columnsDropped(["qty"])])
+                try await db.engine.sync("item", on: db.sql)
+                #expect(try await db.engine.checkDrift(on: db.sql).isEmpty)
+                try await db.engine.versioned(on: db.sql) { sql in try await sql.raw("UPDATE item SET name = 'b'").run() }
+                #expect(try await db.count("item_version") == 2)
+            }
+        }
+    }
+
+    @Test("renamed columns keep their history under the new name", arguments: TestDatabase.allCases)
+    func renamedColumn(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await Self.setUp(db, options: .init(tracksModifiedColumns: true))
+            try await db.engine.alter("item", renamedColumns: ["name": "title"], on: db.sql) { sql in
+                try await sql.raw("ALTER TABLE item RENAME COLUMN name TO title").run()
+            }
+            try await db.engine.versioned(on: db.sql) { sql in try await sql.raw("UPDATE item SET title = 'b' WHERE id = 1").run() }
+            #expect(try await db.versions("item_version", ["title", "title_mod"]) == [
+                ["a", "1", "1", "2", "0"],
+                ["b", "1", "2", nil, "1"],
+            ])
+            #expect(try await db.engine.checkDrift(on: db.sql).isEmpty)
+        }
+    }
+
+    @Test("missing triggers are reported as drift and sync restores them", arguments: TestDatabase.allCases)
+    func missingTriggers(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await Self.setUp(db)
+            if database == .sqlite {
+                try await db.exec(#"DROP TRIGGER "_continuum_item_update""#)
+            } else {
+                try await db.exec(#"DROP TRIGGER "continuum_update" ON item"#)
+            }
+            let drift = try #require(try await db.engine.checkDrift(on: db.sql).first)
+            guard case .triggersMissing(let names) = drift.problems.first else {
+                Issue.record("expected missing triggers, got \(drift)")
+                return
+            }
+            #expect(names.count == 1)
+            #expect(drift.description.contains("sync"))
+            try await db.engine.sync("item", on: db.sql)
+            #expect(try await db.engine.checkDrift(on: db.sql).isEmpty)
+            try await db.engine.versioned(on: db.sql) { sql in try await sql.raw("UPDATE item SET qty = 2").run() }
+            #expect(try await db.count("item_version") == 2)
+        }
+    }
+
+    @Test("disable keeps history by default; enabling again adopts it and continues each chain", arguments: TestDatabase.allCases)
+    func disableAndReenable(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await Self.setUp(db)
+            try await db.engine.disable("item", on: db.sql)
+            try await db.exec("INSERT INTO item (id, name, qty) VALUES (2, 'unversioned', 1)")
+            #expect(try await db.count("item_version") == 1)
+            #expect(try await db.engine.versionedTables(on: db.sql).isEmpty)
+            try await db.engine.enable("item", on: db.sql)
+            try await db.engine.versioned(on: db.sql) { sql in try await sql.raw("UPDATE item SET qty = 5 WHERE id = 1").run() }
+            #expect(try await db.versions("item_version", ["id", "qty"]) == [["1", "1", "1", "2", "0"], ["1", "5", "2", nil, "1"]])
+            try await db.engine.disable("item", keepHistory: false, on: db.sql)
+            #expect(try await !db.tableExists("item_version"))
+        }
+    }
+
+    @Test("sync refuses a changed primary key with an error saying what to do", arguments: TestDatabase.allCases)
+    func changedPrimaryKey(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await db.exec("CREATE TABLE pair (a INTEGER NOT NULL, b INTEGER NOT NULL, v TEXT, PRIMARY KEY (a))")
+            try await db.engine.install(on: db.sql)
+            try await db.engine.enable("pair", on: db.sql)
+            try await db.exec("DROP TABLE pair", "CREATE TABLE pair (a INTEGER NOT NULL, b INTEGER NOT NULL, v TEXT, PRIMARY KEY (a, b))")
+            await #expect(throws: ContinuumError.self) { try await db.engine.sync("pair", on: db.sql) }
+            // Disabling and enabling again refuses too: the kept version table is keyed by the old key.
+            try await db.engine.disable("pair", on: db.sql)
+            await #expect(throws: ContinuumError.self) { try await db.engine.enable("pair", on: db.sql) }
+        }
+    }
+}
