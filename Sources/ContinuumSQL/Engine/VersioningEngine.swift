@@ -43,14 +43,14 @@ public struct VersioningEngine: Sendable {
             let introspector = try Introspector(connection)
             let generator = Generator(introspector.dialect, configuration: self.configuration, schema: try await introspector.currentSchema())
             var statements = generator.sharedSchema()
-            if case .sqlite(let sqlite) = generator,
-               let existing = try await introspector.describe(self.configuration.transactionTable)
-            {
-                // Create-if-missing, then add what a foreign `transaction` table lacks.
-                statements.insert(contentsOf: sqlite.missingTransactionColumns(existing: Set(existing.columns.map(\.name))), at: 1)
+            if let existing = try await introspector.describe(self.configuration.transactionTable) {
+                // Adopt a transaction log made by SQLAlchemy-Continuum; refuse anything else.
+                try self.checkTransactionTable(existing)
+                if case .sqlite(let sqlite) = generator {
+                    statements.insert(contentsOf: sqlite.missingTransactionColumns(existing: Set(existing.columns.map(\.name))), at: 1)
+                }
             }
             for statement in statements { try await connection.run(generated: statement) }
-            try await self.checkTransactionTable(introspector)
         }
     }
 
@@ -59,17 +59,11 @@ public struct VersioningEngine: Sendable {
         try await Introspector(database).describe(VersioningConfiguration.registryTable) != nil
     }
 
-    private func checkTransactionTable(_ introspector: Introspector) async throws {
-        guard let table = try await introspector.describe(self.configuration.transactionTable) else {
-            throw ContinuumError.schemaNotInstalled
-        }
-        let names = Set(table.columns.map(\.name))
-        let required = ["id", "issued_at", "user_id", "remote_addr"]
-        let key = table.primaryKey.map(\.name)
-        guard required.allSatisfy(names.contains), key == ["id"] else {
+    private func checkTransactionTable(_ table: TableDescription) throws {
+        guard table.primaryKey.map(\.name) == ["id"], table.column(named: "issued_at") != nil else {
             throw ContinuumError.unexpectedSchema(
                 "table \"\(self.configuration.transactionTable)\" exists but is not a transaction log "
-                    + "(it needs the primary key \"id\" and the columns \(required.dropFirst().map { "\"\($0)\"" }.joined(separator: ", "))): "
+                    + "(it needs the primary key \"id\" and a column \"issued_at\"): "
                     + "rename that table, or choose another name with VersioningConfiguration(transactionTable:)"
             )
         }
