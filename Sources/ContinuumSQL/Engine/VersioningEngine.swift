@@ -293,3 +293,21 @@ public struct VersionedTable: Sendable, Hashable {
     /// The options it was enabled with.
     public var options: TableVersioningOptions
 }
+
+extension VersioningEngine {
+    /// The SQL ``install(on:)`` runs for a database of `dialect`, without touching a database.
+    /// PostgreSQL objects are qualified with `schema`.
+    public func sharedSchemaSQL(dialect: SQLDialectKind, schema: String = "public") -> [String] {
+        Generator(dialect, configuration: self.configuration, schema: schema).sharedSchema()
+    }
+
+    /// The SQL ``enable(_:options:on:)`` runs for `table` (version table, indexes, triggers),
+    /// without touching a database: review it, or paste it into a hand-written migration.
+    ///
+    /// - Throws: the errors `enable` raises for the same table and options.
+    public func versioningSQL(for table: TableDescription, options: TableVersioningOptions = .init(), dialect: SQLDialectKind) throws -> [String] {
+        let plan = try VersioningPlan(table: table, options: options, configuration: self.configuration)
+        let generator = Generator(dialect, configuration: self.configuration, schema: table.schema ?? "public")
+        return generator.createVersionTable(plan) + generator.createTriggers(plan)
+    }
+}

@@ -1,0 +1,117 @@
+import ContinuumSQL
+import Testing
+
+/// Pins the generated DDL for the seed `article` table, per dialect, without a database.
+/// A change here changes what every user's database runs on each write: review it as such.
+@Suite("Generated SQL")
+struct SQLShapeTests {
+    static let article = TableDescription(schema: "public", name: "article", columns: [
+        ColumnDescription(name: "id", type: "INTEGER", isNotNull: true, primaryKeyPosition: 1),
+        ColumnDescription(name: "name", type: "VARCHAR(255)", isNotNull: false, primaryKeyPosition: 0),
+        ColumnDescription(name: "content", type: "TEXT", isNotNull: false, primaryKeyPosition: 0),
+    ])
+
+    static let postgresArticle = TableDescription(schema: "public", name: "article", columns: [
+        ColumnDescription(name: "id", type: "integer", isNotNull: true, primaryKeyPosition: 1),
+        ColumnDescription(name: "name", type: "character varying(255)", isNotNull: false, primaryKeyPosition: 0),
+        ColumnDescription(name: "content", type: "json", isNotNull: false, primaryKeyPosition: 0, comparesAsText: true),
+    ])
+
+    @Test("SQLite: version table, indexes and triggers")
+    func sqlite() throws {
+        let sql = try VersioningEngine().versioningSQL(for: Self.article, options: .init(tracksModifiedColumns: true, entityName: "Article"), dialect: .sqlite)
+        #expect(sql == Self.expectedSQLite, Comment(rawValue: "\n" + sql.joined(separator: ";\n")))
+    }
+
+    @Test("PostgreSQL: version table, indexes, trigger function and triggers")
+    func postgres() throws {
+        let sql = try VersioningEngine().versioningSQL(for: Self.postgresArticle, options: .init(tracksModifiedColumns: true, entityName: "Article"), dialect: .postgresql)
+        #expect(sql == Self.expectedPostgreSQL, Comment(rawValue: "\n" + sql.joined(separator: ";\n")))
+    }
+
+    @Test("shared schema for both dialects")
+    func sharedSchema() {
+        let sqlite = VersioningEngine().sharedSchemaSQL(dialect: .sqlite)
+        #expect(sqlite.first == #"CREATE TABLE IF NOT EXISTS "transaction" ("id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, "remote_addr" VARCHAR(50), "issued_at" DATETIME, "user_id" VARCHAR(255))"#)
+        let postgres = VersioningEngine().sharedSchemaSQL(dialect: .postgresql, schema: "app")
+        #expect(postgres.prefix(2) == [
+            #"CREATE SEQUENCE IF NOT EXISTS "app"."transaction_id_seq""#,
+            #"CREATE TABLE IF NOT EXISTS "app"."transaction" ("id" BIGINT NOT NULL DEFAULT nextval('"app"."transaction_id_seq"'::regclass), "remote_addr" VARCHAR(50), "issued_at" TIMESTAMP WITHOUT TIME ZONE, "user_id" VARCHAR(255), "native_transaction_id" xid8, PRIMARY KEY ("id"))"#,
+        ])
+        #expect(postgres.last?.hasPrefix(#"CREATE OR REPLACE FUNCTION "app"."_continuum_transaction_id"() RETURNS bigint"#) == true)
+    }
+
+    @Test("quotes inside names and literals are doubled")
+    func quoting() throws {
+        let table = TableDescription(schema: "public", name: #"we"ird"#, columns: [
+            ColumnDescription(name: #"k"ey"#, type: "INTEGER", isNotNull: true, primaryKeyPosition: 1),
+            ColumnDescription(name: "v", type: "TEXT", isNotNull: false, primaryKeyPosition: 0),
+        ])
+        let sql = try VersioningEngine().versioningSQL(for: table, options: .init(entityName: "It's"), dialect: .sqlite).joined(separator: "\n")
+        #expect(sql.contains(#"CREATE TABLE "we""ird_version" ("k""ey" INTEGER NOT NULL"#))
+        #expect(sql.contains("'It''s'"))
+        #expect(!sql.contains(#"we"ird_version" "#))
+    }
+}
+
+extension SQLShapeTests {
+    static let expectedSQLite: [String] = [
+        #"CREATE TABLE "article_version" ("id" INTEGER NOT NULL, "name" VARCHAR(255), "content" TEXT, "transaction_id" INTEGER NOT NULL, "end_transaction_id" INTEGER, "operation_type" SMALLINT NOT NULL, "name_mod" BOOLEAN NOT NULL DEFAULT 0, "content_mod" BOOLEAN NOT NULL DEFAULT 0, PRIMARY KEY ("id", "transaction_id"))"#,
+        #"CREATE INDEX IF NOT EXISTS "ix_article_version_transaction_id" ON "article_version" ("transaction_id")"#,
+        #"CREATE INDEX IF NOT EXISTS "ix_article_version_end_transaction_id" ON "article_version" ("end_transaction_id")"#,
+        #"CREATE INDEX IF NOT EXISTS "ix_article_version_operation_type" ON "article_version" ("operation_type")"#,
+        #"CREATE INDEX IF NOT EXISTS "ix_article_version_pk_transaction_id" ON "article_version" ("id", "transaction_id" DESC)"#,
+        #"CREATE INDEX IF NOT EXISTS "ix_article_version_pk_validity" ON "article_version" ("id", "transaction_id", "end_transaction_id")"#,
+        #"CREATE INDEX IF NOT EXISTS "ix_article_version_open" ON "article_version" ("id") WHERE "end_transaction_id" IS NULL"#,
+        #"DROP TRIGGER IF EXISTS "_continuum_article_insert""#,
+        #"DROP TRIGGER IF EXISTS "_continuum_article_update""#,
+        #"DROP TRIGGER IF EXISTS "_continuum_article_delete""#,
+        #"DROP TRIGGER IF EXISTS "_continuum_article_key_update""#,
+        #"CREATE TRIGGER "_continuum_article_insert" AFTER INSERT ON "article" WHEN NOT EXISTS (SELECT 1 FROM "article_version" AS v WHERE v."end_transaction_id" IS NULL AND v."operation_type" <> 2 AND v."id" = NEW."id" AND v."name" IS NEW."name" AND v."content" IS NEW."content") BEGIN INSERT INTO "transaction" ("issued_at", "user_id", "remote_addr") SELECT strftime('%Y-%m-%d %H:%M:%f', 'now') || '000', "user_id", "remote_addr" FROM "_continuum_state" WHERE "transaction_id" IS NULL OR NOT "active"; UPDATE "_continuum_state" SET "transaction_id" = last_insert_rowid() WHERE "transaction_id" IS NULL OR NOT "active"; INSERT INTO "transaction_changes" ("transaction_id", "entity_name") SELECT "transaction_id", 'Article' FROM "_continuum_state" WHERE true ON CONFLICT DO NOTHING; INSERT INTO "article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") SELECT NEW."id", NEW."name", NEW."content", s."transaction_id", NULL, CASE WHEN p."operation_type" IN (0, 1) THEN 1 ELSE 0 END, CASE WHEN p."operation_type" IN (0, 1) THEN NEW."name" IS NOT p."name" ELSE NEW."name" IS NOT NULL END, CASE WHEN p."operation_type" IN (0, 1) THEN NEW."content" IS NOT p."content" ELSE NEW."content" IS NOT NULL END FROM "_continuum_state" AS s LEFT JOIN "article_version" AS p ON p."id" = NEW."id" AND p."end_transaction_id" IS NULL AND p."transaction_id" <> s."transaction_id" WHERE true ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = excluded."name", "content" = excluded."content", "operation_type" = CASE WHEN "article_version"."operation_type" = 2 THEN 1 ELSE "article_version"."operation_type" END, "name_mod" = "article_version"."name_mod" OR "article_version"."name" IS NOT excluded."name", "content_mod" = "article_version"."content_mod" OR "article_version"."content" IS NOT excluded."content"; UPDATE "article_version" SET "end_transaction_id" = (SELECT "transaction_id" FROM "_continuum_state") WHERE "id" = NEW."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> (SELECT "transaction_id" FROM "_continuum_state"); END"#,
+        #"CREATE TRIGGER "_continuum_article_update" AFTER UPDATE ON "article" WHEN OLD."id" IS NEW."id" AND (OLD."name" IS NOT NEW."name" OR OLD."content" IS NOT NEW."content") BEGIN INSERT INTO "transaction" ("issued_at", "user_id", "remote_addr") SELECT strftime('%Y-%m-%d %H:%M:%f', 'now') || '000', "user_id", "remote_addr" FROM "_continuum_state" WHERE "transaction_id" IS NULL OR NOT "active"; UPDATE "_continuum_state" SET "transaction_id" = last_insert_rowid() WHERE "transaction_id" IS NULL OR NOT "active"; INSERT INTO "transaction_changes" ("transaction_id", "entity_name") SELECT "transaction_id", 'Article' FROM "_continuum_state" WHERE true ON CONFLICT DO NOTHING; INSERT INTO "article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") SELECT NEW."id", NEW."name", NEW."content", "transaction_id", NULL, 1, OLD."name" IS NOT NEW."name", OLD."content" IS NOT NEW."content" FROM "_continuum_state" WHERE true ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = excluded."name", "content" = excluded."content", "name_mod" = "article_version"."name_mod" OR excluded."name_mod", "content_mod" = "article_version"."content_mod" OR excluded."content_mod"; UPDATE "article_version" SET "end_transaction_id" = (SELECT "transaction_id" FROM "_continuum_state") WHERE "id" = NEW."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> (SELECT "transaction_id" FROM "_continuum_state"); END"#,
+        #"CREATE TRIGGER "_continuum_article_delete" AFTER DELETE ON "article" BEGIN INSERT INTO "transaction" ("issued_at", "user_id", "remote_addr") SELECT strftime('%Y-%m-%d %H:%M:%f', 'now') || '000', "user_id", "remote_addr" FROM "_continuum_state" WHERE "transaction_id" IS NULL OR NOT "active"; UPDATE "_continuum_state" SET "transaction_id" = last_insert_rowid() WHERE "transaction_id" IS NULL OR NOT "active"; INSERT INTO "transaction_changes" ("transaction_id", "entity_name") SELECT "transaction_id", 'Article' FROM "_continuum_state" WHERE true ON CONFLICT DO NOTHING; INSERT INTO "article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") SELECT OLD."id", OLD."name", OLD."content", s."transaction_id", NULL, 2, 1, 1 FROM "_continuum_state" AS s WHERE NOT EXISTS (SELECT 1 FROM "article_version" AS v WHERE v."id" = OLD."id" AND v."transaction_id" = s."transaction_id" AND v."operation_type" = 0) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = excluded."name", "content" = excluded."content", "operation_type" = 2, "name_mod" = 1, "content_mod" = 1; DELETE FROM "article_version" WHERE "id" = OLD."id" AND "transaction_id" = (SELECT "transaction_id" FROM "_continuum_state") AND "operation_type" = 0; UPDATE "article_version" SET "end_transaction_id" = CASE WHEN EXISTS (SELECT 1 FROM "article_version" AS v WHERE v."id" = OLD."id" AND v."transaction_id" = (SELECT "transaction_id" FROM "_continuum_state")) THEN (SELECT "transaction_id" FROM "_continuum_state") ELSE NULL END WHERE "id" = OLD."id" AND "transaction_id" <> (SELECT "transaction_id" FROM "_continuum_state") AND ("end_transaction_id" IS NULL OR "end_transaction_id" = (SELECT "transaction_id" FROM "_continuum_state")); END"#,
+        #"CREATE TRIGGER "_continuum_article_key_update" AFTER UPDATE ON "article" WHEN OLD."id" IS NOT NEW."id" BEGIN INSERT INTO "transaction" ("issued_at", "user_id", "remote_addr") SELECT strftime('%Y-%m-%d %H:%M:%f', 'now') || '000', "user_id", "remote_addr" FROM "_continuum_state" WHERE "transaction_id" IS NULL OR NOT "active"; UPDATE "_continuum_state" SET "transaction_id" = last_insert_rowid() WHERE "transaction_id" IS NULL OR NOT "active"; INSERT INTO "transaction_changes" ("transaction_id", "entity_name") SELECT "transaction_id", 'Article' FROM "_continuum_state" WHERE true ON CONFLICT DO NOTHING; INSERT INTO "article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") SELECT OLD."id", OLD."name", OLD."content", s."transaction_id", NULL, 2, 1, 1 FROM "_continuum_state" AS s WHERE NOT EXISTS (SELECT 1 FROM "article_version" AS v WHERE v."id" = OLD."id" AND v."transaction_id" = s."transaction_id" AND v."operation_type" = 0) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = excluded."name", "content" = excluded."content", "operation_type" = 2, "name_mod" = 1, "content_mod" = 1; DELETE FROM "article_version" WHERE "id" = OLD."id" AND "transaction_id" = (SELECT "transaction_id" FROM "_continuum_state") AND "operation_type" = 0; UPDATE "article_version" SET "end_transaction_id" = CASE WHEN EXISTS (SELECT 1 FROM "article_version" AS v WHERE v."id" = OLD."id" AND v."transaction_id" = (SELECT "transaction_id" FROM "_continuum_state")) THEN (SELECT "transaction_id" FROM "_continuum_state") ELSE NULL END WHERE "id" = OLD."id" AND "transaction_id" <> (SELECT "transaction_id" FROM "_continuum_state") AND ("end_transaction_id" IS NULL OR "end_transaction_id" = (SELECT "transaction_id" FROM "_continuum_state")); INSERT INTO "article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") SELECT NEW."id", NEW."name", NEW."content", s."transaction_id", NULL, CASE WHEN p."operation_type" IN (0, 1) THEN 1 ELSE 0 END, CASE WHEN p."operation_type" IN (0, 1) THEN NEW."name" IS NOT p."name" ELSE NEW."name" IS NOT NULL END, CASE WHEN p."operation_type" IN (0, 1) THEN NEW."content" IS NOT p."content" ELSE NEW."content" IS NOT NULL END FROM "_continuum_state" AS s LEFT JOIN "article_version" AS p ON p."id" = NEW."id" AND p."end_transaction_id" IS NULL AND p."transaction_id" <> s."transaction_id" WHERE true ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = excluded."name", "content" = excluded."content", "operation_type" = CASE WHEN "article_version"."operation_type" = 2 THEN 1 ELSE "article_version"."operation_type" END, "name_mod" = "article_version"."name_mod" OR "article_version"."name" IS NOT excluded."name", "content_mod" = "article_version"."content_mod" OR "article_version"."content" IS NOT excluded."content"; UPDATE "article_version" SET "end_transaction_id" = (SELECT "transaction_id" FROM "_continuum_state") WHERE "id" = NEW."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> (SELECT "transaction_id" FROM "_continuum_state"); END"#,
+    ]
+
+    static let expectedPostgreSQL: [String] = [
+        #"CREATE TABLE "public"."article_version" ("id" integer NOT NULL, "name" character varying(255), "content" json, "transaction_id" BIGINT NOT NULL, "end_transaction_id" BIGINT, "operation_type" SMALLINT NOT NULL, "name_mod" BOOLEAN NOT NULL DEFAULT false, "content_mod" BOOLEAN NOT NULL DEFAULT false, PRIMARY KEY ("id", "transaction_id"))"#,
+        #"CREATE INDEX IF NOT EXISTS "ix_article_version_transaction_id" ON "public"."article_version" ("transaction_id")"#,
+        #"CREATE INDEX IF NOT EXISTS "ix_article_version_end_transaction_id" ON "public"."article_version" ("end_transaction_id")"#,
+        #"CREATE INDEX IF NOT EXISTS "ix_article_version_operation_type" ON "public"."article_version" ("operation_type")"#,
+        #"CREATE INDEX IF NOT EXISTS "ix_article_version_pk_transaction_id" ON "public"."article_version" ("id", "transaction_id" DESC)"#,
+        #"CREATE INDEX IF NOT EXISTS "ix_article_version_pk_validity" ON "public"."article_version" ("id", "transaction_id", "end_transaction_id")"#,
+        #"CREATE INDEX IF NOT EXISTS "ix_article_version_open" ON "public"."article_version" ("id") WHERE "end_transaction_id" IS NULL"#,
+        #"""
+            CREATE OR REPLACE FUNCTION "public"."_continuum_article_version"() RETURNS trigger LANGUAGE plpgsql AS $continuum$
+            DECLARE
+                v_tx bigint := "public"."_continuum_transaction_id"();
+            BEGIN
+                INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (v_tx, 'Article') ON CONFLICT DO NOTHING;
+                IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD."id" IS DISTINCT FROM NEW."id")) THEN
+                    DELETE FROM "public"."article_version" WHERE "id" = OLD."id" AND "transaction_id" = v_tx AND "operation_type" = 0;
+                    IF FOUND THEN
+                        UPDATE "public"."article_version" SET "end_transaction_id" = NULL WHERE "id" = OLD."id" AND "end_transaction_id" = v_tx;
+                    ELSE
+                        UPDATE "public"."article_version" SET "end_transaction_id" = v_tx WHERE "id" = OLD."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> v_tx;
+                        INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (OLD."id", OLD."name", OLD."content", v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
+                    END IF;
+                    IF TG_OP = 'DELETE' THEN
+                        RETURN NULL;
+                    END IF;
+                ELSIF TG_OP = 'UPDATE' THEN
+                    UPDATE "public"."article_version" SET "end_transaction_id" = v_tx WHERE "id" = NEW."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> v_tx;
+                    INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (NEW."id", NEW."name", NEW."content", v_tx, NULL, 1, OLD."name" IS DISTINCT FROM NEW."name", OLD."content"::text IS DISTINCT FROM NEW."content"::text) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "name_mod" = "public"."article_version"."name_mod" OR EXCLUDED."name_mod", "content_mod" = "public"."article_version"."content_mod" OR EXCLUDED."content_mod";
+                    RETURN NULL;
+                END IF;
+                UPDATE "public"."article_version" SET "end_transaction_id" = v_tx WHERE "id" = NEW."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> v_tx;
+                INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (NEW."id", NEW."name", NEW."content", v_tx, NULL, 0, NEW."name" IS NOT NULL, NEW."content" IS NOT NULL) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 1, "name_mod" = "public"."article_version"."name_mod" OR "public"."article_version"."name" IS DISTINCT FROM EXCLUDED."name", "content_mod" = "public"."article_version"."content_mod" OR "public"."article_version"."content"::text IS DISTINCT FROM EXCLUDED."content"::text;
+                RETURN NULL;
+            END
+            $continuum$
+            """#,
+        #"DROP TRIGGER IF EXISTS "continuum_insert_delete" ON "public"."article""#,
+        #"DROP TRIGGER IF EXISTS "continuum_update" ON "public"."article""#,
+        #"CREATE TRIGGER "continuum_insert_delete" AFTER INSERT OR DELETE ON "public"."article" FOR EACH ROW EXECUTE FUNCTION "public"."_continuum_article_version"()"#,
+        #"CREATE TRIGGER "continuum_update" AFTER UPDATE ON "public"."article" FOR EACH ROW WHEN (OLD."id" IS DISTINCT FROM NEW."id" OR OLD."name" IS DISTINCT FROM NEW."name" OR OLD."content"::text IS DISTINCT FROM NEW."content"::text) EXECUTE FUNCTION "public"."_continuum_article_version"()"#,
+    ]
+}
