@@ -37,7 +37,7 @@ extension Database {
         }
         guard let sql = self as? any SQLDatabase else { throw ContinuumError.unsupportedDatabase("\(type(of: self))") }
         let dialect = try SQLDialectKind(sql)
-        let engine = VersioningEngine()
+        let engine = Continuum.engine
         return try await self.transaction { transaction in
             guard let connection = transaction as? any SQLDatabase else {
                 throw ContinuumError.unsupportedDatabase("\(type(of: transaction))")

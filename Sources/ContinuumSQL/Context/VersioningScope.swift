@@ -61,7 +61,8 @@ extension VersioningEngine {
     /// own, because it has no way to tell transactions apart from inside a trigger.
     ///
     /// - Throws: ``ContinuumError/invalidOption(_:)`` for an oversized user id, address or meta
-    ///   key, ``ContinuumError/schemaNotInstalled``, or whatever `body` throws (after rolling back).
+    ///   key, the driver's error when the schema is not installed, or whatever `body` throws
+    ///   (after rolling back).
     public func versioned<R: Sendable>(
         on database: any SQLDatabase,
         userID: String? = nil,

@@ -215,7 +215,7 @@ public struct VersioningEngine: Sendable {
         let newKey = live.primaryKey.map { name in renamedColumns.first { $0.value == name.name }?.key ?? name.name }
         guard oldKey == newKey else {
             throw ContinuumError.invalidOption(
-                "the primary key of table \"\(table)\" changed: history is keyed by it, so disable versioning (keeping history) and enable it again"
+                "the primary key of table \"\(table)\" changed: history is keyed by it, so disable versioning (keepHistory: false drops the old history; or rename the old version table first) and enable it again"
             )
         }
         var options = entry.options

@@ -31,7 +31,7 @@ public struct VersionRecord: Sendable {
     /// the bookkeeping columns and any `_mod` flags. Decode columns with ``decode(_:as:)``.
     public var row: any SQLRow
 
-    init(table: String, row: any SQLRow) throws {
+    package init(table: String, row: any SQLRow) throws {
         self.table = table
         self.transactionID = try row.decode(column: VersioningPlan.transactionColumn, as: Int.self)
         self.endTransactionID = try row.decode(column: VersioningPlan.endTransactionColumn, as: Int?.self)
@@ -62,7 +62,8 @@ public struct VersionRecord: Sendable {
 public struct TransactionRecord: Sendable, Hashable {
     /// The transaction's id; versions point at it.
     public var id: Int
-    /// When the transaction wrote its first version (UTC).
+    /// When the transaction was issued (UTC): on PostgreSQL the start of the database
+    /// transaction, on SQLite the time of its first versioned change.
     public var issuedAt: Date?
     /// The actor given to the `versioned` scope.
     public var userID: String?

@@ -31,8 +31,8 @@ extension VersioningEngine {
         return try await database.raw(query).all().map { try VersionRecord(table: table, row: $0) }
     }
 
-    /// Every version written by one transaction, across all versioned tables, ordered by
-    /// table name and then by the tables' own order.
+    /// Every version written by one transaction, across all versioned tables, grouped by
+    /// table name (in no particular order within a table).
     public func versions(inTransaction id: Int, on database: any SQLDatabase) async throws -> [VersionRecord] {
         var records: [VersionRecord] = []
         for table in try await self.versionedTables(on: database) {

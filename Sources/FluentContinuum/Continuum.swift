@@ -1,0 +1,61 @@
+import ContinuumSQL
+import FluentKit
+import SQLKit
+
+/// The namespace of swift-continuum's Fluent integration.
+public enum Continuum {
+    /// The engine FluentContinuum uses, with SQLAlchemy-Continuum's table names.
+    public static let engine = VersioningEngine()
+
+    /// Installs the shared schema (the transaction log and its companions). Add it once,
+    /// before the migrations of versioned models. Its `revert` leaves the log in place:
+    /// history is never dropped by a migration rollback.
+    public static var migration: any AsyncMigration { InstallMigration() }
+
+    /// The SQL database behind a Fluent database.
+    ///
+    /// - Throws: ``ContinuumError/unsupportedDatabase(_:)`` for a database that is not SQL-backed.
+    static func sql(_ database: any Database) throws -> any SQLDatabase {
+        guard let sql = database as? any SQLDatabase else { throw ContinuumError.unsupportedDatabase("\(type(of: database))") }
+        return sql
+    }
+}
+
+struct InstallMigration: AsyncMigration {
+    var name: String { "Continuum.Install" }
+
+    func prepare(on database: any Database) async throws {
+        try await Continuum.engine.install(on: Continuum.sql(database))
+    }
+
+    func revert(on database: any Database) async throws {}
+}
+
+/// Enables versioning of a model's table; its `revert` disables it, keeping the history.
+struct EnableVersioningMigration<M: Versioned>: AsyncMigration {
+    var name: String { "Continuum.Versioning.\(M.schema)" }
+
+    func prepare(on database: any Database) async throws {
+        try await Continuum.engine.enable(M.schema, options: M.tableOptions, on: Continuum.sql(database))
+    }
+
+    func revert(on database: any Database) async throws {
+        try await Continuum.engine.disable(M.schema, keepHistory: true, on: Continuum.sql(database))
+    }
+}
+
+extension Versioned {
+    /// A migration that starts versioning this model's table (create the table first). Its
+    /// `revert` stops versioning and keeps the version table.
+    public static var versioning: any AsyncMigration { EnableVersioningMigration<Self>() }
+
+    /// Brings versioning up to date after a migration that added, dropped or renamed fields
+    /// of this model's table. Pass renamed fields (old key to new key) to keep their history
+    /// under the new name.
+    ///
+    /// - Throws: ``ContinuumError/tableNotVersioned(_:)`` and the errors of
+    ///   ``VersioningEngine/sync(_:renamedColumns:on:)``.
+    public static func syncVersioning(renamedFields: [String: String] = [:], on database: any Database) async throws {
+        try await Continuum.engine.sync(Self.schema, renamedColumns: renamedFields, on: Continuum.sql(database))
+    }
+}

@@ -1,0 +1,84 @@
+import FluentKit
+import Foundation
+
+/// One field's value in a version, comparable across versions and decodable to its type.
+public struct FieldValue: Sendable, Hashable, CustomStringConvertible {
+    /// The value encoded as a one-element JSON array, or `nil` for NULL.
+    let encoded: Data?
+
+    /// The NULL value.
+    public static let null = FieldValue(encoded: nil)
+
+    init(encoded: Data?) { self.encoded = encoded }
+
+    init(_ value: DatabaseQuery.Value) {
+        switch value {
+        case .bind(let bound): self.encoded = try? JSONEncoder().encode([EncodableBox(bound)])
+        case .enumCase(let name): self.encoded = try? JSONEncoder().encode([name])
+        case .null, .default: self.encoded = nil
+        default: self.encoded = try? JSONEncoder().encode(["\(value)"])
+        }
+    }
+
+    /// Whether the value is NULL.
+    public var isNull: Bool { self.encoded == nil }
+
+    /// The value as `T`, or `nil` when it is NULL.
+    ///
+    /// - Throws: `DecodingError` when the value is not a `T`.
+    public func decode<T: Decodable>(_ type: T.Type = T.self) throws -> T? {
+        guard let encoded else { return nil }
+        return try JSONDecoder().decode([T].self, from: encoded).first
+    }
+
+    public var description: String {
+        guard let encoded else { return "NULL" }
+        let text = String(decoding: encoded, as: UTF8.self)
+        return String(text.dropFirst().dropLast())
+    }
+}
+
+/// How one field changed from the previous version to this one.
+///
+/// ```swift
+/// let change = versions[1].changeset["name"]!
+/// try change.old(as: String.self)   // "Some article"
+/// try change.new(as: String.self)   // "Updated article"
+/// ```
+public struct FieldChange: Sendable, Hashable, CustomStringConvertible {
+    /// The value in the previous version (NULL for the first version).
+    public var old: FieldValue
+    /// The value in this version.
+    public var new: FieldValue
+
+    public init(old: FieldValue, new: FieldValue) {
+        self.old = old
+        self.new = new
+    }
+
+    /// The previous value as `T`, `nil` when it was NULL or there was no previous version.
+    public func old<T: Decodable>(as type: T.Type = T.self) throws -> T? { try self.old.decode(T.self) }
+    /// The new value as `T`, `nil` when it is NULL.
+    public func new<T: Decodable>(as type: T.Type = T.self) throws -> T? { try self.new.decode(T.self) }
+
+    public var description: String { "\(self.old) → \(self.new)" }
+}
+
+struct EncodableBox: Encodable {
+    let value: any Encodable
+    init(_ value: any Encodable) { self.value = value }
+    func encode(to encoder: any Encoder) throws { try self.value.encode(to: encoder) }
+}
+
+/// Collects every field of a model as database input, changed or not.
+final class InputCollector: DatabaseInput {
+    var values: [FieldKey: DatabaseQuery.Value] = [:]
+    var wantsUnmodifiedKeys: Bool { true }
+    func set(_ value: DatabaseQuery.Value, at key: FieldKey) { self.values[key] = value }
+
+    static func collect(_ fields: some Fields) -> [FieldKey: DatabaseQuery.Value] {
+        let collector = InputCollector()
+        fields.input(to: collector)
+        return collector.values
+    }
+}

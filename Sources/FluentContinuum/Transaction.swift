@@ -1,0 +1,146 @@
+import ContinuumSQL
+import FluentKit
+import FluentSQL
+import Foundation
+import SQLKit
+
+/// A row of the transaction log, as a Fluent model: query, filter, sort and paginate it with
+/// Fluent's query builder.
+///
+/// ```swift
+/// let lastWeek = try await Transaction.query(on: db)
+///     .filter(\.$userID == "42")
+///     .issued(after: Date().addingTimeInterval(-7 * 86_400))
+///     .sort(\.$id, .descending)
+///     .paginate(PageRequest(page: 1, per: 20))
+/// ```
+public final class Transaction: Model, @unchecked Sendable {
+    public static let schema = "transaction"
+
+    /// The transaction's id; versions point at it.
+    @ID(custom: "id", generatedBy: .database) public var id: Int?
+    /// When the transaction wrote its first version, naive UTC as stored.
+    @OptionalField(key: "issued_at") public var issued: LogTimestamp?
+    /// The actor given to the `versioned` scope.
+    @OptionalField(key: "user_id") public var userID: String?
+    /// The remote address given to the `versioned` scope.
+    @OptionalField(key: "remote_addr") public var remoteAddress: String?
+
+    public init() {}
+
+    /// When the transaction wrote its first version.
+    public var issuedAt: Date? { self.issued?.date }
+
+    /// The versions written in this transaction, by entity name (one query per versioned table).
+    public func changedEntities(on database: any Database) async throws -> [String: [VersionRecord]] {
+        let records = try await Continuum.engine.versions(inTransaction: self.requireID(), on: Continuum.sql(database))
+        var tables: [String: String] = [:]
+        for table in try await Continuum.engine.versionedTables(on: Continuum.sql(database)) { tables[table.table] = table.entityName }
+        return Dictionary(grouping: records) { tables[$0.table] ?? $0.table }
+    }
+
+    /// The versions of `model` written in this transaction, with their full histories loaded.
+    public func versions<M: Versioned>(of model: M.Type, on database: any Database) async throws -> [Version<M>] {
+        let id = try self.requireID()
+        let rows = try await Continuum.sql(database).select().column(SQLLiteral.all).from(M.versionSchema)
+            .where("transaction_id", .equal, id).all()
+        var result: [Version<M>] = []
+        for row in rows {
+            let model = try row.decode(fluentModel: M.self)
+            let history = try await History<M>.load(key: History<M>.key(of: model), on: database)
+            if let version = history.versions.first(where: { $0.transactionID == id }) { result.append(version) }
+        }
+        return result
+    }
+
+    /// The key/value meta recorded by the `versioned` scope.
+    public func meta(on database: any Database) async throws -> [String: String] {
+        let rows = try await Continuum.sql(database).select().columns("key", "value").from(Continuum.engine.configuration.transactionMetaTable)
+            .where("transaction_id", .equal, self.requireID()).all()
+        var meta: [String: String] = [:]
+        for row in rows { meta[try row.decode(column: "key", as: String.self)] = try row.decode(column: "value", as: String?.self) ?? "" }
+        return meta
+    }
+}
+
+/// A `transaction.issued_at` value: naive UTC, stored as `timestamp` on PostgreSQL and as
+/// SQLAlchemy's `YYYY-MM-DD HH:MM:SS.ffffff` text on SQLite.
+public struct LogTimestamp: Codable, Sendable, Hashable {
+    /// The instant.
+    public var date: Date
+
+    public init(date: Date) { self.date = date }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let text = try? container.decode(String.self), let date = Self.parse(text) {
+            self.date = date
+        } else {
+            self.date = try container.decode(Date.self)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(self.date)
+    }
+
+    /// The SQLite text form of `date`.
+    static func text(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        let whole = calendar.date(from: parts)!
+        let micros = Int((date.timeIntervalSince(whole) * 1_000_000).rounded())
+        func pad(_ value: Int, _ width: Int) -> String { String(repeating: "0", count: max(0, width - String(value).count)) + String(value) }
+        return "\(pad(parts.year!, 4))-\(pad(parts.month!, 2))-\(pad(parts.day!, 2)) \(pad(parts.hour!, 2)):\(pad(parts.minute!, 2)):\(pad(parts.second!, 2)).\(pad(min(micros, 999_999), 6))"
+    }
+
+    static func parse(_ text: String) -> Date? {
+        let parts = text.split(whereSeparator: { $0 == " " || $0 == "T" })
+        guard parts.count == 2 else { return nil }
+        let day = parts[0].split(separator: "-").compactMap { Int($0) }
+        let time = parts[1].split(separator: ":")
+        guard day.count == 3, time.count == 3, let hour = Int(time[0]), let minute = Int(time[1]),
+              let seconds = Double(time[2].trimmingCharacters(in: CharacterSet(charactersIn: "Z")))
+        else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        guard let base = calendar.date(from: DateComponents(year: day[0], month: day[1], day: day[2], hour: hour, minute: minute)) else {
+            return nil
+        }
+        return base.addingTimeInterval(seconds)
+    }
+
+    /// An SQL expression comparing with `issued_at` correctly on either database.
+    static func expression(_ date: Date, on database: any Database) -> any SQLExpression {
+        let text = Self.text(date)
+        if (database as? any SQLDatabase)?.dialect.name == "postgresql" {
+            return SQLQueryString("CAST(\(bind: text) AS TIMESTAMP)")
+        }
+        return SQLBind(text)
+    }
+}
+
+extension QueryBuilder where Model == Transaction {
+    /// Transactions issued at or after `date`.
+    @discardableResult
+    public func issued(after date: Date) -> Self {
+        self.filter(.sql(SQLBinaryExpression(SQLColumn("issued_at", table: Transaction.schema), .greaterThanOrEqual, LogTimestamp.expression(date, on: self.database))))
+    }
+
+    /// Transactions issued before `date`.
+    @discardableResult
+    public func issued(before date: Date) -> Self {
+        self.filter(.sql(SQLBinaryExpression(SQLColumn("issued_at", table: Transaction.schema), .lessThan, LogTimestamp.expression(date, on: self.database))))
+    }
+
+    /// Transactions in which entities of `model` changed (from `transaction_changes`).
+    @discardableResult
+    public func changed<M: Versioned>(_ model: M.Type) -> Self {
+        let changes = Continuum.engine.configuration.transactionChangesTable
+        return self.filter(.sql(SQLQueryString("""
+            \(ident: Transaction.schema).\(ident: "id") IN (SELECT \(ident: "transaction_id") FROM \(ident: changes) WHERE \(ident: "entity_name") = \(bind: M.entityName))
+            """)))
+    }
+}

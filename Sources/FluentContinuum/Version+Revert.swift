@@ -1,0 +1,40 @@
+import ContinuumSQL
+import FluentKit
+import SQLKit
+
+extension Version {
+    /// Writes this version's values back to the live row, as a new change (and so a new
+    /// version). Reverting to a DELETE version deletes the row; reverting a deleted entity to
+    /// an earlier version inserts it again with its original primary key.
+    ///
+    /// Run it inside `db.versioned(userID:...)` to attribute the revert.
+    ///
+    /// - Throws: ``ContinuumError/invalidOption(_:)`` for field values that cannot be written back.
+    public func revert(on database: any Database) async throws {
+        let sql = try Continuum.sql(database)
+        let key = try self.key.map { (SQLIdentifier($0.key.description), try ValueConverter.expression($0.value)) }
+        func whereKey<B: SQLPredicateBuilder>(_ builder: B) -> B {
+            for (column, value) in key { _ = builder.where(column, .equal, value) }
+            return builder
+        }
+        if self.operation == .delete {
+            try await whereKey(sql.delete(from: M.schema)).run()
+            return
+        }
+        let values = InputCollector.collect(self.model)
+        let exists = try await whereKey(sql.select().column(SQLLiteral.numeric("1"), as: "x").from(M.schema)).first() != nil
+        if exists {
+            let update = sql.update(M.schema)
+            for (field, value) in values.sorted(by: { $0.key.description < $1.key.description }) where self.key[field] == nil {
+                _ = update.set(SQLIdentifier(field.description), to: try ValueConverter.expression(value))
+            }
+            try await whereKey(update).run()
+        } else {
+            let fields = values.sorted { $0.key.description < $1.key.description }
+            try await sql.insert(into: M.schema)
+                .columns(fields.map { SQLIdentifier($0.key.description) })
+                .values(try fields.map { try ValueConverter.expression($0.value) })
+                .run()
+        }
+    }
+}

@@ -1,0 +1,152 @@
+import ContinuumSQL
+import FluentKit
+import FluentSQL
+import Foundation
+import SQLKit
+
+/// One version of a ``Versioned`` model: the row as it was after a transaction.
+///
+/// ```swift
+/// let versions = try await article.versions(on: db)   // oldest first, one query
+/// versions[0].model.name                             // the row as it was
+/// versions[1].changeset["name"]                      // old → new
+/// try await versions[0].revert(on: db)               // write it back as a new version
+/// ```
+public struct Version<M: Versioned>: Sendable {
+    private let history: History<M>
+    private let position: Int
+
+    init(history: History<M>, position: Int) {
+        self.history = history
+        self.position = position
+    }
+
+    private var entry: History<M>.Entry { self.history.entries[self.position] }
+
+    /// The row as it was after this version's transaction: a detached model decoded from the
+    /// version row (for a DELETE, the row's last values). Excluded fields are not loaded.
+    /// Saving it writes to the live table; prefer ``revert(on:)``.
+    public var model: M { self.entry.model }
+    /// The transaction that wrote this version.
+    public var transactionID: Int { self.entry.record.transactionID }
+    /// The transaction of the next version, `nil` for the latest.
+    public var endTransactionID: Int? { self.entry.record.endTransactionID }
+    /// What the transaction did to the row (its net effect).
+    public var operation: ContinuumSQL.Operation { self.entry.record.operation }
+    /// This version's position among the versions of this entity, from 0.
+    public var index: Int { self.position }
+
+    /// The fields that differ from the previous version, by field key; for the first version,
+    /// every field that is not NULL (old value NULL).
+    public var changeset: [String: FieldChange] {
+        let new = self.entry.values
+        let old = self.position > 0 ? self.history.entries[self.position - 1].values : [:]
+        var changes: [String: FieldChange] = [:]
+        for (key, value) in new {
+            let before = old[key] ?? .null
+            if before != value { changes[key] = FieldChange(old: before, new: value) }
+        }
+        return changes
+    }
+
+    /// The fields this version modified, from the `_mod` flags; `nil` when the model does not
+    /// track modified fields.
+    public var modifiedFields: Set<String>? {
+        guard M.versioningOptions.tracksModifiedFields else { return nil }
+        return Set(self.entry.values.keys.filter { self.entry.record.isModified($0) == true })
+    }
+
+    /// The version before this one, `nil` for the first. Versions come with their neighbours
+    /// loaded: this runs no query.
+    public func previous(on database: any Database) async throws -> Version<M>? {
+        self.position > 0 ? Version(history: self.history, position: self.position - 1) : nil
+    }
+
+    /// The version after this one, `nil` for the latest. Runs no query.
+    public func next(on database: any Database) async throws -> Version<M>? {
+        self.position + 1 < self.history.entries.count ? Version(history: self.history, position: self.position + 1) : nil
+    }
+
+    /// The transaction that wrote this version, with its actor and time.
+    public func transaction(on database: any Database) async throws -> Transaction {
+        guard let transaction = try await Transaction.find(self.transactionID, on: database) else {
+            throw ContinuumError.unexpectedSchema("transaction \(self.transactionID) of a \(M.entityName) version is missing from the transaction log")
+        }
+        return transaction
+    }
+
+    /// The live row's primary-key values.
+    var key: [FieldKey: DatabaseQuery.Value] { self.history.key }
+}
+
+/// The loaded versions of one entity, shared by the ``Version`` values made from it.
+final class History<M: Versioned>: Sendable {
+    struct Entry: Sendable {
+        let model: M
+        let record: VersionRecord
+        let values: [String: FieldValue]
+    }
+
+    let key: [FieldKey: DatabaseQuery.Value]
+    let entries: [Entry]
+
+    init(key: [FieldKey: DatabaseQuery.Value], entries: [Entry]) {
+        self.key = key
+        self.entries = entries
+    }
+
+    var versions: [Version<M>] { self.entries.indices.map { Version(history: self, position: $0) } }
+
+    static func entry(_ row: any SQLRow) throws -> Entry {
+        let model = try row.decode(fluentModel: M.self)
+        var values: [String: FieldValue] = [:]
+        for (key, value) in InputCollector.collect(model) { values[key.description] = FieldValue(value) }
+        return Entry(model: model, record: try VersionRecord(table: M.schema, row: row), values: values)
+    }
+
+    /// Loads every version of the entity with `key`, oldest first, in one query.
+    static func load(key: [FieldKey: DatabaseQuery.Value], on database: any Database) async throws -> History<M> {
+        let sql = try Continuum.sql(database)
+        var query = sql.select().column(SQLLiteral.all).from(M.versionSchema)
+        for (field, value) in key.sorted(by: { $0.key.description < $1.key.description }) {
+            query = query.where(SQLIdentifier(field.description), .equal, try ValueConverter.expression(value))
+        }
+        let rows = try await query.orderBy("transaction_id").all()
+        return History(key: key, entries: try rows.map(Self.entry))
+    }
+
+    /// The primary-key values of `model`'s id.
+    static func key(of model: M) throws -> [FieldKey: DatabaseQuery.Value] {
+        let values = InputCollector.collect(model)
+        var key: [FieldKey: DatabaseQuery.Value] = [:]
+        for field in model._$idKeys {
+            guard let value = values[field], !FieldValue(value).isNull else {
+                throw ContinuumError.invalidOption("a \(M.entityName) without an id has no history: save it first")
+            }
+            key[field] = value
+        }
+        return key
+    }
+
+    static func key(id: M.IDValue) throws -> [FieldKey: DatabaseQuery.Value] {
+        let model = M()
+        model.id = id
+        return try Self.key(of: model)
+    }
+}
+
+/// Turns Fluent values into SQL expressions for the engine's own queries.
+enum ValueConverter {
+    static func expression(_ value: DatabaseQuery.Value) throws -> any SQLExpression {
+        switch value {
+        case .bind(let bound): return SQLBind(bound)
+        case .null: return SQLLiteral.null
+        case .enumCase(let name): return SQLLiteral.string(name)
+        case .default: return SQLLiteral.default
+        case .custom(let custom as any SQLExpression): return custom
+        default:
+            throw ContinuumError.invalidOption("a nested field value (array or dictionary input) cannot be used by swift-continuum: store it in a JSON field instead")
+        }
+    }
+}
+

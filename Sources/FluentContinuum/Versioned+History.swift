@@ -1,0 +1,117 @@
+import ContinuumSQL
+import FluentKit
+import FluentSQL
+import Foundation
+import SQLKit
+
+extension Versioned {
+    /// This entity's versions, oldest first, in one query; each version's `previous`, `next`,
+    /// `index` and `changeset` need no further query.
+    ///
+    /// - Throws: ``ContinuumError/invalidOption(_:)`` when the model has no id yet.
+    public func versions(on database: any Database) async throws -> [Version<Self>] {
+        try await History<Self>.load(key: History<Self>.key(of: self), on: database).versions
+    }
+
+    /// The versions of the entity with `id`, oldest first (it may since have been deleted).
+    public static func versions(id: IDValue, on database: any Database) async throws -> [Version<Self>] {
+        try await History<Self>.load(key: History<Self>.key(id: id), on: database).versions
+    }
+
+    /// How many versions the entity with `id` has.
+    public static func versionCount(id: IDValue, on database: any Database) async throws -> Int {
+        var query = try Continuum.sql(database).select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from(Self.versionSchema)
+        for (field, value) in try History<Self>.key(id: id) {
+            query = query.where(SQLIdentifier(field.description), .equal, try ValueConverter.expression(value))
+        }
+        return try await query.first(decodingColumn: "n", as: Int.self) ?? 0
+    }
+
+    /// The entity with `id` as it was when transaction `transactionID` committed: the version
+    /// valid then, or `nil` if the entity did not exist yet. A DELETE version means it had
+    /// been deleted by then (SQLAlchemy-Continuum's `version_at`).
+    public static func version(id: IDValue, at transactionID: Int, on database: any Database) async throws -> Version<Self>? {
+        let history = try await History<Self>.load(key: History<Self>.key(id: id), on: database)
+        return history.versions.last { $0.transactionID <= transactionID }
+    }
+
+    /// The entity with `id` as it was at `date`: the version of the last transaction issued
+    /// at or before it.
+    public static func version(id: IDValue, asOf date: Date, on database: any Database) async throws -> Version<Self>? {
+        let last = try await Transaction.query(on: database).issued(before: date.addingTimeInterval(0.000_001))
+            .sort(\.$id, .descending).first()
+        guard let transactionID = last?.id else { return nil }
+        return try await Self.version(id: id, at: transactionID, on: database)
+    }
+
+    /// The last version of every deleted entity, newest first: the rows an undelete screen
+    /// lists. ``Version/revert(on:)`` on the version before it resurrects the entity.
+    public static func deletedVersions(on database: any Database) async throws -> [Version<Self>] {
+        let rows = try await Continuum.sql(database).select().column(SQLLiteral.all).from(Self.versionSchema)
+            .where("operation_type", .equal, ContinuumSQL.Operation.delete.rawValue)
+            .where("end_transaction_id", .is, SQLLiteral.null)
+            .orderBy("transaction_id", .descending).all()
+        return try await Self.withHistories(rows, on: database) { history, row in
+            history.versions.last
+        }
+    }
+
+    /// Loads the full history of the entity of each row, in one query per entity.
+    static func withHistories(
+        _ rows: [any SQLRow],
+        on database: any Database,
+        pick: (History<Self>, any SQLRow) throws -> Version<Self>?
+    ) async throws -> [Version<Self>] {
+        var result: [Version<Self>] = []
+        for row in rows {
+            let model = try row.decode(fluentModel: Self.self)
+            let history = try await History<Self>.load(key: History<Self>.key(of: model), on: database)
+            if let version = try pick(history, row) { result.append(version) }
+        }
+        return result
+    }
+}
+
+extension QueryBuilder where Model: Versioned {
+    /// Runs this query's filters against the model's **version table** and returns the
+    /// matching versions, oldest transaction first.
+    ///
+    /// ```swift
+    /// let published = try await Article.query(on: db).filter(\.$status == "published").versions()
+    /// let renamed = try await Article.query(on: db).versions(modified: "name")   // mod tracking
+    /// ```
+    /// Filters on the model's own fields work; joins, sorts and limits are ignored.
+    ///
+    /// - Parameter modified: Only versions whose `_mod` flag is set for each of these fields.
+    public func versions(modified fields: [String] = []) async throws -> [Version<Model>] {
+        let sql = try Continuum.sql(self.database)
+        var query = self.query
+        query.action = .read
+        query.sorts = []
+        query.joins = []
+        query.limits = []
+        query.offsets = []
+        query.fields = [.extendedPath([.string("*")], schema: Model.schema, space: nil)]
+        for field in fields {
+            query.filters.append(.value(.extendedPath([.string(field + "_mod")], schema: Model.schema, space: nil), .equal, .bind(true)))
+        }
+        let converted = SQLQueryConverter(delegate: PlainConverterDelegate()).convert(query)
+        // A common table expression named like the table shadows it: Fluent's `"article"."status"`
+        // paths then read the version table.
+        let statement = SQLQueryString(
+            "WITH \(ident: Model.schema) AS (SELECT * FROM \(ident: Model.versionSchema)) \(converted) ORDER BY \(ident: "transaction_id")"
+        )
+        let rows = try await sql.raw(statement).all()
+        return try await Model.withHistories(rows, on: self.database) { history, row in
+            let transactionID = try row.decode(column: "transaction_id", as: Int.self)
+            return history.versions.first { $0.transactionID == transactionID }
+        }
+    }
+}
+
+/// Converts Fluent queries for the version-table reads; no custom types are involved.
+struct PlainConverterDelegate: SQLConverterDelegate {
+    func customDataType(_ dataType: DatabaseSchema.DataType) -> (any SQLExpression)? { nil }
+    func nestedFieldExpression(_ column: String, _ path: [String]) -> any SQLExpression { SQLIdentifier(column) }
+    func beforeConvert(_ schema: DatabaseSchema) -> DatabaseSchema { schema }
+}
