@@ -21,7 +21,7 @@ extension Version {
             try await whereKey(sql.delete(from: M.schema)).run()
             return
         }
-        let values = InputCollector.collect(self.model)
+        let values = self.inputs
         let exists = try await whereKey(sql.select().column(SQLLiteral.numeric("1"), as: "x").from(M.schema)).first() != nil
         if exists {
             let update = sql.update(M.schema)

@@ -77,6 +77,9 @@ public struct Version<M: Versioned>: Sendable {
 
     /// The live row's primary-key values.
     var key: [FieldKey: DatabaseQuery.Value] { self.history.key }
+
+    /// The version's field values as they are written back.
+    var inputs: [FieldKey: DatabaseQuery.Value] { self.entry.inputs }
 }
 
 /// The loaded versions of one entity, shared by the ``Version`` values made from it.
@@ -84,6 +87,8 @@ final class History<M: Versioned>: Sendable {
     struct Entry: Sendable {
         let model: M
         let record: VersionRecord
+        /// Every versioned field's value, as it would be written back.
+        let inputs: [FieldKey: DatabaseQuery.Value]
         let values: [String: FieldValue]
     }
 
@@ -99,9 +104,21 @@ final class History<M: Versioned>: Sendable {
 
     static func entry(_ row: any SQLRow) throws -> Entry {
         let model = try row.decode(fluentModel: M.self)
+        var inputs: [FieldKey: DatabaseQuery.Value] = [:]
+        for (key, value) in InputCollector.collect(model) {
+            guard case .default = value else {
+                inputs[key] = value
+                continue
+            }
+            // Fluent reports `.default` for a field it did not load (an excluded field, absent
+            // from the version table: leave it out) and for a loaded `@Enum` (read it from the row).
+            let column = key.description
+            guard row.contains(column: column) else { continue }
+            inputs[key] = try row.decodeNil(column: column) ? .null : .enumCase(try row.decode(column: column, as: String.self))
+        }
         var values: [String: FieldValue] = [:]
-        for (key, value) in InputCollector.collect(model) { values[key.description] = FieldValue(value) }
-        return Entry(model: model, record: try VersionRecord(table: M.schema, row: row), values: values)
+        for (key, value) in inputs { values[key.description] = FieldValue(value) }
+        return Entry(model: model, record: try VersionRecord(table: M.schema, row: row), inputs: inputs, values: values)
     }
 
     /// Loads every version of the entity with `key`, oldest first, in one query.

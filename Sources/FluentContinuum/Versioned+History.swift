@@ -74,7 +74,7 @@ extension Versioned {
 
 extension QueryBuilder where Model: Versioned {
     /// Runs this query's filters against the model's **version table** and returns the
-    /// matching versions, oldest transaction first.
+    /// matching versions, oldest transaction first, then by primary key.
     ///
     /// ```swift
     /// let published = try await Article.query(on: db).filter(\.$status == "published").versions()
@@ -91,15 +91,16 @@ extension QueryBuilder where Model: Versioned {
         query.joins = []
         query.limits = []
         query.offsets = []
-        query.fields = [.extendedPath([.string("*")], schema: Model.schema, space: nil)]
+        query.fields = [.custom(SQLColumn(SQLLiteral.all, table: SQLIdentifier(Model.schema)))]
         for field in fields {
             query.filters.append(.value(.extendedPath([.string(field + "_mod")], schema: Model.schema, space: nil), .equal, .bind(true)))
         }
         let converted = SQLQueryConverter(delegate: PlainConverterDelegate()).convert(query)
         // A common table expression named like the table shadows it: Fluent's `"article"."status"`
         // paths then read the version table.
+        let order = SQLList((["transaction_id"] + Model()._$idKeys.map(\.description)).map { SQLIdentifier($0) })
         let statement = SQLQueryString(
-            "WITH \(ident: Model.schema) AS (SELECT * FROM \(ident: Model.versionSchema)) \(converted) ORDER BY \(ident: "transaction_id")"
+            "WITH \(ident: Model.schema) AS (SELECT * FROM \(ident: Model.versionSchema)) \(converted) ORDER BY \(order)"
         )
         let rows = try await sql.raw(statement).all()
         return try await Model.withHistories(rows, on: self.database) { history, row in

@@ -1,0 +1,239 @@
+import FluentContinuum
+import FluentKit
+import Foundation
+import SQLKit
+import Testing
+
+@Suite("Typed history API")
+struct TypedHistoryTests {
+    /// CONTINUUM.md's seed scenario through the Fluent API.
+    static func seed(_ db: any Database) async throws -> (Article, Tag) {
+        let article = Article(name: "Some article", content: "Some content")
+        let tag = try await db.versioned(userID: "42") { db in
+            try await article.save(on: db)
+            let tag = Tag(name: "python", articleID: try article.requireID())
+            try await tag.save(on: db)
+            return tag
+        }
+        try await db.versioned(userID: "42") { db in
+            article.name = "Updated article"
+            try await article.save(on: db)
+        }
+        try await db.versioned { db in
+            article.name = "Updated article"
+            try await article.save(on: db)
+        }
+        try await db.versioned { db in try await tag.delete(on: db) }
+        try await db.versioned(userID: "7") { db in
+            try await article.versions(on: db)[0].revert(on: db)
+        }
+        return (article, tag)
+    }
+
+    @Test("the seed scenario: versions, operations, changesets, traversal", arguments: TestDatabase.allCases)
+    func seedScenario(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await CreateFixtures().prepare(on: db.fluent)
+            let (article, tag) = try await Self.seed(db.fluent)
+            let versions = try await article.versions(on: db.fluent)
+            #expect(versions.map(\.model.name) == ["Some article", "Updated article", "Some article"])
+            #expect(versions.map(\.transactionID) == [1, 2, 4])
+            #expect(versions.map(\.endTransactionID) == [2, 4, nil])
+            #expect(versions.map(\.operation) == [.insert, .update, .update])
+            #expect(versions.map(\.index) == [0, 1, 2])
+            #expect(versions[0].changeset["name"] == FieldChange(old: .null, new: versions[0].changeset["name"]!.new))
+            #expect(try versions[0].changeset["name"]?.new(as: String.self) == "Some article")
+            #expect(versions[1].changeset.keys.sorted() == ["name"])
+            #expect(try versions[1].changeset["name"]?.old(as: String.self) == "Some article")
+            #expect(try versions[1].changeset["name"]?.new(as: String.self) == "Updated article")
+            #expect(versions[1].modifiedFields == ["name"])
+            #expect(try await versions[1].previous(on: db.fluent)?.transactionID == 1)
+            #expect(try await versions[1].next(on: db.fluent)?.transactionID == 4)
+            #expect(try await versions[2].next(on: db.fluent) == nil)
+            #expect(try await versions[0].previous(on: db.fluent) == nil)
+            #expect(try await versions[2].transaction(on: db.fluent).userID == "7")
+
+            let tagVersions = try await tag.versions(on: db.fluent)
+            #expect(tagVersions.map(\.operation) == [.insert, .delete])
+            #expect(tagVersions.map(\.model.$article.id) == [1, 1])
+            #expect(try await Transaction.query(on: db.fluent).count() == 4)
+            #expect(try await Article.versionCount(id: article.requireID(), on: db.fluent) == 3)
+        }
+    }
+
+    @Test("two entities of one table have independent indexes", arguments: TestDatabase.allCases)
+    func independentIndexes(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await CreateFixtures().prepare(on: db.fluent)
+            let a = Article(name: "a"), b = Article(name: "b")
+            try await db.fluent.versioned { db in try await a.save(on: db) }
+            try await db.fluent.versioned { db in try await b.save(on: db) }
+            for name in ["a2", "a3"] {
+                a.name = name
+                try await db.fluent.versioned { db in try await a.save(on: db) }
+            }
+            b.name = "b2"
+            try await db.fluent.versioned { db in try await b.save(on: db) }
+            #expect(try await a.versions(on: db.fluent).map(\.index) == [0, 1, 2])
+            #expect(try await b.versions(on: db.fluent).map(\.index) == [0, 1])
+        }
+    }
+
+    @Test("UUID ids, composite ids, enum and optional Date fields decode typed", arguments: TestDatabase.allCases)
+    func modelShapes(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await CreateFixtures().prepare(on: db.fluent)
+            let note = Note(text: "first")
+            let membership = Membership(teamID: 1, userID: 2, role: "member")
+            let article = Article(name: "a")
+            let published = Date(timeIntervalSince1970: 1_700_000_000)
+            try await db.fluent.versioned { db in
+                try await note.save(on: db)
+                try await membership.save(on: db)
+                try await article.save(on: db)
+            }
+            try await db.fluent.versioned { db in
+                note.text = "second"
+                try await note.save(on: db)
+                membership.role = "owner"
+                try await membership.save(on: db)
+                article.status = .published
+                article.publishedAt = published
+                try await article.save(on: db)
+            }
+            #expect(try await note.versions(on: db.fluent).map(\.model.text) == ["first", "second"])
+            #expect(try await note.versions(on: db.fluent).map(\.model.id) == [note.id, note.id])
+            let memberships = try await Membership.versions(id: .init(teamID: 1, userID: 2), on: db.fluent)
+            #expect(memberships.map(\.model.role) == ["member", "owner"])
+            #expect(memberships[1].changeset.keys.sorted() == ["role"])
+            let articles = try await article.versions(on: db.fluent)
+            #expect(articles.map(\.model.status) == [.draft, .published])
+            #expect(articles.map(\.model.publishedAt) == [nil, published])
+            #expect(articles[1].changeset.keys.sorted() == ["published_at", "status"])
+            #expect(try articles[1].changeset["status"]?.new(as: Status.self) == .published)
+        }
+    }
+
+    @Test("excluded fields are not versioned; bulk query-builder updates are", arguments: TestDatabase.allCases)
+    func excludedAndBulk(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await CreateFixtures().prepare(on: db.fluent)
+            let article = Article(name: "a")
+            try await db.fluent.versioned { db in try await article.save(on: db) }
+            try await Article.query(on: db.fluent).set(\.$views, to: 100).update()
+            #expect(try await article.versions(on: db.fluent).count == 1, "a change to an excluded field alone writes nothing")
+            try await Article.query(on: db.fluent).filter(\.$name == "a").set(\.$status, to: .published).update()
+            let versions = try await article.versions(on: db.fluent)
+            #expect(versions.map(\.model.status) == [.draft, .published])
+            #expect(versions[1].modifiedFields == ["status"])
+        }
+    }
+
+    @Test("revert resurrects a deleted row with its key, and reverting to a DELETE deletes", arguments: TestDatabase.allCases)
+    func revert(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await CreateFixtures().prepare(on: db.fluent)
+            let article = Article(name: "keep me")
+            try await db.fluent.versioned { db in try await article.save(on: db) }
+            let id = try article.requireID()
+            try await db.fluent.versioned { db in try await article.delete(on: db) }
+            #expect(try await Article.find(id, on: db.fluent) == nil)
+            let deleted = try await Article.deletedVersions(on: db.fluent)
+            #expect(deleted.map(\.model.id) == [id])
+            try await db.fluent.versioned(userID: "undelete") { db in
+                try await deleted[0].previous(on: db)!.revert(on: db)
+            }
+            #expect(try await Article.find(id, on: db.fluent)?.name == "keep me")
+            let versions = try await Article.versions(id: id, on: db.fluent)
+            #expect(versions.map(\.operation) == [.insert, .delete, .insert])
+            #expect(try await Article.deletedVersions(on: db.fluent).isEmpty)
+            try await db.fluent.versioned { db in try await versions[1].revert(on: db) }
+            #expect(try await Article.find(id, on: db.fluent) == nil)
+        }
+    }
+
+    @Test("version at a transaction, and as of a date between two transactions", arguments: TestDatabase.allCases)
+    func pointInTime(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await CreateFixtures().prepare(on: db.fluent)
+            let article = Article(name: "v1")
+            try await db.fluent.versioned { db in try await article.save(on: db) }
+            try await Task.sleep(for: .milliseconds(30))
+            let between = Date()
+            try await Task.sleep(for: .milliseconds(30))
+            article.name = "v2"
+            try await db.fluent.versioned { db in try await article.save(on: db) }
+            let id = try article.requireID()
+            #expect(try await Article.version(id: id, at: 1, on: db.fluent)?.model.name == "v1")
+            #expect(try await Article.version(id: id, at: 2, on: db.fluent)?.model.name == "v2")
+            #expect(try await Article.version(id: id, asOf: between, on: db.fluent)?.model.name == "v1")
+            #expect(try await Article.version(id: id, asOf: Date(), on: db.fluent)?.model.name == "v2")
+            #expect(try await Article.version(id: id, asOf: Date(timeIntervalSince1970: 0), on: db.fluent) == nil)
+        }
+    }
+
+    @Test("the transaction log as a Fluent model: by user, by date, by entity, with meta and changes", arguments: TestDatabase.allCases)
+    func transactions(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await CreateFixtures().prepare(on: db.fluent)
+            let start = Date().addingTimeInterval(-1)
+            _ = try await Self.seed(db.fluent)
+            try await db.fluent.versioned(userID: "42", meta: ["reason": "note"]) { db in try await Note(text: "n").save(on: db) }
+            let mine = try await Transaction.query(on: db.fluent).filter(\.$userID == "42").sort(\.$id).all()
+            #expect(mine.map(\.id) == [1, 2, 5])
+            #expect(try await Transaction.query(on: db.fluent).issued(after: start).count() == 5)
+            #expect(try await Transaction.query(on: db.fluent).issued(before: start).count() == 0)
+            #expect(try await Transaction.query(on: db.fluent).changed(Tag.self).sort(\.$id).all().map(\.id) == [1, 3])
+            let page = try await Transaction.query(on: db.fluent).sort(\.$id, .descending).paginate(PageRequest(page: 1, per: 2))
+            #expect(page.items.map(\.id) == [5, 4])
+            let first = try #require(mine.first)
+            #expect(abs(try #require(first.issuedAt).timeIntervalSinceNow) < 120)
+            let changed = try await first.changedEntities(on: db.fluent)
+            #expect(changed.keys.sorted() == ["Article", "Tag"])
+            #expect(try await first.versions(of: Tag.self, on: db.fluent).map(\.model.name) == ["python"])
+            #expect(try await mine[2].meta(on: db.fluent) == ["reason": "note"])
+        }
+    }
+
+    @Test("version queries use Fluent filters on the model's key paths", arguments: TestDatabase.allCases)
+    func versionQueries(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await CreateFixtures().prepare(on: db.fluent)
+            let a = Article(name: "a"), b = Article(name: "b")
+            try await db.fluent.versioned { db in
+                try await a.save(on: db)
+                try await b.save(on: db)
+            }
+            a.status = .published
+            try await db.fluent.versioned { db in try await a.save(on: db) }
+            a.name = "a2"
+            try await db.fluent.versioned { db in try await a.save(on: db) }
+            let published = try await Article.query(on: db.fluent).filter(\.$status == .published).versions()
+            #expect(published.map(\.model.name) == ["a", "a2"])
+            #expect(published.map(\.index) == [1, 2])
+            let renamed = try await Article.query(on: db.fluent).versions(modified: ["name"])
+            #expect(renamed.map(\.model.name) == ["a", "b", "a2"], "inserts set the flag for every non-NULL field")
+            let onlyB = try await Article.query(on: db.fluent).filter(\.$name == "b").versions()
+            #expect(onlyB.map(\.transactionID) == [1])
+        }
+    }
+
+    @Test("the versioning migration's revert stops versioning and keeps history", arguments: TestDatabase.allCases)
+    func migrationRevert(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await CreateFixtures().prepare(on: db.fluent)
+            let note = Note(text: "a")
+            try await db.fluent.versioned { db in try await note.save(on: db) }
+            try await Note.versioning.revert(on: db.fluent)
+            note.text = "b"
+            try await note.save(on: db.fluent)
+            #expect(try await db.count("note_version") == 1)
+            try await Note.versioning.prepare(on: db.fluent)
+            try await db.fluent.schema("note").field("extra", .string).update()
+            try await Note.syncVersioning(on: db.fluent)
+            note.text = "c"
+            try await note.save(on: db.fluent)
+            #expect(try await note.versions(on: db.fluent).map(\.model.text) == ["a", "c"])
+        }
+    }
+}
