@@ -1,4 +1,0 @@
-import FluentContinuum
-import FluentSQLiteDriver
-import ArgumentParser
-@main struct Main { static func main() {} }
