@@ -42,10 +42,7 @@ extension Database {
             guard let connection = transaction as? any SQLDatabase else {
                 throw ContinuumError.unsupportedDatabase("\(type(of: transaction))")
             }
-            let scope = try await engine.beginScope(context, dialect: dialect, on: connection)
-            let result = try await ScopeState.$current.withValue(scope) { try await body(transaction) }
-            try await engine.endScope(scope, dialect: dialect, on: connection)
-            return result
+            return try await engine.runScope(context, dialect: dialect, on: connection) { try await body(transaction) }
         }
     }
 }

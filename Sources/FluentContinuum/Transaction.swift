@@ -96,21 +96,7 @@ public struct LogTimestamp: Codable, Sendable, Hashable {
         return "\(pad(parts.year!, 4))-\(pad(parts.month!, 2))-\(pad(parts.day!, 2)) \(pad(parts.hour!, 2)):\(pad(parts.minute!, 2)):\(pad(parts.second!, 2)).\(pad(min(micros, 999_999), 6))"
     }
 
-    static func parse(_ text: String) -> Date? {
-        let parts = text.split(whereSeparator: { $0 == " " || $0 == "T" })
-        guard parts.count == 2 else { return nil }
-        let day = parts[0].split(separator: "-").compactMap { Int($0) }
-        let time = parts[1].split(separator: ":")
-        guard day.count == 3, time.count == 3, let hour = Int(time[0]), let minute = Int(time[1]),
-              let seconds = Double(time[2].trimmingCharacters(in: CharacterSet(charactersIn: "Z")))
-        else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        guard let base = calendar.date(from: DateComponents(year: day[0], month: day[1], day: day[2], hour: hour, minute: minute)) else {
-            return nil
-        }
-        return base.addingTimeInterval(seconds)
-    }
+    static func parse(_ text: String) -> Date? { VersioningEngine.parseNaiveUTC(text) }
 
     /// An SQL expression comparing with `issued_at` correctly on either database.
     static func expression(_ date: Date, on database: any Database) -> any SQLExpression {

@@ -98,7 +98,7 @@ extension QueryBuilder where Model: Versioned {
         let converted = SQLQueryConverter(delegate: PlainConverterDelegate()).convert(query)
         // A common table expression named like the table shadows it: Fluent's `"article"."status"`
         // paths then read the version table.
-        let order = SQLList((["transaction_id"] + Model()._$idKeys.map(\.description)).map { SQLIdentifier($0) })
+        let order = SQLKit.SQLList((["transaction_id"] + Model()._$idKeys.map(\.description)).map { SQLIdentifier($0) })
         let statement = SQLQueryString(
             "WITH \(ident: Model.schema) AS (SELECT * FROM \(ident: Model.versionSchema)) \(converted) ORDER BY \(order)"
         )

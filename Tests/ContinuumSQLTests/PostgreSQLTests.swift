@@ -17,10 +17,12 @@ struct PostgreSQLTests {
                 '{"a": 1}', '{"b": [1, 2]}', point(1, 2), '<a>1</a>', ARRAY['x', 'y'], ARRAY['{"k": 1}'::json], ARRAY[point(0, 0)]
                 """
             try await db.engine.versioned(on: db.sql) { sql in
-                try await sql.raw(SQLQueryString("INSERT INTO doc (id, j, jb, p, x, tags, js, pts) VALUES (1, \(values))")).run()
+                let insert = "INSERT INTO doc (id, j, jb, p, x, tags, js, pts) VALUES (1, \(values))"
+                try await sql.raw(SQLQueryString(insert)).run()
             }
             try await db.engine.versioned(on: db.sql) { sql in
-                try await sql.raw(SQLQueryString("UPDATE doc SET (j, jb, p, x, tags, js, pts) = (\(values)) WHERE id = 1")).run()
+                let update = "UPDATE doc SET (j, jb, p, x, tags, js, pts) = (\(values)) WHERE id = 1"
+                try await sql.raw(SQLQueryString(update)).run()
             }
             #expect(try await db.count("doc_version") == 1)
             #expect(try await db.count("transaction") == 1)

@@ -78,11 +78,21 @@ extension VersioningEngine {
         }
         let dialect = try SQLDialectKind(database)
         return try await database.continuumAtomically(dialect) { connection in
-            let scope = try await self.beginScope(context, dialect: dialect, on: connection)
-            let result = try await ScopeState.$current.withValue(scope) { try await body(connection) }
-            try await self.endScope(scope, dialect: dialect, on: connection)
-            return result
+            try await self.runScope(context, dialect: dialect, on: connection) { try await body(connection) }
         }
+    }
+
+    /// Runs `body` as a scope on `connection`, whose transaction the caller opened.
+    package func runScope<R: Sendable>(
+        _ context: TransactionContext,
+        dialect: SQLDialectKind,
+        on connection: any SQLDatabase,
+        _ body: () async throws -> R
+    ) async throws -> R {
+        let scope = try await self.beginScope(context, dialect: dialect, on: connection)
+        let result = try await ScopeState.$current.withValue(scope) { try await body() }
+        try await self.endScope(scope, dialect: dialect, on: connection)
+        return result
     }
 
     /// Marks the open transaction on `connection` as a scope with `context`.

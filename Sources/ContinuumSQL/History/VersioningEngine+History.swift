@@ -110,13 +110,16 @@ extension VersioningEngine {
         return parseNaiveUTC(text)
     }
 
-    static func parseNaiveUTC(_ text: String) -> Date? {
+    /// Parses `YYYY-MM-DD HH:MM:SS[.fraction]` (or with a `T`, or a trailing `Z`) as UTC.
+    package static func parseNaiveUTC(_ text: String) -> Date? {
         // "YYYY-MM-DD HH:MM:SS[.fraction]" or with a "T" separator.
         let parts = text.split(whereSeparator: { $0 == " " || $0 == "T" })
         guard parts.count == 2 else { return nil }
         let day = parts[0].split(separator: "-").compactMap { Int($0) }
         let time = parts[1].split(separator: ":")
-        guard day.count == 3, time.count == 3, let hour = Int(time[0]), let minute = Int(time[1]), let seconds = Double(time[2]) else {
+        guard day.count == 3, time.count == 3, let hour = Int(time[0]), let minute = Int(time[1]),
+              let seconds = Double(time[2].filter { $0 != "Z" })
+        else {
             return nil
         }
         var components = DateComponents()

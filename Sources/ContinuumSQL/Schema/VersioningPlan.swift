@@ -83,6 +83,28 @@ struct VersioningPlan: Sendable, Hashable {
         self.modifiableColumns.map { "\(SQLText.identifier($0.name)) = \(excluded).\(SQLText.identifier($0.name))" }
     }
 
+    /// The version table's indexes as (name suffix, column list, partial-index condition):
+    /// SQLAlchemy-Continuum 1.6+'s five, plus the partial index on open versions that makes
+    /// closing the previous version one probe whatever the planner's statistics.
+    var indexDefinitions: [(suffix: String, columns: String, condition: String?)] {
+        [
+            ("transaction_id", "\"transaction_id\"", nil),
+            ("end_transaction_id", "\"end_transaction_id\"", nil),
+            ("operation_type", "\"operation_type\"", nil),
+            ("pk_transaction_id", "\(self.keyList), \"transaction_id\" DESC", nil),
+            ("pk_validity", "\(self.keyList), \"transaction_id\", \"end_transaction_id\"", nil),
+            ("open", self.keyList, "\"end_transaction_id\" IS NULL"),
+        ]
+    }
+
+    /// `CREATE INDEX` statements for the version table, `table` being its (qualified) quoted name.
+    func createIndexes(on table: String, name: (String) -> String) -> [String] {
+        self.indexDefinitions.map { index in
+            "CREATE INDEX IF NOT EXISTS \(SQLText.identifier(name("ix_\(self.versionTable)_\(index.suffix)"))) ON \(table) (\(index.columns))"
+                + (index.condition.map { " WHERE \($0)" } ?? "")
+        }
+    }
+
     /// The options that produced this plan, as the registry stores them.
     var options: TableVersioningOptions {
         TableVersioningOptions(

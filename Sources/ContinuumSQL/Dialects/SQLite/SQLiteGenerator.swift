@@ -81,16 +81,7 @@ struct SQLiteGenerator: Sendable {
     }
 
     func indexes(_ plan: VersioningPlan) -> [String] {
-        let versionTable = SQLText.identifier(plan.versionTable)
-        func name(_ suffix: String) -> String { SQLText.identifier("ix_\(plan.versionTable)_\(suffix)") }
-        return [
-            "CREATE INDEX IF NOT EXISTS \(name("transaction_id")) ON \(versionTable) (\"transaction_id\")",
-            "CREATE INDEX IF NOT EXISTS \(name("end_transaction_id")) ON \(versionTable) (\"end_transaction_id\")",
-            "CREATE INDEX IF NOT EXISTS \(name("operation_type")) ON \(versionTable) (\"operation_type\")",
-            "CREATE INDEX IF NOT EXISTS \(name("pk_transaction_id")) ON \(versionTable) (\(plan.keyList), \"transaction_id\" DESC)",
-            "CREATE INDEX IF NOT EXISTS \(name("pk_validity")) ON \(versionTable) (\(plan.keyList), \"transaction_id\", \"end_transaction_id\")",
-            "CREATE INDEX IF NOT EXISTS \(name("open")) ON \(versionTable) (\(plan.keyList)) WHERE \"end_transaction_id\" IS NULL",
-        ]
+        plan.createIndexes(on: SQLText.identifier(plan.versionTable)) { $0 }
     }
 
     func addVersionColumn(_ plan: VersioningPlan, _ column: ColumnDescription) -> [String] {
