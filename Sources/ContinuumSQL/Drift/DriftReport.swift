@@ -16,6 +16,8 @@ public struct DriftReport: Sendable, Hashable, CustomStringConvertible {
         /// Columns the triggers still copy but the table no longer has: writes fail until sync.
         case columnsDropped([String])
         /// Columns whose type or key membership changed since the triggers were generated.
+        /// `sync` regenerates the triggers; it does not change the version table's column type,
+        /// which keeps old values as they were stored.
         case columnsChanged([String])
         /// Versioned columns missing from the version table.
         case versionColumnsMissing([String])

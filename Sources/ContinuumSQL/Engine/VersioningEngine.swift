@@ -131,8 +131,9 @@ public struct VersioningEngine: Sendable {
     }
 
     /// Runs a migration that alters a versioned table, then ``sync(_:renamedColumns:on:)``,
-    /// in one transaction. Use it for changes SQLite refuses while triggers name a column
-    /// (`DROP COLUMN`): the triggers are dropped before `migration` runs and regenerated after.
+    /// in one transaction. Use it for changes both databases refuse while the triggers name a
+    /// column (`DROP COLUMN`, and on PostgreSQL `ALTER COLUMN ... TYPE`): the triggers are
+    /// dropped before `migration` runs and regenerated after.
     ///
     /// ```swift
     /// try await engine.alter("article", on: sql) { sql in
@@ -157,8 +158,8 @@ public struct VersioningEngine: Sendable {
     }
 
     /// Stops versioning `table`: drops its triggers and forgets it. With `keepHistory` (the
-    /// default) the version table stays, readable and ready to be adopted by a later `enable`;
-    /// without it the version table is dropped too.
+    /// default) the version table stays, readable with SQL and adopted by a later `enable`
+    /// (whose new versions continue each chain); without it the version table is dropped too.
     ///
     /// - Throws: ``ContinuumError/tableNotVersioned(_:)``.
     public func disable(_ table: String, keepHistory: Bool = true, on database: any SQLDatabase) async throws {
@@ -302,7 +303,8 @@ extension VersioningEngine {
     }
 
     /// The SQL ``enable(_:options:on:)`` runs for `table` (version table, indexes, triggers),
-    /// without touching a database: review it, or paste it into a hand-written migration.
+    /// without touching a database, for review. It does not register the table in
+    /// `_continuum_tables`: to version a table, call `enable`.
     ///
     /// - Throws: the errors `enable` raises for the same table and options.
     public func versioningSQL(for table: TableDescription, options: TableVersioningOptions = .init(), dialect: SQLDialectKind) throws -> [String] {
