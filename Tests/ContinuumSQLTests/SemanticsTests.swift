@@ -29,6 +29,7 @@ struct SemanticsTests {
             try await db.exec("UPDATE item SET name = 'a' WHERE id = 1")
             #expect(try await Self.items(db) == [["1", "a", nil, "1", nil, "0"]])
             #expect(try await db.count("transaction") == 1)
+            try await db.expectConsistent("item")
         }
     }
 
@@ -48,6 +49,7 @@ struct SemanticsTests {
                 ["1", "a", "1", "1", "2", "0"],
                 ["1", "c", "2", "2", nil, "1"],
             ])
+            try await db.expectConsistent("item")
         }
     }
 
@@ -60,6 +62,7 @@ struct SemanticsTests {
                 try await sql.raw("UPDATE item SET name = 'b' WHERE id = 1").run()
             }
             #expect(try await Self.items(db) == [["1", "b", "1", "1", nil, "0"]])
+            try await db.expectConsistent("item")
         }
     }
 
@@ -82,6 +85,7 @@ struct SemanticsTests {
                 ["1", "a", "1", "1", "2", "0"],
                 ["1", "a", "1", "2", nil, "2"],
             ])
+            try await db.expectConsistent("item")
         }
     }
 
@@ -100,6 +104,7 @@ struct SemanticsTests {
                 ["1", "a", "1", "1", "2", "0"],
                 ["1", "b", "1", "2", nil, "1"],
             ])
+            try await db.expectConsistent("item")
         }
     }
 
@@ -117,6 +122,7 @@ struct SemanticsTests {
                 ["1", "z", "9", "3", "4", "0"],
                 ["1", "z", "10", "4", nil, "1"],
             ])
+            try await db.expectConsistent("item")
         }
     }
 
@@ -159,6 +165,7 @@ struct SemanticsTests {
                 ["1", "a", "1", "2", nil, "2"],
                 ["10", "b", "1", "2", nil, "0"],
             ])
+            try await db.expectConsistent("item")
         }
     }
 
@@ -216,6 +223,7 @@ struct SemanticsTests {
             #expect(try await db.count("item_version", where: "transaction_id = 3 AND operation_type = 2") == 25)
             #expect(try await db.count("item_version", where: "end_transaction_id IS NULL") == 50)
             #expect(try await db.count("transaction") == 3)
+            try await db.expectConsistent("item")
         }
     }
 
@@ -236,6 +244,7 @@ struct SemanticsTests {
                 ["2", "t2", "1", "2", "0"], ["2", "t2", "2", nil, "2"],
             ])
             #expect(try await db.count("transaction") == 2)
+            try await db.expectConsistent("article", "tag")
         }
     }
 

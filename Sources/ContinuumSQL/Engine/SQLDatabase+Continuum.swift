@@ -1,9 +1,17 @@
+import Foundation
 import SQLKit
 
 extension SQLDatabase {
     /// Runs one generated statement (DDL or a query without binds) and discards its rows.
     func run(generated sql: String) async throws {
         try await self.execute(sql: SQLRaw(sql)) { _ in }
+    }
+
+    /// Runs one generated query (no binds; identifiers quoted by ``SQLText``) and returns its rows.
+    func rows(generated sql: String) async throws -> [any SQLRow] {
+        let rows = RowCollector()
+        try await self.execute(sql: SQLRaw(sql)) { rows.append($0) }
+        return rows.all
     }
 
     /// Runs `body` on one connection so that its writes commit or roll back together.
@@ -41,4 +49,12 @@ extension SQLDatabase {
             }
         }
     }
+}
+
+/// Collects rows delivered on the driver's event loop.
+private final class RowCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var rows: [any SQLRow] = []
+    func append(_ row: any SQLRow) { self.lock.withLock { self.rows.append(row) } }
+    var all: [any SQLRow] { self.lock.withLock { self.rows } }
 }

@@ -135,6 +135,14 @@ struct TestContext: Sendable {
         return try row!.decode(column: "n", as: Int.self)
     }
 
+    /// Checks every invariant of `table`'s history with the engine's own checker.
+    func expectConsistent(_ tables: String..., sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        for table in tables {
+            let report = try await self.engine.verify(table, on: self.sql)
+            #expect(report.isValid, "\(report) \(report.problems)", sourceLocation: sourceLocation)
+        }
+    }
+
     /// Whether a table exists.
     func tableExists(_ table: String) async throws -> Bool {
         let query = self.kind == .sqlite

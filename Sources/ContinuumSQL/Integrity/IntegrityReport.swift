@@ -1,0 +1,139 @@
+import SQLKit
+
+/// What ``VersioningEngine/verify(_:on:)`` found wrong with one table's history.
+///
+/// Keys are reported as text so that a report can point at rows; nothing else of a row's
+/// values is included, and ``description`` prints counts and transaction ids only.
+public struct IntegrityReport: Sendable, Hashable, CustomStringConvertible {
+    /// One violated invariant.
+    public enum Problem: Sendable, Hashable, CustomStringConvertible {
+        /// A version's `end_transaction_id` is not the `transaction_id` of the entity's next
+        /// version (or the latest version is closed, or an earlier one is open).
+        case brokenChain(key: [String], transactionID: Int, endTransactionID: Int?)
+        /// A version closes itself or points backwards in time.
+        case selfClosing(key: [String], transactionID: Int)
+        /// A live row's values differ from its open version.
+        case liveRowDiffers(key: [String])
+        /// A live row has no open INSERT or UPDATE version.
+        case liveRowWithoutVersion(key: [String])
+        /// An open INSERT or UPDATE version whose row is gone (a delete that wrote no version).
+        case versionWithoutLiveRow(key: [String])
+        /// A version points at a transaction that is not in the transaction log.
+        case missingTransaction(id: Int)
+
+        public var description: String {
+            switch self {
+            case .brokenChain(_, let tx, let end):
+                "the version of transaction \(tx) ends at \(end.map(String.init) ?? "NULL"), not where the entity's next version begins"
+            case .selfClosing(_, let tx): "the version of transaction \(tx) closes itself or ends before it begins"
+            case .liveRowDiffers: "a live row differs from its open version"
+            case .liveRowWithoutVersion: "a live row has no open INSERT or UPDATE version"
+            case .versionWithoutLiveRow: "an open INSERT or UPDATE version has no live row"
+            case .missingTransaction(let id): "transaction \(id) is missing from the transaction log"
+            }
+        }
+    }
+
+    /// The live table.
+    public var table: String
+    /// How many version rows were checked.
+    public var versionCount: Int
+    /// Every violation found, in the order the checks ran.
+    public var problems: [Problem]
+
+    /// Whether the history satisfies every invariant.
+    public var isValid: Bool { self.problems.isEmpty }
+
+    public var description: String {
+        self.isValid
+            ? "history of table \"\(self.table)\" is consistent (\(self.versionCount) versions)"
+            : "history of table \"\(self.table)\" has \(self.problems.count) problem(s): "
+                + self.problems.prefix(10).map(\.description).joined(separator: "; ")
+    }
+}
+
+extension VersioningEngine {
+    /// Checks the invariants of `table`'s history: each entity's versions form one chain
+    /// (each version ends where the next begins, only the last is open, none closes itself),
+    /// every live row equals its open version, every deleted row's chain ends in a DELETE,
+    /// and every version's transaction is in the log. Read-only; run it in tests, after
+    /// migrations, or from a health check.
+    ///
+    /// - Throws: ``ContinuumError/tableNotVersioned(_:)``.
+    public func verify(_ table: String, on database: any SQLDatabase) async throws -> IntegrityReport {
+        guard try await self.isInstalled(on: database), let entry = try await RegistryEntry.load(table, from: database) else {
+            throw ContinuumError.tableNotVersioned(table)
+        }
+        let dialect = try SQLDialectKind(database)
+        let introspector = try Introspector(database)
+        guard let live = try await introspector.describe(table) else { throw ContinuumError.tableNotFound(table) }
+        let key = entry.columns.filter(\.isPrimaryKey).sorted { $0.primaryKeyPosition < $1.primaryKeyPosition }
+        let versioned = entry.columns.filter { !$0.isPrimaryKey && live.column(named: $0.name) != nil }
+        let vt = SQLText.identifier(entry.versionTable)
+        let lt = SQLText.identifier(table)
+        let keyText = key.map { "CAST(v.\(SQLText.identifier($0.name)) AS TEXT)" }
+        func match(_ a: String, _ b: String) -> String {
+            key.map { "\(a).\(SQLText.identifier($0.name)) = \(b).\(SQLText.identifier($0.name))" }.joined(separator: " AND ")
+        }
+        func same(_ column: ColumnDescription) -> String {
+            let name = SQLText.identifier(column.name)
+            switch dialect {
+            case .sqlite: return "l.\(name) IS v.\(name)"
+            case .postgresql:
+                return column.comparesAsText
+                    ? "l.\(name)::text IS NOT DISTINCT FROM v.\(name)::text"
+                    : "l.\(name) IS NOT DISTINCT FROM v.\(name)"
+            }
+        }
+        func keys(_ row: any SQLRow) throws -> [String] {
+            try key.indices.map { try row.decode(column: "k\($0)", as: String?.self) ?? "NULL" }
+        }
+        let keySelect = keyText.enumerated().map { "\($1) AS \"k\($0)\"" }.joined(separator: ", ")
+
+        var problems: [IntegrityReport.Problem] = []
+        let count = try await database.rows(generated: "SELECT COUNT(*) AS \"n\" FROM \(vt)").first?.decode(column: "n", as: Int.self) ?? 0
+
+        let chain = try await database.rows(generated: """
+            SELECT \(keySelect), v."transaction_id" AS "tx", v."end_transaction_id" AS "end",
+                   (SELECT MIN(w."transaction_id") FROM \(vt) AS w WHERE \(match("w", "v")) AND w."transaction_id" > v."transaction_id") AS "next"
+            FROM \(vt) AS v ORDER BY \(key.map { "v.\(SQLText.identifier($0.name))" }.joined(separator: ", ")), v."transaction_id"
+            """)
+        for row in chain {
+            let tx = try row.decode(column: "tx", as: Int.self)
+            let end = try row.decode(column: "end", as: Int?.self)
+            let next = try row.decode(column: "next", as: Int?.self)
+            if let end, end <= tx {
+                problems.append(.selfClosing(key: try keys(row), transactionID: tx))
+            } else if end != next {
+                problems.append(.brokenChain(key: try keys(row), transactionID: tx, endTransactionID: end))
+            }
+        }
+
+        let differs = versioned.isEmpty ? "false" : "NOT (" + versioned.map(same).joined(separator: " AND ") + ")"
+        let liveRows = try await database.rows(generated: """
+            SELECT \(key.indices.map { "CAST(l.\(SQLText.identifier(key[$0].name)) AS TEXT) AS \"k\($0)\"" }.joined(separator: ", ")),
+                   CASE WHEN v."operation_type" IS NULL OR v."operation_type" = 2 THEN 1 ELSE 0 END AS "missing"
+            FROM \(lt) AS l LEFT JOIN \(vt) AS v ON \(match("v", "l")) AND v."end_transaction_id" IS NULL
+            WHERE v."operation_type" IS NULL OR v."operation_type" = 2 OR \(differs)
+            """)
+        for row in liveRows {
+            problems.append(try row.decode(column: "missing", as: Int.self) == 1 ? .liveRowWithoutVersion(key: try keys(row)) : .liveRowDiffers(key: try keys(row)))
+        }
+
+        let orphans = try await database.rows(generated: """
+            SELECT \(keySelect) FROM \(vt) AS v
+            WHERE v."end_transaction_id" IS NULL AND v."operation_type" <> 2 AND NOT EXISTS (SELECT 1 FROM \(lt) AS l WHERE \(match("l", "v")))
+            """)
+        for row in orphans { problems.append(.versionWithoutLiveRow(key: try keys(row))) }
+
+        let transactions = SQLText.identifier(self.configuration.transactionTable)
+        let missing = try await database.rows(generated: """
+            SELECT DISTINCT x."id" AS "id" FROM (SELECT "transaction_id" AS "id" FROM \(vt)
+                UNION SELECT "end_transaction_id" FROM \(vt) WHERE "end_transaction_id" IS NOT NULL) AS x
+            WHERE NOT EXISTS (SELECT 1 FROM \(transactions) AS t WHERE t."id" = x."id") ORDER BY 1
+            """)
+        for row in missing { problems.append(.missingTransaction(id: try row.decode(column: "id", as: Int.self))) }
+
+        return IntegrityReport(table: table, versionCount: count, problems: problems)
+    }
+}
