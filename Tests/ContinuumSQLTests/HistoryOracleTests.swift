@@ -6,7 +6,7 @@ import Testing
 /// Property-based tests: random transactions against two related versioned tables, compared
 /// after every transaction with an in-memory model of what history must be.
 ///
-/// `CONTINUUM_ORACLE_SEQUENCES` sets how many sequences run per database (default 150),
+/// `CONTINUUM_ORACLE_SEQUENCES` sets how many sequences run per database (default 200),
 /// `CONTINUUM_ORACLE_SEED` the first seed. A failure records the seed and the shortest
 /// sequence of transactions that still fails.
 @Suite("History oracle")
@@ -14,7 +14,7 @@ struct HistoryOracleTests {
     @Test("random transactions leave exactly the expected history", arguments: TestDatabase.allCases)
     func oracle(_ database: TestDatabase) async throws {
         let environment = ProcessInfo.processInfo.environment
-        let sequences = environment["CONTINUUM_ORACLE_SEQUENCES"].flatMap(Int.init) ?? 150
+        let sequences = environment["CONTINUUM_ORACLE_SEQUENCES"].flatMap(Int.init) ?? 200
         let firstSeed = environment["CONTINUUM_ORACLE_SEED"].flatMap(UInt64.init) ?? 1
         for seed in firstSeed..<(firstSeed + UInt64(sequences)) {
             let program = OracleProgram.generate(seed: seed)
