@@ -24,6 +24,7 @@ public struct VersioningConfiguration: Sendable, Hashable {
     static let registryTable = "_continuum_tables"
     static let stateTable = "_continuum_state"
     static let transactionIDFunction = "_continuum_transaction_id"
+    static let renumberFunction = "_continuum_renumber_transaction"
     /// PostgreSQL transaction-local settings the scope and the triggers share.
     static let settingTransactionID = "continuum.transaction_id"
     static let settingUserID = "continuum.user_id"

@@ -32,7 +32,7 @@ enum TestDatabase: String, CaseIterable, Sendable, CustomTestStringConvertible {
 
     /// Runs `body` against a fresh, empty database: a new SQLite file, or a new PostgreSQL
     /// schema (first on the search path). Both are removed afterwards, on every path.
-    func run<R: Sendable>(_ body: @Sendable (TestContext) async throws -> R) async throws -> R {
+    func run<R: Sendable>(connectionsPerEventLoop: Int = 2, _ body: @Sendable (TestContext) async throws -> R) async throws -> R {
         var logger = Logger(label: "continuum-tests")
         logger.logLevel = ProcessInfo.processInfo.environment["CONTINUUM_TEST_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .error
         let databases = Databases(threadPool: NIOThreadPool.singleton, on: MultiThreadedEventLoopGroup.singleton)
@@ -48,7 +48,7 @@ enum TestDatabase: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .postgres:
             var configuration = Self.postgresConfiguration
             configuration.searchPath = [unique]
-            databases.use(.postgres(configuration: configuration, maxConnectionsPerEventLoop: 2, sqlLogLevel: .debug), as: id)
+            databases.use(.postgres(configuration: configuration, maxConnectionsPerEventLoop: connectionsPerEventLoop, sqlLogLevel: .debug), as: id)
         }
         let fluent = databases.database(id, logger: logger, on: MultiThreadedEventLoopGroup.singleton.any())!
         let sql = fluent as! any SQLDatabase

@@ -17,6 +17,7 @@ struct PostgreSQLGenerator: Sendable {
     }
 
     private var transactionIDFunction: String { self.qualified(VersioningConfiguration.transactionIDFunction) }
+    private var renumberFunction: String { self.qualified(VersioningConfiguration.renumberFunction) }
 
     // MARK: Shared schema
 
@@ -51,7 +52,39 @@ struct PostgreSQLGenerator: Sendable {
             "CREATE INDEX IF NOT EXISTS \"ix_transaction_user_id\" ON \(transaction) (\"user_id\")",
             "CREATE INDEX IF NOT EXISTS \"ix_transaction_issued_at\" ON \(transaction) (\"issued_at\")",
             self.transactionIDFunctionDefinition(),
+            self.renumberFunctionDefinition(),
         ]
+    }
+
+    /// Gives the current transaction a new, larger id, everywhere it is recorded. Called by a
+    /// trigger that is about to close a version written by a transaction that committed after
+    /// this one began: ids then keep following commit order, and every chain stays ordered.
+    func renumberFunctionDefinition() -> String {
+        let sequence = SQLText.literal(self.qualified(SQLText.objectName(self.configuration.transactionTable + "_id_seq")))
+        let body = """
+
+            DECLARE
+                v_new bigint := nextval(\(sequence)::regclass);
+                v_table record;
+            BEGIN
+                UPDATE \(self.qualified(self.configuration.transactionTable)) SET "id" = v_new WHERE "id" = p_old;
+                FOR v_table IN
+                    SELECT DISTINCT r."version_table" FROM \(self.qualified(VersioningConfiguration.registryTable)) AS r
+                    JOIN \(self.qualified(self.configuration.transactionChangesTable)) AS c ON c."entity_name" = r."entity_name"
+                    WHERE c."transaction_id" = p_old
+                LOOP
+                    EXECUTE format('UPDATE %I.%I SET "transaction_id" = $1 WHERE "transaction_id" = $2', \(SQLText.literal(self.schema)), v_table."version_table") USING v_new, p_old;
+                    EXECUTE format('UPDATE %I.%I SET "end_transaction_id" = $1 WHERE "end_transaction_id" = $2', \(SQLText.literal(self.schema)), v_table."version_table") USING v_new, p_old;
+                END LOOP;
+                UPDATE \(self.qualified(self.configuration.transactionChangesTable)) SET "transaction_id" = v_new WHERE "transaction_id" = p_old;
+                UPDATE \(self.qualified(self.configuration.transactionMetaTable)) SET "transaction_id" = v_new WHERE "transaction_id" = p_old;
+                PERFORM set_config(\(SQLText.literal(VersioningConfiguration.settingTransactionID)), v_new::text, true);
+                RETURN v_new;
+            END
+
+            """
+        let tag = SQLText.dollarTag("continuum", avoiding: body)
+        return "CREATE OR REPLACE FUNCTION \(self.renumberFunction)(p_old bigint) RETURNS bigint LANGUAGE plpgsql AS \(tag)\(body)\(tag)"
     }
 
     func transactionIDFunctionDefinition() -> String {
@@ -167,9 +200,17 @@ struct PostgreSQLGenerator: Sendable {
             return "INSERT INTO \(versionTable) (\(plan.versionColumnList)) VALUES (\(values.joined(separator: ", "))) "
                 + "\(conflict) " + (updates.isEmpty ? "DO NOTHING;" : "DO UPDATE SET \(updates.joined(separator: ", "));")
         }
+        // Close the key's open version. If a transaction that began later already committed
+        // that version (READ COMMITTED lets it), this transaction's id is older than the
+        // version it closes: renumber this transaction so ids follow commit order.
         func close(_ row: String) -> String {
-            "UPDATE \(versionTable) SET \"end_transaction_id\" = v_tx WHERE \(plan.keyMatch(row)) "
-                + "AND \"end_transaction_id\" IS NULL AND \"transaction_id\" <> v_tx;"
+            """
+            UPDATE \(versionTable) SET "end_transaction_id" = v_tx WHERE \(plan.keyMatch(row)) \
+            AND "end_transaction_id" IS NULL AND "transaction_id" <> v_tx RETURNING "transaction_id" INTO v_previous;
+                    IF v_previous > v_tx THEN
+                        v_tx := \(self.renumberFunction)(v_tx);
+                    END IF;
+            """
         }
         let modifiable = plan.tracksModifiedColumns ? plan.modifiableColumns : []
         func mod(_ column: ColumnDescription) -> String { SQLText.identifier(column.modColumn) }
@@ -192,6 +233,7 @@ struct PostgreSQLGenerator: Sendable {
 
             DECLARE
                 v_tx bigint := \(self.transactionIDFunction)();
+                v_previous bigint;
             BEGIN
                 INSERT INTO \(changes) ("transaction_id", "entity_name") VALUES (v_tx, \(SQLText.literal(plan.entityName))) ON CONFLICT DO NOTHING;
                 IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (\(keyChanged))) THEN
