@@ -124,8 +124,9 @@ struct TestContext: Sendable {
     func versions(_ versionTable: String, _ columns: [String], orderBy: [String] = ["id"]) async throws -> [[String?]] {
         let select = (columns + ["transaction_id", "end_transaction_id", "operation_type"])
             .map { "CAST(\(SQLText.quoted($0)) AS TEXT)" }.joined(separator: ", ")
-        let order = (orderBy + ["transaction_id"]).map(SQLText.quoted).joined(separator: ", ")
-        return try await self.rows("SELECT \(select) FROM \(SQLText.quoted(versionTable)) ORDER BY \(order)")
+        // Qualified: PostgreSQL would otherwise sort by the text output columns ("10" < "7").
+        let order = (orderBy + ["transaction_id"]).map { "v." + SQLText.quoted($0) }.joined(separator: ", ")
+        return try await self.rows("SELECT \(select.replacingOccurrences(of: "CAST(", with: "CAST(v.")) FROM \(SQLText.quoted(versionTable)) AS v ORDER BY \(order)")
     }
 
     /// How many rows `table` has.
