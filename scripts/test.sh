@@ -3,8 +3,8 @@
 #
 #   scripts/test.sh [swift test arguments...]
 #
-# On a fresh Debian machine, as root, it installs PostgreSQL from Debian's packages when no
-# server binaries are found. It starts its own server (initdb into a temporary folder,
+# On a fresh Debian machine, as root, it installs PostgreSQL (and the sqlite3 client the crash
+# tests use) from Debian's packages when they are missing. It starts its own server (initdb into a temporary folder,
 # listening on 127.0.0.1 only, on a free port) and stops it afterwards, so a server someone
 # else left running never interferes. Tests read POSTGRES_HOST/PORT/USER/PASSWORD/DB.
 set -euo pipefail
@@ -19,11 +19,14 @@ find_pg_bin() {
 }
 
 PGBIN=$(find_pg_bin || true)
-if [ -z "$PGBIN" ]; then
+MISSING=()
+[ -n "$PGBIN" ] || MISSING+=(postgresql postgresql-client)
+command -v sqlite3 >/dev/null 2>&1 || MISSING+=(sqlite3)   # the crash tests kill a sqlite3 client
+if [ ${#MISSING[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "test.sh: installing PostgreSQL from Debian's packages"
+    echo "test.sh: installing ${MISSING[*]} from Debian's packages"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql postgresql-client >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${MISSING[@]}" >/dev/null
     PGBIN=$(find_pg_bin || true)
   fi
 fi

@@ -71,21 +71,33 @@ struct PostgreSQLTests {
 enum Psql {
     struct Failed: Error, CustomStringConvertible { var description: String }
 
-    static func run(_ script: String) throws {
+    /// The psql client: `CONTINUUM_PSQL` (set by scripts/test.sh) or the system's.
+    static func executable() throws -> String {
         let environment = ProcessInfo.processInfo.environment
         let candidates = [environment["CONTINUUM_PSQL"], "/usr/bin/psql"].compactMap { $0 }
         guard let psql = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw Failed(description: "psql not found: run the tests through scripts/test.sh, or set CONTINUUM_PSQL")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: psql)
-        process.arguments = [
+        return psql
+    }
+
+    /// Connection arguments for the test server.
+    static var arguments: [String] {
+        let environment = ProcessInfo.processInfo.environment
+        return [
             "-X", "-q", "-v", "ON_ERROR_STOP=1",
             "-h", environment["POSTGRES_HOST"] ?? "127.0.0.1",
             "-p", environment["POSTGRES_PORT"] ?? "5432",
             "-U", environment["POSTGRES_USER"] ?? "postgres",
             "-d", environment["POSTGRES_DB"] ?? "postgres",
         ]
+    }
+
+    static func run(_ script: String) throws {
+        let environment = ProcessInfo.processInfo.environment
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try Self.executable())
+        process.arguments = Self.arguments
         var childEnvironment = environment
         if let password = environment["POSTGRES_PASSWORD"], !password.isEmpty { childEnvironment["PGPASSWORD"] = password }
         process.environment = childEnvironment
