@@ -63,9 +63,7 @@ extension VersioningEngine {
     ///
     /// - Throws: ``ContinuumError/tableNotVersioned(_:)``.
     public func checkDrift(_ table: String, on database: any SQLDatabase) async throws -> DriftReport? {
-        guard try await self.isInstalled(on: database), let entry = try await RegistryEntry.load(table, from: database) else {
-            throw ContinuumError.tableNotVersioned(table)
-        }
+        let entry = try await RegistryEntry.require(table, from: database)
         let introspector = try Introspector(database)
         let quotedTable = "\"\(table.replacingOccurrences(of: "\"", with: "\\\""))\""
         guard let live = try await introspector.describe(table) else {

@@ -22,6 +22,20 @@ struct RegistryEntry: Sendable, Hashable {
         return try Self(row: row)
     }
 
+    /// The entry of `table`, for callers that need the table to be versioned.
+    ///
+    /// - Throws: ``ContinuumError/tableNotVersioned(_:)`` when the schema or the table's entry is missing.
+    static func require(_ table: String, from database: any SQLDatabase) async throws -> RegistryEntry {
+        let installed = try await Introspector(database).describe(VersioningConfiguration.registryTable) != nil
+        guard installed, let entry = try await Self.load(table, from: database) else { throw ContinuumError.tableNotVersioned(table) }
+        return entry
+    }
+
+    /// The primary-key columns the triggers were generated with, in key order.
+    var keyColumns: [ColumnDescription] {
+        TableDescription(schema: nil, name: self.table, columns: self.columns).primaryKey
+    }
+
     static func all(from database: any SQLDatabase) async throws -> [RegistryEntry] {
         try await database.raw("""
             SELECT "table_name", "version_table", "entity_name", "options", "columns", "format_version"

@@ -196,9 +196,7 @@ public struct VersioningEngine: Sendable {
     ///
     /// - Throws: ``ContinuumError/tableNotVersioned(_:)``.
     public func versionedTable(_ table: String, on database: any SQLDatabase) async throws -> VersionedTable {
-        guard try await self.isInstalled(on: database), let entry = try await RegistryEntry.load(table, from: database) else {
-            throw ContinuumError.tableNotVersioned(table)
-        }
+        let entry = try await RegistryEntry.require(table, from: database)
         return VersionedTable(table: entry.table, versionTable: entry.versionTable, entityName: entry.entityName, options: entry.options)
     }
 
@@ -212,7 +210,7 @@ public struct VersioningEngine: Sendable {
             try SQLText.validate(old)
             guard live.column(named: new) != nil else { throw ContinuumError.unknownColumn(table: table, column: new) }
         }
-        let oldKey = entry.columns.filter(\.isPrimaryKey).sorted { $0.primaryKeyPosition < $1.primaryKeyPosition }.map(\.name)
+        let oldKey = entry.keyColumns.map(\.name)
         let newKey = live.primaryKey.map { name in renamedColumns.first { $0.value == name.name }?.key ?? name.name }
         guard oldKey == newKey else {
             throw ContinuumError.invalidOption(

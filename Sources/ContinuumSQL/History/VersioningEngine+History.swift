@@ -17,13 +17,12 @@ extension VersioningEngine {
         key: [String: any Encodable & Sendable],
         on database: any SQLDatabase
     ) async throws -> [VersionRecord] {
-        let versioned = try await self.versionedTable(table, on: database)
-        guard let entry = try await RegistryEntry.load(table, from: database) else { throw ContinuumError.tableNotVersioned(table) }
-        let keyColumns = entry.columns.filter(\.isPrimaryKey).sorted { $0.primaryKeyPosition < $1.primaryKeyPosition }.map(\.name)
+        let entry = try await RegistryEntry.require(table, from: database)
+        let keyColumns = entry.keyColumns.map(\.name)
         guard Set(key.keys) == Set(keyColumns), key.count == keyColumns.count else {
             throw ContinuumError.invalidPrimaryKey(table: table, expected: keyColumns)
         }
-        var query: SQLQueryString = "SELECT * FROM \(ident: versioned.versionTable) WHERE "
+        var query: SQLQueryString = "SELECT * FROM \(ident: entry.versionTable) WHERE "
         for (index, column) in keyColumns.enumerated() {
             query = query + (index == 0 ? "" : " AND ") + "\(ident: column) = \(bind: key[column]!)"
         }

@@ -61,13 +61,11 @@ extension VersioningEngine {
     ///
     /// - Throws: ``ContinuumError/tableNotVersioned(_:)``.
     public func verify(_ table: String, on database: any SQLDatabase) async throws -> IntegrityReport {
-        guard try await self.isInstalled(on: database), let entry = try await RegistryEntry.load(table, from: database) else {
-            throw ContinuumError.tableNotVersioned(table)
-        }
+        let entry = try await RegistryEntry.require(table, from: database)
         let dialect = try SQLDialectKind(database)
         let introspector = try Introspector(database)
         guard let live = try await introspector.describe(table) else { throw ContinuumError.tableNotFound(table) }
-        let key = entry.columns.filter(\.isPrimaryKey).sorted { $0.primaryKeyPosition < $1.primaryKeyPosition }
+        let key = entry.keyColumns
         let versioned = entry.columns.filter { !$0.isPrimaryKey && live.column(named: $0.name) != nil }
         let vt = SQLText.identifier(entry.versionTable)
         let lt = SQLText.identifier(table)
