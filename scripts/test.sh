@@ -64,4 +64,6 @@ echo "test.sh: PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 1
 
 export POSTGRES_HOST=127.0.0.1 POSTGRES_PORT=$PORT POSTGRES_USER=postgres POSTGRES_PASSWORD="" POSTGRES_DB=postgres
 export CONTINUUM_PSQL="$PGBIN/psql"
+# SQLAlchemy-Continuum 2.0.0 from PyPI, for the interop tests.
+export CONTINUUM_PYTHON=$(scripts/python-env.sh)
 swift test "$@"

@@ -52,7 +52,8 @@ enum TestDatabase: String, CaseIterable, Sendable, CustomTestStringConvertible {
         }
         let fluent = databases.database(id, logger: logger, on: MultiThreadedEventLoopGroup.singleton.any())!
         let sql = fluent as! any SQLDatabase
-        let context = TestContext(kind: self, fluent: fluent, sql: sql, schema: self == .postgres ? unique : nil)
+        var context = TestContext(kind: self, fluent: fluent, sql: sql, schema: self == .postgres ? unique : nil)
+        context.file = file
         do {
             if self == .postgres {
                 try await sql.raw("CREATE SCHEMA \(ident: unique)").run()
@@ -85,6 +86,8 @@ struct TestContext: Sendable {
     var sql: any SQLDatabase
     /// PostgreSQL: the schema the test owns.
     var schema: String?
+    /// SQLite: the database file.
+    var file: String?
     var engine = VersioningEngine()
 
     init(kind: TestDatabase, fluent: any Database, sql: any SQLDatabase, schema: String?) {

@@ -34,6 +34,9 @@ struct PostgreSQLGenerator: Sendable {
             "remote_addr" VARCHAR(50), "issued_at" TIMESTAMP WITHOUT TIME ZONE, "user_id" VARCHAR(255), \
             "native_transaction_id" xid8, PRIMARY KEY ("id"))
             """,
+            // SQLAlchemy-Continuum's table draws ids from the same sequence on the client side;
+            // the triggers need it as the column default.
+            "ALTER TABLE \(transaction) ALTER COLUMN \"id\" SET DEFAULT nextval(\(SQLText.literal(sequence))::regclass)",
             "ALTER TABLE \(transaction) ADD COLUMN IF NOT EXISTS \"remote_addr\" VARCHAR(50)",
             "ALTER TABLE \(transaction) ADD COLUMN IF NOT EXISTS \"user_id\" VARCHAR(255)",
             "ALTER TABLE \(transaction) ADD COLUMN IF NOT EXISTS \"native_transaction_id\" xid8",

@@ -1,0 +1,204 @@
+import ContinuumSQL
+import Foundation
+import SQLKit
+import Testing
+
+/// swift-continuum and SQLAlchemy-Continuum 2.0.0 (the real one, from PyPI, run by
+/// `Tests/Interop/continuum_interop.py`) read and continue each other's history.
+@Suite("Interop with SQLAlchemy-Continuum")
+struct InteropTests {
+    /// Entity names as Continuum records them: its model class names.
+    static let articleOptions = TableVersioningOptions(entityName: "Article")
+    static let tagOptions = TableVersioningOptions(entityName: "Tag")
+
+    @Test("SQLAlchemy-Continuum reads the seed scenario swift-continuum wrote: versions, changesets, version_at, transactions", arguments: TestDatabase.allCases)
+    func continuumReadsOurHistory(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await db.createSeedTables()
+            try await db.engine.install(on: db.sql)
+            try await db.engine.enable("article", options: Self.articleOptions, on: db.sql)
+            try await db.engine.enable("tag", options: Self.tagOptions, on: db.sql)
+            // CONTINUUM.md's seed scenario, five commits, the fifth reverting to the first version.
+            try await db.engine.versioned(on: db.sql) { sql in
+                try await sql.raw("INSERT INTO article (name, content) VALUES ('Some article', 'Some content')").run()
+                try await sql.raw("INSERT INTO tag (name, article_id) VALUES ('python', 1)").run()
+            }
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("UPDATE article SET name = 'Updated article' WHERE id = 1").run() }
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("UPDATE article SET name = 'Updated article' WHERE id = 1").run() }
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("DELETE FROM tag WHERE id = 1").run() }
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("UPDATE article SET name = 'Some article' WHERE id = 1").run() }
+
+            let dump = try ContinuumInterop.dump(db)
+            let article = try #require(dump.entities["Article"]?.first)
+            #expect(article.id == 1)
+            #expect(article.versions.map(\.transactionID) == [1, 2, 4])
+            #expect(article.versions.map(\.endTransactionID) == [2, 4, nil])
+            #expect(article.versions.map(\.operationType) == [0, 1, 1])
+            #expect(article.versions.map(\.index) == [0, 1, 2])
+            #expect(article.versions.map { $0.values["name"] } == [.string("Some article"), .string("Updated article"), .string("Some article")])
+            #expect(article.versions[0].changeset == [
+                "id": [.null, .int(1)], "name": [.null, .string("Some article")], "content": [.null, .string("Some content")],
+            ])
+            #expect(article.versions[1].changeset == ["name": [.string("Some article"), .string("Updated article")]])
+            #expect(article.versions[2].changeset == ["name": [.string("Updated article"), .string("Some article")]])
+            #expect(article.at.mapValues { $0?.transactionID } == ["1": 1, "2": 2, "3": 2, "4": 4])
+            let tag = try #require(dump.entities["Tag"]?.first)
+            #expect(tag.versions.map(\.transactionID) == [1, 3])
+            #expect(tag.versions.map(\.endTransactionID) == [3, nil])
+            #expect(tag.versions.map(\.operationType) == [0, 2])
+            #expect(tag.at.mapValues { $0?.operationType } == ["1": 0, "2": 0, "3": 2, "4": 2])
+            #expect(dump.transactions.map(\.id) == [1, 2, 3, 4])
+            #expect(dump.transactions.map(\.changedEntities) == [
+                ["Article": [1], "Tag": [1]], ["Article": [1]], ["Tag": [1]], ["Article": [1]],
+            ])
+
+            // What Continuum read equals what swift-continuum reads.
+            let ours = try await db.engine.versions(of: "article", key: ["id": 1], on: db.sql)
+            #expect(ours.map(\.transactionID) == article.versions.map(\.transactionID))
+            #expect(ours.map(\.endTransactionID) == article.versions.map(\.endTransactionID))
+        }
+    }
+
+    @Test("swift-continuum adopts a database SQLAlchemy-Continuum created, continues every chain, and Continuum reads the result", arguments: TestDatabase.allCases)
+    func weAdoptContinuumHistory(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try ContinuumInterop.run("seed", db)
+            try await db.engine.install(on: db.sql)
+            try await db.engine.enable("article", options: Self.articleOptions, on: db.sql)
+            try await db.engine.enable("tag", options: Self.tagOptions, on: db.sql)
+            try await db.expectConsistent("article", "tag")
+
+            try await db.engine.versioned(on: db.sql, userID: "swift") { sql in
+                try await sql.raw("UPDATE article SET name = 'Adopted article' WHERE id = 1").run()
+            }
+            // An explicit key: Continuum's SQLite tables have rowid keys, which SQLite reuses
+            // after a delete (enable warns about it), and tag 1 is deleted.
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("INSERT INTO tag (id, name, article_id) VALUES (2, 'swift', 1)").run() }
+            try await db.engine.versioned(on: db.sql) { sql in
+                try await sql.raw("DELETE FROM tag WHERE article_id = 1").run()
+                try await sql.raw("DELETE FROM article WHERE id = 1").run()
+            }
+            try await db.expectConsistent("article", "tag")
+            // Continuum's transactions were 1...4; ours continue at 5 and close its open versions.
+            #expect(try await db.versions("article_version", ["id", "name"]) == [
+                ["1", "Some article", "1", "2", "0"],
+                ["1", "Updated article", "2", "4", "1"],
+                ["1", "Some article", "4", "5", "1"],
+                ["1", "Adopted article", "5", "7", "1"],
+                ["1", "Adopted article", "7", nil, "2"],
+            ])
+            #expect(try await db.versions("tag_version", ["id", "name"], orderBy: ["id", "transaction_id"]) == [
+                ["1", "python", "1", "3", "0"],
+                ["1", "python", "3", nil, "2"],
+                ["2", "swift", "6", "7", "0"],
+                ["2", "swift", "7", nil, "2"],
+            ])
+            #expect(try await db.rows("SELECT CAST(user_id AS TEXT) FROM \"transaction\" WHERE id = 5") == [["swift"]])
+
+            // Continuum reads the continued history as its own.
+            let dump = try ContinuumInterop.dump(db)
+            let article = try #require(dump.entities["Article"]?.first)
+            #expect(article.versions.map(\.transactionID) == [1, 2, 4, 5, 7])
+            #expect(article.versions.map(\.operationType) == [0, 1, 1, 1, 2])
+            #expect(article.versions[3].changeset == ["name": [.string("Some article"), .string("Adopted article")]])
+            #expect(article.at["6"]??.transactionID == 5)
+            #expect(dump.transactions.map(\.id) == [1, 2, 3, 4, 5, 6, 7])
+            #expect(dump.transactions.last?.changedEntities == ["Article": [1], "Tag": [2]])
+        }
+    }
+}
+
+/// Runs `Tests/Interop/continuum_interop.py` with the Python of `CONTINUUM_PYTHON` (set by
+/// scripts/test.sh: a virtualenv with SQLAlchemy-Continuum 2.0.0 from PyPI).
+enum ContinuumInterop {
+    struct Failed: Error, CustomStringConvertible { var description: String }
+
+    struct Dump: Decodable {
+        var entities: [String: [Entity]]
+        var transactions: [TransactionEntry]
+    }
+
+    struct Entity: Decodable {
+        var id: Int
+        var versions: [VersionEntry]
+        var at: [String: AtEntry?]
+    }
+
+    struct VersionEntry: Decodable {
+        var transactionID: Int
+        var endTransactionID: Int?
+        var operationType: Int
+        var index: Int
+        var values: [String: JSONValue]
+        var changeset: [String: [JSONValue]]
+
+        enum CodingKeys: String, CodingKey {
+            case transactionID = "transaction_id", endTransactionID = "end_transaction_id", operationType = "operation_type"
+            case index, values, changeset
+        }
+    }
+
+    struct AtEntry: Decodable {
+        var transactionID: Int
+        var operationType: Int
+
+        enum CodingKeys: String, CodingKey { case transactionID = "transaction_id", operationType = "operation_type" }
+    }
+
+    struct TransactionEntry: Decodable {
+        var id: Int
+        var changedEntities: [String: [Int]]
+
+        enum CodingKeys: String, CodingKey { case id, changedEntities = "changed_entities" }
+    }
+
+    enum JSONValue: Decodable, Equatable {
+        case null, int(Int), string(String), other
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if container.decodeNil() { self = .null }
+            else if let value = try? container.decode(Int.self) { self = .int(value) }
+            else if let value = try? container.decode(String.self) { self = .string(value) }
+            else { self = .other }
+        }
+    }
+
+    static func dump(_ db: TestContext) throws -> Dump {
+        try JSONDecoder().decode(Dump.self, from: try self.run("dump", db))
+    }
+
+    @discardableResult
+    static func run(_ command: String, _ db: TestContext) throws -> Data {
+        let environment = ProcessInfo.processInfo.environment
+        guard let python = environment["CONTINUUM_PYTHON"], FileManager.default.isExecutableFile(atPath: python) else {
+            throw Failed(description: "CONTINUUM_PYTHON is not set: run the tests through scripts/test.sh (it makes a virtualenv with SQLAlchemy-Continuum 2.0.0)")
+        }
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Interop/continuum_interop.py").path
+        var arguments = [script, command, "--url"]
+        switch db.kind {
+        case .sqlite:
+            arguments.append("sqlite:///" + (db.file ?? ""))
+        case .postgres:
+            let password = environment["POSTGRES_PASSWORD"].flatMap { $0.isEmpty ? nil : ":" + $0 } ?? ""
+            arguments.append("postgresql+psycopg2://\(environment["POSTGRES_USER"] ?? "postgres")\(password)@\(environment["POSTGRES_HOST"] ?? "127.0.0.1"):\(environment["POSTGRES_PORT"] ?? "5432")/\(environment["POSTGRES_DB"] ?? "postgres")")
+            arguments += ["--schema", db.schema ?? "public"]
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = arguments
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let message = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw Failed(description: "continuum_interop.py \(command) exited with \(process.terminationStatus): \(String(decoding: message, as: UTF8.self))")
+        }
+        return data
+    }
+}
