@@ -25,6 +25,7 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         case unknownColumn(table: String, column: String)
         case versionTableConflict(table: String, versionTable: String, column: String)
         case unexpectedSchema(String)
+        case unsupportedTable(table: String, kind: String)
     }
 
     private let code: Code
@@ -57,6 +58,9 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
     public static func versionTableConflict(table: String, versionTable: String, column: String) -> Self {
         .init(.versionTableConflict(table: table, versionTable: versionTable, column: column))
     }
+    /// The relation is not a plain table (a view, a materialized view, a foreign table or an
+    /// SQLite virtual table): triggers cannot version it.
+    public static func unsupportedTable(_ table: String, kind: String) -> Self { .init(.unsupportedTable(table: table, kind: kind)) }
     /// A table the engine owns exists with a shape it cannot work with.
     public static func unexpectedSchema(_ message: String) -> Self { .init(.unexpectedSchema(message)) }
 
@@ -86,6 +90,8 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
             "column \"\(column)\" of table \"\(table)\" clashes with a bookkeeping column of \"\(versionTable)\": rename the column or exclude it from versioning"
         case .unexpectedSchema(let message):
             message
+        case .unsupportedTable(let table, let kind):
+            "\"\(table)\" is a \(kind), not a table: row triggers cannot version it; version the tables it is built from"
         }
     }
 }

@@ -19,6 +19,38 @@ public enum Continuum {
         guard let sql = database as? any SQLDatabase else { throw ContinuumError.unsupportedDatabase("\(type(of: database))") }
         return sql
     }
+
+    /// Throws a typed error unless `M`'s table is versioned into the table `M` reads versions
+    /// from: ``ContinuumError/tableNotVersioned(_:)``, or ``ContinuumError/invalidOption(_:)``
+    /// when the model's `versionTableName` disagrees with the registry.
+    static func requireVersioned<M: Versioned>(_ model: M.Type, on sql: any SQLDatabase) async throws {
+        let table = try await Continuum.engine.versionedTable(M.schema, on: sql)
+        guard table.versionTable == M.versionSchema else {
+            throw ContinuumError.invalidOption(
+                "model \(M.self) reads versions from \"\(M.versionSchema)\", but table \"\(M.schema)\" is versioned into \"\(table.versionTable)\": set the model's versionTableName to \"\(table.versionTable)\""
+            )
+        }
+    }
+
+    /// Runs a history read of `M`; when it fails because `M` is not versioned (its version
+    /// table is missing), throws the typed error instead of the driver's. The happy path costs
+    /// no extra query.
+    static func readingHistory<M: Versioned, R>(of model: M.Type, on sql: any SQLDatabase, _ body: () async throws -> R) async throws -> R {
+        do {
+            return try await body()
+        } catch let error as ContinuumError {
+            throw error
+        } catch {
+            // Only reached when the read failed: a disabled table's kept history reads fine.
+            // Inside a failed PostgreSQL transaction the check cannot run; the driver's error stands.
+            do {
+                try await Self.requireVersioned(M.self, on: sql)
+            } catch let typed as ContinuumError {
+                throw typed
+            } catch {}
+            throw error
+        }
+    }
 }
 
 struct InstallMigration: AsyncMigration {

@@ -9,9 +9,13 @@ extension Version {
     ///
     /// Run it inside `db.versioned(userID:...)` to attribute the revert.
     ///
-    /// - Throws: ``ContinuumError/invalidOption(_:)`` for field values that cannot be written back.
+    /// - Throws: ``ContinuumError/tableNotVersioned(_:)`` when the model's table is no longer
+    ///   versioned (the revert would leave no history), ``ContinuumError/invalidOption(_:)``
+    ///   when the model reads another version table than its table is versioned into, or for
+    ///   field values that cannot be written back.
     public func revert(on database: any Database) async throws {
         let sql = try Continuum.sql(database)
+        try await Continuum.requireVersioned(M.self, on: sql)
         let key = try self.key.map { (SQLIdentifier($0.key.description), try ValueConverter.expression($0.value)) }
         func whereKey<B: SQLPredicateBuilder>(_ builder: B) -> B {
             for (column, value) in key { _ = builder.where(column, .equal, value) }

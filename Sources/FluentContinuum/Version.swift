@@ -128,7 +128,7 @@ final class History<M: Versioned>: Sendable {
         for (field, value) in key.sorted(by: { $0.key.description < $1.key.description }) {
             query = query.where(SQLIdentifier(field.description), .equal, try ValueConverter.expression(value))
         }
-        let rows = try await query.orderBy("transaction_id").all()
+        let rows = try await Continuum.readingHistory(of: M.self, on: sql) { try await query.orderBy("transaction_id").all() }
         return History(key: key, entries: try rows.map(Self.entry))
     }
 

@@ -20,11 +20,12 @@ extension Versioned {
 
     /// How many versions the entity with `id` has.
     public static func versionCount(id: IDValue, on database: any Database) async throws -> Int {
-        var query = try Continuum.sql(database).select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from(Self.versionSchema)
+        let sql = try Continuum.sql(database)
+        var query = sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from(Self.versionSchema)
         for (field, value) in try History<Self>.key(id: id) {
             query = query.where(SQLIdentifier(field.description), .equal, try ValueConverter.expression(value))
         }
-        return try await query.first(decodingColumn: "n", as: Int.self) ?? 0
+        return try await Continuum.readingHistory(of: Self.self, on: sql) { try await query.first(decodingColumn: "n", as: Int.self) ?? 0 }
     }
 
     /// The entity with `id` as it was when transaction `transactionID` committed: the version
@@ -47,10 +48,13 @@ extension Versioned {
     /// The last version of every deleted entity, newest first: the rows an undelete screen
     /// lists. ``Version/revert(on:)`` on the version before it resurrects the entity.
     public static func deletedVersions(on database: any Database) async throws -> [Version<Self>] {
-        let rows = try await Continuum.sql(database).select().column(SQLLiteral.all).from(Self.versionSchema)
-            .where("operation_type", .equal, ContinuumSQL.Operation.delete.rawValue)
-            .where("end_transaction_id", .is, SQLLiteral.null)
-            .orderBy("transaction_id", .descending).all()
+        let sql = try Continuum.sql(database)
+        let rows = try await Continuum.readingHistory(of: Self.self, on: sql) {
+            try await sql.select().column(SQLLiteral.all).from(Self.versionSchema)
+                .where("operation_type", .equal, ContinuumSQL.Operation.delete.rawValue)
+                .where("end_transaction_id", .is, SQLLiteral.null)
+                .orderBy("transaction_id", .descending).all()
+        }
         return try await Self.withHistories(rows, on: database) { history, row in
             history.versions.last
         }
@@ -102,7 +106,7 @@ extension QueryBuilder where Model: Versioned {
         let statement = SQLQueryString(
             "WITH \(ident: Model.schema) AS (SELECT * FROM \(ident: Model.versionSchema)) \(converted) ORDER BY \(order)"
         )
-        let rows = try await sql.raw(statement).all()
+        let rows = try await Continuum.readingHistory(of: Model.self, on: sql) { try await sql.raw(statement).all() }
         return try await Model.withHistories(rows, on: self.database) { history, row in
             let transactionID = try row.decode(column: "transaction_id", as: Int.self)
             return history.versions.first { $0.transactionID == transactionID }

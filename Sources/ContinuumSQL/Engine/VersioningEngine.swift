@@ -80,6 +80,7 @@ public struct VersioningEngine: Sendable {
     ///   - options: Excluded columns, version table name, modified-column tracking, entity name.
     /// - Throws: ``ContinuumError/schemaNotInstalled``, ``ContinuumError/tableNotFound(_:)``,
     ///   ``ContinuumError/noPrimaryKey(table:)``, ``ContinuumError/alreadyVersioned(_:)``,
+    ///   ``ContinuumError/unsupportedTable(_:kind:)`` for views and virtual tables,
     ///   ``ContinuumError/unknownColumn(table:column:)``, ``ContinuumError/invalidOption(_:)``.
     public func enable(_ table: String, options: TableVersioningOptions = .init(), on database: any SQLDatabase) async throws {
         try SQLText.validate(table)
@@ -89,6 +90,7 @@ public struct VersioningEngine: Sendable {
             guard try await introspector.describe(VersioningConfiguration.registryTable) != nil else {
                 throw ContinuumError.schemaNotInstalled
             }
+            if let kind = try await introspector.unsupportedRelationKind(table) { throw ContinuumError.unsupportedTable(table, kind: kind) }
             guard let live = try await introspector.describe(table) else { throw ContinuumError.tableNotFound(table) }
             if try await RegistryEntry.load(table, from: connection) != nil { throw ContinuumError.alreadyVersioned(table) }
             let plan = try VersioningPlan(table: live, options: options, configuration: self.configuration)

@@ -84,6 +84,31 @@ struct Introspector: Sendable {
         return TableDescription(schema: schema, name: table, columns: columns)
     }
 
+    /// What `name` is when it exists but is not a plain table ("view", "materialized view",
+    /// "foreign table", "virtual table"); `nil` for a table or a missing name.
+    func unsupportedRelationKind(_ name: String) async throws -> String? {
+        try SQLText.validate(name)
+        switch self.dialect {
+        case .sqlite:
+            guard let row = try await self.database.raw(
+                "SELECT \"type\", \"sql\" FROM \"sqlite_master\" WHERE \"name\" = \(bind: name) AND \"type\" IN ('table', 'view')"
+            ).first() else { return nil }
+            if try row.decode(column: "type", as: String.self) == "view" { return "view" }
+            let sql = try row.decode(column: "sql", as: String?.self) ?? ""
+            return sql.uppercased().hasPrefix("CREATE VIRTUAL TABLE") ? "virtual table" : nil
+        case .postgresql:
+            let row = try await self.database.raw(
+                "SELECT c.relkind::text AS \"kind\" FROM pg_class c WHERE c.oid = to_regclass(\(bind: SQLText.identifier(name)))"
+            ).first()
+            switch try row?.decode(column: "kind", as: String.self) {
+            case "v": return "view"
+            case "m": return "materialized view"
+            case "f": return "foreign table"
+            default: return nil
+            }
+        }
+    }
+
     /// Names of the triggers on `table`, excluding PostgreSQL's internal ones.
     func triggers(on table: String) async throws -> Set<String> {
         let rows: [any SQLRow]
