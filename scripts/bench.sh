@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs the benchmarks of BENCHMARKS.md on this machine: Fluent, Fluent + swift-continuum, raw
+# SQL, raw SQL + swift-continuum, SQLAlchemy and SQLAlchemy-Continuum 2.0.0, alternating, on a
+# SQLite file (WAL) and a throwaway PostgreSQL server; then the scale probes.
+#
+#   scripts/bench.sh            full run: N = 5000, 3 rounds (about 13 minutes on 2 cores)
+#   scripts/bench.sh --quick    N = 2000, 1 round, smaller probes (under 3 minutes)
+#   scripts/bench.sh [--quick] [continuum-bench run options, e.g. --backends sqlite]
+#
+# Builds Benchmarks/ in release mode first (its own package; the first build takes several
+# minutes and is not counted). Results: .build/bench-results/results.json and results.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/postgres.sh
+
+PRESET=(--n 5000 --rounds 3)
+ARGS=()
+for argument in "$@"; do
+  if [ "$argument" = --quick ]; then PRESET=(--n 2000 --rounds 1 --probe-rows 20000 --probe-versions 200000); else ARGS+=("$argument"); fi
+done
+
+swift build -c release --package-path Benchmarks
+BIN="$(swift build -c release --package-path Benchmarks --show-bin-path)/continuum-bench"
+PYTHON=$(scripts/python-env.sh)
+start_postgres
+"$BIN" run "${PRESET[@]}" \
+  --pg-url "postgresql://postgres@127.0.0.1:$POSTGRES_PORT/postgres" \
+  --python "$PYTHON" --python-script Benchmarks/continuum/bench_continuum.py \
+  --out-dir .build/bench-results ${ARGS[@]+"${ARGS[@]}"}
