@@ -1,4 +1,4 @@
-/// Names of the shared tables, chosen once for a database.
+/// Names of the shared tables and the version-table indexes, chosen once for a database.
 ///
 /// The defaults are SQLAlchemy-Continuum's, so a database versioned by one can be read by the
 /// other. Change them only when those names are taken.
@@ -10,14 +10,23 @@ public struct VersioningConfiguration: Sendable, Hashable {
     /// Key/value metadata of each transaction. Default `transaction_meta`.
     public var transactionMetaTable: String
 
+    /// Whether `enable` also creates SQLAlchemy-Continuum's four other version-table indexes
+    /// (`end_transaction_id`, `operation_type`, `(key, transaction_id DESC)` and
+    /// `(key, transaction_id, end_transaction_id)`). Default `false`: the primary key serves
+    /// every per-entity read, and each index costs every versioned write. Neither library
+    /// needs them to read the other's history; indexes already present are kept.
+    public var createsContinuumIndexes: Bool
+
     public init(
         transactionTable: String = "transaction",
         transactionChangesTable: String = "transaction_changes",
-        transactionMetaTable: String = "transaction_meta"
+        transactionMetaTable: String = "transaction_meta",
+        createsContinuumIndexes: Bool = false
     ) {
         self.transactionTable = transactionTable
         self.transactionChangesTable = transactionChangesTable
         self.transactionMetaTable = transactionMetaTable
+        self.createsContinuumIndexes = createsContinuumIndexes
     }
 
     /// Tables and functions the engine owns, with the `_continuum_` prefix.

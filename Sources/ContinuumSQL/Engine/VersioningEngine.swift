@@ -72,7 +72,7 @@ public struct VersioningEngine: Sendable {
     // MARK: Enable, sync, disable
 
     /// Starts versioning `table`: creates its version table (or adopts an existing one, such as
-    /// one SQLAlchemy-Continuum created) with SQLAlchemy-Continuum's shape and indexes, and
+    /// one SQLAlchemy-Continuum created) with SQLAlchemy-Continuum's shape, and
     /// installs the triggers generated from the live table's columns.
     ///
     /// - Parameters:

@@ -81,7 +81,7 @@ struct SQLiteGenerator: Sendable {
     }
 
     func indexes(_ plan: VersioningPlan) -> [String] {
-        plan.createIndexes(on: SQLText.identifier(plan.versionTable)) { $0 }
+        plan.createIndexes(on: SQLText.identifier(plan.versionTable), openVersionsIndex: false) { $0 }
     }
 
     func addVersionColumn(_ plan: VersioningPlan, _ column: ColumnDescription) -> [String] {
@@ -113,6 +113,10 @@ struct SQLiteGenerator: Sendable {
         self.triggerNames(plan).map { "DROP TRIGGER IF EXISTS \(SQLText.identifier($0))" }
     }
 
+    /// SQLite compiles every trigger that may fire into each write statement it prepares (and
+    /// SQLiteNIO prepares every statement anew), so trigger bodies stay small and the update
+    /// triggers name their columns (`UPDATE OF`): an UPDATE that sets no key column never
+    /// compiles the key-change trigger, one that sets only excluded columns compiles none.
     func createTriggers(_ plan: VersioningPlan) -> [String] {
         let table = SQLText.identifier(plan.table.name)
         let names = self.triggerNames(plan).map(SQLText.identifier)
@@ -134,7 +138,7 @@ struct SQLiteGenerator: Sendable {
         ]
         if !valueChanged.isEmpty {
             statements.append(
-                "CREATE TRIGGER \(names[1]) AFTER UPDATE ON \(table) "
+                "CREATE TRIGGER \(names[1]) AFTER UPDATE OF \(plan.modifiableColumns.map { SQLText.identifier($0.name) }.joined(separator: ", ")) ON \(table) "
                     + "WHEN \(keyUnchanged.joined(separator: " AND ")) AND (\(valueChanged.joined(separator: " OR "))) "
                     + self.body(plan, self.updateStatements(plan))
             )
@@ -143,7 +147,7 @@ struct SQLiteGenerator: Sendable {
             "CREATE TRIGGER \(names[2]) AFTER DELETE ON \(table) " + self.body(plan, self.deleteStatements(plan, row: "OLD"))
         )
         statements.append(
-            "CREATE TRIGGER \(names[3]) AFTER UPDATE ON \(table) WHEN \(keyChanged.joined(separator: " OR ")) "
+            "CREATE TRIGGER \(names[3]) AFTER UPDATE OF \(plan.keyList) ON \(table) WHEN \(keyChanged.joined(separator: " OR ")) "
                 + self.body(plan, self.deleteStatements(plan, row: "OLD") + self.insertStatements(plan, row: "NEW"))
         )
         return statements
