@@ -26,7 +26,7 @@ struct RegistryEntry: Sendable, Hashable {
     ///
     /// - Throws: ``ContinuumError/tableNotVersioned(_:)`` when the schema or the table's entry is missing.
     static func require(_ table: String, from database: any SQLDatabase) async throws -> RegistryEntry {
-        let installed = try await Introspector(database).describe(VersioningConfiguration.registryTable) != nil
+        let installed = try await Introspector(database).tableExists(VersioningConfiguration.registryTable)
         guard installed, let entry = try await Self.load(table, from: database) else { throw ContinuumError.tableNotVersioned(table) }
         return entry
     }

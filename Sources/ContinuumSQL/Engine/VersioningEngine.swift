@@ -56,7 +56,7 @@ public struct VersioningEngine: Sendable {
 
     /// Whether ``install(on:)`` has run on this database.
     public func isInstalled(on database: any SQLDatabase) async throws -> Bool {
-        try await Introspector(database).describe(VersioningConfiguration.registryTable) != nil
+        try await Introspector(database).tableExists(VersioningConfiguration.registryTable)
     }
 
     private func checkTransactionTable(_ table: TableDescription) throws {

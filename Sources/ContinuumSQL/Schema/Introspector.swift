@@ -20,6 +20,21 @@ struct Introspector: Sendable {
         return name
     }
 
+    /// Whether a table named `table` exists: one catalog probe, far cheaper than ``describe(_:)``.
+    func tableExists(_ table: String) async throws -> Bool {
+        try SQLText.validate(table)
+        switch self.dialect {
+        case .sqlite:
+            return try await self.database.raw(
+                "SELECT 1 AS \"found\" FROM \"sqlite_master\" WHERE \"type\" = 'table' AND \"name\" = \(bind: table)"
+            ).first() != nil
+        case .postgresql:
+            return try await self.database.raw(
+                "SELECT 1 AS \"found\" FROM pg_class WHERE oid = to_regclass(\(bind: SQLText.identifier(table))) AND relkind IN ('r', 'p')"
+            ).first() != nil
+        }
+    }
+
     /// Describes `table`, or returns `nil` when it does not exist.
     func describe(_ table: String) async throws -> TableDescription? {
         try SQLText.validate(table)

@@ -1,0 +1,40 @@
+/// The stacks compared. Each versioned configuration has an unversioned twin on the same stack;
+/// their throughput ratio, taken within one round, is the cost of versioning.
+enum Configuration: String, CaseIterable, Codable, Sendable {
+    /// Fluent models, no versioning.
+    case fluent
+    /// The same Fluent code in `db.versioned` scopes, tables enabled, history read through `Version<M>`.
+    case fluentVersioned = "fluent-versioned"
+    /// Raw SQL through SQLKit, no ORM: the floor.
+    case sql
+    /// The same SQL in `VersioningEngine.versioned` scopes; history read with `versions(of:key:)`.
+    case sqlVersioned = "sql-versioned"
+    /// SQLAlchemy 2.1 ORM (Python worker).
+    case sqlalchemy
+    /// SQLAlchemy-Continuum 2.0.0 on the same models (Python worker).
+    case continuum
+
+    var isVersioned: Bool { [.fluentVersioned, .sqlVersioned, .continuum].contains(self) }
+    var isPython: Bool { self == .sqlalchemy || self == .continuum }
+
+    /// The unversioned twin of a versioned configuration.
+    var baseline: Configuration? {
+        switch self {
+        case .fluentVersioned: .fluent
+        case .sqlVersioned: .sql
+        case .continuum: .sqlalchemy
+        default: nil
+        }
+    }
+
+    var title: String {
+        switch self {
+        case .fluent: "Fluent"
+        case .fluentVersioned: "Fluent + continuum"
+        case .sql: "raw SQL"
+        case .sqlVersioned: "raw SQL + continuum"
+        case .sqlalchemy: "SQLAlchemy"
+        case .continuum: "SQLAlchemy-Continuum"
+        }
+    }
+}

@@ -1,0 +1,179 @@
+import FluentContinuum
+import FluentKit
+import Foundation
+import SQLKit
+
+/// The two scale probes: one bulk `UPDATE` over many rows, versioned against unversioned; and
+/// the time to read one entity's history, and one as-of version, from a small and a large
+/// version table.
+struct Probes {
+    var backends: [Backend]
+    var postgresURL: String
+    var workDirectory: URL
+    var bulkRows: Int
+    var repetitions: Int
+    var smallVersions: Int
+    var largeVersions: Int
+    var reads: Int
+
+    struct Bulk: Codable, Sendable {
+        var backend: String
+        var rows: Int
+        var unversionedSeconds: [Double]
+        var versionedSeconds: [Double]
+        /// Median over repetitions of versioned ÷ unversioned time, measured back to back.
+        var ratio: Double
+    }
+
+    struct HistoryRead: Codable, Sendable {
+        var backend: String
+        var versionRows: Int
+        /// Median µs to load one entity's 10 versions (`Article.versions(id:on:)`).
+        var historyMicros: Double
+        /// Median µs for one as-of read (`Article.version(id:at:on:)`).
+        var asOfMicros: Double
+    }
+
+    struct Results: Codable, Sendable {
+        var bulk: [Bulk]
+        var history: [HistoryRead]
+
+        var markdown: String {
+            var lines = ["#### Scale probes", "", "| backend | bulk UPDATE of rows | unversioned s | versioned s | ratio (median) |", "|---|---:|---:|---:|---:|"]
+            for bulk in self.bulk {
+                lines.append("| \(Backend(rawValue: bulk.backend)?.title ?? bulk.backend) | \(bulk.rows) | \(String(format: "%.3f", median(bulk.unversionedSeconds))) | \(String(format: "%.3f", median(bulk.versionedSeconds))) | \(String(format: "%.2f", bulk.ratio)) |")
+            }
+            lines += ["", "| backend | version rows | one entity's history, µs | one as-of read, µs |", "|---|---:|---:|---:|"]
+            for read in self.history {
+                lines.append("| \(Backend(rawValue: read.backend)?.title ?? read.backend) | \(read.versionRows) | \(String(format: "%.0f", read.historyMicros)) | \(String(format: "%.0f", read.asOfMicros)) |")
+            }
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    func run() async throws -> Results {
+        var results = Results(bulk: [], history: [])
+        for backend in self.backends {
+            results.bulk.append(try await self.bulkUpdate(backend))
+            for versions in [self.smallVersions, self.largeVersions] {
+                results.history.append(try await self.historyRead(backend, versionRows: versions))
+            }
+        }
+        return results
+    }
+
+    // MARK: Bulk update
+
+    private func bulkUpdate(_ backend: Backend) async throws -> Bulk {
+        var unversioned: [Double] = []
+        var versioned: [Double] = []
+        for repetition in 0..<self.repetitions {
+            for isVersioned in repetition % 2 == 0 ? [false, true] : [true, false] {
+                let seconds = try await self.withFreshDatabase(backend, name: "bench_probe_bulk") { database in
+                    for statement in BenchSchema.statements(backend) { try await database.sql.raw(SQLQueryString(statement)).run() }
+                    if isVersioned {
+                        try await Continuum.engine.install(on: database.sql)
+                        try await Continuum.engine.enable("article", on: database.sql)
+                        try await Continuum.engine.versioned(on: database.sql) { try await self.fill(backend, rows: self.bulkRows, on: $0) }
+                    } else {
+                        try await self.fill(backend, rows: self.bulkRows, on: database.sql)
+                    }
+                    let update: @Sendable (any SQLDatabase) async throws -> Void = { try await $0.raw("UPDATE article SET views = views + 1").run() }
+                    return try await Self.time {
+                        if isVersioned {
+                            try await Continuum.engine.versioned(on: database.sql, update)
+                        } else {
+                            try await database.fluent.transaction { try await update($0 as! any SQLDatabase) }
+                        }
+                    }
+                }
+                log("probe bulk \(backend.rawValue) \(isVersioned ? "versioned" : "unversioned"): \(String(format: "%.3f", seconds)) s")
+                if isVersioned { versioned.append(seconds) } else { unversioned.append(seconds) }
+            }
+        }
+        let ratios = zip(versioned, unversioned).map { $0 / $1 }
+        return Bulk(backend: backend.rawValue, rows: self.bulkRows, unversionedSeconds: unversioned, versionedSeconds: versioned, ratio: median(ratios))
+    }
+
+    /// Inserts `rows` articles in one statement.
+    private func fill(_ backend: Backend, rows: Int, on sql: any SQLDatabase) async throws {
+        let select = "SELECT 'Article ' || i, 'lorem ipsum dolor sit amet consectetur adipiscing elit', 'draft', 0"
+        let statement: String = switch backend {
+        case .sqlite:
+            "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < \(rows)) INSERT INTO article (title, body, status, views) \(select) FROM s"
+        case .postgres:
+            "INSERT INTO article (title, body, status, views) \(select) FROM generate_series(1, \(rows)) AS s(i)"
+        }
+        try await sql.raw(SQLQueryString(statement)).run()
+    }
+
+    // MARK: History reads
+
+    /// Builds `versionRows` versions (10 per entity, one transaction each across all entities)
+    /// directly in the version table, then times Fluent history and as-of reads of random entities.
+    private func historyRead(_ backend: Backend, versionRows: Int) async throws -> HistoryRead {
+        let entities = versionRows / 10
+        let (history, asOf) = try await self.withFreshDatabase(backend, name: "bench_probe_history") { database in
+            let sql = database.sql
+            for statement in BenchSchema.statements(backend) { try await sql.raw(SQLQueryString(statement)).run() }
+            try await self.fill(backend, rows: entities, on: sql)
+            try await sql.raw("UPDATE article SET title = title || ' v9', views = 9").run()
+            try await Continuum.engine.install(on: sql)
+            try await Continuum.engine.enable("article", options: .init(entityName: Article.entityName), on: sql)
+            for version in 0..<10 {
+                let end = version < 9 ? String(version + 2) : "NULL"
+                let day = String(format: "%02d", version + 1)
+                let transaction = "INSERT INTO \"transaction\" (id, issued_at) VALUES (\(version + 1), '2026-01-\(day) 00:00:00')"
+                let versions = """
+                    INSERT INTO article_version (id, title, body, status, views, transaction_id, end_transaction_id, operation_type) \
+                    SELECT id, 'Article ' || id || ' v\(version)', body, status, \(version), \(version + 1), \(end), \(version == 0 ? 0 : 1) FROM article
+                    """
+                try await sql.raw(SQLQueryString(transaction)).run()
+                try await sql.raw(SQLQueryString(versions)).run()
+            }
+            var random = SplitMix64(seed: 7)
+            var history: [Double] = []
+            var asOf: [Double] = []
+            for _ in 0..<self.reads {
+                let id = 1 + Int(random.next() % UInt64(entities))
+                history.append(try await Self.time {
+                    guard try await Article.versions(id: id, on: database.fluent).count == 10 else { throw BenchError("article \(id) lacks versions") }
+                } * 1e6)
+                asOf.append(try await Self.time {
+                    guard try await Article.version(id: id, at: 5, on: database.fluent) != nil else { throw BenchError("article \(id) has no version at 5") }
+                } * 1e6)
+            }
+            return (median(history), median(asOf))
+        }
+        log("probe history \(backend.rawValue) \(versionRows) versions: \(String(format: "%.0f", history)) µs, as-of \(String(format: "%.0f", asOf)) µs")
+        return HistoryRead(backend: backend.rawValue, versionRows: versionRows, historyMicros: history, asOfMicros: asOf)
+    }
+
+    // MARK: Support
+
+    private func withFreshDatabase<R: Sendable>(_ backend: Backend, name: String, _ body: (OpenDatabase) async throws -> R) async throws -> R {
+        let target: Target
+        switch backend {
+        case .sqlite:
+            target = Target(backend: .sqlite, location: self.workDirectory.appendingPathComponent("\(name).sqlite").path)
+            Orchestrator.removeSQLite(target.location)
+        case .postgres:
+            try await PostgresServer(url: self.postgresURL).recreate(name)
+            target = Target(backend: .postgres, location: PostgresServer.url(self.postgresURL, database: name))
+        }
+        let result = try await target.withDatabase(body)
+        switch backend {
+        case .sqlite: Orchestrator.removeSQLite(target.location)
+        case .postgres: try await PostgresServer(url: self.postgresURL).drop(name)
+        }
+        return result
+    }
+
+    static func time(_ body: () async throws -> Void) async throws -> Double {
+        let clock = ContinuousClock()
+        let start = clock.now
+        try await body()
+        let elapsed = clock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+}
