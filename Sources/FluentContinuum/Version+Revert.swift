@@ -25,19 +25,24 @@ extension Version {
             try await whereKey(sql.delete(from: M.schema)).run()
             return
         }
-        let values = self.inputs
-        let exists = try await whereKey(sql.select().column(SQLLiteral.numeric("1"), as: "x").from(M.schema)).first() != nil
-        if exists {
+        let values = self.inputs.sorted { $0.key.description < $1.key.description }
+        let assignments = values.filter { self.key[$0.key] == nil }
+        // One statement in the common case: update the live row; only when no row came back
+        // (the entity was deleted) insert it again with its original key.
+        let updated: Bool
+        if assignments.isEmpty {
+            updated = try await whereKey(sql.select().column(SQLLiteral.numeric("1"), as: "x").from(M.schema)).first() != nil
+        } else {
             let update = sql.update(M.schema)
-            for (field, value) in values.sorted(by: { $0.key.description < $1.key.description }) where self.key[field] == nil {
+            for (field, value) in assignments {
                 _ = update.set(SQLIdentifier(field.description), to: try ValueConverter.expression(value))
             }
-            try await whereKey(update).run()
-        } else {
-            let fields = values.sorted { $0.key.description < $1.key.description }
+            updated = try await whereKey(update).returning(SQLAlias(SQLLiteral.numeric("1"), as: SQLIdentifier("x"))).first() != nil
+        }
+        if !updated {
             try await sql.insert(into: M.schema)
-                .columns(fields.map { SQLIdentifier($0.key.description) })
-                .values(try fields.map { try ValueConverter.expression($0.value) })
+                .columns(values.map { SQLIdentifier($0.key.description) })
+                .values(try values.map { try ValueConverter.expression($0.value) })
                 .run()
         }
     }

@@ -40,6 +40,31 @@ struct PostgreSQLTests {
         }
     }
 
+    @Test("transaction_changes is recorded once per entity and transaction, and again after a savepoint rollback undid it")
+    func changesAfterSavepointRollback() async throws {
+        try await TestDatabase.postgres.run { db in
+            try await db.createSeedTables()
+            try await db.engine.install(on: db.sql)
+            try await db.engine.enable("article", on: db.sql)
+            try await db.engine.enable("tag", on: db.sql)
+            try await db.engine.versioned(on: db.sql) { sql in
+                try await sql.raw("INSERT INTO article (name) VALUES ('a'), ('b')").run()
+                try await sql.raw("SAVEPOINT s").run()
+                try await sql.raw("INSERT INTO tag (name, article_id) VALUES ('t', 1)").run()
+                try await sql.raw("ROLLBACK TO SAVEPOINT s").run()
+                try await sql.raw("UPDATE article SET name = 'c' WHERE id = 1").run()
+                try await sql.raw("INSERT INTO tag (name, article_id) VALUES ('u', 2)").run()
+            }
+            #expect(try await db.rows("SELECT CAST(transaction_id AS TEXT), entity_name FROM transaction_changes ORDER BY entity_name") == [
+                ["1", "article"], ["1", "tag"],
+            ])
+            // A second transaction records its entities anew.
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("UPDATE article SET name = 'd'").run() }
+            #expect(try await db.count("transaction_changes") == 3)
+            try await db.expectConsistent("article", "tag")
+        }
+    }
+
     @Test("a psql session with several statements in one transaction is one transaction row")
     func rawPsqlTransaction() async throws {
         try await TestDatabase.postgres.run { db in

@@ -156,6 +156,18 @@ struct PostgreSQLGenerator: Sendable {
 
     // MARK: Triggers
 
+    /// The transaction-local setting that marks `entity` of `schema` as recorded in
+    /// transaction_changes: a custom setting name must be an identifier, so the pair is hashed
+    /// (FNV-1a, 64 bits).
+    static func recordedSetting(schema: String, entity: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in (schema + "\u{0}" + entity).utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        return "continuum.changes_" + String(hash, radix: 16)
+    }
+
     static let insertDeleteTrigger = "continuum_insert_delete"
     static let updateTrigger = "continuum_update"
 
@@ -215,6 +227,10 @@ struct PostgreSQLGenerator: Sendable {
                     END IF;
             """
         }
+        // The first row a transaction changes records the entity in transaction_changes and
+        // marks it in a transaction-local setting (rolled back with a savepoint, like the
+        // transaction id): later rows skip the insert.
+        let recorded = SQLText.literal(Self.recordedSetting(schema: self.schema, entity: plan.entityName))
         let modifiable = plan.tracksModifiedColumns ? plan.modifiableColumns : []
         func mod(_ column: ColumnDescription) -> String { SQLText.identifier(column.modColumn) }
 
@@ -235,10 +251,16 @@ struct PostgreSQLGenerator: Sendable {
         let body = """
 
             DECLARE
-                v_tx bigint := \(self.transactionIDFunction)();
+                v_tx bigint := NULLIF(current_setting(\(SQLText.literal(VersioningConfiguration.settingTransactionID)), true), '')::bigint;
                 v_previous bigint;
             BEGIN
-                INSERT INTO \(changes) ("transaction_id", "entity_name") VALUES (v_tx, \(SQLText.literal(plan.entityName))) ON CONFLICT DO NOTHING;
+                IF v_tx IS NULL THEN
+                    v_tx := \(self.transactionIDFunction)();
+                END IF;
+                IF current_setting(\(recorded), true) IS DISTINCT FROM '1' THEN
+                    INSERT INTO \(changes) ("transaction_id", "entity_name") VALUES (v_tx, \(SQLText.literal(plan.entityName))) ON CONFLICT DO NOTHING;
+                    PERFORM set_config(\(recorded), '1', true);
+                END IF;
                 IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (\(keyChanged))) THEN
                     DELETE FROM \(versionTable) WHERE \(plan.keyMatch("OLD")) AND "transaction_id" = v_tx AND "operation_type" = 0;
                     IF FOUND THEN
