@@ -3,8 +3,8 @@
 # SQL, raw SQL + swift-continuum, SQLAlchemy and SQLAlchemy-Continuum 2.0.0, alternating, on a
 # SQLite file (WAL) and a throwaway PostgreSQL server; then the scale probes.
 #
-#   scripts/bench.sh            full run: N = 5000, 3 rounds (about 13 minutes on 2 cores)
-#   scripts/bench.sh --quick    N = 2000, 1 round, smaller probes (under 3 minutes)
+#   scripts/bench.sh            full run: N = 5000, 3 rounds (about 6 minutes on 2 cores)
+#   scripts/bench.sh --quick    N = 2000, 1 round, smaller probes (about 2 minutes)
 #   scripts/bench.sh [--quick] [continuum-bench run options, e.g. --backends sqlite]
 #
 # Builds Benchmarks/ in release mode first (its own package; the first build takes several

@@ -34,6 +34,7 @@ start_postgres() {
   fi
 
   PGDATA_DIR=$(mktemp -d /tmp/continuum-pg.XXXXXX)
+  trap stop_postgres EXIT
   PG_RUN_AS=()
   if [ "$(id -u)" = 0 ]; then
     id postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
@@ -48,7 +49,6 @@ start_postgres() {
   done
   [ -n "$PORT" ] || { echo "$(basename "$0"): no free port for PostgreSQL" >&2; exit 1; }
 
-  trap stop_postgres EXIT
   "${PG_RUN_AS[@]}" "$PGBIN/initdb" -D "$PGDATA_DIR/db" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
   "${PG_RUN_AS[@]}" "$PGBIN/pg_ctl" -D "$PGDATA_DIR/db" -l "$PGDATA_DIR/server.log" -w -t 60 \
     -o "-p $PORT -k $PGDATA_DIR -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \

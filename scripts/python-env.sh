@@ -18,8 +18,8 @@ make_venv() { rm -rf "$VENV"; python3 -m venv "$VENV" >/dev/null 2>&1; }
 if ! command -v python3 >/dev/null 2>&1 || ! make_venv; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "python-env.sh: installing python3 and python3-venv from Debian's packages" >&2
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv >/dev/null
+    apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv >/dev/null 2>&1
   fi
   make_venv || { echo "python-env.sh: cannot create a Python virtualenv (install python3 and python3-venv)" >&2; exit 1; }
 fi

@@ -59,7 +59,7 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         .init(.versionTableConflict(table: table, versionTable: versionTable, column: column))
     }
     /// The relation is not a plain table (a view, a materialized view, a foreign table or an
-    /// SQLite virtual table): triggers cannot version it.
+    /// SQLite virtual table): only plain tables are versioned.
     public static func unsupportedTable(_ table: String, kind: String) -> Self { .init(.unsupportedTable(table: table, kind: kind)) }
     /// A table the engine owns exists with a shape it cannot work with.
     public static func unexpectedSchema(_ message: String) -> Self { .init(.unexpectedSchema(message)) }
@@ -91,7 +91,7 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         case .unexpectedSchema(let message):
             message
         case .unsupportedTable(let table, let kind):
-            "\"\(table)\" is a \(kind), not a table: row triggers cannot version it; version the tables it is built from"
+            "\"\(table)\" is a \(kind), not a table: swift-continuum versions plain tables only; version the tables it is built from"
         }
     }
 }

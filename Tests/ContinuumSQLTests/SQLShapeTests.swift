@@ -59,6 +59,7 @@ extension SQLShapeTests {
     static let expectedSQLite: [String] = [
         #"CREATE TABLE "article_version" ("id" INTEGER NOT NULL, "name" VARCHAR(255), "content" TEXT, "transaction_id" INTEGER NOT NULL, "end_transaction_id" INTEGER, "operation_type" SMALLINT NOT NULL, "name_mod" BOOLEAN NOT NULL DEFAULT 0, "content_mod" BOOLEAN NOT NULL DEFAULT 0, PRIMARY KEY ("id", "transaction_id"))"#,
         #"CREATE INDEX IF NOT EXISTS "ix_article_version_transaction_id" ON "article_version" ("transaction_id")"#,
+        #"CREATE INDEX IF NOT EXISTS "ix_article_version_open" ON "article_version" ("id") WHERE "end_transaction_id" IS NULL"#,
         #"DROP TRIGGER IF EXISTS "_continuum_article_insert""#,
         #"DROP TRIGGER IF EXISTS "_continuum_article_update""#,
         #"DROP TRIGGER IF EXISTS "_continuum_article_delete""#,

@@ -169,6 +169,27 @@ struct SemanticsTests {
         }
     }
 
+    @Test("SQLite: a key changed through rowid, oid or _rowid_ is versioned like any key update")
+    func keyChangedThroughRowid() async throws {
+        try await TestDatabase.sqlite.run { db in
+            try await Self.setUp(db)
+            try await db.engine.versioned(on: db.sql) { sql in try await sql.raw("INSERT INTO item (id, name, qty) VALUES (1, 'a', 1)").run() }
+            try await db.engine.versioned(on: db.sql) { sql in try await sql.raw("UPDATE item SET rowid = 10 WHERE id = 1").run() }
+            try await db.engine.versioned(on: db.sql) { sql in try await sql.raw("UPDATE item SET _rowid_ = 20 WHERE id = 10").run() }
+            try await db.engine.versioned(on: db.sql) { sql in try await sql.raw("UPDATE item SET oid = 30 WHERE id = 20").run() }
+            #expect(try await Self.items(db) == [
+                ["1", "a", "1", "1", "2", "0"],
+                ["1", "a", "1", "2", nil, "2"],
+                ["10", "a", "1", "2", "3", "0"],
+                ["10", "a", "1", "3", nil, "2"],
+                ["20", "a", "1", "3", "4", "0"],
+                ["20", "a", "1", "4", nil, "2"],
+                ["30", "a", "1", "4", nil, "0"],
+            ])
+            try await db.expectConsistent("item")
+        }
+    }
+
     @Test("upserts: ON CONFLICT DO UPDATE is an UPDATE, an identical one writes nothing", arguments: TestDatabase.allCases)
     func upsert(_ database: TestDatabase) async throws {
         try await database.run { db in

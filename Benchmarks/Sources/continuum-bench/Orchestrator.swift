@@ -78,7 +78,7 @@ struct Orchestrator {
             process.executableURL = URL(fileURLWithPath: python)
             process.arguments = [script] + arguments
         } else {
-            process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
+            process.executableURL = Bundle.main.executableURL
             process.arguments = ["worker"] + arguments
         }
         let pipe = Pipe()

@@ -105,7 +105,9 @@ struct Report: Codable, Sendable {
                     cells.append(format(summary.costMicros[versioned.rawValue], "%.0f"))
                 }
                 cells.append(format(summary.oursOverContinuum, "%.2f"))
-                cells.append(format(summary.continuumCostOverOurs, "%.0f"))
+                // A cost factor means something only when both stacks pay a cost (not on no-ops).
+                let costs = [summary.costMicros[Configuration.fluentVersioned.rawValue], summary.costMicros[Configuration.continuum.rawValue]]
+                cells.append(costs.allSatisfy { ($0 ?? 0) > 1 } ? format(summary.continuumCostOverOurs, "%.1f") : "—")
                 lines.append("| " + cells.joined(separator: " | ") + " |")
             }
             lines += ["", "| configuration | database size after the workload (compacted) | peak RSS | versions (article + tag) |", "|---|---:|---:|---:|"]

@@ -1,4 +1,5 @@
-/// Names of the shared tables and the version-table indexes, chosen once for a database.
+/// Names of the shared tables, and whether to create SQLAlchemy-Continuum's optional indexes;
+/// chosen once for a database.
 ///
 /// The defaults are SQLAlchemy-Continuum's, so a database versioned by one can be read by the
 /// other. Change them only when those names are taken.

@@ -62,9 +62,9 @@ struct Introspector: Sendable {
         }
         let key = columns.filter(\.isPrimaryKey)
         let upper = sql.uppercased()
-        let reusesKeys = key.count == 1 && key[0].type.uppercased() == "INTEGER"
-            && !upper.contains("AUTOINCREMENT") && !upper.contains("WITHOUT ROWID")
-        return TableDescription(schema: nil, name: table, columns: columns, reusesKeys: reusesKeys)
+        let keyIsRowid = key.count == 1 && key[0].type.uppercased() == "INTEGER" && !upper.contains("WITHOUT ROWID")
+        let reusesKeys = keyIsRowid && !upper.contains("AUTOINCREMENT")
+        return TableDescription(schema: nil, name: table, columns: columns, reusesKeys: reusesKeys, keyIsRowid: keyIsRowid)
     }
 
     private func describePostgreSQL(_ table: String) async throws -> TableDescription? {

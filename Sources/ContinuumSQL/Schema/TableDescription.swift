@@ -35,12 +35,16 @@ public struct TableDescription: Sendable, Hashable {
     /// SQLite only: the key is a rowid alias declared without `AUTOINCREMENT`, so SQLite may
     /// hand a deleted row's key to a new row, which then continues that key's history.
     public var reusesKeys: Bool
+    /// SQLite only: the key is a single `INTEGER PRIMARY KEY` of a rowid table, so an UPDATE
+    /// can also change it through `rowid`, `oid` or `_rowid_`.
+    public var keyIsRowid: Bool
 
-    public init(schema: String?, name: String, columns: [ColumnDescription], reusesKeys: Bool = false) {
+    public init(schema: String?, name: String, columns: [ColumnDescription], reusesKeys: Bool = false, keyIsRowid: Bool = false) {
         self.schema = schema
         self.name = name
         self.columns = columns
         self.reusesKeys = reusesKeys
+        self.keyIsRowid = keyIsRowid
     }
 
     /// The primary-key columns, in key order.

@@ -85,12 +85,12 @@ struct VersioningPlan: Sendable, Hashable {
 
     /// The version table's secondary indexes as (name suffix, column list, partial-index
     /// condition). The primary key `(key, transaction_id)` already serves every per-entity
-    /// read, so by default there is one more: `transaction_id`, for reading a transaction's
-    /// changes; PostgreSQL adds a partial index on open versions, which keeps closing the
-    /// previous version one probe whatever the planner's statistics. Each index costs every
-    /// versioned write, so SQLAlchemy-Continuum's other four are created only on request
-    /// (``VersioningConfiguration/createsContinuumIndexes``).
-    func indexDefinitions(openVersionsIndex: Bool) -> [(suffix: String, columns: String, condition: String?)] {
+    /// read, so by default there are two more: `transaction_id`, for reading a transaction's
+    /// changes, and a partial index on open versions, which keeps closing the previous version
+    /// one probe however long the entity's history and whatever the planner's statistics. Each
+    /// index costs every versioned write, so SQLAlchemy-Continuum's other four are created only
+    /// on request (``VersioningConfiguration/createsContinuumIndexes``).
+    var indexDefinitions: [(suffix: String, columns: String, condition: String?)] {
         var indexes: [(suffix: String, columns: String, condition: String?)] = [("transaction_id", "\"transaction_id\"", nil)]
         if self.configuration.createsContinuumIndexes {
             indexes += [
@@ -100,13 +100,13 @@ struct VersioningPlan: Sendable, Hashable {
                 ("pk_validity", "\(self.keyList), \"transaction_id\", \"end_transaction_id\"", nil),
             ]
         }
-        if openVersionsIndex { indexes.append(("open", self.keyList, "\"end_transaction_id\" IS NULL")) }
+        indexes.append(("open", self.keyList, "\"end_transaction_id\" IS NULL"))
         return indexes
     }
 
     /// `CREATE INDEX` statements for the version table, `table` being its (qualified) quoted name.
-    func createIndexes(on table: String, openVersionsIndex: Bool, name: (String) -> String) -> [String] {
-        self.indexDefinitions(openVersionsIndex: openVersionsIndex).map { index in
+    func createIndexes(on table: String, name: (String) -> String) -> [String] {
+        self.indexDefinitions.map { index in
             "CREATE INDEX IF NOT EXISTS \(SQLText.identifier(name("ix_\(self.versionTable)_\(index.suffix)"))) ON \(table) (\(index.columns))"
                 + (index.condition.map { " WHERE \($0)" } ?? "")
         }

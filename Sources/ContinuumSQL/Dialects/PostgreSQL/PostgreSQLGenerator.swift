@@ -134,7 +134,7 @@ struct PostgreSQLGenerator: Sendable {
     }
 
     func indexes(_ plan: VersioningPlan) -> [String] {
-        plan.createIndexes(on: self.qualified(plan.versionTable), openVersionsIndex: true) { SQLText.objectName($0) }
+        plan.createIndexes(on: self.qualified(plan.versionTable)) { SQLText.objectName($0) }
     }
 
     func addVersionColumn(_ plan: VersioningPlan, _ column: ColumnDescription) -> [String] {

@@ -81,7 +81,7 @@ struct SQLiteGenerator: Sendable {
     }
 
     func indexes(_ plan: VersioningPlan) -> [String] {
-        plan.createIndexes(on: SQLText.identifier(plan.versionTable), openVersionsIndex: false) { $0 }
+        plan.createIndexes(on: SQLText.identifier(plan.versionTable)) { $0 }
     }
 
     func addVersionColumn(_ plan: VersioningPlan, _ column: ColumnDescription) -> [String] {
@@ -122,6 +122,10 @@ struct SQLiteGenerator: Sendable {
         let names = self.triggerNames(plan).map(SQLText.identifier)
         let keyUnchanged = plan.primaryKey.map { "OLD.\(SQLText.identifier($0.name)) IS NEW.\(SQLText.identifier($0.name))" }
         let keyChanged = plan.primaryKey.map { "OLD.\(SQLText.identifier($0.name)) IS NOT NEW.\(SQLText.identifier($0.name))" }
+        // `UPDATE OF` matches the names an UPDATE sets: a rowid key also changes through its aliases.
+        let rowidAliases = plan.table.keyIsRowid ? ["rowid", "oid", "_rowid_"].filter { plan.table.column(named: $0) == nil } : []
+        let keyColumns = (plan.primaryKey.map(\.name) + rowidAliases).map(SQLText.identifier).joined(separator: ", ")
+        let valueColumns = plan.modifiableColumns.map { SQLText.identifier($0.name) }.joined(separator: ", ")
         let valueChanged = plan.modifiableColumns.map { "OLD.\(SQLText.identifier($0.name)) IS NOT NEW.\(SQLText.identifier($0.name))" }
 
         // An insert whose values equal the key's open, live version changes nothing: that is an
@@ -138,7 +142,7 @@ struct SQLiteGenerator: Sendable {
         ]
         if !valueChanged.isEmpty {
             statements.append(
-                "CREATE TRIGGER \(names[1]) AFTER UPDATE OF \(plan.modifiableColumns.map { SQLText.identifier($0.name) }.joined(separator: ", ")) ON \(table) "
+                "CREATE TRIGGER \(names[1]) AFTER UPDATE OF \(valueColumns) ON \(table) "
                     + "WHEN \(keyUnchanged.joined(separator: " AND ")) AND (\(valueChanged.joined(separator: " OR "))) "
                     + self.body(plan, self.updateStatements(plan))
             )
@@ -147,7 +151,7 @@ struct SQLiteGenerator: Sendable {
             "CREATE TRIGGER \(names[2]) AFTER DELETE ON \(table) " + self.body(plan, self.deleteStatements(plan, row: "OLD"))
         )
         statements.append(
-            "CREATE TRIGGER \(names[3]) AFTER UPDATE OF \(plan.keyList) ON \(table) WHEN \(keyChanged.joined(separator: " OR ")) "
+            "CREATE TRIGGER \(names[3]) AFTER UPDATE OF \(keyColumns) ON \(table) WHEN \(keyChanged.joined(separator: " OR ")) "
                 + self.body(plan, self.deleteStatements(plan, row: "OLD") + self.insertStatements(plan, row: "NEW"))
         )
         return statements
