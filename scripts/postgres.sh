@@ -33,26 +33,33 @@ start_postgres() {
     exit 1
   fi
 
+  PG_RUN_AS=()
   PGDATA_DIR=$(mktemp -d /tmp/continuum-pg.XXXXXX)
   trap stop_postgres EXIT
-  PG_RUN_AS=()
   if [ "$(id -u)" = 0 ]; then
     id postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
     chown postgres "$PGDATA_DIR"
     PG_RUN_AS=(runuser -u postgres --)
   fi
 
-  local candidate
+  "${PG_RUN_AS[@]}" "$PGBIN/initdb" -D "$PGDATA_DIR/db" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  # A free port can be taken between the check and the start: try the next one, up to 5 times.
+  local candidate attempts=0
   PORT=""
   for candidate in $(seq 55432 55532); do
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then PORT=$candidate; break; fi
+    (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null && continue
+    if "${PG_RUN_AS[@]}" "$PGBIN/pg_ctl" -D "$PGDATA_DIR/db" -l "$PGDATA_DIR/server.log" -w -t 60 \
+      -o "-p $candidate -k $PGDATA_DIR -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+      start >/dev/null; then
+      PORT=$candidate
+      break
+    fi
+    echo "$(basename "$0"): PostgreSQL did not start on port $candidate:" >&2
+    tail -n 5 "$PGDATA_DIR/server.log" >&2 || true
+    attempts=$((attempts + 1))
+    [ "$attempts" -lt 5 ] || break
   done
-  [ -n "$PORT" ] || { echo "$(basename "$0"): no free port for PostgreSQL" >&2; exit 1; }
-
-  "${PG_RUN_AS[@]}" "$PGBIN/initdb" -D "$PGDATA_DIR/db" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
-  "${PG_RUN_AS[@]}" "$PGBIN/pg_ctl" -D "$PGDATA_DIR/db" -l "$PGDATA_DIR/server.log" -w -t 60 \
-    -o "-p $PORT -k $PGDATA_DIR -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-    start >/dev/null
+  [ -n "$PORT" ] || { echo "$(basename "$0"): could not start PostgreSQL" >&2; exit 1; }
   echo "$(basename "$0"): PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PORT"
   export POSTGRES_HOST=127.0.0.1 POSTGRES_PORT=$PORT POSTGRES_USER=postgres POSTGRES_PASSWORD="" POSTGRES_DB=postgres PGBIN
 }
