@@ -15,7 +15,7 @@ struct SQLShapeTests {
         ColumnDescription(name: "id", type: "integer", isNotNull: true, primaryKeyPosition: 1),
         ColumnDescription(name: "name", type: "character varying(255)", isNotNull: false, primaryKeyPosition: 0),
         ColumnDescription(name: "content", type: "json", isNotNull: false, primaryKeyPosition: 0, comparesAsText: true),
-    ])
+    ], versionsUpdatesPerStatement: true)
 
     @Test("SQLite: version table, indexes and triggers")
     func sqlite() throws {
@@ -27,6 +27,19 @@ struct SQLShapeTests {
     func postgres() throws {
         let sql = try VersioningEngine().versioningSQL(for: Self.postgresArticle, options: .init(tracksModifiedColumns: true, entityName: "Article"), dialect: .postgresql)
         #expect(sql == Self.expectedPostgreSQL, Comment(rawValue: "\n" + sql.joined(separator: ";\n")))
+    }
+
+    @Test("PostgreSQL: partitioned and inherited tables keep a row-level update trigger")
+    func postgresRowLevelUpdates() throws {
+        var table = Self.postgresArticle
+        table.versionsUpdatesPerStatement = false
+        let sql = try VersioningEngine().versioningSQL(for: table, options: .init(entityName: "Article"), dialect: .postgresql)
+        #expect(sql.suffix(3) == [
+            #"CREATE TRIGGER "continuum_insert_delete" AFTER INSERT OR DELETE ON "public"."article" FOR EACH ROW EXECUTE FUNCTION "public"."_continuum_article_version"()"#,
+            #"CREATE TRIGGER "continuum_update" AFTER UPDATE ON "public"."article" FOR EACH ROW WHEN (OLD."id" IS DISTINCT FROM NEW."id" OR OLD."name" IS DISTINCT FROM NEW."name" OR OLD."content"::text IS DISTINCT FROM NEW."content"::text) EXECUTE FUNCTION "public"."_continuum_article_version"()"#,
+            #"DROP FUNCTION IF EXISTS "public"."_continuum_article_version_update"()"#,
+        ])
+        #expect(!sql.contains { $0.contains("continuum_columns") && $0.hasPrefix("CREATE") })
     }
 
     @Test("shared schema for both dialects")
@@ -77,9 +90,10 @@ extension SQLShapeTests {
         #"""
             CREATE OR REPLACE FUNCTION "public"."_continuum_article_version"() RETURNS trigger LANGUAGE plpgsql AS $continuum$
             DECLARE
-                v_tx bigint := NULLIF(current_setting('continuum.transaction_id', true), '')::bigint;
+                v_tx bigint;
                 v_previous bigint;
             BEGIN
+                v_tx := NULLIF(current_setting('continuum.transaction_id', true), '')::bigint;
                 IF v_tx IS NULL THEN
                     v_tx := "public"."_continuum_transaction_id"();
                 END IF;
@@ -113,14 +127,82 @@ extension SQLShapeTests {
                     IF v_previous > v_tx THEN
                         v_tx := "public"."_continuum_renumber_transaction"(v_tx);
                     END IF;
-                INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (NEW."id", NEW."name", NEW."content", v_tx, NULL, 0, NEW."name" IS NOT NULL, NEW."content" IS NOT NULL) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 1, "name_mod" = "public"."article_version"."name_mod" OR "public"."article_version"."name" IS DISTINCT FROM EXCLUDED."name", "content_mod" = "public"."article_version"."content_mod" OR "public"."article_version"."content"::text IS DISTINCT FROM EXCLUDED."content"::text;
+                    INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (NEW."id", NEW."name", NEW."content", v_tx, NULL, 0, NEW."name" IS NOT NULL, NEW."content" IS NOT NULL) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 1, "name_mod" = "public"."article_version"."name_mod" OR "public"."article_version"."name" IS DISTINCT FROM EXCLUDED."name", "content_mod" = "public"."article_version"."content_mod" OR "public"."article_version"."content"::text IS DISTINCT FROM EXCLUDED."content"::text;
+                RETURN NULL;
+            END
+            $continuum$
+            """#,
+        #"""
+            CREATE OR REPLACE FUNCTION "public"."_continuum_article_version_update"() RETURNS trigger LANGUAGE plpgsql AS $continuum$
+            DECLARE
+                v_tx bigint;
+                v_previous bigint;
+                v_large boolean;
+                v_moved boolean;
+                v_changed boolean;
+                v_first boolean;
+                v_row record;
+            BEGIN
+                v_large := (SELECT count(*) FROM "continuum_new_rows") > 32;
+                IF v_large THEN
+                    EXECUTE 'SELECT EXISTS (SELECT o.* FROM "continuum_old_rows" AS o WHERE NOT EXISTS (SELECT 1 FROM "continuum_new_rows" AS n WHERE o."id" = n."id")), EXISTS (SELECT 1 FROM "continuum_new_rows" AS n JOIN "continuum_old_rows" AS o ON o."id" = n."id" WHERE o."name" IS DISTINCT FROM n."name" OR o."content"::text IS DISTINCT FROM n."content"::text)' INTO v_moved, v_changed;
+                ELSE
+                    SELECT EXISTS (SELECT o.* FROM "continuum_old_rows" AS o WHERE NOT EXISTS (SELECT 1 FROM "continuum_new_rows" AS n WHERE o."id" = n."id")), EXISTS (SELECT 1 FROM "continuum_new_rows" AS n JOIN "continuum_old_rows" AS o ON o."id" = n."id" WHERE o."name" IS DISTINCT FROM n."name" OR o."content"::text IS DISTINCT FROM n."content"::text) INTO v_moved, v_changed;
+                END IF;
+                IF NOT v_moved AND NOT v_changed THEN
+                    RETURN NULL;
+                END IF;
+                v_first := current_setting('continuum.changes_9e0f89073919baca', true) IS DISTINCT FROM '1';
+                v_tx := NULLIF(current_setting('continuum.transaction_id', true), '')::bigint;
+                IF v_tx IS NULL THEN
+                    v_tx := "public"."_continuum_transaction_id"();
+                END IF;
+                IF current_setting('continuum.changes_9e0f89073919baca', true) IS DISTINCT FROM '1' THEN
+                    INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (v_tx, 'Article') ON CONFLICT DO NOTHING;
+                    PERFORM set_config('continuum.changes_9e0f89073919baca', '1', true);
+                END IF;
+                IF v_moved THEN
+                    FOR v_row IN EXECUTE 'SELECT o.* FROM "continuum_old_rows" AS o WHERE NOT EXISTS (SELECT 1 FROM "continuum_new_rows" AS n WHERE o."id" = n."id")' LOOP
+                        DELETE FROM "public"."article_version" WHERE "id" = v_row."id" AND "transaction_id" = v_tx AND "operation_type" = 0;
+                    IF FOUND THEN
+                        UPDATE "public"."article_version" SET "end_transaction_id" = NULL WHERE "id" = v_row."id" AND "end_transaction_id" = v_tx;
+                    ELSE
+                        UPDATE "public"."article_version" SET "end_transaction_id" = v_tx WHERE "id" = v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> v_tx RETURNING "transaction_id" INTO v_previous;
+                    IF v_previous > v_tx THEN
+                        v_tx := "public"."_continuum_renumber_transaction"(v_tx);
+                    END IF;
+                        INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (v_row."id", v_row."name", v_row."content", v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
+                    END IF;
+                    END LOOP;
+                    FOR v_row IN EXECUTE 'SELECT n.* FROM "continuum_new_rows" AS n WHERE NOT EXISTS (SELECT 1 FROM "continuum_old_rows" AS o WHERE o."id" = n."id")' LOOP
+                        UPDATE "public"."article_version" SET "end_transaction_id" = v_tx WHERE "id" = v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> v_tx RETURNING "transaction_id" INTO v_previous;
+                    IF v_previous > v_tx THEN
+                        v_tx := "public"."_continuum_renumber_transaction"(v_tx);
+                    END IF;
+                    INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (v_row."id", v_row."name", v_row."content", v_tx, NULL, 0, v_row."name" IS NOT NULL, v_row."content" IS NOT NULL) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 1, "name_mod" = "public"."article_version"."name_mod" OR "public"."article_version"."name" IS DISTINCT FROM EXCLUDED."name", "content_mod" = "public"."article_version"."content_mod" OR "public"."article_version"."content"::text IS DISTINCT FROM EXCLUDED."content"::text;
+                    END LOOP;
+                END IF;
+                IF v_changed THEN
+                    IF v_large AND v_first AND NOT v_moved THEN
+                        EXECUTE 'WITH "pairs" ("n1", "n2", "n3", "o1", "o2", "o3") AS MATERIALIZED (SELECT n."id", n."name", n."content", o."id", o."name", o."content" FROM "continuum_new_rows" AS n JOIN "continuum_old_rows" AS o ON o."id" = n."id" WHERE o."name" IS DISTINCT FROM n."name" OR o."content"::text IS DISTINCT FROM n."content"::text), "closed" AS (UPDATE "public"."article_version" AS v SET "end_transaction_id" = $1 FROM "pairs" AS p WHERE v."id" = p."n1" AND v."end_transaction_id" IS NULL AND v."transaction_id" <> $1 RETURNING v."transaction_id"), "merged" AS (INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") SELECT p."n1", p."n2", p."n3", $1, NULL, 1, p."o2" IS DISTINCT FROM p."n2", p."o3"::text IS DISTINCT FROM p."n3"::text FROM "pairs" AS p) SELECT max("transaction_id") FROM "closed"' INTO v_previous USING v_tx;
+                    ELSIF v_large THEN
+                        EXECUTE 'WITH "pairs" ("n1", "n2", "n3", "o1", "o2", "o3") AS MATERIALIZED (SELECT n."id", n."name", n."content", o."id", o."name", o."content" FROM "continuum_new_rows" AS n JOIN "continuum_old_rows" AS o ON o."id" = n."id" WHERE o."name" IS DISTINCT FROM n."name" OR o."content"::text IS DISTINCT FROM n."content"::text), "closed" AS (UPDATE "public"."article_version" AS v SET "end_transaction_id" = $1 FROM "pairs" AS p WHERE v."id" = p."n1" AND v."end_transaction_id" IS NULL AND v."transaction_id" <> $1 RETURNING v."transaction_id"), "merged" AS (INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") SELECT p."n1", p."n2", p."n3", $1, NULL, 1, p."o2" IS DISTINCT FROM p."n2", p."o3"::text IS DISTINCT FROM p."n3"::text FROM "pairs" AS p ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "name_mod" = "public"."article_version"."name_mod" OR EXCLUDED."name_mod", "content_mod" = "public"."article_version"."content_mod" OR EXCLUDED."content_mod") SELECT max("transaction_id") FROM "closed"' INTO v_previous USING v_tx;
+                    ELSE
+                        WITH "pairs" ("n1", "n2", "n3", "o1", "o2", "o3") AS MATERIALIZED (SELECT n."id", n."name", n."content", o."id", o."name", o."content" FROM "continuum_new_rows" AS n JOIN "continuum_old_rows" AS o ON o."id" = n."id" WHERE o."name" IS DISTINCT FROM n."name" OR o."content"::text IS DISTINCT FROM n."content"::text), "closed" AS (UPDATE "public"."article_version" AS v SET "end_transaction_id" = v_tx FROM "pairs" AS p WHERE v."id" = p."n1" AND v."end_transaction_id" IS NULL AND v."transaction_id" <> v_tx RETURNING v."transaction_id"), "merged" AS (INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") SELECT p."n1", p."n2", p."n3", v_tx, NULL, 1, p."o2" IS DISTINCT FROM p."n2", p."o3"::text IS DISTINCT FROM p."n3"::text FROM "pairs" AS p ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "name_mod" = "public"."article_version"."name_mod" OR EXCLUDED."name_mod", "content_mod" = "public"."article_version"."content_mod" OR EXCLUDED."content_mod") SELECT max("transaction_id") FROM "closed" INTO v_previous;
+                    END IF;
+                    IF v_previous > v_tx THEN
+                        v_tx := "public"."_continuum_renumber_transaction"(v_tx);
+                    END IF;
+                END IF;
                 RETURN NULL;
             END
             $continuum$
             """#,
         #"DROP TRIGGER IF EXISTS "continuum_insert_delete" ON "public"."article""#,
         #"DROP TRIGGER IF EXISTS "continuum_update" ON "public"."article""#,
+        #"DROP TRIGGER IF EXISTS "continuum_columns" ON "public"."article""#,
         #"CREATE TRIGGER "continuum_insert_delete" AFTER INSERT OR DELETE ON "public"."article" FOR EACH ROW EXECUTE FUNCTION "public"."_continuum_article_version"()"#,
-        #"CREATE TRIGGER "continuum_update" AFTER UPDATE ON "public"."article" FOR EACH ROW WHEN (OLD."id" IS DISTINCT FROM NEW."id" OR OLD."name" IS DISTINCT FROM NEW."name" OR OLD."content"::text IS DISTINCT FROM NEW."content"::text) EXECUTE FUNCTION "public"."_continuum_article_version"()"#,
+        #"CREATE TRIGGER "continuum_update" AFTER UPDATE ON "public"."article" REFERENCING OLD TABLE AS "continuum_old_rows" NEW TABLE AS "continuum_new_rows" FOR EACH STATEMENT EXECUTE FUNCTION "public"."_continuum_article_version_update"()"#,
+        #"CREATE TRIGGER "continuum_columns" AFTER UPDATE OF "id", "name", "content" ON "public"."article" FOR EACH ROW WHEN (false) EXECUTE FUNCTION "public"."_continuum_article_version"()"#,
     ]
 }

@@ -51,10 +51,11 @@ struct SchemaChangeTests {
             await #expect(throws: (any Error).self) { try await db.exec("ALTER TABLE item DROP COLUMN qty") }
             #expect(try await db.engine.checkDrift(on: db.sql).isEmpty)
             if database == .postgres {
-                // CASCADE drops the update trigger with the column: drift names both, sync repairs.
+                // CASCADE drops the trigger that names the column (the column guard of the
+                // statement-level update trigger): drift names both, sync repairs.
                 try await db.exec("ALTER TABLE item DROP COLUMN qty CASCADE")
                 let drift = try #require(try await db.engine.checkDrift("item", on: db.sql))
-                #expect(drift.problems == [.triggersMissing(["continuum_update"]), .columnsDropped(["qty"])])
+                #expect(drift.problems == [.triggersMissing(["continuum_columns"]), .columnsDropped(["qty"])])
                 try await db.engine.sync("item", on: db.sql)
                 #expect(try await db.engine.checkDrift(on: db.sql).isEmpty)
                 try await db.engine.versioned(on: db.sql) { sql in try await sql.raw("UPDATE item SET name = 'b'").run() }

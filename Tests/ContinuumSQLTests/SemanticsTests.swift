@@ -33,6 +33,77 @@ struct SemanticsTests {
         }
     }
 
+    @Test("one UPDATE over many rows: changed rows get versions, unchanged rows none, a moved key a delete and an insert",
+          arguments: TestDatabase.allCases)
+    func multiRowUpdate(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await Self.setUp(db, options: .init(tracksModifiedColumns: true))
+            try await db.engine.versioned(on: db.sql) { sql in
+                try await sql.raw("INSERT INTO item (id, name, qty) VALUES (1, 'a', 1), (2, 'b', 2), (3, 'c', 3), (4, 'd', 4)").run()
+            }
+            // A statement over every row that changes none of them writes nothing, not even a transaction.
+            try await db.exec("UPDATE item SET name = name, qty = qty")
+            #expect(try await db.count("transaction") == 1)
+            try await db.engine.versioned(on: db.sql) { sql in
+                // 1: qty changes; 2: untouched values; 3 moves to 30; 4: name changes.
+                try await sql.raw("""
+                    UPDATE item SET qty = CASE WHEN id = 1 THEN 10 ELSE qty END, name = CASE WHEN id = 4 THEN 'x' ELSE name END,
+                    id = CASE WHEN id = 3 THEN 30 ELSE id END
+                    """).run()
+                // A second statement of the transaction merges into its versions: 30 stays an INSERT.
+                try await sql.raw("""
+                    UPDATE item SET name = CASE WHEN id = 1 THEN 'z' ELSE name END, qty = CASE WHEN id = 30 THEN 31 ELSE qty END
+                    """).run()
+            }
+            #expect(try await db.versions("item_version", ["id", "name", "qty", "name_mod", "qty_mod"]) == [
+                ["1", "a", "1", "1", "1", "1", "2", "0"],
+                ["1", "z", "10", "1", "1", "2", nil, "1"],
+                ["2", "b", "2", "1", "1", "1", nil, "0"],
+                ["3", "c", "3", "1", "1", "1", "2", "0"],
+                ["3", "c", "3", "1", "1", "2", nil, "2"],
+                ["4", "d", "4", "1", "1", "1", "2", "0"],
+                ["4", "x", "4", "1", "0", "2", nil, "1"],
+                ["30", "c", "31", "1", "1", "2", nil, "0"],
+            ])
+            #expect(try await db.count("transaction") == 2)
+            try await db.expectConsistent("item")
+        }
+    }
+
+    @Test("bulk UPDATEs of 100 rows: a first write, a merge into it and a key move, row for row like single updates",
+          arguments: TestDatabase.allCases)
+    func bulkUpdates(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await Self.setUp(db, options: .init(tracksModifiedColumns: true))
+            try await db.engine.versioned(on: db.sql) { sql in
+                let values = (1...100).map { "(\($0), 'n\($0)', \($0))" }.joined(separator: ", ")
+                let insert = "INSERT INTO item (id, name, qty) VALUES " + values
+                try await sql.raw(SQLQueryString(insert)).run()
+            }
+            try await db.exec("UPDATE item SET qty = qty, name = name")
+            #expect(try await db.count("transaction") == 1)
+            try await db.engine.versioned(on: db.sql) { sql in
+                try await sql.raw("UPDATE item SET qty = qty + 1").run()
+                try await sql.raw("UPDATE item SET name = name || 'x' WHERE id <= 50").run()
+                try await sql.raw("UPDATE item SET id = id + 1000 WHERE id > 60").run()
+            }
+            // name, qty, name_mod, qty_mod, then transaction, end, operation.
+            var expected: [[String?]] = []
+            for id in 1...100 {
+                expected.append(["\(id)", "n\(id)", "\(id)", "1", "1", "1", "2", "0"])
+                switch id {
+                case ...50: expected.append(["\(id)", "n\(id)x", "\(id + 1)", "1", "1", "2", nil, "1"])
+                case ...60: expected.append(["\(id)", "n\(id)", "\(id + 1)", "0", "1", "2", nil, "1"])
+                default: expected.append(["\(id)", "n\(id)", "\(id + 1)", "1", "1", "2", nil, "2"])
+                }
+            }
+            for id in 1061...1100 { expected.append(["\(id)", "n\(id - 1000)", "\(id - 999)", "1", "1", "2", nil, "0"]) }
+            #expect(try await db.versions("item_version", ["id", "name", "qty", "name_mod", "qty_mod"]) == expected)
+            #expect(try await db.count("transaction") == 2)
+            try await db.expectConsistent("item")
+        }
+    }
+
     @Test("several changes of one row in one transaction make one version", arguments: TestDatabase.allCases)
     func oneVersionPerTransaction(_ database: TestDatabase) async throws {
         try await database.run { db in

@@ -76,7 +76,8 @@ extension VersioningEngine {
             )
         }
         var problems: [DriftReport.Problem] = []
-        let (plan, generator) = try await self.registeredPlan(entry, on: database)
+        var (plan, generator) = try await self.registeredPlan(entry, on: database)
+        plan.table.versionsUpdatesPerStatement = live.versionsUpdatesPerStatement
         let missingTriggers = generator.expectedTriggers(plan).subtracting(try await introspector.triggers(on: table))
         if !missingTriggers.isEmpty { problems.append(.triggersMissing(missingTriggers.sorted())) }
 

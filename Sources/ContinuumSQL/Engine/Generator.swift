@@ -74,7 +74,7 @@ enum Generator: Sendable {
             // The in-place update trigger exists only when the table has non-key columns.
             return Set(plan.modifiableColumns.isEmpty ? [names[0], names[2], names[3]] : names)
         case .postgresql:
-            return [PostgreSQLGenerator.insertDeleteTrigger, PostgreSQLGenerator.updateTrigger]
+            return PostgreSQLGenerator.triggerNames(plan)
         }
     }
 }

@@ -175,7 +175,7 @@ public struct VersioningEngine: Sendable {
             if try await introspector.describe(table) != nil {
                 statements += generator.dropTriggers(plan)
             } else if case .postgresql(let postgres) = generator {
-                statements += postgres.dropTriggers(plan).suffix(1)  // the function outlives a dropped table
+                statements += postgres.dropFunctions(plan)  // the functions outlive a dropped table
             }
             if !keepHistory {
                 let qualified = plan.table.schema.map { SQLText.identifier($0) + "." } ?? ""

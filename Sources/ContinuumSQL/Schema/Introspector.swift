@@ -70,10 +70,15 @@ struct Introspector: Sendable {
     private func describePostgreSQL(_ table: String) async throws -> TableDescription? {
         let regclass = SQLText.identifier(table)
         guard let relation = try await self.database.raw("""
-            SELECT n.nspname::text AS "schema" FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            SELECT n.nspname::text AS "schema",
+                   c.relkind = 'r' AND NOT c.relispartition
+                   AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid OR i.inhparent = c.oid)
+                   AS "per_statement"
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE c.oid = to_regclass(\(bind: regclass)) AND c.relkind IN ('r', 'p')
             """).first() else { return nil }
         let schema = try relation.decode(column: "schema", as: String.self)
+        let perStatement = try relation.decode(column: "per_statement", as: Bool.self)
         let rows = try await self.database.raw("""
             SELECT a.attname::text AS "name", format_type(a.atttypid, a.atttypmod) AS "type", a.attnotnull AS "not_null",
                    COALESCE((SELECT k.n FROM unnest(pk.indkey) WITH ORDINALITY AS k(attnum, n) WHERE k.attnum = a.attnum), 0)::int8 AS "pk",
@@ -96,7 +101,7 @@ struct Introspector: Sendable {
                 comparesAsText: try row.decode(column: "text_compare", as: Bool.self)
             )
         }
-        return TableDescription(schema: schema, name: table, columns: columns)
+        return TableDescription(schema: schema, name: table, columns: columns, versionsUpdatesPerStatement: perStatement)
     }
 
     /// What `name` is when it exists but is not a plain table ("view", "materialized view",

@@ -38,13 +38,23 @@ public struct TableDescription: Sendable, Hashable {
     /// SQLite only: the key is a single `INTEGER PRIMARY KEY` of a rowid table, so an UPDATE
     /// can also change it through `rowid`, `oid` or `_rowid_`.
     public var keyIsRowid: Bool
+    /// PostgreSQL only: a plain table outside any inheritance or partitioning. Its updates are
+    /// versioned once per statement, from the statement's transition tables; a partitioned
+    /// table, a partition and a table with an inheritance parent or child keep a row-level
+    /// update trigger, because a statement trigger fires only for the table a statement names
+    /// (not for rows reached through a parent, nor on the parent for a statement on a partition).
+    public var versionsUpdatesPerStatement: Bool
 
-    public init(schema: String?, name: String, columns: [ColumnDescription], reusesKeys: Bool = false, keyIsRowid: Bool = false) {
+    public init(
+        schema: String?, name: String, columns: [ColumnDescription], reusesKeys: Bool = false, keyIsRowid: Bool = false,
+        versionsUpdatesPerStatement: Bool = false
+    ) {
         self.schema = schema
         self.name = name
         self.columns = columns
         self.reusesKeys = reusesKeys
         self.keyIsRowid = keyIsRowid
+        self.versionsUpdatesPerStatement = versionsUpdatesPerStatement
     }
 
     /// The primary-key columns, in key order.

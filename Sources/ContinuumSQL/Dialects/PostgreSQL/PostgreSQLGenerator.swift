@@ -170,90 +170,100 @@ struct PostgreSQLGenerator: Sendable {
 
     static let insertDeleteTrigger = "continuum_insert_delete"
     static let updateTrigger = "continuum_update"
+    /// With a statement-level update trigger: a row-level trigger that never fires (`WHEN
+    /// (false)`) and exists for its column list, so that PostgreSQL refuses to drop a versioned
+    /// column behind versioning's back, as it does for the row-level trigger's `WHEN` clause.
+    static let columnsTrigger = "continuum_columns"
 
+    /// The triggers a versioned table carries.
+    static func triggerNames(_ plan: VersioningPlan) -> Set<String> {
+        plan.table.versionsUpdatesPerStatement ? [insertDeleteTrigger, updateTrigger, columnsTrigger] : [insertDeleteTrigger, updateTrigger]
+    }
+
+    /// The row-level function: inserts and deletes, and updates of tables that cannot use the
+    /// statement-level one.
     func functionName(_ plan: VersioningPlan) -> String {
         self.qualified(SQLText.objectName("_continuum_\(plan.table.name)_version"))
     }
 
+    /// The statement-level update function, reading the statement's transition tables.
+    func updateFunctionName(_ plan: VersioningPlan) -> String {
+        self.qualified(SQLText.objectName("_continuum_\(plan.table.name)_version_update"))
+    }
+
+    /// Drops the triggers, then (with `dropFunction`) their functions: the last two statements.
     func dropTriggers(_ plan: VersioningPlan, dropFunction: Bool = true) -> [String] {
         let table = self.qualified(plan.table.name)
         var statements = [
             "DROP TRIGGER IF EXISTS \(SQLText.identifier(Self.insertDeleteTrigger)) ON \(table)",
             "DROP TRIGGER IF EXISTS \(SQLText.identifier(Self.updateTrigger)) ON \(table)",
+            "DROP TRIGGER IF EXISTS \(SQLText.identifier(Self.columnsTrigger)) ON \(table)",
         ]
-        if dropFunction { statements.append("DROP FUNCTION IF EXISTS \(self.functionName(plan))()") }
+        if dropFunction { statements += self.dropFunctions(plan) }
         return statements
     }
 
+    func dropFunctions(_ plan: VersioningPlan) -> [String] {
+        ["DROP FUNCTION IF EXISTS \(self.functionName(plan))()", "DROP FUNCTION IF EXISTS \(self.updateFunctionName(plan))()"]
+    }
+
+    /// Inserts and deletes fire a row-level trigger. Updates of a table with
+    /// ``TableDescription/versionsUpdatesPerStatement`` fire a statement-level trigger that
+    /// writes the history of every changed row with a few set-based statements (a bulk UPDATE
+    /// pays no per-row function call); other tables get a row-level update trigger.
     func createTriggers(_ plan: VersioningPlan) -> [String] {
         let table = self.qualified(plan.table.name)
-        let changed = plan.columns.map { self.distinct("OLD", "NEW", $0) }
-        return [self.function(plan)] + self.dropTriggers(plan, dropFunction: false) + [
+        var statements = [self.function(plan)]
+        if plan.table.versionsUpdatesPerStatement { statements.append(self.updateFunction(plan)) }
+        statements += self.dropTriggers(plan, dropFunction: false)
+        statements.append(
             "CREATE TRIGGER \(SQLText.identifier(Self.insertDeleteTrigger)) AFTER INSERT OR DELETE ON \(table) "
-                + "FOR EACH ROW EXECUTE FUNCTION \(self.functionName(plan))()",
-            "CREATE TRIGGER \(SQLText.identifier(Self.updateTrigger)) AFTER UPDATE ON \(table) "
-                + "FOR EACH ROW WHEN (\(changed.joined(separator: " OR "))) EXECUTE FUNCTION \(self.functionName(plan))()",
-        ]
+                + "FOR EACH ROW EXECUTE FUNCTION \(self.functionName(plan))()"
+        )
+        if plan.table.versionsUpdatesPerStatement {
+            statements.append(
+                "CREATE TRIGGER \(SQLText.identifier(Self.updateTrigger)) AFTER UPDATE ON \(table) "
+                    + "REFERENCING OLD TABLE AS \(Self.oldRows) NEW TABLE AS \(Self.newRows) "
+                    + "FOR EACH STATEMENT EXECUTE FUNCTION \(self.updateFunctionName(plan))()"
+            )
+            let columns = plan.columns.map { SQLText.identifier($0.name) }.joined(separator: ", ")
+            statements.append(
+                "CREATE TRIGGER \(SQLText.identifier(Self.columnsTrigger)) AFTER UPDATE OF \(columns) ON \(table) "
+                    + "FOR EACH ROW WHEN (false) EXECUTE FUNCTION \(self.functionName(plan))()"
+            )
+        } else {
+            let changed = plan.columns.map { self.distinct("OLD", "NEW", $0) }
+            statements.append(
+                "CREATE TRIGGER \(SQLText.identifier(Self.updateTrigger)) AFTER UPDATE ON \(table) "
+                    + "FOR EACH ROW WHEN (\(changed.joined(separator: " OR "))) EXECUTE FUNCTION \(self.functionName(plan))()"
+            )
+            statements.append("DROP FUNCTION IF EXISTS \(self.updateFunctionName(plan))()")
+        }
+        return statements
     }
+
+    static let oldRows = "\"continuum_old_rows\""
+    static let newRows = "\"continuum_new_rows\""
 
     /// `a.c IS DISTINCT FROM b.c`, through a text cast for types without an equality operator.
     private func distinct(_ a: String, _ b: String, _ column: ColumnDescription) -> String {
         let name = SQLText.identifier(column.name)
-        return column.comparesAsText
-            ? "\(a).\(name)::text IS DISTINCT FROM \(b).\(name)::text"
-            : "\(a).\(name) IS DISTINCT FROM \(b).\(name)"
+        return self.distinct("\(a).\(name)", "\(b).\(name)", asText: column.comparesAsText)
     }
 
-    private func function(_ plan: VersioningPlan) -> String {
-        let versionTable = self.qualified(plan.versionTable)
+    private func distinct(_ a: String, _ b: String, asText: Bool) -> String {
+        asText ? "\(a)::text IS DISTINCT FROM \(b)::text" : "\(a) IS DISTINCT FROM \(b)"
+    }
+
+    /// The statements that find (or create) the transaction and record the entity in
+    /// `transaction_changes`, leaving the id in `v_tx`. The first row a transaction changes
+    /// records the entity and marks it in a transaction-local setting (rolled back with a
+    /// savepoint, like the transaction id): later rows skip the insert.
+    private func prologue(_ plan: VersioningPlan) -> String {
         let changes = self.qualified(self.configuration.transactionChangesTable)
-        let conflict = "ON CONFLICT (\(plan.keyList), \"transaction_id\")"
-        let keyChanged = plan.primaryKey.map { self.distinct("OLD", "NEW", $0) }.joined(separator: " OR ")
-
-        func insertVersion(_ row: String, operation: Int, mods: [String], updates: [String]) -> String {
-            let values = plan.values(row) + ["v_tx", "NULL", String(operation)] + mods
-            return "INSERT INTO \(versionTable) (\(plan.versionColumnList)) VALUES (\(values.joined(separator: ", "))) "
-                + "\(conflict) " + (updates.isEmpty ? "DO NOTHING;" : "DO UPDATE SET \(updates.joined(separator: ", "));")
-        }
-        // Close the key's open version. If a transaction that began later already committed
-        // that version (READ COMMITTED lets it), this transaction's id is older than the
-        // version it closes: renumber this transaction so ids follow commit order.
-        func close(_ row: String) -> String {
-            """
-            UPDATE \(versionTable) SET "end_transaction_id" = v_tx WHERE \(plan.keyMatch(row)) \
-            AND "end_transaction_id" IS NULL AND "transaction_id" <> v_tx RETURNING "transaction_id" INTO v_previous;
-                    IF v_previous > v_tx THEN
-                        v_tx := \(self.renumberFunction)(v_tx);
-                    END IF;
-            """
-        }
-        // The first row a transaction changes records the entity in transaction_changes and
-        // marks it in a transaction-local setting (rolled back with a savepoint, like the
-        // transaction id): later rows skip the insert.
         let recorded = SQLText.literal(Self.recordedSetting(schema: self.schema, entity: plan.entityName))
-        let modifiable = plan.tracksModifiedColumns ? plan.modifiableColumns : []
-        func mod(_ column: ColumnDescription) -> String { SQLText.identifier(column.modColumn) }
-
-        let deleteVersion = insertVersion(
-            "OLD", operation: 2, mods: modifiable.map { _ in "true" },
-            updates: plan.assignExcluded("EXCLUDED") + ["\"operation_type\" = 2"] + modifiable.map { "\(mod($0)) = true" }
-        )
-        let updateVersion = insertVersion(
-            "NEW", operation: 1, mods: modifiable.map { self.distinct("OLD", "NEW", $0) },
-            updates: plan.assignExcluded("EXCLUDED") + modifiable.map { "\(mod($0)) = \(versionTable).\(mod($0)) OR EXCLUDED.\(mod($0))" }
-        )
-        let insertVersion = insertVersion(
-            "NEW", operation: 0, mods: modifiable.map { "NEW.\(SQLText.identifier($0.name)) IS NOT NULL" },
-            updates: plan.assignExcluded("EXCLUDED") + ["\"operation_type\" = 1"]
-                + modifiable.map { "\(mod($0)) = \(versionTable).\(mod($0)) OR " + self.distinct(versionTable, "EXCLUDED", $0) }
-        )
-
-        let body = """
-
-            DECLARE
-                v_tx bigint := NULLIF(current_setting(\(SQLText.literal(VersioningConfiguration.settingTransactionID)), true), '')::bigint;
-                v_previous bigint;
-            BEGIN
+        return """
+            v_tx := NULLIF(current_setting(\(SQLText.literal(VersioningConfiguration.settingTransactionID)), true), '')::bigint;
                 IF v_tx IS NULL THEN
                     v_tx := \(self.transactionIDFunction)();
                 END IF;
@@ -261,29 +271,217 @@ struct PostgreSQLGenerator: Sendable {
                     INSERT INTO \(changes) ("transaction_id", "entity_name") VALUES (v_tx, \(SQLText.literal(plan.entityName))) ON CONFLICT DO NOTHING;
                     PERFORM set_config(\(recorded), '1', true);
                 END IF;
-                IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (\(keyChanged))) THEN
-                    DELETE FROM \(versionTable) WHERE \(plan.keyMatch("OLD")) AND "transaction_id" = v_tx AND "operation_type" = 0;
+            """
+    }
+
+    private var conflictRenumber: String {
+        """
+        IF v_previous > v_tx THEN
+                    v_tx := \(self.renumberFunction)(v_tx);
+                END IF;
+        """
+    }
+
+    /// Closes the key's open version. If a transaction that began later already committed
+    /// that version (READ COMMITTED lets it), this transaction's id is older than the version
+    /// it closes: renumber this transaction so ids follow commit order.
+    private func close(_ plan: VersioningPlan, _ row: String) -> String {
+        """
+        UPDATE \(self.qualified(plan.versionTable)) SET "end_transaction_id" = v_tx WHERE \(plan.keyMatch(row)) \
+        AND "end_transaction_id" IS NULL AND "transaction_id" <> v_tx RETURNING "transaction_id" INTO v_previous;
+                \(self.conflictRenumber)
+        """
+    }
+
+    private func insertVersion(_ plan: VersioningPlan, values: [String], operation: Int, mods: [String], updates: [String]) -> String {
+        let all = values + ["v_tx", "NULL", String(operation)] + mods
+        return "INSERT INTO \(self.qualified(plan.versionTable)) (\(plan.versionColumnList)) VALUES (\(all.joined(separator: ", "))) "
+            + "ON CONFLICT (\(plan.keyList), \"transaction_id\") "
+            + (updates.isEmpty ? "DO NOTHING;" : "DO UPDATE SET \(updates.joined(separator: ", "));")
+    }
+
+    private func modifiable(_ plan: VersioningPlan) -> [ColumnDescription] { plan.tracksModifiedColumns ? plan.modifiableColumns : [] }
+
+    /// The row `row` disappears from its key: a DELETE version, or, when this transaction
+    /// inserted the key, no version and the previous one reopened.
+    private func deleteRow(_ plan: VersioningPlan, _ row: String) -> String {
+        let versionTable = self.qualified(plan.versionTable)
+        let modifiable = self.modifiable(plan)
+        let version = self.insertVersion(
+            plan, values: plan.values(row), operation: 2, mods: modifiable.map { _ in "true" },
+            updates: plan.assignExcluded("EXCLUDED") + ["\"operation_type\" = 2"] + modifiable.map { "\(SQLText.identifier($0.modColumn)) = true" }
+        )
+        return """
+            DELETE FROM \(versionTable) WHERE \(plan.keyMatch(row)) AND "transaction_id" = v_tx AND "operation_type" = 0;
                     IF FOUND THEN
-                        UPDATE \(versionTable) SET "end_transaction_id" = NULL WHERE \(plan.keyMatch("OLD")) AND "end_transaction_id" = v_tx;
+                        UPDATE \(versionTable) SET "end_transaction_id" = NULL WHERE \(plan.keyMatch(row)) AND "end_transaction_id" = v_tx;
                     ELSE
-                        \(close("OLD"))
-                        \(deleteVersion)
+                        \(self.close(plan, row))
+                        \(version)
                     END IF;
+            """
+    }
+
+    /// The row `row` appears under its key: an INSERT version, an UPDATE when merged into this
+    /// transaction's version of the key.
+    private func insertRow(_ plan: VersioningPlan, _ row: String) -> String {
+        let versionTable = self.qualified(plan.versionTable)
+        let version = self.insertVersion(
+            plan, values: plan.values(row), operation: 0, mods: self.modifiable(plan).map { "\(row).\(SQLText.identifier($0.name)) IS NOT NULL" },
+            updates: plan.assignExcluded("EXCLUDED") + ["\"operation_type\" = 1"]
+                + self.modifiable(plan).map { column in
+                    let mod = SQLText.identifier(column.modColumn)
+                    return "\(mod) = \(versionTable).\(mod) OR " + self.distinct(versionTable, "EXCLUDED", column)
+                }
+        )
+        return self.close(plan, row) + "\n        " + version
+    }
+
+    /// `mod = version.mod OR EXCLUDED.mod`: an update merged into this transaction's version.
+    private func mergedMods(_ plan: VersioningPlan) -> [String] {
+        let versionTable = self.qualified(plan.versionTable)
+        return self.modifiable(plan).map { column in
+            let mod = SQLText.identifier(column.modColumn)
+            return "\(mod) = \(versionTable).\(mod) OR EXCLUDED.\(mod)"
+        }
+    }
+
+    /// The row-level function: every insert and delete, and the updates of tables without
+    /// ``TableDescription/versionsUpdatesPerStatement``.
+    private func function(_ plan: VersioningPlan) -> String {
+        let keyChanged = plan.primaryKey.map { self.distinct("OLD", "NEW", $0) }.joined(separator: " OR ")
+        let updateVersion = self.insertVersion(
+            plan, values: plan.values("NEW"), operation: 1, mods: self.modifiable(plan).map { self.distinct("OLD", "NEW", $0) },
+            updates: plan.assignExcluded("EXCLUDED") + self.mergedMods(plan)
+        )
+        let body = """
+
+            DECLARE
+                v_tx bigint;
+                v_previous bigint;
+            BEGIN
+                \(self.prologue(plan))
+                IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (\(keyChanged))) THEN
+                    \(self.deleteRow(plan, "OLD"))
                     IF TG_OP = 'DELETE' THEN
                         RETURN NULL;
                     END IF;
                 ELSIF TG_OP = 'UPDATE' THEN
-                    \(close("NEW"))
+                    \(self.close(plan, "NEW"))
                     \(updateVersion)
                     RETURN NULL;
                 END IF;
-                \(close("NEW"))
-                \(insertVersion)
+                \(self.insertRow(plan, "NEW"))
                 RETURN NULL;
             END
 
             """
         let tag = SQLText.dollarTag("continuum", avoiding: body)
         return "CREATE OR REPLACE FUNCTION \(self.functionName(plan))() RETURNS trigger LANGUAGE plpgsql AS \(tag)\(body)\(tag)"
+    }
+
+    /// Statements over at most this many rows run the function's static SQL, whose plans
+    /// PL/pgSQL caches; larger ones run the same SQL through `EXECUTE`, planned for their size.
+    /// A cached plan keeps the transition-table sizes it was made for, so without this split a
+    /// nested loop planned for one row would later face 100,000 (quadratic), or a hash join
+    /// planned for a bulk update would scan the whole version table for every single-row update.
+    static let staticPlanRowLimit = 32
+
+    /// The statement-level update function. Rows are paired by key between the statement's old
+    /// and new transition tables:
+    /// - a key in both whose versioned values differ is an in-place update: one set-based
+    ///   UPDATE closes the open versions and one INSERT writes (or merges) the new ones;
+    /// - a key only in the old rows lost its row, a key only in the new rows gained one (a key
+    ///   change): these go row by row through the same logic as a DELETE and an INSERT.
+    /// A statement that changed no versioned value returns before creating a transaction.
+    private func updateFunction(_ plan: VersioningPlan) -> String {
+        let versionTable = self.qualified(plan.versionTable)
+        let columns = plan.columns
+        let keyJoin = plan.primaryKey.map { "o.\(SQLText.identifier($0.name)) = n.\(SQLText.identifier($0.name))" }
+            .joined(separator: " AND ")
+        let changed = plan.modifiableColumns.map { self.distinct("o", "n", $0) }
+        let anyChanged = changed.isEmpty ? "false" : changed.joined(separator: " OR ")
+        // The pairs' columns are named by position ("n1", "o1", ...): a user column can have any name.
+        let newNames = columns.indices.map { "\"n\($0 + 1)\"" }
+        let oldNames = columns.indices.map { "\"o\($0 + 1)\"" }
+        let position = Dictionary(uniqueKeysWithValues: columns.enumerated().map { ($1.name, $0) })
+        let pairKeyMatch = plan.primaryKey.map { "v.\(SQLText.identifier($0.name)) = p.\(newNames[position[$0.name]!])" }
+            .joined(separator: " AND ")
+        let mods = self.modifiable(plan).map { column in
+            let index = position[column.name]!
+            return self.distinct("p.\(oldNames[index])", "p.\(newNames[index])", asText: column.comparesAsText)
+        }
+        let updates = plan.assignExcluded("EXCLUDED") + self.mergedMods(plan)
+        let onConflict = "ON CONFLICT (\(plan.keyList), \"transaction_id\") "
+            + (updates.isEmpty ? "DO NOTHING" : "DO UPDATE SET \(updates.joined(separator: ", "))")
+        let gone = "SELECT o.* FROM \(Self.oldRows) AS o WHERE NOT EXISTS (SELECT 1 FROM \(Self.newRows) AS n WHERE \(keyJoin))"
+        let arrived = "SELECT n.* FROM \(Self.newRows) AS n WHERE NOT EXISTS (SELECT 1 FROM \(Self.oldRows) AS o WHERE \(keyJoin))"
+        let recorded = SQLText.literal(Self.recordedSetting(schema: self.schema, entity: plan.entityName))
+        let check = "SELECT EXISTS (\(gone)), "
+            + "EXISTS (SELECT 1 FROM \(Self.newRows) AS n JOIN \(Self.oldRows) AS o ON \(keyJoin) WHERE \(anyChanged))"
+        // `tx` is `v_tx` in the static statement and `$1` in the EXECUTEd one.
+        // `merging` false: the transaction has written no version of this table yet, so no key
+        // can conflict and a plain INSERT does (no speculative insertion per row).
+        func write(_ tx: String, merging: Bool = true) -> String {
+            let values = newNames.map { "p.\($0)" } + [tx, "NULL", "1"] + mods
+            let pairs = "SELECT " + (columns.map { "n.\(SQLText.identifier($0.name))" } + columns.map { "o.\(SQLText.identifier($0.name))" })
+                .joined(separator: ", ")
+                + " FROM \(Self.newRows) AS n JOIN \(Self.oldRows) AS o ON \(keyJoin) WHERE \(anyChanged)"
+            return """
+                WITH "pairs" (\((newNames + oldNames).joined(separator: ", "))) AS MATERIALIZED (\(pairs)), \
+                "closed" AS (UPDATE \(versionTable) AS v SET "end_transaction_id" = \(tx) FROM "pairs" AS p \
+                WHERE \(pairKeyMatch) AND v."end_transaction_id" IS NULL AND v."transaction_id" <> \(tx) RETURNING v."transaction_id"), \
+                "merged" AS (INSERT INTO \(versionTable) (\(plan.versionColumnList)) SELECT \(values.joined(separator: ", ")) \
+                FROM "pairs" AS p\(merging ? " " + onConflict : "")) \
+                SELECT max("transaction_id") FROM "closed"
+                """
+        }
+
+        let body = """
+
+            DECLARE
+                v_tx bigint;
+                v_previous bigint;
+                v_large boolean;
+                v_moved boolean;
+                v_changed boolean;
+                v_first boolean;
+                v_row record;
+            BEGIN
+                v_large := (SELECT count(*) FROM \(Self.newRows)) > \(Self.staticPlanRowLimit);
+                IF v_large THEN
+                    EXECUTE \(SQLText.literal(check)) INTO v_moved, v_changed;
+                ELSE
+                    \(check) INTO v_moved, v_changed;
+                END IF;
+                IF NOT v_moved AND NOT v_changed THEN
+                    RETURN NULL;
+                END IF;
+                v_first := current_setting(\(recorded), true) IS DISTINCT FROM '1';
+                \(self.prologue(plan))
+                IF v_moved THEN
+                    FOR v_row IN EXECUTE \(SQLText.literal(gone)) LOOP
+                        \(self.deleteRow(plan, "v_row"))
+                    END LOOP;
+                    FOR v_row IN EXECUTE \(SQLText.literal(arrived)) LOOP
+                        \(self.insertRow(plan, "v_row"))
+                    END LOOP;
+                END IF;
+                IF v_changed THEN
+                    IF v_large AND v_first AND NOT v_moved THEN
+                        EXECUTE \(SQLText.literal(write("$1", merging: false))) INTO v_previous USING v_tx;
+                    ELSIF v_large THEN
+                        EXECUTE \(SQLText.literal(write("$1"))) INTO v_previous USING v_tx;
+                    ELSE
+                        \(write("v_tx")) INTO v_previous;
+                    END IF;
+                    \(self.conflictRenumber)
+                END IF;
+                RETURN NULL;
+            END
+
+            """
+        let tag = SQLText.dollarTag("continuum", avoiding: body)
+        return "CREATE OR REPLACE FUNCTION \(self.updateFunctionName(plan))() RETURNS trigger LANGUAGE plpgsql AS \(tag)\(body)\(tag)"
     }
 }
