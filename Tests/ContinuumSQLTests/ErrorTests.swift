@@ -9,6 +9,9 @@ struct ErrorTests {
         try await database.run { db in
             try await db.exec("CREATE TABLE log (message TEXT)", "CREATE TABLE item (id \(db.autoKey), name TEXT)")
             await #expect(throws: ContinuumError.schemaNotInstalled) { try await db.engine.enable("item", on: db.sql) }
+            await #expect(throws: ContinuumError.tableNotVersioned("item")) {
+                try await db.engine.versions(of: "item", key: ["id": 1], on: db.sql)
+            }
             try await db.engine.install(on: db.sql)
             try await db.engine.install(on: db.sql)  // idempotent
             await #expect(throws: ContinuumError.noPrimaryKey(table: "log")) { try await db.engine.enable("log", on: db.sql) }

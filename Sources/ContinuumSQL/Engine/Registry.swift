@@ -26,7 +26,24 @@ struct RegistryEntry: Sendable, Hashable {
     ///
     /// - Throws: ``ContinuumError/tableNotVersioned(_:)`` when the schema or the table's entry is missing.
     static func require(_ table: String, from database: any SQLDatabase) async throws -> RegistryEntry {
-        let installed = try await Introspector(database).tableExists(VersioningConfiguration.registryTable)
+        let introspector = try Introspector(database)
+        if try SQLDialectKind(database) == .sqlite {
+            // A failed statement leaves an SQLite transaction usable: read first (one query),
+            // ask whether versioning is installed only when the read fails.
+            let entry: RegistryEntry?
+            do {
+                entry = try await Self.load(table, from: database)
+            } catch {
+                guard try await introspector.tableExists(VersioningConfiguration.registryTable) else {
+                    throw ContinuumError.tableNotVersioned(table)
+                }
+                throw error
+            }
+            guard let entry else { throw ContinuumError.tableNotVersioned(table) }
+            return entry
+        }
+        // A failed statement would abort the caller's PostgreSQL transaction: probe first.
+        let installed = try await introspector.tableExists(VersioningConfiguration.registryTable)
         guard installed, let entry = try await Self.load(table, from: database) else { throw ContinuumError.tableNotVersioned(table) }
         return entry
     }
