@@ -18,6 +18,11 @@ public struct VersioningConfiguration: Sendable, Hashable {
     /// needs them to read the other's history; indexes already present are kept.
     public var createsContinuumIndexes: Bool
 
+    /// PostgreSQL: statements updating at most this many rows run the update function's static
+    /// SQL (plans cached by PL/pgSQL); larger ones run it through `EXECUTE`. Tests set it to 0 to
+    /// drive every statement through the `EXECUTE` path.
+    package var staticPlanRowLimit = 32
+
     public init(
         transactionTable: String = "transaction",
         transactionChangesTable: String = "transaction_changes",

@@ -380,12 +380,12 @@ struct PostgreSQLGenerator: Sendable {
         return "CREATE OR REPLACE FUNCTION \(self.functionName(plan))() RETURNS trigger LANGUAGE plpgsql AS \(tag)\(body)\(tag)"
     }
 
-    /// Statements over at most this many rows run the function's static SQL, whose plans
-    /// PL/pgSQL caches; larger ones run the same SQL through `EXECUTE`, planned for their size.
-    /// A cached plan keeps the transition-table sizes it was made for, so without this split a
-    /// nested loop planned for one row would later face 100,000 (quadratic), or a hash join
-    /// planned for a bulk update would scan the whole version table for every single-row update.
-    static let staticPlanRowLimit = 32
+    // Statements over at most `configuration.staticPlanRowLimit` rows run the function's static
+    // SQL, whose plans PL/pgSQL caches; larger ones run the same SQL through `EXECUTE`, planned
+    // for their size. A cached plan keeps the transition-table sizes it was made for, so without
+    // this split a nested loop planned for one row would later face 100,000 (quadratic), or a
+    // hash join planned for a bulk update would scan the whole version table for every
+    // single-row update.
 
     /// The statement-level update function. Rows are paired by key between the statement's old
     /// and new transition tables:
@@ -448,7 +448,7 @@ struct PostgreSQLGenerator: Sendable {
                 v_first boolean;
                 v_row record;
             BEGIN
-                v_large := (SELECT count(*) FROM \(Self.newRows)) > \(Self.staticPlanRowLimit);
+                v_large := (SELECT count(*) FROM \(Self.newRows)) > \(self.configuration.staticPlanRowLimit);
                 IF v_large THEN
                     EXECUTE \(SQLText.literal(check)) INTO v_moved, v_changed;
                 ELSE
