@@ -118,6 +118,74 @@ struct PostgreSQLTests {
                 ["1", "a", "1", "2", "0"], ["1", "a2", "2", nil, "1"], ["2", "b", "1", "2", "0"], ["2", "b2", "2", nil, "1"],
             ])
             for table in tables { try await db.expectConsistent(table) }
+
+            // A versioned plain table that later gains an inheritance child: drift says so, sync
+            // switches it to the row-level update trigger.
+            try await db.exec("CREATE TABLE plain_child (extra text) INHERITS (plain)")
+            let drift = try #require(try await db.engine.checkDrift("plain", on: db.sql))
+            #expect(drift.problems.count == 1)
+            guard case .triggersOutdated = drift.problems.first else { Issue.record("\(drift)"); return }
+            try await db.engine.sync("plain", on: db.sql)
+            #expect(try await db.engine.checkDrift("plain", on: db.sql) == nil)
+            #expect(try await db.rows("""
+                SELECT CASE WHEN t.tgtype & 1 = 1 THEN 'row' ELSE 'statement' END FROM pg_trigger t
+                WHERE t.tgname = 'continuum_update' AND t.tgrelid = 'plain'::regclass
+                """) == [["row"]])
+        }
+    }
+
+    @Test("names and values with backslashes work whatever standard_conforming_strings says")
+    func backslashes() async throws {
+        try await TestDatabase.postgres.run { db in
+            try await db.exec(#"CREATE TABLE "b\s" (id int PRIMARY KEY, "c\" text)"#)
+            try await db.engine.install(on: db.sql)
+            try await db.engine.enable(#"b\s"#, options: .init(tracksModifiedColumns: true, entityName: #"It\s"#), on: db.sql)
+            for conforming in ["on", "off"] {
+                try await db.engine.versioned(on: db.sql) { sql in
+                    try await sql.raw(SQLQueryString("SET LOCAL standard_conforming_strings = " + conforming)).run()
+                    try await sql.raw(SQLQueryString(#"INSERT INTO "b\s" SELECT g, 'v' FROM generate_series(1, 40) AS g ON CONFLICT (id) DO NOTHING"#)).run()
+                    try await sql.raw(SQLQueryString(#"UPDATE "b\s" SET "c\" = "c\" || 'x'"#)).run()
+                    try await sql.raw(SQLQueryString(#"UPDATE "b\s" SET "c\" = "c\" || 'y' WHERE id = 1"#)).run()
+                }
+            }
+            // The first transaction's updates merge into its inserts; the second adds one version per row.
+            #expect(try await db.count(#"b\s_version"#) == 80)
+            #expect(try await db.rows(#"SELECT "c\" FROM "b\s_version" WHERE id = 1 ORDER BY transaction_id"#) == [["vxy"], ["vxyxy"]])
+            #expect(try await db.rows(#"SELECT DISTINCT entity_name FROM transaction_changes"#) == [[#"It\s"#]])
+            try await db.expectConsistent(#"b\s"#)
+        }
+    }
+
+    @Test("a row changed again by an AFTER trigger during a bulk or single UPDATE is versioned as it ends up")
+    func nestedUpdateByUserTrigger() async throws {
+        try await TestDatabase.postgres.run { db in
+            try await db.exec(
+                "CREATE TABLE doc (id int PRIMARY KEY, name text, stamp text)",
+                // Named to fire before the continuum triggers: it updates the row again.
+                """
+                CREATE FUNCTION doc_stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+                    IF NEW.stamp IS DISTINCT FROM 'stamped ' || NEW.name THEN
+                        UPDATE doc SET stamp = 'stamped ' || NEW.name WHERE id = NEW.id;
+                    END IF;
+                    RETURN NULL;
+                END $$
+                """,
+                "CREATE TRIGGER a_stamp AFTER UPDATE OF name ON doc FOR EACH ROW EXECUTE FUNCTION doc_stamp()"
+            )
+            try await db.engine.install(on: db.sql)
+            try await db.engine.enable("doc", on: db.sql)
+            try await db.engine.versioned(on: db.sql) { sql in
+                try await sql.raw(SQLQueryString("INSERT INTO doc SELECT g, 'n' || g, NULL FROM generate_series(1, 40) AS g")).run()
+            }
+            try await db.engine.versioned(on: db.sql) { sql in try await sql.raw("UPDATE doc SET name = 'one' WHERE id = 1").run() }
+            try await db.engine.versioned(on: db.sql) { sql in try await sql.raw("UPDATE doc SET name = name || '!'").run() }
+            // Every open version equals its live row.
+            #expect(try await db.rows("""
+                SELECT count(*)::text FROM doc d JOIN doc_version v ON v.id = d.id AND v.end_transaction_id IS NULL
+                WHERE v.name IS DISTINCT FROM d.name OR v.stamp IS DISTINCT FROM d.stamp
+                """) == [["0"]])
+            #expect(try await db.rows("SELECT stamp FROM doc_version WHERE id = 1 AND end_transaction_id IS NULL") == [["stamped one!"]])
+            try await db.expectConsistent("doc")
         }
     }
 

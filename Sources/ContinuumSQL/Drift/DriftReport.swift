@@ -21,6 +21,11 @@ public struct DriftReport: Sendable, Hashable, CustomStringConvertible {
         case columnsChanged([String])
         /// Versioned columns missing from the version table.
         case versionColumnsMissing([String])
+        /// The triggers were generated for another kind of table. PostgreSQL: the table joined a
+        /// partitioning or inheritance tree after it was versioned, so its statement-level update
+        /// trigger misses rows reached through the parent (or sees a child's rows): `sync`
+        /// replaces it with the row-level trigger.
+        case triggersOutdated(String)
 
         public var description: String {
             func list(_ names: [String]) -> String { names.map { "\"\($0)\"" }.joined(separator: ", ") }
@@ -32,6 +37,7 @@ public struct DriftReport: Sendable, Hashable, CustomStringConvertible {
             case .columnsDropped(let names): "columns dropped from the table but still copied by the triggers: \(list(names))"
             case .columnsChanged(let names): "columns changed type or key membership: \(list(names))"
             case .versionColumnsMissing(let names): "columns missing from the version table: \(list(names))"
+            case .triggersOutdated(let reason): "triggers outdated: \(reason)"
             }
         }
     }
@@ -78,8 +84,14 @@ extension VersioningEngine {
         var problems: [DriftReport.Problem] = []
         var (plan, generator) = try await self.registeredPlan(entry, on: database)
         plan.table.versionsUpdatesPerStatement = live.versionsUpdatesPerStatement
-        let missingTriggers = generator.expectedTriggers(plan).subtracting(try await introspector.triggers(on: table))
+        let triggers = try await introspector.triggers(on: table)
+        let missingTriggers = generator.expectedTriggers(plan).subtracting(triggers)
         if !missingTriggers.isEmpty { problems.append(.triggersMissing(missingTriggers.sorted())) }
+        if case .postgresql = generator, !live.versionsUpdatesPerStatement, triggers.contains(PostgreSQLGenerator.columnsTrigger) {
+            problems.append(.triggersOutdated(
+                "the update trigger runs per statement, but the table is now partitioned, a partition or part of an inheritance tree"
+            ))
+        }
 
         let recorded = Dictionary(uniqueKeysWithValues: entry.columns.map { ($0.name, $0) })
         let versioned = live.columns.filter { !entry.options.excludedColumns.contains($0.name) }

@@ -12,6 +12,18 @@ struct PostgreSQLGenerator: Sendable {
     var configuration: VersioningConfiguration
     var schema: String
 
+    /// A string literal read the same whatever `standard_conforming_strings` says: a value with a
+    /// backslash becomes an escape string (`E'...'`) with the backslash doubled.
+    static func literal(_ value: String) -> String {
+        value.contains("\\") ? "E" + SQLText.literal(value.replacingOccurrences(of: "\\", with: "\\\\")) : SQLText.literal(value)
+    }
+
+    /// SQL for `EXECUTE`, dollar-quoted: no escape processing, whatever the session's settings.
+    static func dynamic(_ sql: String) -> String {
+        let tag = SQLText.dollarTag("sql", avoiding: sql)
+        return tag + sql + tag
+    }
+
     private func qualified(_ name: String) -> String {
         SQLText.identifier(self.schema) + "." + SQLText.identifier(name)
     }
@@ -30,13 +42,13 @@ struct PostgreSQLGenerator: Sendable {
         return [
             "CREATE SEQUENCE IF NOT EXISTS \(sequence)",
             """
-            CREATE TABLE IF NOT EXISTS \(transaction) ("id" BIGINT NOT NULL DEFAULT nextval(\(SQLText.literal(sequence))::regclass), \
+            CREATE TABLE IF NOT EXISTS \(transaction) ("id" BIGINT NOT NULL DEFAULT nextval(\(Self.literal(sequence))::regclass), \
             "remote_addr" VARCHAR(50), "issued_at" TIMESTAMP WITHOUT TIME ZONE, "user_id" VARCHAR(255), \
             "native_transaction_id" xid8, PRIMARY KEY ("id"))
             """,
             // SQLAlchemy-Continuum's table draws ids from the same sequence on the client side;
             // the triggers need it as the column default.
-            "ALTER TABLE \(transaction) ALTER COLUMN \"id\" SET DEFAULT nextval(\(SQLText.literal(sequence))::regclass)",
+            "ALTER TABLE \(transaction) ALTER COLUMN \"id\" SET DEFAULT nextval(\(Self.literal(sequence))::regclass)",
             "ALTER TABLE \(transaction) ADD COLUMN IF NOT EXISTS \"remote_addr\" VARCHAR(50)",
             "ALTER TABLE \(transaction) ADD COLUMN IF NOT EXISTS \"user_id\" VARCHAR(255)",
             "ALTER TABLE \(transaction) ADD COLUMN IF NOT EXISTS \"native_transaction_id\" xid8",
@@ -63,7 +75,7 @@ struct PostgreSQLGenerator: Sendable {
     /// trigger that is about to close a version written by a transaction that committed after
     /// this one began: ids then keep following commit order, and every chain stays ordered.
     func renumberFunctionDefinition() -> String {
-        let sequence = SQLText.literal(self.qualified(SQLText.objectName(self.configuration.transactionTable + "_id_seq")))
+        let sequence = Self.literal(self.qualified(SQLText.objectName(self.configuration.transactionTable + "_id_seq")))
         let body = """
 
             DECLARE
@@ -76,12 +88,12 @@ struct PostgreSQLGenerator: Sendable {
                     JOIN \(self.qualified(self.configuration.transactionChangesTable)) AS c ON c."entity_name" = r."entity_name"
                     WHERE c."transaction_id" = p_old
                 LOOP
-                    EXECUTE format('UPDATE %I.%I SET "transaction_id" = $1 WHERE "transaction_id" = $2', \(SQLText.literal(self.schema)), v_table."version_table") USING v_new, p_old;
-                    EXECUTE format('UPDATE %I.%I SET "end_transaction_id" = $1 WHERE "end_transaction_id" = $2', \(SQLText.literal(self.schema)), v_table."version_table") USING v_new, p_old;
+                    EXECUTE format('UPDATE %I.%I SET "transaction_id" = $1 WHERE "transaction_id" = $2', \(Self.literal(self.schema)), v_table."version_table") USING v_new, p_old;
+                    EXECUTE format('UPDATE %I.%I SET "end_transaction_id" = $1 WHERE "end_transaction_id" = $2', \(Self.literal(self.schema)), v_table."version_table") USING v_new, p_old;
                 END LOOP;
                 UPDATE \(self.qualified(self.configuration.transactionChangesTable)) SET "transaction_id" = v_new WHERE "transaction_id" = p_old;
                 UPDATE \(self.qualified(self.configuration.transactionMetaTable)) SET "transaction_id" = v_new WHERE "transaction_id" = p_old;
-                PERFORM set_config(\(SQLText.literal(VersioningConfiguration.settingTransactionID)), v_new::text, true);
+                PERFORM set_config(\(Self.literal(VersioningConfiguration.settingTransactionID)), v_new::text, true);
                 RETURN v_new;
             END
 
@@ -92,7 +104,7 @@ struct PostgreSQLGenerator: Sendable {
 
     func transactionIDFunctionDefinition() -> String {
         let transaction = self.qualified(self.configuration.transactionTable)
-        let cache = SQLText.literal(VersioningConfiguration.settingTransactionID)
+        let cache = Self.literal(VersioningConfiguration.settingTransactionID)
         let body = """
 
             DECLARE
@@ -104,8 +116,8 @@ struct PostgreSQLGenerator: Sendable {
                 END IF;
                 INSERT INTO \(transaction) ("issued_at", "user_id", "remote_addr", "native_transaction_id")
                 VALUES (now() AT TIME ZONE 'UTC',
-                        NULLIF(current_setting(\(SQLText.literal(VersioningConfiguration.settingUserID)), true), ''),
-                        NULLIF(current_setting(\(SQLText.literal(VersioningConfiguration.settingRemoteAddress)), true), ''),
+                        NULLIF(current_setting(\(Self.literal(VersioningConfiguration.settingUserID)), true), ''),
+                        NULLIF(current_setting(\(Self.literal(VersioningConfiguration.settingRemoteAddress)), true), ''),
                         pg_current_xact_id())
                 RETURNING "id" INTO v_id;
                 PERFORM set_config(\(cache), v_id::text, true);
@@ -261,14 +273,14 @@ struct PostgreSQLGenerator: Sendable {
     /// savepoint, like the transaction id): later rows skip the insert.
     private func prologue(_ plan: VersioningPlan) -> String {
         let changes = self.qualified(self.configuration.transactionChangesTable)
-        let recorded = SQLText.literal(Self.recordedSetting(schema: self.schema, entity: plan.entityName))
+        let recorded = Self.literal(Self.recordedSetting(schema: self.schema, entity: plan.entityName))
         return """
-            v_tx := NULLIF(current_setting(\(SQLText.literal(VersioningConfiguration.settingTransactionID)), true), '')::bigint;
+            v_tx := NULLIF(current_setting(\(Self.literal(VersioningConfiguration.settingTransactionID)), true), '')::bigint;
                 IF v_tx IS NULL THEN
                     v_tx := \(self.transactionIDFunction)();
                 END IF;
                 IF current_setting(\(recorded), true) IS DISTINCT FROM '1' THEN
-                    INSERT INTO \(changes) ("transaction_id", "entity_name") VALUES (v_tx, \(SQLText.literal(plan.entityName))) ON CONFLICT DO NOTHING;
+                    INSERT INTO \(changes) ("transaction_id", "entity_name") VALUES (v_tx, \(Self.literal(plan.entityName))) ON CONFLICT DO NOTHING;
                     PERFORM set_config(\(recorded), '1', true);
                 END IF;
             """
@@ -415,8 +427,16 @@ struct PostgreSQLGenerator: Sendable {
         let onConflict = "ON CONFLICT (\(plan.keyList), \"transaction_id\") "
             + (updates.isEmpty ? "DO NOTHING" : "DO UPDATE SET \(updates.joined(separator: ", "))")
         let gone = "SELECT o.* FROM \(Self.oldRows) AS o WHERE NOT EXISTS (SELECT 1 FROM \(Self.newRows) AS n WHERE \(keyJoin))"
-        let arrived = "SELECT n.* FROM \(Self.newRows) AS n WHERE NOT EXISTS (SELECT 1 FROM \(Self.oldRows) AS o WHERE \(keyJoin))"
-        let recorded = SQLText.literal(Self.recordedSetting(schema: self.schema, entity: plan.entityName))
+        // New values are read from the table itself, not from the new transition table: an AFTER
+        // ROW trigger may have changed the row again (and versioned that) before this statement
+        // trigger runs, and the version must hold the row as it is now. A row deleted meanwhile
+        // drops out of the join; its delete was versioned.
+        let table = self.qualified(plan.table.name)
+        let liveJoin = plan.primaryKey.map { "l.\(SQLText.identifier($0.name)) = n.\(SQLText.identifier($0.name))" }
+            .joined(separator: " AND ")
+        let arrived = "SELECT l.* FROM \(Self.newRows) AS n JOIN \(table) AS l ON \(liveJoin) "
+            + "WHERE NOT EXISTS (SELECT 1 FROM \(Self.oldRows) AS o WHERE \(keyJoin))"
+        let recorded = Self.literal(Self.recordedSetting(schema: self.schema, entity: plan.entityName))
         let check = "SELECT EXISTS (\(gone)), "
             + "EXISTS (SELECT 1 FROM \(Self.newRows) AS n JOIN \(Self.oldRows) AS o ON \(keyJoin) WHERE \(anyChanged))"
         // `tx` is `v_tx` in the static statement and `$1` in the EXECUTEd one.
@@ -424,9 +444,9 @@ struct PostgreSQLGenerator: Sendable {
         // can conflict and a plain INSERT does (no speculative insertion per row).
         func write(_ tx: String, merging: Bool = true) -> String {
             let values = newNames.map { "p.\($0)" } + [tx, "NULL", "1"] + mods
-            let pairs = "SELECT " + (columns.map { "n.\(SQLText.identifier($0.name))" } + columns.map { "o.\(SQLText.identifier($0.name))" })
+            let pairs = "SELECT " + (columns.map { "l.\(SQLText.identifier($0.name))" } + columns.map { "o.\(SQLText.identifier($0.name))" })
                 .joined(separator: ", ")
-                + " FROM \(Self.newRows) AS n JOIN \(Self.oldRows) AS o ON \(keyJoin) WHERE \(anyChanged)"
+                + " FROM \(Self.newRows) AS n JOIN \(Self.oldRows) AS o ON \(keyJoin) JOIN \(table) AS l ON \(liveJoin) WHERE \(anyChanged)"
             return """
                 WITH "pairs" (\((newNames + oldNames).joined(separator: ", "))) AS MATERIALIZED (\(pairs)), \
                 "closed" AS (UPDATE \(versionTable) AS v SET "end_transaction_id" = \(tx) FROM "pairs" AS p \
@@ -450,7 +470,7 @@ struct PostgreSQLGenerator: Sendable {
             BEGIN
                 v_large := (SELECT count(*) FROM \(Self.newRows)) > \(self.configuration.staticPlanRowLimit);
                 IF v_large THEN
-                    EXECUTE \(SQLText.literal(check)) INTO v_moved, v_changed;
+                    EXECUTE \(Self.dynamic(check)) INTO v_moved, v_changed;
                 ELSE
                     \(check) INTO v_moved, v_changed;
                 END IF;
@@ -460,18 +480,18 @@ struct PostgreSQLGenerator: Sendable {
                 v_first := current_setting(\(recorded), true) IS DISTINCT FROM '1';
                 \(self.prologue(plan))
                 IF v_moved THEN
-                    FOR v_row IN EXECUTE \(SQLText.literal(gone)) LOOP
+                    FOR v_row IN EXECUTE \(Self.dynamic(gone)) LOOP
                         \(self.deleteRow(plan, "v_row"))
                     END LOOP;
-                    FOR v_row IN EXECUTE \(SQLText.literal(arrived)) LOOP
+                    FOR v_row IN EXECUTE \(Self.dynamic(arrived)) LOOP
                         \(self.insertRow(plan, "v_row"))
                     END LOOP;
                 END IF;
                 IF v_changed THEN
                     IF v_large AND v_first AND NOT v_moved THEN
-                        EXECUTE \(SQLText.literal(write("$1", merging: false))) INTO v_previous USING v_tx;
+                        EXECUTE \(Self.dynamic(write("$1", merging: false))) INTO v_previous USING v_tx;
                     ELSIF v_large THEN
-                        EXECUTE \(SQLText.literal(write("$1"))) INTO v_previous USING v_tx;
+                        EXECUTE \(Self.dynamic(write("$1"))) INTO v_previous USING v_tx;
                     ELSE
                         \(write("v_tx")) INTO v_previous;
                     END IF;
