@@ -392,20 +392,20 @@ struct PostgreSQLGenerator: Sendable {
         return "CREATE OR REPLACE FUNCTION \(self.functionName(plan))() RETURNS trigger LANGUAGE plpgsql AS \(tag)\(body)\(tag)"
     }
 
-    // Statements over at most `configuration.staticPlanRowLimit` rows run the function's static
-    // SQL, whose plans PL/pgSQL caches; larger ones run the same SQL through `EXECUTE`, planned
-    // for their size. A cached plan keeps the transition-table sizes it was made for, so without
-    // this split a nested loop planned for one row would later face 100,000 (quadratic), or a
-    // hash join planned for a bulk update would scan the whole version table for every
-    // single-row update.
-
     /// The statement-level update function. Rows are paired by key between the statement's old
     /// and new transition tables:
-    /// - a key in both whose versioned values differ is an in-place update: one set-based
-    ///   UPDATE closes the open versions and one INSERT writes (or merges) the new ones;
+    /// - a key in both whose versioned values differ is an in-place update;
     /// - a key only in the old rows lost its row, a key only in the new rows gained one (a key
     ///   change): these go row by row through the same logic as a DELETE and an INSERT.
-    /// A statement that changed no versioned value returns before creating a transaction.
+    ///
+    /// A statement over at most `configuration.staticPlanRowLimit` rows runs static SQL (plans
+    /// cached by PL/pgSQL) and writes its updates row by row, like the row-level function. A
+    /// larger one runs its queries through `EXECUTE`, planned for their size, and writes its
+    /// updates set-based: one UPDATE closes the open versions, one INSERT writes (or merges) the
+    /// new ones. A cached plan keeps the transition-table sizes it was made for, so without the
+    /// split a nested loop planned for one row would later face 100,000 (quadratic), or a hash
+    /// join planned for a bulk update would scan the whole version table on every single-row
+    /// update. A statement that changed no versioned value writes nothing, not even a transaction.
     private func updateFunction(_ plan: VersioningPlan) -> String {
         let versionTable = self.qualified(plan.versionTable)
         let columns = plan.columns
@@ -439,10 +439,11 @@ struct PostgreSQLGenerator: Sendable {
         let recorded = Self.literal(Self.recordedSetting(schema: self.schema, entity: plan.entityName))
         let check = "SELECT EXISTS (\(gone)), "
             + "EXISTS (SELECT 1 FROM \(Self.newRows) AS n JOIN \(Self.oldRows) AS o ON \(keyJoin) WHERE \(anyChanged))"
-        // `tx` is `v_tx` in the static statement and `$1` in the EXECUTEd one.
+        // The set-based write of a large statement, the transaction id bound as `$1`.
         // `merging` false: the transaction has written no version of this table yet, so no key
         // can conflict and a plain INSERT does (no speculative insertion per row).
-        func write(_ tx: String, merging: Bool = true) -> String {
+        func write(merging: Bool = true) -> String {
+            let tx = "$1"
             let values = newNames.map { "p.\($0)" } + [tx, "NULL", "1"] + mods
             let pairs = "SELECT " + (columns.map { "l.\(SQLText.identifier($0.name))" } + columns.map { "o.\(SQLText.identifier($0.name))" })
                 .joined(separator: ", ")
@@ -457,23 +458,52 @@ struct PostgreSQLGenerator: Sendable {
                 """
         }
 
+        // Small statements go row by row, like the row-level function, with static SQL: key
+        // changes (rare) through the same loops as large statements, then every changed row with
+        // its new values from the table and the old values of tracked columns under aliases no
+        // column of the table uses.
+        var prefix = "continuum_old_"
+        while plan.table.columns.contains(where: { $0.name.hasPrefix(prefix) }) { prefix += "_" }
+        let tracked = self.modifiable(plan)
+        let oldAliases = tracked.indices.map { "\"\(prefix)\($0 + 1)\"" }
+        let changedRows = "SELECT " + (["l.*"] + zip(tracked, oldAliases).map { "o.\(SQLText.identifier($0.name)) AS \($1)" }).joined(separator: ", ")
+            + " FROM \(Self.newRows) AS n JOIN \(Self.oldRows) AS o ON \(keyJoin) JOIN \(table) AS l ON \(liveJoin) WHERE \(anyChanged)"
+        let rowVersion = self.insertVersion(
+            plan, values: plan.values("v_row"), operation: 1,
+            mods: zip(tracked, oldAliases).map { self.distinct("v_row.\($1)", "v_row.\(SQLText.identifier($0.name))", asText: $0.comparesAsText) },
+            updates: plan.assignExcluded("EXCLUDED") + self.mergedMods(plan)
+        )
+
         let body = """
 
             DECLARE
                 v_tx bigint;
                 v_previous bigint;
-                v_large boolean;
                 v_moved boolean;
                 v_changed boolean;
                 v_first boolean;
                 v_row record;
             BEGIN
-                v_large := (SELECT count(*) FROM \(Self.newRows)) > \(self.configuration.staticPlanRowLimit);
-                IF v_large THEN
-                    EXECUTE \(Self.dynamic(check)) INTO v_moved, v_changed;
-                ELSE
-                    \(check) INTO v_moved, v_changed;
+                IF (SELECT count(*) FROM \(Self.newRows)) <= \(self.configuration.staticPlanRowLimit) THEN
+                    IF EXISTS (\(gone)) THEN
+                        \(self.prologue(plan))
+                        FOR v_row IN EXECUTE \(Self.dynamic(gone)) LOOP
+                            \(self.deleteRow(plan, "v_row"))
+                        END LOOP;
+                        FOR v_row IN EXECUTE \(Self.dynamic(arrived)) LOOP
+                            \(self.insertRow(plan, "v_row"))
+                        END LOOP;
+                    END IF;
+                    FOR v_row IN \(changedRows) LOOP
+                        IF v_tx IS NULL THEN
+                            \(self.prologue(plan))
+                        END IF;
+                        \(self.close(plan, "v_row"))
+                        \(rowVersion)
+                    END LOOP;
+                    RETURN NULL;
                 END IF;
+                EXECUTE \(Self.dynamic(check)) INTO v_moved, v_changed;
                 IF NOT v_moved AND NOT v_changed THEN
                     RETURN NULL;
                 END IF;
@@ -488,12 +518,10 @@ struct PostgreSQLGenerator: Sendable {
                     END LOOP;
                 END IF;
                 IF v_changed THEN
-                    IF v_large AND v_first AND NOT v_moved THEN
-                        EXECUTE \(Self.dynamic(write("$1", merging: false))) INTO v_previous USING v_tx;
-                    ELSIF v_large THEN
-                        EXECUTE \(Self.dynamic(write("$1"))) INTO v_previous USING v_tx;
+                    IF v_first AND NOT v_moved THEN
+                        EXECUTE \(Self.dynamic(write(merging: false))) INTO v_previous USING v_tx;
                     ELSE
-                        \(write("v_tx")) INTO v_previous;
+                        EXECUTE \(Self.dynamic(write())) INTO v_previous USING v_tx;
                     END IF;
                     \(self.conflictRenumber)
                 END IF;
