@@ -13,31 +13,33 @@ import Testing
 struct HistoryOracleTests {
     @Test("random transactions leave exactly the expected history", arguments: TestDatabase.allCases)
     func oracle(_ database: TestDatabase) async throws {
-        try await Self.check(database, configuration: .init())
+        try await Self.check(database)
     }
 
     /// The oracle's statements touch a few rows, so PostgreSQL runs them through the update
     /// function's static SQL; this run sends every one through its `EXECUTE`d bulk path.
     @Test("PostgreSQL: the same random transactions through the bulk-update path")
     func oracleBulkPath() async throws {
-        var configuration = VersioningConfiguration()
-        configuration.staticPlanRowLimit = 0
-        try await Self.check(.postgres, configuration: configuration)
+        try await VersioningConfiguration.$staticPlanRowLimit.withValue(0) {
+            let sql = try VersioningEngine().versioningSQL(for: SQLShapeTests.postgresArticle, options: .init(), dialect: .postgresql)
+            #expect(sql.contains { $0.contains(#"IF (SELECT count(*) FROM "continuum_new_rows") <= 0 THEN"#) })
+            try await Self.check(.postgres)
+        }
     }
 
-    static func check(_ database: TestDatabase, configuration: VersioningConfiguration) async throws {
+    static func check(_ database: TestDatabase) async throws {
         let environment = ProcessInfo.processInfo.environment
         let sequences = environment["CONTINUUM_ORACLE_SEQUENCES"].flatMap(Int.init) ?? 200
         let firstSeed = environment["CONTINUUM_ORACLE_SEED"].flatMap(UInt64.init) ?? 1
         for seed in firstSeed..<(firstSeed + UInt64(sequences)) {
             let program = OracleProgram.generate(seed: seed)
-            guard let failure = try await OracleRunner.run(program, on: database, configuration: configuration) else { continue }
+            guard let failure = try await OracleRunner.run(program, on: database) else { continue }
             var shortest = program
             var index = 0
             while index < shortest.transactions.count {
                 var candidate = shortest
                 candidate.transactions.remove(at: index)
-                if try await OracleRunner.run(candidate, on: database, configuration: configuration) != nil { shortest = candidate } else { index += 1 }
+                if try await OracleRunner.run(candidate, on: database) != nil { shortest = candidate } else { index += 1 }
             }
             // Then drop single statements inside the remaining transactions.
             for transaction in shortest.transactions.indices.reversed() {
@@ -45,10 +47,10 @@ struct HistoryOracleTests {
                 while op < shortest.transactions[transaction].ops.count, shortest.transactions[transaction].ops.count > 1 {
                     var candidate = shortest
                     candidate.transactions[transaction].ops.remove(at: op)
-                    if try await OracleRunner.run(candidate, on: database, configuration: configuration) != nil { shortest = candidate } else { op += 1 }
+                    if try await OracleRunner.run(candidate, on: database) != nil { shortest = candidate } else { op += 1 }
                 }
             }
-            let final = try await OracleRunner.run(shortest, on: database, configuration: configuration) ?? failure
+            let final = try await OracleRunner.run(shortest, on: database) ?? failure
             Issue.record("seed \(seed) fails: \(final)\nshortest sequence:\n\(shortest)")
             return
         }
@@ -229,11 +231,8 @@ enum OracleRunner {
     struct Failure: Error, CustomStringConvertible { var description: String }
 
     /// Runs `program` on a fresh database; returns a description of the first mismatch.
-    static func run(_ program: OracleProgram, on database: TestDatabase, configuration: VersioningConfiguration = .init()) async throws -> String? {
-        try await database.run { context in
-            var copy = context
-            copy.engine = VersioningEngine(configuration: configuration)
-            let db = copy
+    static func run(_ program: OracleProgram, on database: TestDatabase) async throws -> String? {
+        try await database.run { db in
             try await db.exec(
                 "CREATE TABLE p (id INTEGER PRIMARY KEY, a TEXT, b INTEGER)",
                 "CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p (id) ON DELETE CASCADE, v TEXT)"

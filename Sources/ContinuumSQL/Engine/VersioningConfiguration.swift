@@ -19,9 +19,10 @@ public struct VersioningConfiguration: Sendable, Hashable {
     public var createsContinuumIndexes: Bool
 
     /// PostgreSQL: statements updating at most this many rows run the update function's static
-    /// SQL (plans cached by PL/pgSQL); larger ones run it through `EXECUTE`. Tests set it to 0 to
-    /// drive every statement through the `EXECUTE` path.
-    package var staticPlanRowLimit = 32
+    /// SQL (plans cached by PL/pgSQL); larger ones run it through `EXECUTE`. Read when triggers
+    /// are generated; tests bind it to 0 to drive every statement through the `EXECUTE` path.
+    /// (A task-local rather than a stored property: the public struct's layout stays as it is.)
+    @TaskLocal package static var staticPlanRowLimit = 32
 
     public init(
         transactionTable: String = "transaction",

@@ -398,7 +398,7 @@ struct PostgreSQLGenerator: Sendable {
     /// - a key only in the old rows lost its row, a key only in the new rows gained one (a key
     ///   change): these go row by row through the same logic as a DELETE and an INSERT.
     ///
-    /// A statement over at most `configuration.staticPlanRowLimit` rows runs static SQL (plans
+    /// A statement over at most `VersioningConfiguration.staticPlanRowLimit` rows runs static SQL (plans
     /// cached by PL/pgSQL) and writes its updates row by row, like the row-level function. A
     /// larger one runs its queries through `EXECUTE`, planned for their size, and writes its
     /// updates set-based: one UPDATE closes the open versions, one INSERT writes (or merges) the
@@ -484,7 +484,7 @@ struct PostgreSQLGenerator: Sendable {
                 v_first boolean;
                 v_row record;
             BEGIN
-                IF (SELECT count(*) FROM \(Self.newRows)) <= \(self.configuration.staticPlanRowLimit) THEN
+                IF (SELECT count(*) FROM \(Self.newRows)) <= \(VersioningConfiguration.staticPlanRowLimit) THEN
                     IF EXISTS (\(gone)) THEN
                         \(self.prologue(plan))
                         FOR v_row IN EXECUTE \(Self.dynamic(gone)) LOOP
