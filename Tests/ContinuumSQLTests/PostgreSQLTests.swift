@@ -134,6 +134,34 @@ struct PostgreSQLTests {
         }
     }
 
+    @Test("a primary key changed by a BEFORE trigger is versioned as a key change, in small and bulk statements")
+    func keyChangedByBeforeTrigger() async throws {
+        try await TestDatabase.postgres.run { db in
+            try await db.exec(
+                "CREATE TABLE box (id int PRIMARY KEY, v int)",
+                """
+                CREATE FUNCTION box_move() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+                    IF NEW.v = 99 THEN NEW.id := NEW.id + 1000; END IF;
+                    RETURN NEW;
+                END $$
+                """,
+                "CREATE TRIGGER box_move BEFORE UPDATE ON box FOR EACH ROW EXECUTE FUNCTION box_move()"
+            )
+            try await db.engine.install(on: db.sql)
+            try await db.engine.enable("box", on: db.sql)
+            try await db.engine.versioned(on: db.sql) { sql in
+                try await sql.raw(SQLQueryString("INSERT INTO box SELECT g, 0 FROM generate_series(1, 41) AS g")).run()
+            }
+            // One row (static SQL), then 40 rows (EXECUTEd SQL); neither names "id" in SET.
+            try await db.engine.versioned(on: db.sql) { sql in try await sql.raw("UPDATE box SET v = 99 WHERE id = 1").run() }
+            try await db.engine.versioned(on: db.sql) { sql in try await sql.raw("UPDATE box SET v = 99 WHERE id > 1 AND id < 1000").run() }
+            #expect(try await db.count("box_version", where: "operation_type = 2") == 41)
+            #expect(try await db.count("box_version", where: "operation_type = 0 AND id > 1000 AND end_transaction_id IS NULL") == 41)
+            #expect(try await db.count("box_version", where: "end_transaction_id IS NULL AND operation_type <> 2") == 41)
+            try await db.expectConsistent("box")
+        }
+    }
+
     @Test("names and values with backslashes work whatever standard_conforming_strings says")
     func backslashes() async throws {
         try await TestDatabase.postgres.run { db in

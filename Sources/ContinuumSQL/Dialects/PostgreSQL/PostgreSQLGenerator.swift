@@ -172,19 +172,33 @@ struct PostgreSQLGenerator: Sendable {
     /// transaction_changes: a custom setting name must be an identifier, so the pair is hashed
     /// (FNV-1a, 64 bits).
     static func recordedSetting(schema: String, entity: String) -> String {
+        "continuum.changes_" + Self.hash(schema + "\u{0}" + entity)
+    }
+
+    /// The transaction-local setting that says a primary key of `table` (in `schema`) changed
+    /// in this transaction: until it is set, the statement-level update function skips looking
+    /// for keys that lost or gained a row.
+    static func movedSetting(schema: String, table: String) -> String {
+        "continuum.moved_" + Self.hash(schema + "\u{0}" + table)
+    }
+
+    /// FNV-1a, 64 bits, in hexadecimal.
+    private static func hash(_ text: String) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in (schema + "\u{0}" + entity).utf8 {
+        for byte in text.utf8 {
             hash ^= UInt64(byte)
             hash &*= 0x0000_0100_0000_01b3
         }
-        return "continuum.changes_" + String(hash, radix: 16)
+        return String(hash, radix: 16)
     }
 
     static let insertDeleteTrigger = "continuum_insert_delete"
     static let updateTrigger = "continuum_update"
-    /// With a statement-level update trigger: a row-level trigger that never fires (`WHEN
-    /// (false)`) and exists for its column list, so that PostgreSQL refuses to drop a versioned
-    /// column behind versioning's back, as it does for the row-level trigger's `WHEN` clause.
+    /// With a statement-level update trigger: a row-level trigger that fires only when a row's
+    /// primary key changes, to mark the transaction (``movedSetting(schema:table:)``). Its `WHEN`
+    /// clause also names every versioned column (in a branch that is never true), so PostgreSQL
+    /// refuses to drop a versioned column behind versioning's back, as it does for the row-level
+    /// update trigger's `WHEN` clause.
     static let columnsTrigger = "continuum_columns"
 
     /// The triggers a versioned table carries.
@@ -215,8 +229,13 @@ struct PostgreSQLGenerator: Sendable {
         return statements
     }
 
+    /// The function of ``columnsTrigger``.
+    func keyMovedFunctionName(_ plan: VersioningPlan) -> String {
+        self.qualified(SQLText.objectName("_continuum_\(plan.table.name)_key_moved"))
+    }
+
     func dropFunctions(_ plan: VersioningPlan) -> [String] {
-        ["DROP FUNCTION IF EXISTS \(self.functionName(plan))()", "DROP FUNCTION IF EXISTS \(self.updateFunctionName(plan))()"]
+        [self.functionName(plan), self.updateFunctionName(plan), self.keyMovedFunctionName(plan)].map { "DROP FUNCTION IF EXISTS \($0)()" }
     }
 
     /// Inserts and deletes fire a row-level trigger. Updates of a table with
@@ -226,7 +245,14 @@ struct PostgreSQLGenerator: Sendable {
     func createTriggers(_ plan: VersioningPlan) -> [String] {
         let table = self.qualified(plan.table.name)
         var statements = [self.function(plan)]
-        if plan.table.versionsUpdatesPerStatement { statements.append(self.updateFunction(plan)) }
+        if plan.table.versionsUpdatesPerStatement {
+            let moved = Self.literal(Self.movedSetting(schema: self.schema, table: plan.table.name))
+            statements.append(self.updateFunction(plan))
+            statements.append(
+                "CREATE OR REPLACE FUNCTION \(self.keyMovedFunctionName(plan))() RETURNS trigger LANGUAGE plpgsql AS "
+                    + "$continuum$ BEGIN PERFORM set_config(\(moved), '1', true); RETURN NULL; END $continuum$"
+            )
+        }
         statements += self.dropTriggers(plan, dropFunction: false)
         statements.append(
             "CREATE TRIGGER \(SQLText.identifier(Self.insertDeleteTrigger)) AFTER INSERT OR DELETE ON \(table) "
@@ -238,10 +264,16 @@ struct PostgreSQLGenerator: Sendable {
                     + "REFERENCING OLD TABLE AS \(Self.oldRows) NEW TABLE AS \(Self.newRows) "
                     + "FOR EACH STATEMENT EXECUTE FUNCTION \(self.updateFunctionName(plan))()"
             )
-            let columns = plan.columns.map { SQLText.identifier($0.name) }.joined(separator: ", ")
+            // No column list: a key changed by a BEFORE trigger must mark the transaction too.
+            // The never-true branch names every other versioned column, for the dependency.
+            var condition = plan.primaryKey.map { self.distinct("OLD", "NEW", $0) }.joined(separator: " OR ")
+            if !plan.modifiableColumns.isEmpty {
+                condition += " OR (false AND (" + plan.modifiableColumns.map { "OLD.\(SQLText.identifier($0.name)) IS NULL" }
+                    .joined(separator: " AND ") + "))"
+            }
             statements.append(
-                "CREATE TRIGGER \(SQLText.identifier(Self.columnsTrigger)) AFTER UPDATE OF \(columns) ON \(table) "
-                    + "FOR EACH ROW WHEN (false) EXECUTE FUNCTION \(self.functionName(plan))()"
+                "CREATE TRIGGER \(SQLText.identifier(Self.columnsTrigger)) AFTER UPDATE ON \(table) "
+                    + "FOR EACH ROW WHEN (\(condition)) EXECUTE FUNCTION \(self.keyMovedFunctionName(plan))()"
             )
         } else {
             let changed = plan.columns.map { self.distinct("OLD", "NEW", $0) }
@@ -250,6 +282,7 @@ struct PostgreSQLGenerator: Sendable {
                     + "FOR EACH ROW WHEN (\(changed.joined(separator: " OR "))) EXECUTE FUNCTION \(self.functionName(plan))()"
             )
             statements.append("DROP FUNCTION IF EXISTS \(self.updateFunctionName(plan))()")
+            statements.append("DROP FUNCTION IF EXISTS \(self.keyMovedFunctionName(plan))()")
         }
         return statements
     }
@@ -485,7 +518,8 @@ struct PostgreSQLGenerator: Sendable {
                 v_row record;
             BEGIN
                 IF (SELECT count(*) FROM \(Self.newRows)) <= \(VersioningConfiguration.staticPlanRowLimit) THEN
-                    IF EXISTS (\(gone)) THEN
+                    IF current_setting(\(Self.literal(Self.movedSetting(schema: self.schema, table: plan.table.name))), true) = '1'
+                       AND EXISTS (\(gone)) THEN
                         \(self.prologue(plan))
                         FOR v_row IN EXECUTE \(Self.dynamic(gone)) LOOP
                             \(self.deleteRow(plan, "v_row"))
