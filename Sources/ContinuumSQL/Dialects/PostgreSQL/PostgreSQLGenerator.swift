@@ -460,14 +460,22 @@ struct PostgreSQLGenerator: Sendable {
         let onConflict = "ON CONFLICT (\(plan.keyList), \"transaction_id\") "
             + (updates.isEmpty ? "DO NOTHING" : "DO UPDATE SET \(updates.joined(separator: ", "))")
         let gone = "SELECT o.* FROM \(Self.oldRows) AS o WHERE NOT EXISTS (SELECT 1 FROM \(Self.newRows) AS n WHERE \(keyJoin))"
-        // New values are read from the table itself, not from the new transition table: an AFTER
-        // ROW trigger may have changed the row again (and versioned that) before this statement
-        // trigger runs, and the version must hold the row as it is now. A row deleted meanwhile
-        // drops out of the join; its delete was versioned.
+        // New values are read from the table itself where the caller can see the row: an AFTER
+        // ROW trigger may have changed it again (and versioned that) before this statement
+        // trigger runs, and the version must hold the row as it is now. Where the row is not
+        // visible (deleted meanwhile, whose delete version then takes these values; or hidden by
+        // a row-level security policy), the new transition row's values are used, as a row-level
+        // trigger would.
         let table = self.qualified(plan.table.name)
         let liveJoin = plan.primaryKey.map { "l.\(SQLText.identifier($0.name)) = n.\(SQLText.identifier($0.name))" }
             .joined(separator: " AND ")
-        let arrived = "SELECT l.* FROM \(Self.newRows) AS n JOIN \(table) AS l ON \(liveJoin) "
+        let firstKey = SQLText.identifier(plan.primaryKey[0].name)
+        func newValue(_ column: ColumnDescription) -> String {
+            let name = SQLText.identifier(column.name)
+            return "CASE WHEN l.\(firstKey) IS NULL THEN n.\(name) ELSE l.\(name) END"
+        }
+        let newColumns = columns.map { "\(newValue($0)) AS \(SQLText.identifier($0.name))" }
+        let arrived = "SELECT \(newColumns.joined(separator: ", ")) FROM \(Self.newRows) AS n LEFT JOIN \(table) AS l ON \(liveJoin) "
             + "WHERE NOT EXISTS (SELECT 1 FROM \(Self.oldRows) AS o WHERE \(keyJoin))"
         let recorded = Self.literal(Self.recordedSetting(schema: self.schema, entity: plan.entityName))
         let check = "SELECT EXISTS (\(gone)), "
@@ -478,9 +486,8 @@ struct PostgreSQLGenerator: Sendable {
         func write(merging: Bool = true) -> String {
             let tx = "$1"
             let values = newNames.map { "p.\($0)" } + [tx, "NULL", "1"] + mods
-            let pairs = "SELECT " + (columns.map { "l.\(SQLText.identifier($0.name))" } + columns.map { "o.\(SQLText.identifier($0.name))" })
-                .joined(separator: ", ")
-                + " FROM \(Self.newRows) AS n JOIN \(Self.oldRows) AS o ON \(keyJoin) JOIN \(table) AS l ON \(liveJoin) WHERE \(anyChanged)"
+            let pairs = "SELECT " + (columns.map(newValue) + columns.map { "o.\(SQLText.identifier($0.name))" }).joined(separator: ", ")
+                + " FROM \(Self.newRows) AS n JOIN \(Self.oldRows) AS o ON \(keyJoin) LEFT JOIN \(table) AS l ON \(liveJoin) WHERE \(anyChanged)"
             return """
                 WITH "pairs" (\((newNames + oldNames).joined(separator: ", "))) AS MATERIALIZED (\(pairs)), \
                 "closed" AS (UPDATE \(versionTable) AS v SET "end_transaction_id" = \(tx) FROM "pairs" AS p \
@@ -493,14 +500,15 @@ struct PostgreSQLGenerator: Sendable {
 
         // Small statements go row by row, like the row-level function, with static SQL: key
         // changes (rare) through the same loops as large statements, then every changed row with
-        // its new values from the table and the old values of tracked columns under aliases no
-        // column of the table uses.
+        // its new values and the old values of tracked columns under aliases no column of the
+        // table uses.
         var prefix = "continuum_old_"
         while plan.table.columns.contains(where: { $0.name.hasPrefix(prefix) }) { prefix += "_" }
         let tracked = self.modifiable(plan)
         let oldAliases = tracked.indices.map { "\"\(prefix)\($0 + 1)\"" }
-        let changedRows = "SELECT " + (["l.*"] + zip(tracked, oldAliases).map { "o.\(SQLText.identifier($0.name)) AS \($1)" }).joined(separator: ", ")
-            + " FROM \(Self.newRows) AS n JOIN \(Self.oldRows) AS o ON \(keyJoin) JOIN \(table) AS l ON \(liveJoin) WHERE \(anyChanged)"
+        let changedRows = "SELECT " + (newColumns + zip(tracked, oldAliases).map { "o.\(SQLText.identifier($0.name)) AS \($1)" })
+            .joined(separator: ", ")
+            + " FROM \(Self.newRows) AS n JOIN \(Self.oldRows) AS o ON \(keyJoin) LEFT JOIN \(table) AS l ON \(liveJoin) WHERE \(anyChanged)"
         let rowVersion = self.insertVersion(
             plan, values: plan.values("v_row"), operation: 1,
             mods: zip(tracked, oldAliases).map { self.distinct("v_row.\($1)", "v_row.\(SQLText.identifier($0.name))", asText: $0.comparesAsText) },
