@@ -155,7 +155,7 @@ extension SQLShapeTests {
                     PERFORM set_config('continuum.changes_9e0f89073919baca', '1', true);
                 END IF;
                         FOR v_row IN EXECUTE $sql$SELECT o.* FROM "continuum_old_rows" AS o WHERE NOT EXISTS (SELECT 1 FROM "continuum_new_rows" AS n WHERE o."id" = n."id")$sql$ LOOP
-                            DELETE FROM "public"."article_version" WHERE "id" = v_row."id" AND "transaction_id" = v_tx AND "operation_type" = 0;
+                        DELETE FROM "public"."article_version" WHERE "id" = v_row."id" AND "transaction_id" = v_tx AND "operation_type" = 0;
                     IF FOUND THEN
                         UPDATE "public"."article_version" SET "end_transaction_id" = NULL WHERE "id" = v_row."id" AND "end_transaction_id" = v_tx;
                     ELSE
@@ -165,14 +165,14 @@ extension SQLShapeTests {
                     END IF;
                         INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (v_row."id", v_row."name", v_row."content", v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
                     END IF;
-                        END LOOP;
-                        FOR v_row IN EXECUTE $sql$SELECT CASE WHEN l."id" IS NULL THEN n."id" ELSE l."id" END AS "id", CASE WHEN l."id" IS NULL THEN n."name" ELSE l."name" END AS "name", CASE WHEN l."id" IS NULL THEN n."content" ELSE l."content" END AS "content" FROM "continuum_new_rows" AS n LEFT JOIN "public"."article" AS l ON l."id" = n."id" WHERE NOT EXISTS (SELECT 1 FROM "continuum_old_rows" AS o WHERE o."id" = n."id")$sql$ LOOP
-                            UPDATE "public"."article_version" SET "end_transaction_id" = v_tx WHERE "id" = v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> v_tx RETURNING "transaction_id" INTO v_previous;
+                    END LOOP;
+                    FOR v_row IN EXECUTE $sql$SELECT CASE WHEN l."id" IS NULL THEN n."id" ELSE l."id" END AS "id", CASE WHEN l."id" IS NULL THEN n."name" ELSE l."name" END AS "name", CASE WHEN l."id" IS NULL THEN n."content" ELSE l."content" END AS "content" FROM "continuum_new_rows" AS n LEFT JOIN "public"."article" AS l ON l."id" = n."id" WHERE NOT EXISTS (SELECT 1 FROM "continuum_old_rows" AS o WHERE o."id" = n."id")$sql$ LOOP
+                        UPDATE "public"."article_version" SET "end_transaction_id" = v_tx WHERE "id" = v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> v_tx RETURNING "transaction_id" INTO v_previous;
                     IF v_previous > v_tx THEN
                         v_tx := "public"."_continuum_renumber_transaction"(v_tx);
                     END IF;
                     INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (v_row."id", v_row."name", v_row."content", v_tx, NULL, 0, v_row."name" IS NOT NULL, v_row."content" IS NOT NULL) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 1, "name_mod" = "public"."article_version"."name_mod" OR "public"."article_version"."name" IS DISTINCT FROM EXCLUDED."name", "content_mod" = "public"."article_version"."content_mod" OR "public"."article_version"."content"::text IS DISTINCT FROM EXCLUDED."content"::text;
-                        END LOOP;
+                    END LOOP;
                     END IF;
                     FOR v_row IN SELECT CASE WHEN l."id" IS NULL THEN n."id" ELSE l."id" END AS "id", CASE WHEN l."id" IS NULL THEN n."name" ELSE l."name" END AS "name", CASE WHEN l."id" IS NULL THEN n."content" ELSE l."content" END AS "content", o."name" AS "continuum_old_1", o."content" AS "continuum_old_2" FROM "continuum_new_rows" AS n JOIN "continuum_old_rows" AS o ON o."id" = n."id" LEFT JOIN "public"."article" AS l ON l."id" = n."id" WHERE o."name" IS DISTINCT FROM n."name" OR o."content"::text IS DISTINCT FROM n."content"::text LOOP
                         IF v_tx IS NULL THEN

@@ -515,6 +515,16 @@ struct PostgreSQLGenerator: Sendable {
             updates: plan.assignExcluded("EXCLUDED") + self.mergedMods(plan)
         )
 
+        // Keys that lost their row, then keys that gained one, row by row (rare: key changes).
+        let moves = """
+            FOR v_row IN EXECUTE \(Self.dynamic(gone)) LOOP
+                        \(self.deleteRow(plan, "v_row"))
+                    END LOOP;
+                    FOR v_row IN EXECUTE \(Self.dynamic(arrived)) LOOP
+                        \(self.insertRow(plan, "v_row"))
+                    END LOOP;
+            """
+
         let body = """
 
             DECLARE
@@ -529,12 +539,7 @@ struct PostgreSQLGenerator: Sendable {
                     IF current_setting(\(Self.literal(Self.movedSetting(schema: self.schema, table: plan.table.name))), true) = '1'
                        AND EXISTS (\(gone)) THEN
                         \(self.prologue(plan))
-                        FOR v_row IN EXECUTE \(Self.dynamic(gone)) LOOP
-                            \(self.deleteRow(plan, "v_row"))
-                        END LOOP;
-                        FOR v_row IN EXECUTE \(Self.dynamic(arrived)) LOOP
-                            \(self.insertRow(plan, "v_row"))
-                        END LOOP;
+                        \(moves)
                     END IF;
                     FOR v_row IN \(changedRows) LOOP
                         IF v_tx IS NULL THEN
@@ -552,12 +557,7 @@ struct PostgreSQLGenerator: Sendable {
                 v_first := current_setting(\(recorded), true) IS DISTINCT FROM '1';
                 \(self.prologue(plan))
                 IF v_moved THEN
-                    FOR v_row IN EXECUTE \(Self.dynamic(gone)) LOOP
-                        \(self.deleteRow(plan, "v_row"))
-                    END LOOP;
-                    FOR v_row IN EXECUTE \(Self.dynamic(arrived)) LOOP
-                        \(self.insertRow(plan, "v_row"))
-                    END LOOP;
+                    \(moves)
                 END IF;
                 IF v_changed THEN
                     IF v_first AND NOT v_moved THEN
