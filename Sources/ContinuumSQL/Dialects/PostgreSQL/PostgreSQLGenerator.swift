@@ -217,7 +217,7 @@ struct PostgreSQLGenerator: Sendable {
         self.qualified(SQLText.objectName("_continuum_\(plan.table.name)_version_update"))
     }
 
-    /// Drops the triggers, then (with `dropFunction`) their functions: the last two statements.
+    /// Drops the triggers, then (with `dropFunction`) their functions (``dropFunctions(_:)``).
     func dropTriggers(_ plan: VersioningPlan, dropFunction: Bool = true) -> [String] {
         let table = self.qualified(plan.table.name)
         var statements = [
