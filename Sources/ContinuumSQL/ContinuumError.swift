@@ -26,6 +26,7 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         case versionTableConflict(table: String, versionTable: String, column: String)
         case unexpectedSchema(String)
         case unsupportedTable(table: String, kind: String)
+        case keyReused(table: String, deletedIn: Int, reusedIn: Int)
     }
 
     private let code: Code
@@ -61,6 +62,13 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
     /// The relation is not a plain table (a view, a materialized view, a foreign table or an
     /// SQLite virtual table): only plain tables are versioned.
     public static func unsupportedTable(_ table: String, kind: String) -> Self { .init(.unsupportedTable(table: table, kind: kind)) }
+    /// The version to revert belongs to a row that was deleted (in transaction `deletedIn`) and
+    /// whose key the database then gave to a new, unrelated row (inserted in `reusedIn`): SQLite
+    /// reuses the largest deleted key of an `INTEGER PRIMARY KEY` declared without
+    /// `AUTOINCREMENT`. Writing the version back would overwrite that row.
+    public static func keyReused(table: String, deletedIn: Int, reusedIn: Int) -> Self {
+        .init(.keyReused(table: table, deletedIn: deletedIn, reusedIn: reusedIn))
+    }
     /// A table the engine owns exists with a shape it cannot work with.
     public static func unexpectedSchema(_ message: String) -> Self { .init(.unexpectedSchema(message)) }
 
@@ -90,6 +98,8 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
             "column \"\(column)\" of table \"\(table)\" clashes with a bookkeeping column of \"\(versionTable)\": rename the column or exclude it from versioning"
         case .unexpectedSchema(let message):
             message
+        case .keyReused(let table, let deletedIn, let reusedIn):
+            "this version of a row of table \"\(table)\" belongs to a row deleted in transaction \(deletedIn); SQLite gave its key to another row, inserted in transaction \(reusedIn), which reverting would overwrite. Insert the old values as a new row instead, and declare the key INTEGER PRIMARY KEY AUTOINCREMENT so that keys are never reused"
         case .unsupportedTable(let table, let kind):
             "\"\(table)\" is a \(kind), not a table: swift-continuum versions plain tables only; version the tables it is built from"
         }

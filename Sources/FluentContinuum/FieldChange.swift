@@ -2,22 +2,58 @@ import FluentKit
 import Foundation
 
 /// One field's value in a version, comparable across versions and decodable to its type.
+///
+/// Values compare and print canonically: a dictionary's keys are sorted (the same dictionary
+/// saved twice is the same value, whatever order its keys came in), and the non-finite numbers
+/// keep their identity (`inf`, `-inf`, `nan`) instead of reading as NULL.
 public struct FieldValue: Sendable, Hashable, CustomStringConvertible {
-    /// The value encoded as a one-element JSON array, or `nil` for NULL.
+    /// The value encoded as a one-element JSON array with sorted keys (non-finite numbers as the
+    /// strings `Infinity`, `-Infinity` and `NaN`), or `nil` for NULL.
     let encoded: Data?
+    /// The printed form of a non-finite number (`inf`, `-inf`, `nan`), `nil` for any other value.
+    let nonFinite: String?
 
     /// The NULL value.
     public static let null = FieldValue(encoded: nil)
 
-    init(encoded: Data?) { self.encoded = encoded }
+    init(encoded: Data?, nonFinite: String? = nil) {
+        self.encoded = encoded
+        self.nonFinite = nonFinite
+    }
 
     init(_ value: DatabaseQuery.Value) {
+        var nonFinite: String?
         switch value {
-        case .bind(let bound): self.encoded = try? JSONEncoder().encode([EncodableBox(bound)])
-        case .enumCase(let name): self.encoded = try? JSONEncoder().encode([name])
+        case .bind(let bound):
+            if let number = bound as? Double, !number.isFinite { nonFinite = number.description }
+            if let number = bound as? Float, !number.isFinite { nonFinite = number.description }
+            self.encoded = try? Self.encoder.encode([EncodableBox(bound)])
+        case .enumCase(let name): self.encoded = try? Self.encoder.encode([name])
         case .null, .default: self.encoded = nil
-        default: self.encoded = try? JSONEncoder().encode(["\(value)"])
+        default: self.encoded = try? Self.encoder.encode(["\(value)"])
         }
+        self.nonFinite = nonFinite
+    }
+
+    private static let infinity = "Infinity"
+    private static let negativeInfinity = "-Infinity"
+    private static let nan = "NaN"
+
+    private static var encoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: Self.infinity, negativeInfinity: Self.negativeInfinity, nan: Self.nan
+        )
+        return encoder
+    }
+
+    private static var decoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: Self.infinity, negativeInfinity: Self.negativeInfinity, nan: Self.nan
+        )
+        return decoder
     }
 
     /// Whether the value is NULL.
@@ -28,10 +64,11 @@ public struct FieldValue: Sendable, Hashable, CustomStringConvertible {
     /// - Throws: `DecodingError` when the value is not a `T`.
     public func decode<T: Decodable>(_ type: T.Type = T.self) throws -> T? {
         guard let encoded else { return nil }
-        return try JSONDecoder().decode([T].self, from: encoded).first
+        return try Self.decoder.decode([T].self, from: encoded).first
     }
 
     public var description: String {
+        if let nonFinite { return nonFinite }
         guard let encoded else { return "NULL" }
         let text = String(decoding: encoded, as: UTF8.self)
         return String(text.dropFirst().dropLast())

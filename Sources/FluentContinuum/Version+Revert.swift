@@ -10,12 +10,19 @@ extension Version {
     /// Run it inside `db.versioned(userID:...)` to attribute the revert.
     ///
     /// - Throws: ``ContinuumError/tableNotVersioned(_:)`` when the model's table is no longer
-    ///   versioned (the revert would leave no history), ``ContinuumError/invalidOption(_:)``
+    ///   versioned (the revert would leave no history), ``ContinuumError/keyReused(table:deletedIn:reusedIn:)``
+    ///   when this version's row was deleted and SQLite gave its key to an unrelated row (an
+    ///   `INTEGER PRIMARY KEY` without `AUTOINCREMENT`), ``ContinuumError/invalidOption(_:)``
     ///   when the model reads another version table than its table is versioned into, or for
     ///   field values that cannot be written back.
     public func revert(on database: any Database) async throws {
         let sql = try Continuum.sql(database)
         try await Continuum.requireVersioned(M.self, on: sql)
+        if let life = self.laterLife, try await Continuum.engine.describe(M.schema, on: sql)?.reusesKeys == true {
+            // The key was deleted and inserted again; on a table whose keys SQLite reuses, the
+            // new row is another entity, not this one restored.
+            throw ContinuumError.keyReused(table: M.schema, deletedIn: life.deletedIn, reusedIn: life.reinsertedIn)
+        }
         let key = try self.key.map { (SQLIdentifier($0.key.description), try ValueConverter.expression($0.value)) }
         func whereKey<B: SQLPredicateBuilder>(_ builder: B) -> B {
             for (column, value) in key { _ = builder.where(column, .equal, value) }

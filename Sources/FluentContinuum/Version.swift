@@ -75,6 +75,24 @@ public struct Version<M: Versioned>: Sendable {
         return transaction
     }
 
+    /// When this version belongs to an earlier life of its key than the live row, and that
+    /// live row is not this entity restored: the transaction that deleted this version's row,
+    /// and the one whose INSERT started the live row's life. A later life counts as a restore
+    /// when its first version holds the values of a version of this one's life (what
+    /// ``revert(on:)`` writes back); otherwise it is another row that was given the same key.
+    /// `nil` when the key is deleted now or this version belongs to the live row.
+    var laterLife: (deletedIn: Int, reinsertedIn: Int)? {
+        let entries = self.history.entries
+        guard let last = entries.last, last.record.operation != .delete else { return nil }
+        guard let deleted = entries[self.position...].firstIndex(where: { $0.record.operation == .delete }),
+              let lastDelete = entries.lastIndex(where: { $0.record.operation == .delete }), lastDelete + 1 < entries.count
+        else { return nil }
+        let start = entries[..<self.position].lastIndex(where: { $0.record.operation == .delete }).map { $0 + 1 } ?? 0
+        let restored = entries[lastDelete + 1].values
+        if entries[start..<deleted].contains(where: { $0.values == restored }) { return nil }
+        return (entries[deleted].record.transactionID, entries[lastDelete + 1].record.transactionID)
+    }
+
     /// The live row's primary-key values.
     var key: [FieldKey: DatabaseQuery.Value] { self.history.key }
 

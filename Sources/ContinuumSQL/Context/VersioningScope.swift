@@ -106,17 +106,22 @@ extension VersioningEngine {
                     "user_id" = \(bind: context.userID), "remote_addr" = \(bind: context.remoteAddress)
                 """).run()
         case .postgresql:
-            // If versioned writes already happened in this transaction (outside any scope), its
-            // transaction row exists: give it the scope's actor too.
-            try await connection.raw("""
-                SELECT set_config(\(bind: VersioningConfiguration.settingUserID), \(bind: context.userID ?? ""), true),
-                       set_config(\(bind: VersioningConfiguration.settingRemoteAddress), \(bind: context.remoteAddress ?? ""), true)
-                """).run()
-            try await connection.raw("""
-                UPDATE \(ident: self.configuration.transactionTable)
-                SET "user_id" = COALESCE("user_id", \(bind: context.userID)), "remote_addr" = COALESCE("remote_addr", \(bind: context.remoteAddress))
-                WHERE "id" = NULLIF(current_setting(\(bind: VersioningConfiguration.settingTransactionID), true), '')::bigint
-                """).run()
+            // The actor and address are the scope's claims for the whole database transaction:
+            // every schema it writes to gets a transaction row carrying them.
+            let row = try await connection.raw("""
+                SELECT set_config(\(bind: VersioningConfiguration.settingUserID), \(bind: context.userID ?? ""), true) AS "u",
+                       set_config(\(bind: VersioningConfiguration.settingRemoteAddress), \(bind: context.remoteAddress ?? ""), true) AS "a",
+                       \(self.transactionsInProgress)
+                """).first()
+            // If versioned writes already happened in this transaction (outside any scope), their
+            // transaction rows exist: give them the scope's actor too.
+            for (table, id) in try self.transactionRows(row, \.transactionTable) {
+                try await connection.raw("""
+                    UPDATE \(table)
+                    SET "user_id" = COALESCE("user_id", \(bind: context.userID)), "remote_addr" = COALESCE("remote_addr", \(bind: context.remoteAddress))
+                    WHERE "id" = \(id)
+                    """).run()
+            }
         }
         return ScopeState(meta: context.meta)
     }
@@ -124,27 +129,72 @@ extension VersioningEngine {
     /// Writes the scope's meta to its transaction (if one was created) and clears the state.
     package func endScope(_ scope: ScopeState, dialect: SQLDialectKind, on connection: any SQLDatabase) async throws {
         let meta = scope.meta.sorted { $0.key < $1.key }
-        let currentID: SQLQueryString = switch dialect {
-        case .sqlite: "(SELECT \"transaction_id\" FROM \(ident: VersioningConfiguration.stateTable))"
-        case .postgresql: "NULLIF(current_setting(\(bind: VersioningConfiguration.settingTransactionID), true), '')::bigint"
-        }
         if !meta.isEmpty {
-            var rows: SQLQueryString = ""
-            for (index, entry) in meta.enumerated() {
-                rows = rows + (index == 0 ? "" : " UNION ALL ") + "SELECT \(bind: entry.key) AS \"k\", \(bind: entry.value) AS \"v\""
+            // Every transaction row this database transaction created: one on SQLite; on
+            // PostgreSQL one per schema written to.
+            let targets: [(SQLQueryString, SQLQueryString)] = switch dialect {
+            case .sqlite:
+                [("\(ident: self.configuration.transactionMetaTable)", "(SELECT \"transaction_id\" FROM \(ident: VersioningConfiguration.stateTable))")]
+            case .postgresql:
+                try self.transactionRows(try await connection.raw("SELECT \(self.transactionsInProgress)").first(), \.transactionMetaTable)
             }
-            let query: SQLQueryString = """
-                INSERT INTO \(ident: self.configuration.transactionMetaTable) ("transaction_id", "key", "value")
-                SELECT t."id", m."k", m."v" FROM (SELECT \(currentID) AS "id") AS t, (\(rows)) AS m
-                WHERE t."id" IS NOT NULL
-                ON CONFLICT ("transaction_id", "key") DO UPDATE SET "value" = excluded."value"
-                """
-            try await connection.raw(query).run()
+            for (table, id) in targets {
+                var rows: SQLQueryString = ""
+                for (index, entry) in meta.enumerated() {
+                    rows = rows + (index == 0 ? "" : " UNION ALL ") + "SELECT \(bind: entry.key) AS \"k\", \(bind: entry.value) AS \"v\""
+                }
+                try await connection.raw("""
+                    INSERT INTO \(table) ("transaction_id", "key", "value")
+                    SELECT t."id", m."k", m."v" FROM (SELECT \(id) AS "id") AS t, (\(rows)) AS m
+                    WHERE t."id" IS NOT NULL
+                    ON CONFLICT ("transaction_id", "key") DO UPDATE SET "value" = excluded."value"
+                    """).run()
+            }
         }
         if dialect == .sqlite {
             try await connection.raw("""
                 UPDATE \(ident: VersioningConfiguration.stateTable) SET "active" = 0, "transaction_id" = NULL, "user_id" = NULL, "remote_addr" = NULL
                 """).run()
         }
+    }
+}
+
+extension VersioningEngine {
+    /// PostgreSQL: the select-list items naming the schemas in which the current database
+    /// transaction created a transaction row, and the id cached by triggers installed before
+    /// ids were cached per schema (a database not yet synced).
+    fileprivate var transactionsInProgress: SQLQueryString {
+        """
+        current_setting(\(bind: PostgreSQLGenerator.schemasSetting), true) AS "schemas", \
+        current_setting(\(bind: VersioningConfiguration.legacySettingTransactionID), true) AS "legacy"
+        """
+    }
+
+    /// PostgreSQL: each transaction row of the current database transaction, as the qualified
+    /// table `table` names in its schema and an expression reading the row's id.
+    fileprivate func transactionRows(
+        _ row: (any SQLRow)?,
+        _ table: KeyPath<VersioningConfiguration, String>
+    ) throws -> [(SQLQueryString, SQLQueryString)] {
+        guard let row else { return [] }
+        var result: [(SQLQueryString, SQLQueryString)] = []
+        if let list = try row.decode(column: "schemas", as: String?.self), !list.isEmpty {
+            let schemas = try JSONDecoder().decode([String].self, from: Data(list.utf8))
+            var seen = Set<String>()
+            for schema in schemas where seen.insert(schema).inserted {
+                let setting = PostgreSQLGenerator.transactionSetting(schema: schema, transactionTable: self.configuration.transactionTable)
+                result.append((
+                    "\(ident: schema).\(ident: self.configuration[keyPath: table])",
+                    "NULLIF(current_setting(\(bind: setting), true), '')::bigint"
+                ))
+            }
+        }
+        if let legacy = try row.decode(column: "legacy", as: String?.self), !legacy.isEmpty {
+            result.append((
+                "\(ident: self.configuration[keyPath: table])",
+                "NULLIF(current_setting(\(bind: VersioningConfiguration.legacySettingTransactionID), true), '')::bigint"
+            ))
+        }
+        return result
     }
 }

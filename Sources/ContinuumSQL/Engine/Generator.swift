@@ -17,6 +17,15 @@ enum Generator: Sendable {
         }
     }
 
+    /// The shared functions, replaced by `sync` so that a database installed by an older
+    /// version gets the current ones (PostgreSQL only).
+    func sharedFunctions() -> [String] {
+        switch self {
+        case .sqlite: []
+        case .postgresql(let g): [g.transactionIDFunctionDefinition(), g.renumberFunctionDefinition()]
+        }
+    }
+
     func createVersionTable(_ plan: VersioningPlan) -> [String] {
         switch self {
         case .sqlite(let g): g.createVersionTable(plan)

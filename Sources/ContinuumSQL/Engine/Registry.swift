@@ -4,7 +4,11 @@ import SQLKit
 /// One row of `_continuum_tables`: how a table was versioned and the columns the triggers
 /// were generated from, so `sync` and the drift check need no input from the caller.
 struct RegistryEntry: Sendable, Hashable {
-    static let formatVersion = 1
+    /// The version of the generated SQL. 2: PostgreSQL caches transaction ids per schema,
+    /// versions `TRUNCATE`, and shields variables from user columns; SQLite compares JSON
+    /// columns by content. An entry written by an older version makes ``VersioningEngine/checkDrift(_:on:)``
+    /// report ``DriftReport/Problem/triggersOutdated(_:)``, and `sync` regenerates it.
+    static let formatVersion = 2
 
     var table: String
     var versionTable: String

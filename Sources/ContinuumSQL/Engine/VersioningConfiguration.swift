@@ -42,7 +42,10 @@ public struct VersioningConfiguration: Sendable, Hashable {
     static let transactionIDFunction = "_continuum_transaction_id"
     static let renumberFunction = "_continuum_renumber_transaction"
     /// PostgreSQL transaction-local settings the scope and the triggers share.
-    static let settingTransactionID = "continuum.transaction_id"
+    /// The transaction id cache of triggers generated before format 2 (one for every schema,
+    /// which let two versioned schemas in one transaction corrupt each other's history). The
+    /// scope still reads it, so a database upgraded but not yet synced keeps its metadata.
+    static let legacySettingTransactionID = "continuum.transaction_id"
     static let settingUserID = "continuum.user_id"
     static let settingRemoteAddress = "continuum.remote_addr"
 

@@ -186,6 +186,14 @@ public struct VersioningEngine: Sendable {
         }
     }
 
+    /// `table` as the database describes it: its columns, primary key and, on SQLite, whether
+    /// the database may give a deleted row's key to a new row (``TableDescription/reusesKeys``);
+    /// `nil` when it does not exist.
+    public func describe(_ table: String, on database: any SQLDatabase) async throws -> TableDescription? {
+        try SQLText.validate(table)
+        return try await Introspector(database).describe(table)
+    }
+
     /// The tables versioned in this database, with their options.
     public func versionedTables(on database: any SQLDatabase) async throws -> [VersionedTable] {
         guard try await self.isInstalled(on: database) else { return [] }
@@ -228,7 +236,7 @@ public struct VersioningEngine: Sendable {
                 "version table \"\(plan.versionTable)\" of \"\(table)\" is missing: disable versioning of \"\(table)\" and enable it again"
             )
         }
-        var statements = generator.dropTriggers(plan)
+        var statements = generator.sharedFunctions() + generator.dropTriggers(plan)
         for (old, new) in renamedColumns.sorted(by: { $0.key < $1.key }) where versionTable.column(named: old) != nil && versionTable.column(named: new) == nil {
             statements.append(generator.renameVersionColumn(plan, from: old, to: new))
             if versionTable.column(named: old + VersioningPlan.modSuffix) != nil && versionTable.column(named: new + VersioningPlan.modSuffix) == nil {

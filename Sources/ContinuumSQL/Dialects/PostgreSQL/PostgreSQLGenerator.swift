@@ -3,11 +3,18 @@
 /// Every object is qualified with the schema holding the versioned table, so a session with
 /// another `search_path` (psql, another program) still writes history to the right place.
 ///
-/// Transaction identity: `_continuum_transaction_id()` returns the id cached in the
-/// transaction-local setting `continuum.transaction_id`; the first versioned change of a
-/// database transaction inserts the `transaction` row (actor and address read from the
-/// settings a `versioned` scope sets) and fills the cache. Transaction-local settings follow
-/// savepoints, so a rolled-back savepoint takes the cached id with the row it pointed to.
+/// Transaction identity: `_continuum_transaction_id()` returns the id cached in a
+/// transaction-local setting of the schema's own (``transactionSetting(schema:transactionTable:)``:
+/// two versioned schemas written in one database transaction each get their own `transaction`
+/// row); the first versioned change of a database transaction in a schema inserts its
+/// `transaction` row (actor and address read from the settings a `versioned` scope sets),
+/// fills the cache and adds the schema to ``schemasSetting``, where the scope finds every
+/// transaction row it must give its metadata. Transaction-local settings follow savepoints, so
+/// a rolled-back savepoint takes the cached id with the row it pointed to.
+///
+/// Generated PL/pgSQL never lets a user column shadow a variable: every function starts with
+/// `#variable_conflict use_column` and a block label no table of the function uses, and every
+/// variable read inside a query is qualified with that label (``Variables``).
 struct PostgreSQLGenerator: Sendable {
     var configuration: VersioningConfiguration
     var schema: String
@@ -29,6 +36,20 @@ struct PostgreSQLGenerator: Sendable {
     }
 
     private var transactionIDFunction: String { self.qualified(VersioningConfiguration.transactionIDFunction) }
+
+    /// The transaction-local setting caching the id of this database transaction's row in the
+    /// `transaction` table of `schema`.
+    static func transactionSetting(schema: String, transactionTable: String) -> String {
+        "continuum.tx_" + Self.hash(schema + "\u{0}" + transactionTable)
+    }
+
+    private var transactionSetting: String {
+        Self.literal(Self.transactionSetting(schema: self.schema, transactionTable: self.configuration.transactionTable))
+    }
+
+    /// The transaction-local setting listing (as a JSON array) the schemas in which this
+    /// database transaction created a `transaction` row.
+    static let schemasSetting = "continuum.schemas"
     private var renumberFunction: String { self.qualified(VersioningConfiguration.renumberFunction) }
 
     // MARK: Shared schema
@@ -93,7 +114,7 @@ struct PostgreSQLGenerator: Sendable {
                 END LOOP;
                 UPDATE \(self.qualified(self.configuration.transactionChangesTable)) SET "transaction_id" = v_new WHERE "transaction_id" = p_old;
                 UPDATE \(self.qualified(self.configuration.transactionMetaTable)) SET "transaction_id" = v_new WHERE "transaction_id" = p_old;
-                PERFORM set_config(\(Self.literal(VersioningConfiguration.settingTransactionID)), v_new::text, true);
+                PERFORM set_config(\(self.transactionSetting), v_new::text, true);
                 RETURN v_new;
             END
 
@@ -104,7 +125,8 @@ struct PostgreSQLGenerator: Sendable {
 
     func transactionIDFunctionDefinition() -> String {
         let transaction = self.qualified(self.configuration.transactionTable)
-        let cache = Self.literal(VersioningConfiguration.settingTransactionID)
+        let cache = self.transactionSetting
+        let schemas = Self.literal(Self.schemasSetting)
         let body = """
 
             DECLARE
@@ -121,6 +143,8 @@ struct PostgreSQLGenerator: Sendable {
                         pg_current_xact_id())
                 RETURNING "id" INTO v_id;
                 PERFORM set_config(\(cache), v_id::text, true);
+                PERFORM set_config(\(schemas), (COALESCE(NULLIF(current_setting(\(schemas), true), ''), '[]')::jsonb
+                    || jsonb_build_array(\(Self.literal(self.schema))::text))::text, true);
                 RETURN v_id;
             END
 
@@ -200,10 +224,15 @@ struct PostgreSQLGenerator: Sendable {
     /// refuses to drop a versioned column behind versioning's back, as it does for the row-level
     /// update trigger's `WHEN` clause.
     static let columnsTrigger = "continuum_columns"
+    /// `BEFORE TRUNCATE`, per statement: writes a DELETE version of every row the statement is
+    /// about to remove (``truncateFunction(_:)``), so `TRUNCATE` (and `TRUNCATE ... CASCADE`
+    /// reaching a versioned table) keeps its deletions in history.
+    static let truncateTrigger = "continuum_truncate"
 
     /// The triggers a versioned table carries.
     static func triggerNames(_ plan: VersioningPlan) -> Set<String> {
-        plan.table.versionsUpdatesPerStatement ? [insertDeleteTrigger, updateTrigger, columnsTrigger] : [insertDeleteTrigger, updateTrigger]
+        plan.table.versionsUpdatesPerStatement
+            ? [insertDeleteTrigger, updateTrigger, columnsTrigger, truncateTrigger] : [insertDeleteTrigger, updateTrigger, truncateTrigger]
     }
 
     /// The row-level function: inserts and deletes, and updates of tables that cannot use the
@@ -224,6 +253,7 @@ struct PostgreSQLGenerator: Sendable {
             "DROP TRIGGER IF EXISTS \(SQLText.identifier(Self.insertDeleteTrigger)) ON \(table)",
             "DROP TRIGGER IF EXISTS \(SQLText.identifier(Self.updateTrigger)) ON \(table)",
             "DROP TRIGGER IF EXISTS \(SQLText.identifier(Self.columnsTrigger)) ON \(table)",
+            "DROP TRIGGER IF EXISTS \(SQLText.identifier(Self.truncateTrigger)) ON \(table)",
         ]
         if dropFunction { statements += self.dropFunctions(plan) }
         return statements
@@ -234,8 +264,14 @@ struct PostgreSQLGenerator: Sendable {
         self.qualified(SQLText.objectName("_continuum_\(plan.table.name)_key_moved"))
     }
 
+    /// The function of ``truncateTrigger``.
+    func truncateFunctionName(_ plan: VersioningPlan) -> String {
+        self.qualified(SQLText.objectName("_continuum_\(plan.table.name)_version_truncate"))
+    }
+
     func dropFunctions(_ plan: VersioningPlan) -> [String] {
-        [self.functionName(plan), self.updateFunctionName(plan), self.keyMovedFunctionName(plan)].map { "DROP FUNCTION IF EXISTS \($0)()" }
+        [self.functionName(plan), self.updateFunctionName(plan), self.keyMovedFunctionName(plan), self.truncateFunctionName(plan)]
+            .map { "DROP FUNCTION IF EXISTS \($0)()" }
     }
 
     /// Inserts and deletes fire a row-level trigger. Updates of a table with
@@ -244,7 +280,7 @@ struct PostgreSQLGenerator: Sendable {
     /// pays no per-row function call); other tables get a row-level update trigger.
     func createTriggers(_ plan: VersioningPlan) -> [String] {
         let table = self.qualified(plan.table.name)
-        var statements = [self.function(plan)]
+        var statements = [self.function(plan), self.truncateFunction(plan)]
         if plan.table.versionsUpdatesPerStatement {
             let moved = Self.literal(Self.movedSetting(schema: self.schema, table: plan.table.name))
             statements.append(self.updateFunction(plan))
@@ -257,6 +293,10 @@ struct PostgreSQLGenerator: Sendable {
         statements.append(
             "CREATE TRIGGER \(SQLText.identifier(Self.insertDeleteTrigger)) AFTER INSERT OR DELETE ON \(table) "
                 + "FOR EACH ROW EXECUTE FUNCTION \(self.functionName(plan))()"
+        )
+        statements.append(
+            "CREATE TRIGGER \(SQLText.identifier(Self.truncateTrigger)) BEFORE TRUNCATE ON \(table) "
+                + "FOR EACH STATEMENT EXECUTE FUNCTION \(self.truncateFunctionName(plan))()"
         )
         if plan.table.versionsUpdatesPerStatement {
             statements.append(
@@ -304,25 +344,25 @@ struct PostgreSQLGenerator: Sendable {
     /// `transaction_changes`, leaving the id in `v_tx`. The first row a transaction changes
     /// records the entity and marks it in a transaction-local setting (rolled back with a
     /// savepoint, like the transaction id): later rows skip the insert.
-    private func prologue(_ plan: VersioningPlan) -> String {
+    private func prologue(_ plan: VersioningPlan, _ v: Variables) -> String {
         let changes = self.qualified(self.configuration.transactionChangesTable)
         let recorded = Self.literal(Self.recordedSetting(schema: self.schema, entity: plan.entityName))
         return """
-            v_tx := NULLIF(current_setting(\(Self.literal(VersioningConfiguration.settingTransactionID)), true), '')::bigint;
+            v_tx := NULLIF(current_setting(\(self.transactionSetting), true), '')::bigint;
                 IF v_tx IS NULL THEN
                     v_tx := \(self.transactionIDFunction)();
                 END IF;
                 IF current_setting(\(recorded), true) IS DISTINCT FROM '1' THEN
-                    INSERT INTO \(changes) ("transaction_id", "entity_name") VALUES (v_tx, \(Self.literal(plan.entityName))) ON CONFLICT DO NOTHING;
+                    INSERT INTO \(changes) ("transaction_id", "entity_name") VALUES (\(v.tx), \(Self.literal(plan.entityName))) ON CONFLICT DO NOTHING;
                     PERFORM set_config(\(recorded), '1', true);
                 END IF;
             """
     }
 
-    private var conflictRenumber: String {
+    private func conflictRenumber(_ v: Variables) -> String {
         """
-        IF v_previous > v_tx THEN
-                    v_tx := \(self.renumberFunction)(v_tx);
+        IF \(v.previous) > \(v.tx) THEN
+                    v_tx := \(self.renumberFunction)(\(v.tx));
                 END IF;
         """
     }
@@ -330,16 +370,16 @@ struct PostgreSQLGenerator: Sendable {
     /// Closes the key's open version. If a transaction that began later already committed
     /// that version (READ COMMITTED lets it), this transaction's id is older than the version
     /// it closes: renumber this transaction so ids follow commit order.
-    private func close(_ plan: VersioningPlan, _ row: String) -> String {
+    private func close(_ plan: VersioningPlan, _ row: String, _ v: Variables) -> String {
         """
-        UPDATE \(self.qualified(plan.versionTable)) SET "end_transaction_id" = v_tx WHERE \(plan.keyMatch(row)) \
-        AND "end_transaction_id" IS NULL AND "transaction_id" <> v_tx RETURNING "transaction_id" INTO v_previous;
-                \(self.conflictRenumber)
+        UPDATE \(self.qualified(plan.versionTable)) SET "end_transaction_id" = \(v.tx) WHERE \(plan.keyMatch(row)) \
+        AND "end_transaction_id" IS NULL AND "transaction_id" <> \(v.tx) RETURNING "transaction_id" INTO v_previous;
+                \(self.conflictRenumber(v))
         """
     }
 
-    private func insertVersion(_ plan: VersioningPlan, values: [String], operation: Int, mods: [String], updates: [String]) -> String {
-        let all = values + ["v_tx", "NULL", String(operation)] + mods
+    private func insertVersion(_ plan: VersioningPlan, _ v: Variables, values: [String], operation: Int, mods: [String], updates: [String]) -> String {
+        let all = values + [v.tx, "NULL", String(operation)] + mods
         return "INSERT INTO \(self.qualified(plan.versionTable)) (\(plan.versionColumnList)) VALUES (\(all.joined(separator: ", "))) "
             + "ON CONFLICT (\(plan.keyList), \"transaction_id\") "
             + (updates.isEmpty ? "DO NOTHING;" : "DO UPDATE SET \(updates.joined(separator: ", "));")
@@ -349,19 +389,19 @@ struct PostgreSQLGenerator: Sendable {
 
     /// The row `row` disappears from its key: a DELETE version, or, when this transaction
     /// inserted the key, no version and the previous one reopened.
-    private func deleteRow(_ plan: VersioningPlan, _ row: String) -> String {
+    private func deleteRow(_ plan: VersioningPlan, _ row: String, _ v: Variables) -> String {
         let versionTable = self.qualified(plan.versionTable)
         let modifiable = self.modifiable(plan)
         let version = self.insertVersion(
-            plan, values: plan.values(row), operation: 2, mods: modifiable.map { _ in "true" },
+            plan, v, values: plan.values(row), operation: 2, mods: modifiable.map { _ in "true" },
             updates: plan.assignExcluded("EXCLUDED") + ["\"operation_type\" = 2"] + modifiable.map { "\(SQLText.identifier($0.modColumn)) = true" }
         )
         return """
-            DELETE FROM \(versionTable) WHERE \(plan.keyMatch(row)) AND "transaction_id" = v_tx AND "operation_type" = 0;
+            DELETE FROM \(versionTable) WHERE \(plan.keyMatch(row)) AND "transaction_id" = \(v.tx) AND "operation_type" = 0;
                     IF FOUND THEN
-                        UPDATE \(versionTable) SET "end_transaction_id" = NULL WHERE \(plan.keyMatch(row)) AND "end_transaction_id" = v_tx;
+                        UPDATE \(versionTable) SET "end_transaction_id" = NULL WHERE \(plan.keyMatch(row)) AND "end_transaction_id" = \(v.tx);
                     ELSE
-                        \(self.close(plan, row))
+                        \(self.close(plan, row, v))
                         \(version)
                     END IF;
             """
@@ -369,17 +409,17 @@ struct PostgreSQLGenerator: Sendable {
 
     /// The row `row` appears under its key: an INSERT version, an UPDATE when merged into this
     /// transaction's version of the key.
-    private func insertRow(_ plan: VersioningPlan, _ row: String) -> String {
+    private func insertRow(_ plan: VersioningPlan, _ row: String, _ v: Variables) -> String {
         let versionTable = self.qualified(plan.versionTable)
         let version = self.insertVersion(
-            plan, values: plan.values(row), operation: 0, mods: self.modifiable(plan).map { "\(row).\(SQLText.identifier($0.name)) IS NOT NULL" },
+            plan, v, values: plan.values(row), operation: 0, mods: self.modifiable(plan).map { "\(row).\(SQLText.identifier($0.name)) IS NOT NULL" },
             updates: plan.assignExcluded("EXCLUDED") + ["\"operation_type\" = 1"]
                 + self.modifiable(plan).map { column in
                     let mod = SQLText.identifier(column.modColumn)
                     return "\(mod) = \(versionTable).\(mod) OR " + self.distinct(versionTable, "EXCLUDED", column)
                 }
         )
-        return self.close(plan, row) + "\n        " + version
+        return self.close(plan, row, v) + "\n        " + version
     }
 
     /// `mod = version.mod OR EXCLUDED.mod`: an update merged into this transaction's version.
@@ -394,35 +434,93 @@ struct PostgreSQLGenerator: Sendable {
     /// The row-level function: every insert and delete, and the updates of tables without
     /// ``TableDescription/versionsUpdatesPerStatement``.
     private func function(_ plan: VersioningPlan) -> String {
-        let keyChanged = plan.primaryKey.map { self.distinct("OLD", "NEW", $0) }.joined(separator: " OR ")
+        let v = Variables(plan, self.configuration)
+        let (old, new) = (v.qualified("v_old"), v.qualified("v_new"))
+        let keyChanged = plan.primaryKey.map { self.distinct(old, new, $0) }.joined(separator: " OR ")
         let updateVersion = self.insertVersion(
-            plan, values: plan.values("NEW"), operation: 1, mods: self.modifiable(plan).map { self.distinct("OLD", "NEW", $0) },
+            plan, v, values: plan.values(new), operation: 1, mods: self.modifiable(plan).map { self.distinct(old, new, $0) },
             updates: plan.assignExcluded("EXCLUDED") + self.mergedMods(plan)
         )
+        // NEW and OLD are copied to labelled variables: a user column named "new" or "old"
+        // would otherwise capture `NEW."c"` in a query on the version table.
         let body = """
 
+            \(v.header)
             DECLARE
                 v_tx bigint;
                 v_previous bigint;
+                v_old record;
+                v_new record;
             BEGIN
-                \(self.prologue(plan))
+                -- Both always hold a row of the table: an expression naming an unassigned
+                -- record fails even in a branch that is not taken.
+                IF TG_OP = 'INSERT' THEN
+                    v_old := NEW;
+                    v_new := NEW;
+                ELSIF TG_OP = 'DELETE' THEN
+                    v_old := OLD;
+                    v_new := OLD;
+                ELSE
+                    v_old := OLD;
+                    v_new := NEW;
+                END IF;
+                \(self.prologue(plan, v))
                 IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (\(keyChanged))) THEN
-                    \(self.deleteRow(plan, "OLD"))
+                    \(self.deleteRow(plan, old, v))
                     IF TG_OP = 'DELETE' THEN
                         RETURN NULL;
                     END IF;
                 ELSIF TG_OP = 'UPDATE' THEN
-                    \(self.close(plan, "NEW"))
+                    \(self.close(plan, new, v))
                     \(updateVersion)
                     RETURN NULL;
                 END IF;
-                \(self.insertRow(plan, "NEW"))
+                \(self.insertRow(plan, new, v))
                 RETURN NULL;
             END
 
             """
         let tag = SQLText.dollarTag("continuum", avoiding: body)
         return "CREATE OR REPLACE FUNCTION \(self.functionName(plan))() RETURNS trigger LANGUAGE plpgsql AS \(tag)\(body)\(tag)"
+    }
+
+    /// The truncate function: before `TRUNCATE` removes the rows, each gets a DELETE version
+    /// through the same logic as a row-level delete. A partitioned table's rows are read
+    /// through it (its history holds its partitions' rows); any other table's with `ONLY`
+    /// (an inheritance child versions its own rows).
+    private func truncateFunction(_ plan: VersioningPlan) -> String {
+        let v = Variables(plan, self.configuration)
+        let row = v.qualified("v_row")
+        let table = self.qualified(plan.table.name)
+        let loop = { (source: String) in
+            """
+            FOR v_row IN SELECT * FROM \(source) LOOP
+                            IF v_tx IS NULL THEN
+                                \(self.prologue(plan, v))
+                            END IF;
+                            \(self.deleteRow(plan, row, v))
+                        END LOOP;
+            """
+        }
+        let body = """
+
+            \(v.header)
+            DECLARE
+                v_tx bigint;
+                v_previous bigint;
+                v_row record;
+            BEGIN
+                IF (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = TG_RELID) = 'p' THEN
+                    \(loop(table))
+                ELSE
+                    \(loop("ONLY " + table))
+                END IF;
+                RETURN NULL;
+            END
+
+            """
+        let tag = SQLText.dollarTag("continuum", avoiding: body)
+        return "CREATE OR REPLACE FUNCTION \(self.truncateFunctionName(plan))() RETURNS trigger LANGUAGE plpgsql AS \(tag)\(body)\(tag)"
     }
 
     /// The statement-level update function. Rows are paired by key between the statement's old
@@ -440,6 +538,8 @@ struct PostgreSQLGenerator: Sendable {
     /// join planned for a bulk update would scan the whole version table on every single-row
     /// update. A statement that changed no versioned value writes nothing, not even a transaction.
     private func updateFunction(_ plan: VersioningPlan) -> String {
+        let v = Variables(plan, self.configuration)
+        let row = v.qualified("v_row")
         let versionTable = self.qualified(plan.versionTable)
         let columns = plan.columns
         let keyJoin = plan.primaryKey.map { "o.\(SQLText.identifier($0.name)) = n.\(SQLText.identifier($0.name))" }
@@ -510,23 +610,24 @@ struct PostgreSQLGenerator: Sendable {
             .joined(separator: ", ")
             + " FROM \(Self.newRows) AS n JOIN \(Self.oldRows) AS o ON \(keyJoin) LEFT JOIN \(table) AS l ON \(liveJoin) WHERE \(anyChanged)"
         let rowVersion = self.insertVersion(
-            plan, values: plan.values("v_row"), operation: 1,
-            mods: zip(tracked, oldAliases).map { self.distinct("v_row.\($1)", "v_row.\(SQLText.identifier($0.name))", asText: $0.comparesAsText) },
+            plan, v, values: plan.values(row), operation: 1,
+            mods: zip(tracked, oldAliases).map { self.distinct("\(row).\($1)", "\(row).\(SQLText.identifier($0.name))", asText: $0.comparesAsText) },
             updates: plan.assignExcluded("EXCLUDED") + self.mergedMods(plan)
         )
 
         // Keys that lost their row, then keys that gained one, row by row (rare: key changes).
         let moves = """
             FOR v_row IN EXECUTE \(Self.dynamic(gone)) LOOP
-                        \(self.deleteRow(plan, "v_row"))
+                        \(self.deleteRow(plan, row, v))
                     END LOOP;
                     FOR v_row IN EXECUTE \(Self.dynamic(arrived)) LOOP
-                        \(self.insertRow(plan, "v_row"))
+                        \(self.insertRow(plan, row, v))
                     END LOOP;
             """
 
         let body = """
 
+            \(v.header)
             DECLARE
                 v_tx bigint;
                 v_previous bigint;
@@ -538,14 +639,14 @@ struct PostgreSQLGenerator: Sendable {
                 IF (SELECT count(*) FROM \(Self.newRows)) <= \(VersioningConfiguration.staticPlanRowLimit) THEN
                     IF current_setting(\(Self.literal(Self.movedSetting(schema: self.schema, table: plan.table.name))), true) = '1'
                        AND EXISTS (\(gone)) THEN
-                        \(self.prologue(plan))
+                        \(self.prologue(plan, v))
                         \(moves)
                     END IF;
                     FOR v_row IN \(changedRows) LOOP
                         IF v_tx IS NULL THEN
-                            \(self.prologue(plan))
+                            \(self.prologue(plan, v))
                         END IF;
-                        \(self.close(plan, "v_row"))
+                        \(self.close(plan, row, v))
                         \(rowVersion)
                     END LOOP;
                     RETURN NULL;
@@ -555,17 +656,17 @@ struct PostgreSQLGenerator: Sendable {
                     RETURN NULL;
                 END IF;
                 v_first := current_setting(\(recorded), true) IS DISTINCT FROM '1';
-                \(self.prologue(plan))
+                \(self.prologue(plan, v))
                 IF v_moved THEN
                     \(moves)
                 END IF;
                 IF v_changed THEN
                     IF v_first AND NOT v_moved THEN
-                        EXECUTE \(Self.dynamic(write(merging: false))) INTO v_previous USING v_tx;
+                        EXECUTE \(Self.dynamic(write(merging: false))) INTO v_previous USING \(v.tx);
                     ELSE
-                        EXECUTE \(Self.dynamic(write())) INTO v_previous USING v_tx;
+                        EXECUTE \(Self.dynamic(write())) INTO v_previous USING \(v.tx);
                     END IF;
-                    \(self.conflictRenumber)
+                    \(self.conflictRenumber(v))
                 END IF;
                 RETURN NULL;
             END
@@ -574,4 +675,25 @@ struct PostgreSQLGenerator: Sendable {
         let tag = SQLText.dollarTag("continuum", avoiding: body)
         return "CREATE OR REPLACE FUNCTION \(self.updateFunctionName(plan))() RETURNS trigger LANGUAGE plpgsql AS \(tag)\(body)\(tag)"
     }
+}
+
+/// The variables of one generated PL/pgSQL function as queries read them: qualified with the
+/// function's block label, which differs from the name of every table the function reads, so
+/// that no user column (a column named `v_tx`, `v_row`, `new`, ...) can capture a variable.
+/// Each function body starts with ``header``: `#variable_conflict use_column` makes an
+/// unqualified name in a query a column, never a variable.
+struct Variables: Sendable {
+    let label: String
+
+    init(_ plan: VersioningPlan, _ configuration: VersioningConfiguration) {
+        let taken: Set<String> = [plan.table.name, plan.versionTable, configuration.transactionTable, configuration.transactionChangesTable]
+        var label = "continuum_fn"
+        while taken.contains(label) { label += "_" }
+        self.label = label
+    }
+
+    var header: String { "#variable_conflict use_column\n<<\(self.label)>>" }
+    func qualified(_ name: String) -> String { "\(self.label).\(name)" }
+    var tx: String { self.qualified("v_tx") }
+    var previous: String { self.qualified("v_previous") }
 }
