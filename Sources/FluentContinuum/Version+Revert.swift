@@ -18,9 +18,10 @@ extension Version {
     public func revert(on database: any Database) async throws {
         let sql = try Continuum.sql(database)
         try await Continuum.requireVersioned(M.self, on: sql)
-        if let life = self.laterLife, try await Continuum.engine.describe(M.schema, on: sql)?.reusesKeys == true {
-            // The key was deleted and inserted again; on a table whose keys SQLite reuses, the
-            // new row is another entity, not this one restored.
+        if sql.dialect.name == "sqlite", try await Continuum.engine.describe(M.schema, on: sql)?.reusesKeys == true,
+           let life = try await self.reloaded(on: database)?.laterLife {
+            // The key was deleted and inserted again (since this version was read, perhaps); on
+            // a table whose keys SQLite reuses, the new row is another entity, not this one restored.
             throw ContinuumError.keyReused(table: M.schema, deletedIn: life.deletedIn, reusedIn: life.reinsertedIn)
         }
         let key = try self.key.map { (SQLIdentifier($0.key.description), try ValueConverter.expression($0.value)) }

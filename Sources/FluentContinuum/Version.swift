@@ -93,6 +93,13 @@ public struct Version<M: Versioned>: Sendable {
         return (entries[deleted].record.transactionID, entries[lastDelete + 1].record.transactionID)
     }
 
+    /// This version in its entity's history as it is now (versions written since this one was
+    /// read included), `nil` if it is no longer there.
+    func reloaded(on database: any Database) async throws -> Version<M>? {
+        let history = try await History<M>.load(key: self.history.key, on: database)
+        return history.entries.firstIndex { $0.record.transactionID == self.transactionID }.map { Version(history: history, position: $0) }
+    }
+
     /// The live row's primary-key values.
     var key: [FieldKey: DatabaseQuery.Value] { self.history.key }
 

@@ -34,8 +34,9 @@ struct SQLShapeTests {
         var table = Self.postgresArticle
         table.versionsUpdatesPerStatement = false
         let sql = try VersioningEngine().versioningSQL(for: table, options: .init(entityName: "Article"), dialect: .postgresql)
-        #expect(sql.suffix(4) == [
+        #expect(sql.suffix(5) == [
             #"CREATE TRIGGER "continuum_insert_delete" AFTER INSERT OR DELETE ON "public"."article" FOR EACH ROW EXECUTE FUNCTION "public"."_continuum_article_version"()"#,
+            #"CREATE TRIGGER "continuum_truncate" BEFORE TRUNCATE ON "public"."article" FOR EACH STATEMENT EXECUTE FUNCTION "public"."_continuum_article_version_truncate"()"#,
             #"CREATE TRIGGER "continuum_update" AFTER UPDATE ON "public"."article" FOR EACH ROW WHEN (OLD."id" IS DISTINCT FROM NEW."id" OR OLD."name" IS DISTINCT FROM NEW."name" OR OLD."content"::text IS DISTINCT FROM NEW."content"::text) EXECUTE FUNCTION "public"."_continuum_article_version"()"#,
             #"DROP FUNCTION IF EXISTS "public"."_continuum_article_version_update"()"#,
             #"DROP FUNCTION IF EXISTS "public"."_continuum_article_key_moved"()"#,
@@ -90,51 +91,129 @@ extension SQLShapeTests {
         #"CREATE INDEX IF NOT EXISTS "ix_article_version_open" ON "public"."article_version" ("id") WHERE "end_transaction_id" IS NULL"#,
         #"""
             CREATE OR REPLACE FUNCTION "public"."_continuum_article_version"() RETURNS trigger LANGUAGE plpgsql AS $continuum$
+            #variable_conflict use_column
+            <<continuum_fn>>
             DECLARE
                 v_tx bigint;
                 v_previous bigint;
+                v_old record;
+                v_new record;
             BEGIN
-                v_tx := NULLIF(current_setting('continuum.transaction_id', true), '')::bigint;
+                -- Both always hold a row of the table: an expression naming an unassigned
+                -- record fails even in a branch that is not taken.
+                IF TG_OP = 'INSERT' THEN
+                    v_old := NEW;
+                    v_new := NEW;
+                ELSIF TG_OP = 'DELETE' THEN
+                    v_old := OLD;
+                    v_new := OLD;
+                ELSE
+                    v_old := OLD;
+                    v_new := NEW;
+                END IF;
+                v_tx := NULLIF(current_setting('continuum.tx_1503733f2ec84a18', true), '')::bigint;
                 IF v_tx IS NULL THEN
                     v_tx := "public"."_continuum_transaction_id"();
                 END IF;
                 IF current_setting('continuum.changes_9e0f89073919baca', true) IS DISTINCT FROM '1' THEN
-                    INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (v_tx, 'Article') ON CONFLICT DO NOTHING;
+                    INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
                     PERFORM set_config('continuum.changes_9e0f89073919baca', '1', true);
                 END IF;
-                IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD."id" IS DISTINCT FROM NEW."id")) THEN
-                    DELETE FROM "public"."article_version" WHERE "id" = OLD."id" AND "transaction_id" = v_tx AND "operation_type" = 0;
+                IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (continuum_fn.v_old."id" IS DISTINCT FROM continuum_fn.v_new."id")) THEN
+                    DELETE FROM "public"."article_version" WHERE "id" = continuum_fn.v_old."id" AND "transaction_id" = continuum_fn.v_tx AND "operation_type" = 0;
                     IF FOUND THEN
-                        UPDATE "public"."article_version" SET "end_transaction_id" = NULL WHERE "id" = OLD."id" AND "end_transaction_id" = v_tx;
+                        UPDATE "public"."article_version" SET "end_transaction_id" = NULL WHERE "id" = continuum_fn.v_old."id" AND "end_transaction_id" = continuum_fn.v_tx;
                     ELSE
-                        UPDATE "public"."article_version" SET "end_transaction_id" = v_tx WHERE "id" = OLD."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> v_tx RETURNING "transaction_id" INTO v_previous;
-                    IF v_previous > v_tx THEN
-                        v_tx := "public"."_continuum_renumber_transaction"(v_tx);
+                        UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_old."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
+                    IF continuum_fn.v_previous > continuum_fn.v_tx THEN
+                        v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
                     END IF;
-                        INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (OLD."id", OLD."name", OLD."content", v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
+                        INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_old."id", continuum_fn.v_old."name", continuum_fn.v_old."content", continuum_fn.v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
                     END IF;
                     IF TG_OP = 'DELETE' THEN
                         RETURN NULL;
                     END IF;
                 ELSIF TG_OP = 'UPDATE' THEN
-                    UPDATE "public"."article_version" SET "end_transaction_id" = v_tx WHERE "id" = NEW."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> v_tx RETURNING "transaction_id" INTO v_previous;
-                    IF v_previous > v_tx THEN
-                        v_tx := "public"."_continuum_renumber_transaction"(v_tx);
+                    UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_new."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
+                    IF continuum_fn.v_previous > continuum_fn.v_tx THEN
+                        v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
                     END IF;
-                    INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (NEW."id", NEW."name", NEW."content", v_tx, NULL, 1, OLD."name" IS DISTINCT FROM NEW."name", OLD."content"::text IS DISTINCT FROM NEW."content"::text) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "name_mod" = "public"."article_version"."name_mod" OR EXCLUDED."name_mod", "content_mod" = "public"."article_version"."content_mod" OR EXCLUDED."content_mod";
+                    INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_new."id", continuum_fn.v_new."name", continuum_fn.v_new."content", continuum_fn.v_tx, NULL, 1, continuum_fn.v_old."name" IS DISTINCT FROM continuum_fn.v_new."name", continuum_fn.v_old."content"::text IS DISTINCT FROM continuum_fn.v_new."content"::text) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "name_mod" = "public"."article_version"."name_mod" OR EXCLUDED."name_mod", "content_mod" = "public"."article_version"."content_mod" OR EXCLUDED."content_mod";
                     RETURN NULL;
                 END IF;
-                UPDATE "public"."article_version" SET "end_transaction_id" = v_tx WHERE "id" = NEW."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> v_tx RETURNING "transaction_id" INTO v_previous;
-                    IF v_previous > v_tx THEN
-                        v_tx := "public"."_continuum_renumber_transaction"(v_tx);
+                UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_new."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
+                    IF continuum_fn.v_previous > continuum_fn.v_tx THEN
+                        v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
                     END IF;
-                    INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (NEW."id", NEW."name", NEW."content", v_tx, NULL, 0, NEW."name" IS NOT NULL, NEW."content" IS NOT NULL) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 1, "name_mod" = "public"."article_version"."name_mod" OR "public"."article_version"."name" IS DISTINCT FROM EXCLUDED."name", "content_mod" = "public"."article_version"."content_mod" OR "public"."article_version"."content"::text IS DISTINCT FROM EXCLUDED."content"::text;
+                    INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_new."id", continuum_fn.v_new."name", continuum_fn.v_new."content", continuum_fn.v_tx, NULL, 0, continuum_fn.v_new."name" IS NOT NULL, continuum_fn.v_new."content" IS NOT NULL) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 1, "name_mod" = "public"."article_version"."name_mod" OR "public"."article_version"."name" IS DISTINCT FROM EXCLUDED."name", "content_mod" = "public"."article_version"."content_mod" OR "public"."article_version"."content"::text IS DISTINCT FROM EXCLUDED."content"::text;
+                RETURN NULL;
+            END
+            $continuum$
+            """#,
+        #"""
+            CREATE OR REPLACE FUNCTION "public"."_continuum_article_version_truncate"() RETURNS trigger LANGUAGE plpgsql AS $continuum$
+            #variable_conflict use_column
+            <<continuum_fn>>
+            DECLARE
+                v_tx bigint;
+                v_previous bigint;
+                v_row record;
+            BEGIN
+                IF (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = TG_RELID) = 'p' THEN
+                    FOR v_row IN SELECT * FROM "public"."article" LOOP
+                            IF v_tx IS NULL THEN
+                                v_tx := NULLIF(current_setting('continuum.tx_1503733f2ec84a18', true), '')::bigint;
+                IF v_tx IS NULL THEN
+                    v_tx := "public"."_continuum_transaction_id"();
+                END IF;
+                IF current_setting('continuum.changes_9e0f89073919baca', true) IS DISTINCT FROM '1' THEN
+                    INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
+                    PERFORM set_config('continuum.changes_9e0f89073919baca', '1', true);
+                END IF;
+                            END IF;
+                            DELETE FROM "public"."article_version" WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_tx AND "operation_type" = 0;
+                    IF FOUND THEN
+                        UPDATE "public"."article_version" SET "end_transaction_id" = NULL WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" = continuum_fn.v_tx;
+                    ELSE
+                        UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
+                    IF continuum_fn.v_previous > continuum_fn.v_tx THEN
+                        v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
+                    END IF;
+                        INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
+                    END IF;
+                        END LOOP;
+                ELSE
+                    FOR v_row IN SELECT * FROM ONLY "public"."article" LOOP
+                            IF v_tx IS NULL THEN
+                                v_tx := NULLIF(current_setting('continuum.tx_1503733f2ec84a18', true), '')::bigint;
+                IF v_tx IS NULL THEN
+                    v_tx := "public"."_continuum_transaction_id"();
+                END IF;
+                IF current_setting('continuum.changes_9e0f89073919baca', true) IS DISTINCT FROM '1' THEN
+                    INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
+                    PERFORM set_config('continuum.changes_9e0f89073919baca', '1', true);
+                END IF;
+                            END IF;
+                            DELETE FROM "public"."article_version" WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_tx AND "operation_type" = 0;
+                    IF FOUND THEN
+                        UPDATE "public"."article_version" SET "end_transaction_id" = NULL WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" = continuum_fn.v_tx;
+                    ELSE
+                        UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
+                    IF continuum_fn.v_previous > continuum_fn.v_tx THEN
+                        v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
+                    END IF;
+                        INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
+                    END IF;
+                        END LOOP;
+                END IF;
                 RETURN NULL;
             END
             $continuum$
             """#,
         #"""
             CREATE OR REPLACE FUNCTION "public"."_continuum_article_version_update"() RETURNS trigger LANGUAGE plpgsql AS $continuum$
+            #variable_conflict use_column
+            <<continuum_fn>>
             DECLARE
                 v_tx bigint;
                 v_previous bigint;
@@ -146,50 +225,50 @@ extension SQLShapeTests {
                 IF (SELECT count(*) FROM "continuum_new_rows") <= 32 THEN
                     IF current_setting('continuum.moved_788bbe4b662ce56a', true) = '1'
                        AND EXISTS (SELECT o.* FROM "continuum_old_rows" AS o WHERE NOT EXISTS (SELECT 1 FROM "continuum_new_rows" AS n WHERE o."id" = n."id")) THEN
-                        v_tx := NULLIF(current_setting('continuum.transaction_id', true), '')::bigint;
+                        v_tx := NULLIF(current_setting('continuum.tx_1503733f2ec84a18', true), '')::bigint;
                 IF v_tx IS NULL THEN
                     v_tx := "public"."_continuum_transaction_id"();
                 END IF;
                 IF current_setting('continuum.changes_9e0f89073919baca', true) IS DISTINCT FROM '1' THEN
-                    INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (v_tx, 'Article') ON CONFLICT DO NOTHING;
+                    INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
                     PERFORM set_config('continuum.changes_9e0f89073919baca', '1', true);
                 END IF;
                         FOR v_row IN EXECUTE $sql$SELECT o.* FROM "continuum_old_rows" AS o WHERE NOT EXISTS (SELECT 1 FROM "continuum_new_rows" AS n WHERE o."id" = n."id")$sql$ LOOP
-                        DELETE FROM "public"."article_version" WHERE "id" = v_row."id" AND "transaction_id" = v_tx AND "operation_type" = 0;
+                        DELETE FROM "public"."article_version" WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_tx AND "operation_type" = 0;
                     IF FOUND THEN
-                        UPDATE "public"."article_version" SET "end_transaction_id" = NULL WHERE "id" = v_row."id" AND "end_transaction_id" = v_tx;
+                        UPDATE "public"."article_version" SET "end_transaction_id" = NULL WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" = continuum_fn.v_tx;
                     ELSE
-                        UPDATE "public"."article_version" SET "end_transaction_id" = v_tx WHERE "id" = v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> v_tx RETURNING "transaction_id" INTO v_previous;
-                    IF v_previous > v_tx THEN
-                        v_tx := "public"."_continuum_renumber_transaction"(v_tx);
+                        UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
+                    IF continuum_fn.v_previous > continuum_fn.v_tx THEN
+                        v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
                     END IF;
-                        INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (v_row."id", v_row."name", v_row."content", v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
+                        INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
                     END IF;
                     END LOOP;
                     FOR v_row IN EXECUTE $sql$SELECT CASE WHEN l."id" IS NULL THEN n."id" ELSE l."id" END AS "id", CASE WHEN l."id" IS NULL THEN n."name" ELSE l."name" END AS "name", CASE WHEN l."id" IS NULL THEN n."content" ELSE l."content" END AS "content" FROM "continuum_new_rows" AS n LEFT JOIN "public"."article" AS l ON l."id" = n."id" WHERE NOT EXISTS (SELECT 1 FROM "continuum_old_rows" AS o WHERE o."id" = n."id")$sql$ LOOP
-                        UPDATE "public"."article_version" SET "end_transaction_id" = v_tx WHERE "id" = v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> v_tx RETURNING "transaction_id" INTO v_previous;
-                    IF v_previous > v_tx THEN
-                        v_tx := "public"."_continuum_renumber_transaction"(v_tx);
+                        UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
+                    IF continuum_fn.v_previous > continuum_fn.v_tx THEN
+                        v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
                     END IF;
-                    INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (v_row."id", v_row."name", v_row."content", v_tx, NULL, 0, v_row."name" IS NOT NULL, v_row."content" IS NOT NULL) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 1, "name_mod" = "public"."article_version"."name_mod" OR "public"."article_version"."name" IS DISTINCT FROM EXCLUDED."name", "content_mod" = "public"."article_version"."content_mod" OR "public"."article_version"."content"::text IS DISTINCT FROM EXCLUDED."content"::text;
+                    INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 0, continuum_fn.v_row."name" IS NOT NULL, continuum_fn.v_row."content" IS NOT NULL) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 1, "name_mod" = "public"."article_version"."name_mod" OR "public"."article_version"."name" IS DISTINCT FROM EXCLUDED."name", "content_mod" = "public"."article_version"."content_mod" OR "public"."article_version"."content"::text IS DISTINCT FROM EXCLUDED."content"::text;
                     END LOOP;
                     END IF;
                     FOR v_row IN SELECT CASE WHEN l."id" IS NULL THEN n."id" ELSE l."id" END AS "id", CASE WHEN l."id" IS NULL THEN n."name" ELSE l."name" END AS "name", CASE WHEN l."id" IS NULL THEN n."content" ELSE l."content" END AS "content", o."name" AS "continuum_old_1", o."content" AS "continuum_old_2" FROM "continuum_new_rows" AS n JOIN "continuum_old_rows" AS o ON o."id" = n."id" LEFT JOIN "public"."article" AS l ON l."id" = n."id" WHERE o."name" IS DISTINCT FROM n."name" OR o."content"::text IS DISTINCT FROM n."content"::text LOOP
                         IF v_tx IS NULL THEN
-                            v_tx := NULLIF(current_setting('continuum.transaction_id', true), '')::bigint;
+                            v_tx := NULLIF(current_setting('continuum.tx_1503733f2ec84a18', true), '')::bigint;
                 IF v_tx IS NULL THEN
                     v_tx := "public"."_continuum_transaction_id"();
                 END IF;
                 IF current_setting('continuum.changes_9e0f89073919baca', true) IS DISTINCT FROM '1' THEN
-                    INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (v_tx, 'Article') ON CONFLICT DO NOTHING;
+                    INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
                     PERFORM set_config('continuum.changes_9e0f89073919baca', '1', true);
                 END IF;
                         END IF;
-                        UPDATE "public"."article_version" SET "end_transaction_id" = v_tx WHERE "id" = v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> v_tx RETURNING "transaction_id" INTO v_previous;
-                    IF v_previous > v_tx THEN
-                        v_tx := "public"."_continuum_renumber_transaction"(v_tx);
+                        UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
+                    IF continuum_fn.v_previous > continuum_fn.v_tx THEN
+                        v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
                     END IF;
-                        INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (v_row."id", v_row."name", v_row."content", v_tx, NULL, 1, v_row."continuum_old_1" IS DISTINCT FROM v_row."name", v_row."continuum_old_2"::text IS DISTINCT FROM v_row."content"::text) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "name_mod" = "public"."article_version"."name_mod" OR EXCLUDED."name_mod", "content_mod" = "public"."article_version"."content_mod" OR EXCLUDED."content_mod";
+                        INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 1, continuum_fn.v_row."continuum_old_1" IS DISTINCT FROM continuum_fn.v_row."name", continuum_fn.v_row."continuum_old_2"::text IS DISTINCT FROM continuum_fn.v_row."content"::text) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "name_mod" = "public"."article_version"."name_mod" OR EXCLUDED."name_mod", "content_mod" = "public"."article_version"."content_mod" OR EXCLUDED."content_mod";
                     END LOOP;
                     RETURN NULL;
                 END IF;
@@ -198,43 +277,43 @@ extension SQLShapeTests {
                     RETURN NULL;
                 END IF;
                 v_first := current_setting('continuum.changes_9e0f89073919baca', true) IS DISTINCT FROM '1';
-                v_tx := NULLIF(current_setting('continuum.transaction_id', true), '')::bigint;
+                v_tx := NULLIF(current_setting('continuum.tx_1503733f2ec84a18', true), '')::bigint;
                 IF v_tx IS NULL THEN
                     v_tx := "public"."_continuum_transaction_id"();
                 END IF;
                 IF current_setting('continuum.changes_9e0f89073919baca', true) IS DISTINCT FROM '1' THEN
-                    INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (v_tx, 'Article') ON CONFLICT DO NOTHING;
+                    INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
                     PERFORM set_config('continuum.changes_9e0f89073919baca', '1', true);
                 END IF;
                 IF v_moved THEN
                     FOR v_row IN EXECUTE $sql$SELECT o.* FROM "continuum_old_rows" AS o WHERE NOT EXISTS (SELECT 1 FROM "continuum_new_rows" AS n WHERE o."id" = n."id")$sql$ LOOP
-                        DELETE FROM "public"."article_version" WHERE "id" = v_row."id" AND "transaction_id" = v_tx AND "operation_type" = 0;
+                        DELETE FROM "public"."article_version" WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_tx AND "operation_type" = 0;
                     IF FOUND THEN
-                        UPDATE "public"."article_version" SET "end_transaction_id" = NULL WHERE "id" = v_row."id" AND "end_transaction_id" = v_tx;
+                        UPDATE "public"."article_version" SET "end_transaction_id" = NULL WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" = continuum_fn.v_tx;
                     ELSE
-                        UPDATE "public"."article_version" SET "end_transaction_id" = v_tx WHERE "id" = v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> v_tx RETURNING "transaction_id" INTO v_previous;
-                    IF v_previous > v_tx THEN
-                        v_tx := "public"."_continuum_renumber_transaction"(v_tx);
+                        UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
+                    IF continuum_fn.v_previous > continuum_fn.v_tx THEN
+                        v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
                     END IF;
-                        INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (v_row."id", v_row."name", v_row."content", v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
+                        INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
                     END IF;
                     END LOOP;
                     FOR v_row IN EXECUTE $sql$SELECT CASE WHEN l."id" IS NULL THEN n."id" ELSE l."id" END AS "id", CASE WHEN l."id" IS NULL THEN n."name" ELSE l."name" END AS "name", CASE WHEN l."id" IS NULL THEN n."content" ELSE l."content" END AS "content" FROM "continuum_new_rows" AS n LEFT JOIN "public"."article" AS l ON l."id" = n."id" WHERE NOT EXISTS (SELECT 1 FROM "continuum_old_rows" AS o WHERE o."id" = n."id")$sql$ LOOP
-                        UPDATE "public"."article_version" SET "end_transaction_id" = v_tx WHERE "id" = v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> v_tx RETURNING "transaction_id" INTO v_previous;
-                    IF v_previous > v_tx THEN
-                        v_tx := "public"."_continuum_renumber_transaction"(v_tx);
+                        UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
+                    IF continuum_fn.v_previous > continuum_fn.v_tx THEN
+                        v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
                     END IF;
-                    INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (v_row."id", v_row."name", v_row."content", v_tx, NULL, 0, v_row."name" IS NOT NULL, v_row."content" IS NOT NULL) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 1, "name_mod" = "public"."article_version"."name_mod" OR "public"."article_version"."name" IS DISTINCT FROM EXCLUDED."name", "content_mod" = "public"."article_version"."content_mod" OR "public"."article_version"."content"::text IS DISTINCT FROM EXCLUDED."content"::text;
+                    INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 0, continuum_fn.v_row."name" IS NOT NULL, continuum_fn.v_row."content" IS NOT NULL) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 1, "name_mod" = "public"."article_version"."name_mod" OR "public"."article_version"."name" IS DISTINCT FROM EXCLUDED."name", "content_mod" = "public"."article_version"."content_mod" OR "public"."article_version"."content"::text IS DISTINCT FROM EXCLUDED."content"::text;
                     END LOOP;
                 END IF;
                 IF v_changed THEN
                     IF v_first AND NOT v_moved THEN
-                        EXECUTE $sql$WITH "pairs" ("n1", "n2", "n3", "o1", "o2", "o3") AS MATERIALIZED (SELECT CASE WHEN l."id" IS NULL THEN n."id" ELSE l."id" END, CASE WHEN l."id" IS NULL THEN n."name" ELSE l."name" END, CASE WHEN l."id" IS NULL THEN n."content" ELSE l."content" END, o."id", o."name", o."content" FROM "continuum_new_rows" AS n JOIN "continuum_old_rows" AS o ON o."id" = n."id" LEFT JOIN "public"."article" AS l ON l."id" = n."id" WHERE o."name" IS DISTINCT FROM n."name" OR o."content"::text IS DISTINCT FROM n."content"::text), "closed" AS (UPDATE "public"."article_version" AS v SET "end_transaction_id" = $1 FROM "pairs" AS p WHERE v."id" = p."n1" AND v."end_transaction_id" IS NULL AND v."transaction_id" <> $1 RETURNING v."transaction_id"), "merged" AS (INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") SELECT p."n1", p."n2", p."n3", $1, NULL, 1, p."o2" IS DISTINCT FROM p."n2", p."o3"::text IS DISTINCT FROM p."n3"::text FROM "pairs" AS p) SELECT max("transaction_id") FROM "closed"$sql$ INTO v_previous USING v_tx;
+                        EXECUTE $sql$WITH "pairs" ("n1", "n2", "n3", "o1", "o2", "o3") AS MATERIALIZED (SELECT CASE WHEN l."id" IS NULL THEN n."id" ELSE l."id" END, CASE WHEN l."id" IS NULL THEN n."name" ELSE l."name" END, CASE WHEN l."id" IS NULL THEN n."content" ELSE l."content" END, o."id", o."name", o."content" FROM "continuum_new_rows" AS n JOIN "continuum_old_rows" AS o ON o."id" = n."id" LEFT JOIN "public"."article" AS l ON l."id" = n."id" WHERE o."name" IS DISTINCT FROM n."name" OR o."content"::text IS DISTINCT FROM n."content"::text), "closed" AS (UPDATE "public"."article_version" AS v SET "end_transaction_id" = $1 FROM "pairs" AS p WHERE v."id" = p."n1" AND v."end_transaction_id" IS NULL AND v."transaction_id" <> $1 RETURNING v."transaction_id"), "merged" AS (INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") SELECT p."n1", p."n2", p."n3", $1, NULL, 1, p."o2" IS DISTINCT FROM p."n2", p."o3"::text IS DISTINCT FROM p."n3"::text FROM "pairs" AS p) SELECT max("transaction_id") FROM "closed"$sql$ INTO v_previous USING continuum_fn.v_tx;
                     ELSE
-                        EXECUTE $sql$WITH "pairs" ("n1", "n2", "n3", "o1", "o2", "o3") AS MATERIALIZED (SELECT CASE WHEN l."id" IS NULL THEN n."id" ELSE l."id" END, CASE WHEN l."id" IS NULL THEN n."name" ELSE l."name" END, CASE WHEN l."id" IS NULL THEN n."content" ELSE l."content" END, o."id", o."name", o."content" FROM "continuum_new_rows" AS n JOIN "continuum_old_rows" AS o ON o."id" = n."id" LEFT JOIN "public"."article" AS l ON l."id" = n."id" WHERE o."name" IS DISTINCT FROM n."name" OR o."content"::text IS DISTINCT FROM n."content"::text), "closed" AS (UPDATE "public"."article_version" AS v SET "end_transaction_id" = $1 FROM "pairs" AS p WHERE v."id" = p."n1" AND v."end_transaction_id" IS NULL AND v."transaction_id" <> $1 RETURNING v."transaction_id"), "merged" AS (INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") SELECT p."n1", p."n2", p."n3", $1, NULL, 1, p."o2" IS DISTINCT FROM p."n2", p."o3"::text IS DISTINCT FROM p."n3"::text FROM "pairs" AS p ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "name_mod" = "public"."article_version"."name_mod" OR EXCLUDED."name_mod", "content_mod" = "public"."article_version"."content_mod" OR EXCLUDED."content_mod") SELECT max("transaction_id") FROM "closed"$sql$ INTO v_previous USING v_tx;
+                        EXECUTE $sql$WITH "pairs" ("n1", "n2", "n3", "o1", "o2", "o3") AS MATERIALIZED (SELECT CASE WHEN l."id" IS NULL THEN n."id" ELSE l."id" END, CASE WHEN l."id" IS NULL THEN n."name" ELSE l."name" END, CASE WHEN l."id" IS NULL THEN n."content" ELSE l."content" END, o."id", o."name", o."content" FROM "continuum_new_rows" AS n JOIN "continuum_old_rows" AS o ON o."id" = n."id" LEFT JOIN "public"."article" AS l ON l."id" = n."id" WHERE o."name" IS DISTINCT FROM n."name" OR o."content"::text IS DISTINCT FROM n."content"::text), "closed" AS (UPDATE "public"."article_version" AS v SET "end_transaction_id" = $1 FROM "pairs" AS p WHERE v."id" = p."n1" AND v."end_transaction_id" IS NULL AND v."transaction_id" <> $1 RETURNING v."transaction_id"), "merged" AS (INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") SELECT p."n1", p."n2", p."n3", $1, NULL, 1, p."o2" IS DISTINCT FROM p."n2", p."o3"::text IS DISTINCT FROM p."n3"::text FROM "pairs" AS p ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "name_mod" = "public"."article_version"."name_mod" OR EXCLUDED."name_mod", "content_mod" = "public"."article_version"."content_mod" OR EXCLUDED."content_mod") SELECT max("transaction_id") FROM "closed"$sql$ INTO v_previous USING continuum_fn.v_tx;
                     END IF;
-                    IF v_previous > v_tx THEN
-                        v_tx := "public"."_continuum_renumber_transaction"(v_tx);
+                    IF continuum_fn.v_previous > continuum_fn.v_tx THEN
+                        v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
                     END IF;
                 END IF;
                 RETURN NULL;
@@ -245,7 +324,9 @@ extension SQLShapeTests {
         #"DROP TRIGGER IF EXISTS "continuum_insert_delete" ON "public"."article""#,
         #"DROP TRIGGER IF EXISTS "continuum_update" ON "public"."article""#,
         #"DROP TRIGGER IF EXISTS "continuum_columns" ON "public"."article""#,
+        #"DROP TRIGGER IF EXISTS "continuum_truncate" ON "public"."article""#,
         #"CREATE TRIGGER "continuum_insert_delete" AFTER INSERT OR DELETE ON "public"."article" FOR EACH ROW EXECUTE FUNCTION "public"."_continuum_article_version"()"#,
+        #"CREATE TRIGGER "continuum_truncate" BEFORE TRUNCATE ON "public"."article" FOR EACH STATEMENT EXECUTE FUNCTION "public"."_continuum_article_version_truncate"()"#,
         #"CREATE TRIGGER "continuum_update" AFTER UPDATE ON "public"."article" REFERENCING OLD TABLE AS "continuum_old_rows" NEW TABLE AS "continuum_new_rows" FOR EACH STATEMENT EXECUTE FUNCTION "public"."_continuum_article_version_update"()"#,
         #"CREATE TRIGGER "continuum_columns" AFTER UPDATE ON "public"."article" FOR EACH ROW WHEN (OLD."id" IS DISTINCT FROM NEW."id" OR (false AND (OLD."name" IS NULL AND OLD."content" IS NULL))) EXECUTE FUNCTION "public"."_continuum_article_key_moved"()"#,
     ]

@@ -77,9 +77,70 @@ extension VersioningEngine {
             return try await body(database)
         }
         let dialect = try SQLDialectKind(database)
+        if dialect == .sqlite {
+            return try await database.withSession { connection in
+                try await self.sqliteScope(context, on: connection, body)
+            }
+        }
         return try await database.continuumAtomically(dialect) { connection in
             try await self.runScope(context, dialect: dialect, on: connection) { try await body(connection) }
         }
+    }
+
+    /// How long a SQLite connection waits, sleeping, for a lock once its scope holds the
+    /// write lock (a COMMIT waiting for readers to finish), in milliseconds.
+    static let sqliteBusyTimeout = 30_000
+
+    /// A scope on SQLite: the write lock is taken first (`BEGIN IMMEDIATE`), and while another
+    /// connection holds it the scope waits here, asleep, not in SQLite. SQLiteNIO's busy handler
+    /// retries on the blocking thread pool without sleeping, so connections waiting for the
+    /// lock there occupy its threads, and when they outnumber the threads the connection
+    /// holding the lock never gets one to commit: a deadlock at 100% CPU. The connection keeps
+    /// `PRAGMA busy_timeout` at ``sqliteBusyTimeout`` afterwards, in place of SQLiteNIO's handler.
+    /// Inside a transaction the caller opened, the scope joins it with a savepoint, as before.
+    private func sqliteScope<R: Sendable>(
+        _ context: TransactionContext,
+        on connection: any SQLDatabase,
+        _ body: @escaping @Sendable (any SQLDatabase) async throws -> R
+    ) async throws -> R {
+        var delay: UInt64 = 1_000_000
+        let deadline = ContinuousClock.now + .seconds(Self.sqliteBusyTimeout / 1000)
+        while true {
+            try await connection.run(generated: "PRAGMA busy_timeout = 0")
+            do {
+                try await connection.run(generated: "BEGIN IMMEDIATE")
+                break
+            } catch where Self.isBusy(error) && ContinuousClock.now < deadline {
+                try await Task.sleep(nanoseconds: delay + UInt64.random(in: 0...delay))
+                delay = min(delay * 2, 20_000_000)
+            } catch {
+                try await connection.run(generated: "PRAGMA busy_timeout = \(Self.sqliteBusyTimeout)")
+                guard Self.isInTransaction(error) else { throw error }
+                // The caller's transaction: join it.
+                return try await connection.continuumAtomically(.sqlite) { connection in
+                    try await self.runScope(context, dialect: .sqlite, on: connection) { try await body(connection) }
+                }
+            }
+        }
+        do {
+            try await connection.run(generated: "PRAGMA busy_timeout = \(Self.sqliteBusyTimeout)")
+            let result = try await self.runScope(context, dialect: .sqlite, on: connection) { try await body(connection) }
+            try await connection.run(generated: "COMMIT")
+            return result
+        } catch {
+            try? await connection.run(generated: "ROLLBACK")
+            throw error
+        }
+    }
+
+    /// SQLITE_BUSY (5) or SQLITE_LOCKED (6): another connection holds the lock.
+    private static func isBusy(_ error: any Error) -> Bool {
+        let detail = String(reflecting: error)
+        return detail.contains("database is locked") || detail.contains("database table is locked") 
+    }
+
+    private static func isInTransaction(_ error: any Error) -> Bool {
+        String(reflecting: error).contains("cannot start a transaction within a transaction")
     }
 
     /// Runs `body` as a scope on `connection`, whose transaction the caller opened.

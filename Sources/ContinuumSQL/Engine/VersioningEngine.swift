@@ -72,17 +72,31 @@ public struct VersioningEngine: Sendable {
     // MARK: Enable, sync, disable
 
     /// Starts versioning `table`: creates its version table (or adopts an existing one, such as
-    /// one SQLAlchemy-Continuum created) with SQLAlchemy-Continuum's shape, and
-    /// installs the triggers generated from the live table's columns.
+    /// one SQLAlchemy-Continuum created) with SQLAlchemy-Continuum's shape, installs the
+    /// triggers generated from the live table's columns and, unless `backfill` is false, writes
+    /// an INSERT version for every row the table already holds (``backfill(_:batchSize:on:progress:)``),
+    /// so that history starts from the rows as they were when versioning began. All in one
+    /// transaction: no write can slip in between, and an interrupted `enable` leaves nothing
+    /// behind (run it again).
     ///
     /// - Parameters:
     ///   - table: The live table. It must exist and have a primary key.
     ///   - options: Excluded columns, version table name, modified-column tracking, entity name.
+    ///   - backfill: Whether to version the rows already in the table (default `true`). Without
+    ///     it, the first change of an existing row is recorded as an UPDATE whose previous state
+    ///     is nowhere, and ``verify(_:on:)`` reports every such row until it is backfilled.
+    ///   - progress: Called after each backfill batch of ``defaultBackfillBatchSize`` rows.
     /// - Throws: ``ContinuumError/schemaNotInstalled``, ``ContinuumError/tableNotFound(_:)``,
     ///   ``ContinuumError/noPrimaryKey(table:)``, ``ContinuumError/alreadyVersioned(_:)``,
     ///   ``ContinuumError/unsupportedTable(_:kind:)`` for views and virtual tables,
     ///   ``ContinuumError/unknownColumn(table:column:)``, ``ContinuumError/invalidOption(_:)``.
-    public func enable(_ table: String, options: TableVersioningOptions = .init(), on database: any SQLDatabase) async throws {
+    public func enable(
+        _ table: String,
+        options: TableVersioningOptions = .init(),
+        backfill: Bool = true,
+        on database: any SQLDatabase,
+        progress: (@Sendable (BackfillProgress) async throws -> Void)? = nil
+    ) async throws {
         try SQLText.validate(table)
         let dialect = try SQLDialectKind(database)
         try await database.continuumAtomically(dialect) { connection in
@@ -105,6 +119,9 @@ public struct VersioningEngine: Sendable {
             }
             for statement in generator.createTriggers(plan) { try await connection.run(generated: statement) }
             try await RegistryEntry(plan: plan).save(to: connection)
+            if backfill {
+                try await self.backfillInTransaction(table, batchSize: Self.defaultBackfillBatchSize, on: connection, progress: progress)
+            }
             if live.reusesKeys {
                 connection.logger.warning(
                     "swift-continuum: table \"\(table)\" has an INTEGER PRIMARY KEY without AUTOINCREMENT, so SQLite may reuse a deleted row's key; a row that gets a reused key continues the deleted row's history as a new INSERT version. Declare the key AUTOINCREMENT to keep keys unique."

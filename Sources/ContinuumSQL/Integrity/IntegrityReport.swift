@@ -76,7 +76,7 @@ extension VersioningEngine {
         func same(_ column: ColumnDescription) -> String {
             let name = SQLText.identifier(column.name)
             switch dialect {
-            case .sqlite: return "l.\(name) IS v.\(name)"
+            case .sqlite: return "NOT " + SQLiteGenerator.differs("l.\(name)", "v.\(name)", column)
             case .postgresql:
                 return column.comparesAsText
                     ? "l.\(name)::text IS NOT DISTINCT FROM v.\(name)::text"

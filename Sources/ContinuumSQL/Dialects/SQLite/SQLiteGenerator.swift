@@ -105,6 +105,23 @@ struct SQLiteGenerator: Sendable {
 
     // MARK: Triggers
 
+    /// Whether `a` and `b`, values of `column`, differ. A JSON column (declared `JSON`, as
+    /// Fluent declares dictionaries and arrays) compares by content: Fluent's encoder writes a
+    /// dictionary's keys in whatever order the dictionary iterates, so re-saving an equal
+    /// dictionary changes the text but not the value. Two valid JSON texts are equal when their
+    /// trees hold the same (path, type, atom) rows; anything else compares as stored.
+    static func differs(_ a: String, _ b: String, _ column: ColumnDescription) -> String {
+        guard column.type.uppercased().contains("JSON") else { return "\(a) IS NOT \(b)" }
+        let tree = { (x: String) in "SELECT \"fullkey\", \"type\", \"atom\" FROM json_tree(\(x))" }
+        return "(\(a) IS NOT \(b) AND (CASE WHEN json_valid(\(a)) AND json_valid(\(b)) "
+            + "THEN EXISTS (\(tree(a)) EXCEPT \(tree(b))) OR EXISTS (\(tree(b)) EXCEPT \(tree(a))) ELSE 1 END))"
+    }
+
+    private func differs(_ a: String, _ b: String, _ column: ColumnDescription) -> String {
+        let name = SQLText.identifier(column.name)
+        return Self.differs("\(a).\(name)", "\(b).\(name)", column)
+    }
+
     func triggerNames(_ plan: VersioningPlan) -> [String] {
         ["insert", "update", "delete", "key_update"].map { "_continuum_\(plan.table.name)_\($0)" }
     }
@@ -126,13 +143,16 @@ struct SQLiteGenerator: Sendable {
         let rowidAliases = plan.table.keyIsRowid ? ["rowid", "oid", "_rowid_"].filter { plan.table.column(named: $0) == nil } : []
         let keyColumns = (plan.primaryKey.map(\.name) + rowidAliases).map(SQLText.identifier).joined(separator: ", ")
         let valueColumns = plan.modifiableColumns.map { SQLText.identifier($0.name) }.joined(separator: ", ")
-        let valueChanged = plan.modifiableColumns.map { "OLD.\(SQLText.identifier($0.name)) IS NOT NEW.\(SQLText.identifier($0.name))" }
+        let valueChanged = plan.modifiableColumns.map { self.differs("OLD", "NEW", $0) }
 
         // An insert whose values equal the key's open, live version changes nothing: that is an
         // `INSERT OR REPLACE` of an identical row (the replace itself fires no delete trigger).
         let sameAsOpen = (["v.\"end_transaction_id\" IS NULL", "v.\"operation_type\" <> 2"]
             + plan.primaryKey.map { "v.\(SQLText.identifier($0.name)) = NEW.\(SQLText.identifier($0.name))" }
-            + plan.modifiableColumns.map { "v.\(SQLText.identifier($0.name)) IS NEW.\(SQLText.identifier($0.name))" })
+            + plan.modifiableColumns.map { column in
+                column.type.uppercased().contains("JSON")
+                    ? "NOT " + self.differs("v", "NEW", column) : "v.\(SQLText.identifier(column.name)) IS NEW.\(SQLText.identifier(column.name))"
+            })
             .joined(separator: " AND ")
 
         var statements = [
@@ -187,16 +207,15 @@ struct SQLiteGenerator: Sendable {
         values += plan.tracksModifiedColumns
             ? plan.modifiableColumns.map { column in
                 let name = SQLText.identifier(column.name)
-                return "CASE WHEN \(existedBefore) THEN \(row).\(name) IS NOT p.\(name) ELSE \(row).\(name) IS NOT NULL END"
+                return "CASE WHEN \(existedBefore) THEN \(self.differs(row, "p", column)) ELSE \(row).\(name) IS NOT NULL END"
             }
             : []
         var updates = plan.assignExcluded("excluded")
         updates.append("\"operation_type\" = CASE WHEN \(versionTable).\"operation_type\" = 2 THEN 1 ELSE \(versionTable).\"operation_type\" END")
         updates += plan.tracksModifiedColumns
             ? plan.modifiableColumns.map { column in
-                let name = SQLText.identifier(column.name)
                 let mod = SQLText.identifier(column.modColumn)
-                return "\(mod) = \(versionTable).\(mod) OR \(versionTable).\(name) IS NOT excluded.\(name)"
+                return "\(mod) = \(versionTable).\(mod) OR \(self.differs(versionTable, "excluded", column))"
             }
             : []
         return [
@@ -213,7 +232,7 @@ struct SQLiteGenerator: Sendable {
         let versionTable = SQLText.identifier(plan.versionTable)
         var values = plan.values("NEW") + ["\"transaction_id\"", "NULL", "1"]
         values += plan.tracksModifiedColumns
-            ? plan.modifiableColumns.map { "OLD.\(SQLText.identifier($0.name)) IS NOT NEW.\(SQLText.identifier($0.name))" }
+            ? plan.modifiableColumns.map { self.differs("OLD", "NEW", $0) }
             : []
         var updates = plan.assignExcluded("excluded")
         updates += plan.modColumns.map { mod in
