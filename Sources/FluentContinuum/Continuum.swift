@@ -77,7 +77,9 @@ struct EnableVersioningMigration<M: Versioned>: AsyncMigration {
 }
 
 extension Versioned {
-    /// A migration that starts versioning this model's table (create the table first). Its
+    /// A migration that starts versioning this model's table (create the table first) and
+    /// backfills an INSERT version of every row the table already holds, in one recorded
+    /// transaction (see ``VersioningEngine/enable(_:options:backfill:on:progress:)``). Its
     /// `revert` stops versioning and keeps the version table.
     public static var versioning: any AsyncMigration { EnableVersioningMigration<Self>() }
 

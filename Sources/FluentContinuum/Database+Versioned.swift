@@ -38,6 +38,26 @@ extension Database {
         guard let sql = self as? any SQLDatabase else { throw ContinuumError.unsupportedDatabase("\(type(of: self))") }
         let dialect = try SQLDialectKind(sql)
         let engine = Continuum.engine
+        if dialect == .sqlite && !self.inTransaction {
+            // SQLite: the scope's first write takes the write lock; while another connection
+            // holds it, roll back and wait here, not in SQLite (see VersioningEngine.versioned).
+            var wait = SQLiteLockWait()
+            while true {
+                do {
+                    return try await self.transaction { transaction in
+                        guard let connection = transaction as? any SQLDatabase else {
+                            throw ContinuumError.unsupportedDatabase("\(type(of: transaction))")
+                        }
+                        let scope = try await engine.beginSQLiteScopeWithoutWaiting(context, on: connection)
+                        let result = try await ScopeState.$current.withValue(scope) { try await body(transaction) }
+                        try await engine.endScope(scope, dialect: .sqlite, on: connection)
+                        return result
+                    }
+                } catch is SQLiteLockBusy where wait.canRetry {
+                    try await wait.sleep()
+                }
+            }
+        }
         return try await self.transaction { transaction in
             guard let connection = transaction as? any SQLDatabase else {
                 throw ContinuumError.unsupportedDatabase("\(type(of: transaction))")

@@ -103,6 +103,30 @@ struct CorrectnessTests {
         }
     }
 
+    // MARK: Upgrading databases versioned by an older release
+
+    @Test("tables versioned by an older release are reported as outdated, and sync upgrades them", arguments: TestDatabase.allCases)
+    func olderFormatIsUpgradedBySync(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await SemanticsTests.setUp(db)
+            // What an older release left: format 1 in the registry and, on PostgreSQL, no truncate trigger.
+            try await db.exec("UPDATE _continuum_tables SET format_version = 1")
+            if database == .postgres { try await db.exec("DROP TRIGGER continuum_truncate ON item") }
+            let report = try #require(try await db.engine.checkDrift("item", on: db.sql))
+            #expect(report.problems.contains { if case .triggersOutdated(let reason) = $0 { reason.contains("older version") } else { false } })
+            #expect(report.fix.contains("sync"))
+            if database == .postgres { #expect(report.problems.contains(.triggersMissing(["continuum_truncate"]))) }
+            try await db.engine.sync("item", on: db.sql)
+            #expect(try await db.engine.checkDrift(on: db.sql).isEmpty)
+            try await db.exec("INSERT INTO item (id, name, qty) VALUES (1, 'a', 1)")
+            if database == .postgres {
+                try await db.exec("TRUNCATE item")
+                #expect(try await db.count("item_version", where: "operation_type = 2") == 1)
+            }
+            try await db.expectConsistent("item")
+        }
+    }
+
     // MARK: 2. Backfill at enable
 
     @Test("enable backfills an INSERT version of every existing row in one recorded transaction", arguments: TestDatabase.allCases)
@@ -373,8 +397,8 @@ struct CorrectnessTests {
 
     // MARK: 8. SQLite scopes waiting for the write lock
 
-    @Test("SQLite: four connections on a two-thread pool run 4 × 50 overlapping scopes to the end")
-    func sqliteScopesDoNotDeadlock() async throws {
+    @Test("SQLite: four connections on a two-thread pool run 4 × 50 overlapping scopes to the end", arguments: ["engine", "Fluent"])
+    func sqliteScopesDoNotDeadlock(_ api: String) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("continuum-tests")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let file = directory.appendingPathComponent("busy-\(UUID().uuidString).sqlite").path
@@ -398,12 +422,17 @@ struct CorrectnessTests {
             do {
                 try await withThrowingTaskGroup(of: Void.self) { workers in
                     for (worker, loop) in loops.makeIterator().enumerated() {
-                        let sql = databases.database(.sqlite, logger: Logger(label: "busy"), on: loop)! as! any SQLDatabase
+                        let fluent = databases.database(.sqlite, logger: Logger(label: "busy"), on: loop)!
                         workers.addTask {
                             for round in 0..<50 {
-                                try await engine.versioned(on: sql, userID: "worker \(worker)") { sql in
+                                @Sendable func write(_ sql: any SQLDatabase) async throws {
                                     try await sql.raw("UPDATE counter SET n = n + 1 WHERE id = \(bind: 1 + round % 4)").run()
                                     try await sql.raw("UPDATE counter SET n = n + 1 WHERE id = \(bind: 1 + (round + worker) % 4)").run()
+                                }
+                                if api == "Fluent" {
+                                    try await fluent.versioned(userID: "worker \(worker)") { db in try await write(db as! any SQLDatabase) }
+                                } else {
+                                    try await engine.versioned(on: fluent as! any SQLDatabase, userID: "worker \(worker)") { try await write($0) }
                                 }
                             }
                         }

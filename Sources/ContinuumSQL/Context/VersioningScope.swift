@@ -89,7 +89,7 @@ extension VersioningEngine {
 
     /// How long a SQLite connection waits, sleeping, for a lock once its scope holds the
     /// write lock (a COMMIT waiting for readers to finish), in milliseconds.
-    static let sqliteBusyTimeout = 30_000
+    package static let sqliteBusyTimeout = 30_000
 
     /// A scope on SQLite: the write lock is taken first (`BEGIN IMMEDIATE`), and while another
     /// connection holds it the scope waits here, asleep, not in SQLite. SQLiteNIO's busy handler
@@ -103,16 +103,14 @@ extension VersioningEngine {
         on connection: any SQLDatabase,
         _ body: @escaping @Sendable (any SQLDatabase) async throws -> R
     ) async throws -> R {
-        var delay: UInt64 = 1_000_000
-        let deadline = ContinuousClock.now + .seconds(Self.sqliteBusyTimeout / 1000)
+        var wait = SQLiteLockWait()
         while true {
             try await connection.run(generated: "PRAGMA busy_timeout = 0")
             do {
                 try await connection.run(generated: "BEGIN IMMEDIATE")
                 break
-            } catch where Self.isBusy(error) && ContinuousClock.now < deadline {
-                try await Task.sleep(nanoseconds: delay + UInt64.random(in: 0...delay))
-                delay = min(delay * 2, 20_000_000)
+            } catch where Self.isBusy(error) && wait.canRetry {
+                try await wait.sleep()
             } catch {
                 try await connection.run(generated: "PRAGMA busy_timeout = \(Self.sqliteBusyTimeout)")
                 guard Self.isInTransaction(error) else { throw error }
@@ -130,6 +128,23 @@ extension VersioningEngine {
         } catch {
             try? await connection.run(generated: "ROLLBACK")
             throw error
+        }
+    }
+
+    /// SQLite: begins a scope in the transaction open on `connection` (which has taken no
+    /// lock yet) without waiting inside SQLite for the write lock: throws ``SQLiteLockBusy``
+    /// when another connection holds it, after which the caller rolls back, waits
+    /// (``SQLiteLockWait``) and tries again. Used where the transaction is opened by someone
+    /// else (Fluent's `transaction`); see `sqliteScope` for why SQLite must not wait itself.
+    package func beginSQLiteScopeWithoutWaiting(_ context: TransactionContext, on connection: any SQLDatabase) async throws -> ScopeState {
+        try await connection.run(generated: "PRAGMA busy_timeout = 0")
+        do {
+            let scope = try await self.beginScope(context, dialect: .sqlite, on: connection)
+            try await connection.run(generated: "PRAGMA busy_timeout = \(Self.sqliteBusyTimeout)")
+            return scope
+        } catch {
+            try? await connection.run(generated: "PRAGMA busy_timeout = \(Self.sqliteBusyTimeout)")
+            throw Self.isBusy(error) ? SQLiteLockBusy() : error
         }
     }
 
@@ -257,5 +272,31 @@ extension VersioningEngine {
             ))
         }
         return result
+    }
+}
+
+/// Another SQLite connection holds the write lock: roll back and try again later. Thrown to the
+/// caller once ``SQLiteLockWait`` gives up.
+package struct SQLiteLockBusy: Error, CustomStringConvertible {
+    package init() {}
+    package var description: String {
+        "database is locked: another connection held SQLite's write lock for \(VersioningEngine.sqliteBusyTimeout / 1000) s; the versioned scope did not start"
+    }
+}
+
+/// The wait between attempts to take SQLite's write lock: 1 ms doubling to 20 ms, with jitter,
+/// for up to ``VersioningEngine/sqliteBusyTimeout`` milliseconds in all.
+package struct SQLiteLockWait: Sendable {
+    private var delay: UInt64 = 1_000_000
+    private let deadline = ContinuousClock.now + .milliseconds(VersioningEngine.sqliteBusyTimeout)
+
+    package init() {}
+
+    /// Whether another attempt fits before the deadline.
+    package var canRetry: Bool { ContinuousClock.now < self.deadline }
+
+    package mutating func sleep() async throws {
+        try await Task.sleep(nanoseconds: self.delay + UInt64.random(in: 0...self.delay))
+        self.delay = min(self.delay * 2, 20_000_000)
     }
 }

@@ -327,7 +327,7 @@ extension VersioningEngine {
         Generator(dialect, configuration: self.configuration, schema: schema).sharedSchema()
     }
 
-    /// The SQL ``enable(_:options:on:)`` runs for `table` (version table, indexes, triggers),
+    /// The SQL ``enable(_:options:backfill:on:progress:)`` runs for `table` (version table, indexes, triggers),
     /// without touching a database, for review. It does not register the table in
     /// `_continuum_tables`: to version a table, call `enable`.
     ///

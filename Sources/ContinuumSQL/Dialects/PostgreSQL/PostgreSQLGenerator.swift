@@ -492,16 +492,6 @@ struct PostgreSQLGenerator: Sendable {
         let v = Variables(plan, self.configuration)
         let row = v.qualified("v_row")
         let table = self.qualified(plan.table.name)
-        let loop = { (source: String) in
-            """
-            FOR v_row IN SELECT * FROM \(source) LOOP
-                            IF v_tx IS NULL THEN
-                                \(self.prologue(plan, v))
-                            END IF;
-                            \(self.deleteRow(plan, row, v))
-                        END LOOP;
-            """
-        }
         let body = """
 
             \(v.header)
@@ -510,11 +500,13 @@ struct PostgreSQLGenerator: Sendable {
                 v_previous bigint;
                 v_row record;
             BEGIN
-                IF (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = TG_RELID) = 'p' THEN
-                    \(loop(table))
-                ELSE
-                    \(loop("ONLY " + table))
-                END IF;
+                FOR v_row IN EXECUTE CASE WHEN (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = TG_RELID) = 'p'
+                    THEN \(Self.dynamic("SELECT * FROM " + table)) ELSE \(Self.dynamic("SELECT * FROM ONLY " + table)) END LOOP
+                    IF v_tx IS NULL THEN
+                        \(self.prologue(plan, v))
+                    END IF;
+                    \(self.deleteRow(plan, row, v))
+                END LOOP;
                 RETURN NULL;
             END
 
