@@ -17,6 +17,39 @@ enum Generator: Sendable {
         }
     }
 
+    /// Refuses a plan the database could not hold: a derived name PostgreSQL would cut to 63
+    /// bytes (the version table's, a `_mod` column's: cutting would break SQLAlchemy-Continuum's
+    /// naming and can collide with another table), or more version-table columns than the
+    /// database allows (PostgreSQL 1,600; SQLite 2,000).
+    func validate(_ plan: VersioningPlan) throws {
+        let table = plan.table.name
+        let columnCount = plan.columns.count + 3 + plan.modColumns.count
+        switch self {
+        case .postgresql:
+            if plan.versionTable.utf8.count > SQLText.postgresNameLimit {
+                throw ContinuumError.invalidOption(
+                    "the version table of \"\(table)\" would be named \"\(plan.versionTable)\", \(plan.versionTable.utf8.count) bytes, and PostgreSQL cuts names to 63 bytes: choose a shorter versionTableName"
+                )
+            }
+            if let long = plan.modColumns.first(where: { $0.utf8.count > SQLText.postgresNameLimit }) {
+                throw ContinuumError.invalidOption(
+                    "the modified-column flag \"\(long)\" of table \"\(table)\" would be longer than PostgreSQL's 63 bytes: rename the column to at most 59 bytes, exclude it, or turn tracksModifiedColumns off"
+                )
+            }
+            if columnCount > 1600 {
+                throw ContinuumError.invalidOption(
+                    "the version table of \"\(table)\" would have \(columnCount) columns and PostgreSQL allows 1,600 per table: exclude columns with excludedColumns\(plan.tracksModifiedColumns ? " or turn tracksModifiedColumns off" : "")"
+                )
+            }
+        case .sqlite:
+            if columnCount > 2000 {
+                throw ContinuumError.invalidOption(
+                    "the version table of \"\(table)\" would have \(columnCount) columns and SQLite allows 2,000 per table: exclude columns with excludedColumns\(plan.tracksModifiedColumns ? " or turn tracksModifiedColumns off" : "")"
+                )
+            }
+        }
+    }
+
     /// The shared functions, replaced by `sync` so that a database installed by an older
     /// version gets the current ones (PostgreSQL only).
     func sharedFunctions() -> [String] {
@@ -51,6 +84,15 @@ enum Generator: Sendable {
         switch self {
         case .sqlite(let g): g.addModColumn(plan, column)
         case .postgresql(let g): g.addModColumn(plan, column)
+        }
+    }
+
+    /// PostgreSQL: gives a version column the live column's type (after a migration widened
+    /// it, say), converting the history it holds; `nil` on SQLite, whose columns take any value.
+    func alterVersionColumnType(_ plan: VersioningPlan, _ column: ColumnDescription) -> String? {
+        switch self {
+        case .sqlite: nil
+        case .postgresql(let g): g.alterVersionColumnType(plan, column)
         }
     }
 

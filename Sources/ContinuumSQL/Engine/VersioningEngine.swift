@@ -109,6 +109,7 @@ public struct VersioningEngine: Sendable {
             if try await RegistryEntry.load(table, from: connection) != nil { throw ContinuumError.alreadyVersioned(table) }
             let plan = try VersioningPlan(table: live, options: options, configuration: self.configuration)
             let generator = Generator(dialect, configuration: self.configuration, schema: live.schema)
+            try generator.validate(plan)
             if let existing = try await introspector.describe(plan.versionTable) {
                 try self.checkAdoptable(existing, plan: plan)
                 for statement in self.missingVersionColumns(existing, plan: plan, generator: generator) + generator.indexes(plan) {
@@ -121,6 +122,12 @@ public struct VersioningEngine: Sendable {
             try await RegistryEntry(plan: plan).save(to: connection)
             if backfill {
                 try await self.backfillInTransaction(table, batchSize: Self.defaultBackfillBatchSize, on: connection, progress: progress)
+            }
+            let large = plan.modifiableColumns.filter { ["BYTEA", "BLOB"].contains($0.type.uppercased()) }.map(\.name)
+            if !large.isEmpty {
+                connection.logger.warning(
+                    "swift-continuum: every version of a row of \"\(table)\" copies the whole row, binary columns \(large.map { "\"\($0)\"" }.joined(separator: ", ")) included: if they hold large values, exclude them (TableVersioningOptions.excludedColumns)"
+                )
             }
             if live.reusesKeys {
                 connection.logger.warning(
@@ -248,6 +255,7 @@ public struct VersioningEngine: Sendable {
         options.excludedColumns = Set(options.excludedColumns.map { renamedColumns[$0] ?? $0 }.filter { live.column(named: $0) != nil })
         let plan = try VersioningPlan(table: live, options: options, configuration: self.configuration)
         let generator = Generator(introspector.dialect, configuration: self.configuration, schema: live.schema)
+        try generator.validate(plan)
         guard var versionTable = try await introspector.describe(plan.versionTable) else {
             throw ContinuumError.unexpectedSchema(
                 "version table \"\(plan.versionTable)\" of \"\(table)\" is missing: disable versioning of \"\(table)\" and enable it again"
@@ -262,6 +270,25 @@ public struct VersioningEngine: Sendable {
         }
         for statement in statements { try await connection.run(generated: statement) }
         versionTable = try await introspector.describe(plan.versionTable) ?? versionTable
+        // A column whose type the migration changed (widened, most often): the version column
+        // follows, so every value the table now accepts fits its history. When the history
+        // cannot be converted (a narrowing the old values do not fit), the version column keeps
+        // its type and the values it holds; checkDrift goes on reporting it.
+        for column in plan.columns {
+            guard let stored = versionTable.column(named: column.name), stored.type != column.type,
+                  let statement = generator.alterVersionColumnType(plan, column) else { continue }
+            try await connection.run(generated: "SAVEPOINT \"_continuum_type\"")
+            do {
+                try await connection.run(generated: statement)
+                try await connection.run(generated: "RELEASE SAVEPOINT \"_continuum_type\"")
+            } catch {
+                try await connection.run(generated: "ROLLBACK TO SAVEPOINT \"_continuum_type\"")
+                try await connection.run(generated: "RELEASE SAVEPOINT \"_continuum_type\"")
+                connection.logger.warning(
+                    "swift-continuum: version column \"\(column.name)\" of \"\(plan.versionTable)\" keeps type \(stored.type): its history does not convert to \(column.type)"
+                )
+            }
+        }
         for statement in self.missingVersionColumns(versionTable, plan: plan, generator: generator) + generator.createTriggers(plan) {
             try await connection.run(generated: statement)
         }
@@ -335,6 +362,7 @@ extension VersioningEngine {
     public func versioningSQL(for table: TableDescription, options: TableVersioningOptions = .init(), dialect: SQLDialectKind) throws -> [String] {
         let plan = try VersioningPlan(table: table, options: options, configuration: self.configuration)
         let generator = Generator(dialect, configuration: self.configuration, schema: table.schema ?? "public")
+        try generator.validate(plan)
         return generator.createVersionTable(plan) + generator.createTriggers(plan)
     }
 }

@@ -65,6 +65,7 @@ extension VersioningEngine {
         let dialect = try SQLDialectKind(database)
         let introspector = try Introspector(database)
         guard let live = try await introspector.describe(table) else { throw ContinuumError.tableNotFound(table) }
+        let versionColumns = try await introspector.describe(entry.versionTable)?.columns ?? []
         let key = entry.keyColumns
         let versioned = entry.columns.filter { !$0.isPrimaryKey && live.column(named: $0.name) != nil }
         let vt = SQLText.identifier(entry.versionTable)
@@ -78,9 +79,11 @@ extension VersioningEngine {
             switch dialect {
             case .sqlite: return "NOT " + SQLiteGenerator.differs("l.\(name)", "v.\(name)", column)
             case .postgresql:
-                return column.comparesAsText
-                    ? "l.\(name)::text IS NOT DISTINCT FROM v.\(name)::text"
-                    : "l.\(name) IS NOT DISTINCT FROM v.\(name)"
+                // As the triggers compare: binary images, the version's value read as the live type.
+                let liveType = live.column(named: column.name)?.type ?? column.type
+                let stored = versionColumns.first { $0.name == column.name }?.type
+                let version = stored == nil || stored == liveType ? "v.\(name)" : "CAST(v.\(name) AS \(liveType))"
+                return "pg_catalog.record_image_eq(ROW(l.\(name)), ROW(\(version)))"
             }
         }
         func keys(_ row: any SQLRow) throws -> [String] {
@@ -107,7 +110,7 @@ extension VersioningEngine {
             }
         }
 
-        let differs = versioned.isEmpty ? "false" : "NOT (" + versioned.map(same).joined(separator: " AND ") + ")"
+        let differs = versioned.isEmpty ? "false" : "NOT (" + SQLText.balanced(versioned.map(same), "AND") + ")"
         let liveRows = try await database.rows(generated: """
             SELECT \(key.indices.map { "CAST(l.\(SQLText.identifier(key[$0].name)) AS TEXT) AS \"k\($0)\"" }.joined(separator: ", ")),
                    CASE WHEN v."operation_type" IS NULL OR v."operation_type" = 2 THEN 1 ELSE 0 END AS "missing"

@@ -49,6 +49,18 @@ struct VersioningPlan: Sendable, Hashable {
 
     var primaryKey: [ColumnDescription] { self.table.primaryKey }
 
+    /// PostgreSQL: the most versioned columns a table's updates are versioned per statement
+    /// for. The statement-level function joins old rows, new rows and the live table, whose
+    /// columns together must stay within PostgreSQL's 1,664 entries per query; a wider table
+    /// gets the row-level update trigger, which has no such limit.
+    static let statementUpdateColumnLimit = 500
+
+    /// PostgreSQL: whether updates are versioned by the statement-level trigger: a plain table
+    /// (``TableDescription/versionsUpdatesPerStatement``) of at most ``statementUpdateColumnLimit`` versioned columns.
+    var updatesPerStatement: Bool {
+        self.table.versionsUpdatesPerStatement && self.columns.count <= Self.statementUpdateColumnLimit
+    }
+
     /// Versioned columns outside the primary key: the ones an update can change in place and
     /// the ones that get a `_mod` flag.
     var modifiableColumns: [ColumnDescription] { self.columns.filter { !$0.isPrimaryKey } }

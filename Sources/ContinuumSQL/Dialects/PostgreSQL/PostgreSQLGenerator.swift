@@ -102,15 +102,22 @@ struct PostgreSQLGenerator: Sendable {
             DECLARE
                 v_new bigint := nextval(\(sequence)::regclass);
                 v_table record;
+                v_match text;
             BEGIN
                 UPDATE \(self.qualified(self.configuration.transactionTable)) SET "id" = v_new WHERE "id" = p_old;
                 FOR v_table IN
-                    SELECT DISTINCT r."version_table" FROM \(self.qualified(VersioningConfiguration.registryTable)) AS r
+                    SELECT DISTINCT r."version_table", r."columns" FROM \(self.qualified(VersioningConfiguration.registryTable)) AS r
                     JOIN \(self.qualified(self.configuration.transactionChangesTable)) AS c ON c."entity_name" = r."entity_name"
                     WHERE c."transaction_id" = p_old
                 LOOP
+                    -- The versions this transaction closed are the previous versions of the keys it
+                    -- wrote: found through its own versions (transaction_id index, then the key),
+                    -- not by scanning every version for its end_transaction_id.
+                    SELECT string_agg(format('v.%I = w.%I', k->>'name', k->>'name'), ' AND ' ORDER BY (k->>'primaryKeyPosition')::int)
+                    INTO v_match FROM jsonb_array_elements(v_table."columns"::jsonb) AS k WHERE (k->>'primaryKeyPosition')::int > 0;
+                    EXECUTE format('UPDATE %I.%I AS v SET "end_transaction_id" = $1 FROM %I.%I AS w WHERE w."transaction_id" = $2 AND %s AND v."end_transaction_id" = $2',
+                        \(Self.literal(self.schema)), v_table."version_table", \(Self.literal(self.schema)), v_table."version_table", v_match) USING v_new, p_old;
                     EXECUTE format('UPDATE %I.%I SET "transaction_id" = $1 WHERE "transaction_id" = $2', \(Self.literal(self.schema)), v_table."version_table") USING v_new, p_old;
-                    EXECUTE format('UPDATE %I.%I SET "end_transaction_id" = $1 WHERE "end_transaction_id" = $2', \(Self.literal(self.schema)), v_table."version_table") USING v_new, p_old;
                 END LOOP;
                 UPDATE \(self.qualified(self.configuration.transactionChangesTable)) SET "transaction_id" = v_new WHERE "transaction_id" = p_old;
                 UPDATE \(self.qualified(self.configuration.transactionMetaTable)) SET "transaction_id" = v_new WHERE "transaction_id" = p_old;
@@ -186,6 +193,11 @@ struct PostgreSQLGenerator: Sendable {
         "ALTER TABLE \(self.qualified(plan.versionTable)) ADD COLUMN \(SQLText.identifier(column.modColumn)) BOOLEAN NOT NULL DEFAULT false"
     }
 
+    func alterVersionColumnType(_ plan: VersioningPlan, _ column: ColumnDescription) -> String {
+        let name = SQLText.identifier(column.name)
+        return "ALTER TABLE \(self.qualified(plan.versionTable)) ALTER COLUMN \(name) TYPE \(column.type) USING \(name)::\(column.type)"
+    }
+
     func renameVersionColumn(_ plan: VersioningPlan, from old: String, to new: String) -> String {
         "ALTER TABLE \(self.qualified(plan.versionTable)) RENAME COLUMN \(SQLText.identifier(old)) TO \(SQLText.identifier(new))"
     }
@@ -206,15 +218,7 @@ struct PostgreSQLGenerator: Sendable {
         "continuum.moved_" + Self.hash(schema + "\u{0}" + table)
     }
 
-    /// FNV-1a, 64 bits, in hexadecimal.
-    private static func hash(_ text: String) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01b3
-        }
-        return String(hash, radix: 16)
-    }
+    private static func hash(_ text: String) -> String { SQLText.hash(text) }
 
     static let insertDeleteTrigger = "continuum_insert_delete"
     static let updateTrigger = "continuum_update"
@@ -231,7 +235,7 @@ struct PostgreSQLGenerator: Sendable {
 
     /// The triggers a versioned table carries.
     static func triggerNames(_ plan: VersioningPlan) -> Set<String> {
-        plan.table.versionsUpdatesPerStatement
+        plan.updatesPerStatement
             ? [insertDeleteTrigger, updateTrigger, columnsTrigger, truncateTrigger] : [insertDeleteTrigger, updateTrigger, truncateTrigger]
     }
 
@@ -281,7 +285,7 @@ struct PostgreSQLGenerator: Sendable {
     func createTriggers(_ plan: VersioningPlan) -> [String] {
         let table = self.qualified(plan.table.name)
         var statements = [self.function(plan), self.truncateFunction(plan)]
-        if plan.table.versionsUpdatesPerStatement {
+        if plan.updatesPerStatement {
             let moved = Self.literal(Self.movedSetting(schema: self.schema, table: plan.table.name))
             statements.append(self.updateFunction(plan))
             statements.append(
@@ -298,7 +302,7 @@ struct PostgreSQLGenerator: Sendable {
             "CREATE TRIGGER \(SQLText.identifier(Self.truncateTrigger)) BEFORE TRUNCATE ON \(table) "
                 + "FOR EACH STATEMENT EXECUTE FUNCTION \(self.truncateFunctionName(plan))()"
         )
-        if plan.table.versionsUpdatesPerStatement {
+        if plan.updatesPerStatement {
             statements.append(
                 "CREATE TRIGGER \(SQLText.identifier(Self.updateTrigger)) AFTER UPDATE ON \(table) "
                     + "REFERENCING OLD TABLE AS \(Self.oldRows) NEW TABLE AS \(Self.newRows) "
@@ -306,7 +310,7 @@ struct PostgreSQLGenerator: Sendable {
             )
             // No column list: a key changed by a BEFORE trigger must mark the transaction too.
             // The never-true branch names every other versioned column, for the dependency.
-            var condition = plan.primaryKey.map { self.distinct("OLD", "NEW", $0) }.joined(separator: " OR ")
+            var condition = plan.primaryKey.map { self.keyDiffers("OLD", "NEW", $0) }.joined(separator: " OR ")
             if !plan.modifiableColumns.isEmpty {
                 condition += " OR (false AND (" + plan.modifiableColumns.map { "OLD.\(SQLText.identifier($0.name)) IS NULL" }
                     .joined(separator: " AND ") + "))"
@@ -316,10 +320,9 @@ struct PostgreSQLGenerator: Sendable {
                     + "FOR EACH ROW WHEN (\(condition)) EXECUTE FUNCTION \(self.keyMovedFunctionName(plan))()"
             )
         } else {
-            let changed = plan.columns.map { self.distinct("OLD", "NEW", $0) }
             statements.append(
                 "CREATE TRIGGER \(SQLText.identifier(Self.updateTrigger)) AFTER UPDATE ON \(table) "
-                    + "FOR EACH ROW WHEN (\(changed.joined(separator: " OR "))) EXECUTE FUNCTION \(self.functionName(plan))()"
+                    + "FOR EACH ROW WHEN (\(self.differs("OLD", "NEW", plan.columns))) EXECUTE FUNCTION \(self.functionName(plan))()"
             )
             statements.append("DROP FUNCTION IF EXISTS \(self.updateFunctionName(plan))()")
             statements.append("DROP FUNCTION IF EXISTS \(self.keyMovedFunctionName(plan))()")
@@ -330,14 +333,31 @@ struct PostgreSQLGenerator: Sendable {
     static let oldRows = "\"continuum_old_rows\""
     static let newRows = "\"continuum_new_rows\""
 
-    /// `a.c IS DISTINCT FROM b.c`, through a text cast for types without an equality operator.
-    private func distinct(_ a: String, _ b: String, _ column: ColumnDescription) -> String {
-        let name = SQLText.identifier(column.name)
-        return self.distinct("\(a).\(name)", "\(b).\(name)", asText: column.comparesAsText)
+    /// Whether the values of `columns` in rows `a` and `b` differ as stored: their binary images
+    /// (`record_image_eq`, NULLs equal to each other). A type's own `=` can call two visibly
+    /// different values equal (`citext` ignores case, `numeric` ignores scale: `1.0 = 1.000`), and
+    /// some types have none (json, point, xml); the images see every difference a reader could,
+    /// and need no operator at all. One call compares every column at once.
+    private func differs(_ a: String, _ b: String, _ columns: [ColumnDescription]) -> String {
+        guard !columns.isEmpty else { return "false" }
+        let row = { (reference: String) in columns.map { "\(reference).\(SQLText.identifier($0.name))" }.joined(separator: ", ") }
+        return self.differs(row(a), row(b))
     }
 
-    private func distinct(_ a: String, _ b: String, asText: Bool) -> String {
-        asText ? "\(a)::text IS DISTINCT FROM \(b)::text" : "\(a) IS DISTINCT FROM \(b)"
+    private func differs(_ a: String, _ b: String, _ column: ColumnDescription) -> String {
+        self.differs(a, b, [column])
+    }
+
+    /// `a` and `b` are comma-separated expressions, compared as one row image.
+    private func differs(_ a: String, _ b: String) -> String {
+        "NOT pg_catalog.record_image_eq(ROW(\(a)), ROW(\(b)))"
+    }
+
+    /// Whether a key column changed: by the type's own equality, which decides what is one key
+    /// (and what the primary key's index matches).
+    private func keyDiffers(_ a: String, _ b: String, _ column: ColumnDescription) -> String {
+        let name = SQLText.identifier(column.name)
+        return "\(a).\(name) IS DISTINCT FROM \(b).\(name)"
     }
 
     /// The statements that find (or create) the transaction and record the entity in
@@ -359,12 +379,21 @@ struct PostgreSQLGenerator: Sendable {
             """
     }
 
-    private func conflictRenumber(_ v: Variables) -> String {
-        """
-        IF \(v.previous) > \(v.tx) THEN
-                    v_tx := \(self.renumberFunction)(\(v.tx));
-                END IF;
-        """
+    /// After closing versions: if one was written by a younger transaction, renumber this one.
+    /// The renumbering finds the versions this transaction closed through the keys of its own
+    /// versions; the version `close` just closed has none yet (its key's new version comes next),
+    /// so it is given the new id here, found by its key and transaction.
+    private func conflictRenumber(_ v: Variables, _ plan: VersioningPlan? = nil, _ row: String? = nil) -> String {
+        var renumbered = "v_tx := \(self.renumberFunction)(\(v.tx));"
+        if let plan, let row {
+            renumbered += "\n            UPDATE \(self.qualified(plan.versionTable)) SET \"end_transaction_id\" = \(v.tx) "
+                + "WHERE \(plan.keyMatch(row)) AND \"transaction_id\" = \(v.previous);"
+        }
+        return """
+            IF \(v.previous) > \(v.tx) THEN
+                        \(renumbered)
+                    END IF;
+            """
     }
 
     /// Closes the key's open version. If a transaction that began later already committed
@@ -374,7 +403,7 @@ struct PostgreSQLGenerator: Sendable {
         """
         UPDATE \(self.qualified(plan.versionTable)) SET "end_transaction_id" = \(v.tx) WHERE \(plan.keyMatch(row)) \
         AND "end_transaction_id" IS NULL AND "transaction_id" <> \(v.tx) RETURNING "transaction_id" INTO v_previous;
-                \(self.conflictRenumber(v))
+                \(self.conflictRenumber(v, plan, row))
         """
     }
 
@@ -416,7 +445,7 @@ struct PostgreSQLGenerator: Sendable {
             updates: plan.assignExcluded("EXCLUDED") + ["\"operation_type\" = 1"]
                 + self.modifiable(plan).map { column in
                     let mod = SQLText.identifier(column.modColumn)
-                    return "\(mod) = \(versionTable).\(mod) OR " + self.distinct(versionTable, "EXCLUDED", column)
+                    return "\(mod) = \(versionTable).\(mod) OR " + self.differs(versionTable, "EXCLUDED", column)
                 }
         )
         return self.close(plan, row, v) + "\n        " + version
@@ -436,9 +465,9 @@ struct PostgreSQLGenerator: Sendable {
     private func function(_ plan: VersioningPlan) -> String {
         let v = Variables(plan, self.configuration)
         let (old, new) = (v.qualified("v_old"), v.qualified("v_new"))
-        let keyChanged = plan.primaryKey.map { self.distinct(old, new, $0) }.joined(separator: " OR ")
+        let keyChanged = plan.primaryKey.map { self.keyDiffers(old, new, $0) }.joined(separator: " OR ")
         let updateVersion = self.insertVersion(
-            plan, v, values: plan.values(new), operation: 1, mods: self.modifiable(plan).map { self.distinct(old, new, $0) },
+            plan, v, values: plan.values(new), operation: 1, mods: self.modifiable(plan).map { self.differs(old, new, $0) },
             updates: plan.assignExcluded("EXCLUDED") + self.mergedMods(plan)
         )
         // NEW and OLD are copied to labelled variables: a user column named "new" or "old"
@@ -536,22 +565,29 @@ struct PostgreSQLGenerator: Sendable {
         let columns = plan.columns
         let keyJoin = plan.primaryKey.map { "o.\(SQLText.identifier($0.name)) = n.\(SQLText.identifier($0.name))" }
             .joined(separator: " AND ")
-        let changed = plan.modifiableColumns.map { self.distinct("o", "n", $0) }
-        let anyChanged = changed.isEmpty ? "false" : changed.joined(separator: " OR ")
-        // The pairs' columns are named by position ("n1", "o1", ...): a user column can have any name.
+        // Keys included: a key can change its image without changing under its type's `=`.
+        let anyChanged = self.differs("o", "n", columns)
+        // The pairs' columns are named by position ("n1", "m1", ...): a user column can have any name.
         let newNames = columns.indices.map { "\"n\($0 + 1)\"" }
-        let oldNames = columns.indices.map { "\"o\($0 + 1)\"" }
         let position = Dictionary(uniqueKeysWithValues: columns.enumerated().map { ($1.name, $0) })
         let pairKeyMatch = plan.primaryKey.map { "v.\(SQLText.identifier($0.name)) = p.\(newNames[position[$0.name]!])" }
             .joined(separator: " AND ")
-        let mods = self.modifiable(plan).map { column in
-            let index = position[column.name]!
-            return self.distinct("p.\(oldNames[index])", "p.\(newNames[index])", asText: column.comparesAsText)
-        }
+        // The `_mod` flags are computed where the pairs are formed: the pairs carry one column per
+        // versioned column and one per flag, not the old values too (a wide table stays within
+        // PostgreSQL's 1,664 target entries).
+        let modNames = self.modifiable(plan).indices.map { "\"m\($0 + 1)\"" }
         let updates = plan.assignExcluded("EXCLUDED") + self.mergedMods(plan)
         let onConflict = "ON CONFLICT (\(plan.keyList), \"transaction_id\") "
             + (updates.isEmpty ? "DO NOTHING" : "DO UPDATE SET \(updates.joined(separator: ", "))")
         let gone = "SELECT o.* FROM \(Self.oldRows) AS o WHERE NOT EXISTS (SELECT 1 FROM \(Self.newRows) AS n WHERE \(keyJoin))"
+        // Queries over both transition tables pair them with a FULL JOIN: PostgreSQL runs a full
+        // join only as a hash or merge join, never as a nested loop, and transition tables have
+        // no index, so any other join risks a nested loop planned for a few rows that then meets
+        // a million (quadratic; seen from 150,000 rows on). Filters on the joined rows go outside
+        // an `OFFSET 0` subquery, so the planner cannot turn the full join into an inner or anti join.
+        let firstOld = "o.\(SQLText.identifier(plan.primaryKey[0].name))"
+        let firstNew = "n.\(SQLText.identifier(plan.primaryKey[0].name))"
+        let paired = "\(Self.oldRows) AS o FULL JOIN \(Self.newRows) AS n ON \(keyJoin)"
         // New values are read from the table itself where the caller can see the row: an AFTER
         // ROW trigger may have changed it again (and versioned that) before this statement
         // trigger runs, and the version must hold the row as it is now. Where the row is not
@@ -567,21 +603,32 @@ struct PostgreSQLGenerator: Sendable {
             return "CASE WHEN l.\(firstKey) IS NULL THEN n.\(name) ELSE l.\(name) END"
         }
         let newColumns = columns.map { "\(newValue($0)) AS \(SQLText.identifier($0.name))" }
-        let arrived = "SELECT \(newColumns.joined(separator: ", ")) FROM \(Self.newRows) AS n LEFT JOIN \(table) AS l ON \(liveJoin) "
-            + "WHERE NOT EXISTS (SELECT 1 FROM \(Self.oldRows) AS o WHERE \(keyJoin))"
+        // Keys that lost their row (old rows without a new one) and keys that gained one.
+        // The marker column is named unlike every column of the table (the rows keep their names).
+        var marker = "continuum_side"
+        while plan.table.columns.contains(where: { $0.name == marker }) { marker += "_" }
+        let goneRows = "SELECT j.* FROM (SELECT o.*, \(firstNew) IS NULL AS \(SQLText.identifier(marker)) FROM \(paired) OFFSET 0) AS j "
+            + "WHERE j.\(SQLText.identifier(marker))"
+        let arrivedRows = "SELECT j.* FROM (SELECT \(newColumns.joined(separator: ", ")), \(firstOld) IS NULL AS \(SQLText.identifier(marker)) "
+            + "FROM \(paired) LEFT JOIN \(table) AS l ON \(liveJoin) OFFSET 0) AS j WHERE j.\(SQLText.identifier(marker))"
         let recorded = Self.literal(Self.recordedSetting(schema: self.schema, entity: plan.entityName))
-        let check = "SELECT EXISTS (\(gone)), "
-            + "EXISTS (SELECT 1 FROM \(Self.newRows) AS n JOIN \(Self.oldRows) AS o ON \(keyJoin) WHERE \(anyChanged))"
+        // One pass: did a key move, did a row that kept its key change?
+        let check = "SELECT COALESCE(bool_or(\(firstOld) IS NULL OR \(firstNew) IS NULL), false), "
+            + "COALESCE(bool_or(\(firstOld) IS NOT NULL AND \(firstNew) IS NOT NULL AND \(anyChanged)), false) FROM \(paired)"
         // The set-based write of a large statement, the transaction id bound as `$1`.
         // `merging` false: the transaction has written no version of this table yet, so no key
         // can conflict and a plain INSERT does (no speculative insertion per row).
         func write(merging: Bool = true) -> String {
             let tx = "$1"
-            let values = newNames.map { "p.\($0)" } + [tx, "NULL", "1"] + mods
-            let pairs = "SELECT " + (columns.map(newValue) + columns.map { "o.\(SQLText.identifier($0.name))" }).joined(separator: ", ")
-                + " FROM \(Self.newRows) AS n JOIN \(Self.oldRows) AS o ON \(keyJoin) LEFT JOIN \(table) AS l ON \(liveJoin) WHERE \(anyChanged)"
+            let values = (newNames + [tx, "NULL", "1"] + modNames).map { $0 == tx || $0 == "NULL" || $0 == "1" ? $0 : "p.\($0)" }
+            let flags = self.modifiable(plan).map { self.differs("o.\(SQLText.identifier($0.name))", newValue($0)) }
+            let joined = "SELECT " + (zip(columns.map(newValue), newNames).map { "\($0) AS \($1)" } + zip(flags, modNames).map { "\($0) AS \($1)" })
+                .joined(separator: ", ")
+                + ", \(firstOld) IS NOT NULL AND \(firstNew) IS NOT NULL AND \(anyChanged) AS \"continuum_changed\" "
+                + "FROM \(paired) LEFT JOIN \(table) AS l ON \(liveJoin) OFFSET 0"
+            let pairs = "SELECT \((newNames + modNames).map { "j.\($0)" }.joined(separator: ", ")) FROM (\(joined)) AS j WHERE j.\"continuum_changed\""
             return """
-                WITH "pairs" (\((newNames + oldNames).joined(separator: ", "))) AS MATERIALIZED (\(pairs)), \
+                WITH "pairs" AS MATERIALIZED (\(pairs)), \
                 "closed" AS (UPDATE \(versionTable) AS v SET "end_transaction_id" = \(tx) FROM "pairs" AS p \
                 WHERE \(pairKeyMatch) AND v."end_transaction_id" IS NULL AND v."transaction_id" <> \(tx) RETURNING v."transaction_id"), \
                 "merged" AS (INSERT INTO \(versionTable) (\(plan.versionColumnList)) SELECT \(values.joined(separator: ", ")) \
@@ -603,16 +650,16 @@ struct PostgreSQLGenerator: Sendable {
             + " FROM \(Self.newRows) AS n JOIN \(Self.oldRows) AS o ON \(keyJoin) LEFT JOIN \(table) AS l ON \(liveJoin) WHERE \(anyChanged)"
         let rowVersion = self.insertVersion(
             plan, v, values: plan.values(row), operation: 1,
-            mods: zip(tracked, oldAliases).map { self.distinct("\(row).\($1)", "\(row).\(SQLText.identifier($0.name))", asText: $0.comparesAsText) },
+            mods: zip(tracked, oldAliases).map { self.differs("\(row).\($1)", "\(row).\(SQLText.identifier($0.name))") },
             updates: plan.assignExcluded("EXCLUDED") + self.mergedMods(plan)
         )
 
         // Keys that lost their row, then keys that gained one, row by row (rare: key changes).
         let moves = """
-            FOR v_row IN EXECUTE \(Self.dynamic(gone)) LOOP
+            FOR v_row IN EXECUTE \(Self.dynamic(goneRows)) LOOP
                         \(self.deleteRow(plan, row, v))
                     END LOOP;
-                    FOR v_row IN EXECUTE \(Self.dynamic(arrived)) LOOP
+                    FOR v_row IN EXECUTE \(Self.dynamic(arrivedRows)) LOOP
                         \(self.insertRow(plan, row, v))
                     END LOOP;
             """

@@ -105,13 +105,14 @@ struct SQLiteGenerator: Sendable {
 
     // MARK: Triggers
 
-    /// Whether `a` and `b`, values of `column`, differ. A JSON column (declared `JSON`, as
+    /// Whether `a` and `b`, values of `column`, differ as stored: `COLLATE BINARY`, so a text
+    /// column declared `COLLATE NOCASE` still sees a change of case. A JSON column (declared `JSON`, as
     /// Fluent declares dictionaries and arrays) compares by content: Fluent's encoder writes a
     /// dictionary's keys in whatever order the dictionary iterates, so re-saving an equal
     /// dictionary changes the text but not the value. Two valid JSON texts are equal when their
     /// trees hold the same (path, type, atom) rows; anything else compares as stored.
     static func differs(_ a: String, _ b: String, _ column: ColumnDescription) -> String {
-        guard column.type.uppercased().contains("JSON") else { return "\(a) IS NOT \(b)" }
+        guard column.type.uppercased().contains("JSON") else { return "\(a) IS NOT \(b) COLLATE BINARY" }
         let tree = { (x: String) in "SELECT \"fullkey\", \"type\", \"atom\" FROM json_tree(\(x))" }
         return "(\(a) IS NOT \(b) AND (CASE WHEN json_valid(\(a)) AND json_valid(\(b)) "
             + "THEN EXISTS (\(tree(a)) EXCEPT \(tree(b))) OR EXISTS (\(tree(b)) EXCEPT \(tree(a))) ELSE 1 END))"
@@ -147,13 +148,13 @@ struct SQLiteGenerator: Sendable {
 
         // An insert whose values equal the key's open, live version changes nothing: that is an
         // `INSERT OR REPLACE` of an identical row (the replace itself fires no delete trigger).
-        let sameAsOpen = (["v.\"end_transaction_id\" IS NULL", "v.\"operation_type\" <> 2"]
+        let sameAsOpen = SQLText.balanced(["v.\"end_transaction_id\" IS NULL", "v.\"operation_type\" <> 2"]
             + plan.primaryKey.map { "v.\(SQLText.identifier($0.name)) = NEW.\(SQLText.identifier($0.name))" }
             + plan.modifiableColumns.map { column in
                 column.type.uppercased().contains("JSON")
-                    ? "NOT " + self.differs("v", "NEW", column) : "v.\(SQLText.identifier(column.name)) IS NEW.\(SQLText.identifier(column.name))"
-            })
-            .joined(separator: " AND ")
+                    ? "NOT " + self.differs("v", "NEW", column)
+                    : "v.\(SQLText.identifier(column.name)) IS NEW.\(SQLText.identifier(column.name)) COLLATE BINARY"
+            }, "AND")
 
         var statements = [
             "CREATE TRIGGER \(names[0]) AFTER INSERT ON \(table) "
@@ -163,7 +164,7 @@ struct SQLiteGenerator: Sendable {
         if !valueChanged.isEmpty {
             statements.append(
                 "CREATE TRIGGER \(names[1]) AFTER UPDATE OF \(valueColumns) ON \(table) "
-                    + "WHEN \(keyUnchanged.joined(separator: " AND ")) AND (\(valueChanged.joined(separator: " OR "))) "
+                    + "WHEN \(keyUnchanged.joined(separator: " AND ")) AND (\(SQLText.balanced(valueChanged, "OR"))) "
                     + self.body(plan, self.updateStatements(plan))
             )
         }
