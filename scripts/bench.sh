@@ -16,7 +16,7 @@ source scripts/postgres.sh
 PRESET=(--n 5000 --rounds 3)
 ARGS=()
 for argument in "$@"; do
-  if [ "$argument" = --quick ]; then PRESET=(--n 2000 --rounds 1 --probe-rows 20000 --probe-versions 200000); else ARGS+=("$argument"); fi
+  if [ "$argument" = --quick ]; then PRESET=(--n 2000 --rounds 1 --probe-rows 20000 --probe-versions 200000 --probe-large-rows 200000); else ARGS+=("$argument"); fi
 done
 
 swift build -c release --package-path Benchmarks

@@ -96,6 +96,7 @@ extension SQLShapeTests {
             DECLARE
                 v_tx bigint;
                 v_previous bigint;
+                v_recorded boolean;
                 v_old record;
                 v_new record;
             BEGIN
@@ -111,13 +112,17 @@ extension SQLShapeTests {
                     v_old := OLD;
                     v_new := NEW;
                 END IF;
-                v_tx := NULLIF(current_setting('continuum.tx_1503733f2ec84a18', true), '')::bigint;
+                v_tx := NULL;
+                v_recorded := false;
+                SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article')
+                INTO v_tx, v_recorded
+                FROM "public"."transaction" AS t WHERE t."id" = CASE WHEN current_setting('continuum.tx_1503733f2ec84a18', true) ~ '^[0-9]{1,18}$' THEN current_setting('continuum.tx_1503733f2ec84a18', true)::bigint END AND t."native_transaction_id" = pg_current_xact_id();
                 IF v_tx IS NULL THEN
                     v_tx := "public"."_continuum_transaction_id"();
+                    v_recorded := false;
                 END IF;
-                IF current_setting('continuum.changes_9e0f89073919baca', true) IS DISTINCT FROM '1' THEN
+                IF NOT v_recorded THEN
                     INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
-                    PERFORM set_config('continuum.changes_9e0f89073919baca', '1', true);
                 END IF;
                 IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (continuum_fn.v_old."id" IS DISTINCT FROM continuum_fn.v_new."id")) THEN
                     DELETE FROM "public"."article_version" WHERE "id" = continuum_fn.v_old."id" AND "transaction_id" = continuum_fn.v_tx AND "operation_type" = 0;
@@ -160,18 +165,23 @@ extension SQLShapeTests {
             DECLARE
                 v_tx bigint;
                 v_previous bigint;
+                v_recorded boolean;
                 v_row record;
             BEGIN
                 FOR v_row IN EXECUTE CASE WHEN (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = TG_RELID) = 'p'
                     THEN $sql$SELECT * FROM "public"."article"$sql$ ELSE $sql$SELECT * FROM ONLY "public"."article"$sql$ END LOOP
                     IF v_tx IS NULL THEN
-                        v_tx := NULLIF(current_setting('continuum.tx_1503733f2ec84a18', true), '')::bigint;
+                        v_tx := NULL;
+                v_recorded := false;
+                SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article')
+                INTO v_tx, v_recorded
+                FROM "public"."transaction" AS t WHERE t."id" = CASE WHEN current_setting('continuum.tx_1503733f2ec84a18', true) ~ '^[0-9]{1,18}$' THEN current_setting('continuum.tx_1503733f2ec84a18', true)::bigint END AND t."native_transaction_id" = pg_current_xact_id();
                 IF v_tx IS NULL THEN
                     v_tx := "public"."_continuum_transaction_id"();
+                    v_recorded := false;
                 END IF;
-                IF current_setting('continuum.changes_9e0f89073919baca', true) IS DISTINCT FROM '1' THEN
+                IF NOT v_recorded THEN
                     INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
-                    PERFORM set_config('continuum.changes_9e0f89073919baca', '1', true);
                 END IF;
                     END IF;
                     DELETE FROM "public"."article_version" WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_tx AND "operation_type" = 0;
@@ -197,6 +207,7 @@ extension SQLShapeTests {
             DECLARE
                 v_tx bigint;
                 v_previous bigint;
+                v_recorded boolean;
                 v_moved boolean;
                 v_changed boolean;
                 v_first boolean;
@@ -205,13 +216,17 @@ extension SQLShapeTests {
                 IF (SELECT count(*) FROM "continuum_new_rows") <= 32 THEN
                     IF current_setting('continuum.moved_788bbe4b662ce56a', true) = '1'
                        AND EXISTS (SELECT o.* FROM "continuum_old_rows" AS o WHERE NOT EXISTS (SELECT 1 FROM "continuum_new_rows" AS n WHERE o."id" = n."id")) THEN
-                        v_tx := NULLIF(current_setting('continuum.tx_1503733f2ec84a18', true), '')::bigint;
+                        v_tx := NULL;
+                v_recorded := false;
+                SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article')
+                INTO v_tx, v_recorded
+                FROM "public"."transaction" AS t WHERE t."id" = CASE WHEN current_setting('continuum.tx_1503733f2ec84a18', true) ~ '^[0-9]{1,18}$' THEN current_setting('continuum.tx_1503733f2ec84a18', true)::bigint END AND t."native_transaction_id" = pg_current_xact_id();
                 IF v_tx IS NULL THEN
                     v_tx := "public"."_continuum_transaction_id"();
+                    v_recorded := false;
                 END IF;
-                IF current_setting('continuum.changes_9e0f89073919baca', true) IS DISTINCT FROM '1' THEN
+                IF NOT v_recorded THEN
                     INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
-                    PERFORM set_config('continuum.changes_9e0f89073919baca', '1', true);
                 END IF;
                         FOR v_row IN EXECUTE $sql$SELECT j.* FROM (SELECT o.*, n."id" IS NULL AS "continuum_side" FROM "continuum_old_rows" AS o FULL JOIN "continuum_new_rows" AS n ON o."id" = n."id" OFFSET 0) AS j WHERE j."continuum_side"$sql$ LOOP
                         DELETE FROM "public"."article_version" WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_tx AND "operation_type" = 0;
@@ -237,13 +252,17 @@ extension SQLShapeTests {
                     END IF;
                     FOR v_row IN SELECT CASE WHEN l."id" IS NULL THEN n."id" ELSE l."id" END AS "id", CASE WHEN l."id" IS NULL THEN n."name" ELSE l."name" END AS "name", CASE WHEN l."id" IS NULL THEN n."content" ELSE l."content" END AS "content", o."name" AS "continuum_old_1", o."content" AS "continuum_old_2" FROM "continuum_new_rows" AS n JOIN "continuum_old_rows" AS o ON o."id" = n."id" LEFT JOIN "public"."article" AS l ON l."id" = n."id" WHERE NOT pg_catalog.record_image_eq(ROW(o."id", o."name", o."content"), ROW(n."id", n."name", n."content")) LOOP
                         IF v_tx IS NULL THEN
-                            v_tx := NULLIF(current_setting('continuum.tx_1503733f2ec84a18', true), '')::bigint;
+                            v_tx := NULL;
+                v_recorded := false;
+                SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article')
+                INTO v_tx, v_recorded
+                FROM "public"."transaction" AS t WHERE t."id" = CASE WHEN current_setting('continuum.tx_1503733f2ec84a18', true) ~ '^[0-9]{1,18}$' THEN current_setting('continuum.tx_1503733f2ec84a18', true)::bigint END AND t."native_transaction_id" = pg_current_xact_id();
                 IF v_tx IS NULL THEN
                     v_tx := "public"."_continuum_transaction_id"();
+                    v_recorded := false;
                 END IF;
-                IF current_setting('continuum.changes_9e0f89073919baca', true) IS DISTINCT FROM '1' THEN
+                IF NOT v_recorded THEN
                     INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
-                    PERFORM set_config('continuum.changes_9e0f89073919baca', '1', true);
                 END IF;
                         END IF;
                         UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
@@ -259,15 +278,19 @@ extension SQLShapeTests {
                 IF NOT v_moved AND NOT v_changed THEN
                     RETURN NULL;
                 END IF;
-                v_first := current_setting('continuum.changes_9e0f89073919baca', true) IS DISTINCT FROM '1';
-                v_tx := NULLIF(current_setting('continuum.tx_1503733f2ec84a18', true), '')::bigint;
+                v_tx := NULL;
+                v_recorded := false;
+                SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article')
+                INTO v_tx, v_recorded
+                FROM "public"."transaction" AS t WHERE t."id" = CASE WHEN current_setting('continuum.tx_1503733f2ec84a18', true) ~ '^[0-9]{1,18}$' THEN current_setting('continuum.tx_1503733f2ec84a18', true)::bigint END AND t."native_transaction_id" = pg_current_xact_id();
                 IF v_tx IS NULL THEN
                     v_tx := "public"."_continuum_transaction_id"();
+                    v_recorded := false;
                 END IF;
-                IF current_setting('continuum.changes_9e0f89073919baca', true) IS DISTINCT FROM '1' THEN
+                IF NOT v_recorded THEN
                     INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
-                    PERFORM set_config('continuum.changes_9e0f89073919baca', '1', true);
                 END IF;
+                v_first := NOT v_recorded;
                 IF v_moved THEN
                     FOR v_row IN EXECUTE $sql$SELECT j.* FROM (SELECT o.*, n."id" IS NULL AS "continuum_side" FROM "continuum_old_rows" AS o FULL JOIN "continuum_new_rows" AS n ON o."id" = n."id" OFFSET 0) AS j WHERE j."continuum_side"$sql$ LOOP
                         DELETE FROM "public"."article_version" WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_tx AND "operation_type" = 0;

@@ -26,6 +26,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Where databases and results go.") var outDir = ".build/bench-results"
     @Option(help: "Rows of the bulk UPDATE probe (0 skips the probes).") var probeRows = 100_000
     @Option(help: "Version rows of the large history-read probe.") var probeVersions = 1_000_000
+    @Option(help: "PostgreSQL: comma-separated row counts of the large bulk-UPDATE probe (empty skips it).") var probeLargeRows = "100000,200000,1000000"
 
     func run() async throws {
         guard self.n >= Workload.minimumArticles else { throw ValidationError("--n must be at least \(Workload.minimumArticles)") }
@@ -47,7 +48,8 @@ struct RunCommand: AsyncParsableCommand {
         if self.probeRows > 0 {
             probes = try await Probes(
                 backends: backends, postgresURL: self.pgURL, workDirectory: directory, bulkRows: self.probeRows,
-                repetitions: 3, smallVersions: 10_000, largeVersions: self.probeVersions, reads: 300
+                repetitions: 3, smallVersions: 10_000, largeVersions: self.probeVersions, reads: 300,
+                largeBulkRows: self.probeLargeRows.split(separator: ",").compactMap { Int($0) }
             ).run()
         }
         let report = Report(runs: runs, articles: self.n, rounds: self.rounds, probes: probes)

@@ -15,6 +15,8 @@ struct Probes {
     var smallVersions: Int
     var largeVersions: Int
     var reads: Int
+    /// PostgreSQL: row counts of the large bulk-UPDATE probe (time, backend memory, temp files).
+    var largeBulkRows: [Int] = []
 
     struct Bulk: Codable, Sendable {
         var backend: String
@@ -34,9 +36,22 @@ struct Probes {
         var asOfMicros: Double
     }
 
+    /// One large bulk UPDATE on PostgreSQL, versioned and not, once each.
+    struct LargeBulk: Codable, Sendable {
+        var rows: Int
+        var unversionedSeconds: Double
+        var versionedSeconds: Double
+        /// Peak RSS of the server backend that ran the versioned UPDATE (VmHWM; it counts the
+        /// shared buffers the backend touched), in MiB.
+        var versionedBackendPeakMiB: Double
+        /// Temporary-file bytes the versioned UPDATE wrote (pg_stat_database.temp_bytes).
+        var versionedTempBytes: Int
+    }
+
     struct Results: Codable, Sendable {
         var bulk: [Bulk]
         var history: [HistoryRead]
+        var largeBulk: [LargeBulk] = []
 
         var markdown: String {
             var lines = ["#### Scale probes", "", "| backend | bulk UPDATE of rows | unversioned s | versioned s | ratio (median) |", "|---|---:|---:|---:|---:|"]
@@ -47,12 +62,29 @@ struct Probes {
             for read in self.history {
                 lines.append("| \(Backend(rawValue: read.backend)?.title ?? read.backend) | \(read.versionRows) | \(String(format: "%.0f", read.historyMicros)) | \(String(format: "%.0f", read.asOfMicros)) |")
             }
+            if !self.largeBulk.isEmpty {
+                lines += [
+                    "", "| PostgreSQL bulk UPDATE of rows | unversioned s | versioned s | ratio | µs per row | backend peak RSS, MiB | temp files, MB |",
+                    "|---:|---:|---:|---:|---:|---:|---:|",
+                ]
+                for large in self.largeBulk {
+                    lines.append(
+                        "| \(large.rows) | \(String(format: "%.2f", large.unversionedSeconds)) | \(String(format: "%.2f", large.versionedSeconds)) | "
+                            + "\(String(format: "%.1f", large.versionedSeconds / large.unversionedSeconds)) | "
+                            + "\(String(format: "%.2f", large.versionedSeconds / Double(large.rows) * 1e6)) | "
+                            + "\(String(format: "%.0f", large.versionedBackendPeakMiB)) | \(String(format: "%.1f", Double(large.versionedTempBytes) / 1e6)) |"
+                    )
+                }
+            }
             return lines.joined(separator: "\n")
         }
     }
 
     func run() async throws -> Results {
         var results = Results(bulk: [], history: [])
+        if self.backends.contains(.postgres) {
+            for rows in self.largeBulkRows { results.largeBulk.append(try await self.largeBulkUpdate(rows: rows)) }
+        }
         for backend in self.backends {
             results.bulk.append(try await self.bulkUpdate(backend))
             for versions in [self.smallVersions, self.largeVersions] {
@@ -95,6 +127,58 @@ struct Probes {
         return Bulk(backend: backend.rawValue, rows: self.bulkRows, unversionedSeconds: unversioned, versionedSeconds: versioned, ratio: median(ratios))
     }
 
+    /// PostgreSQL: one bulk UPDATE of `rows` rows, unversioned then versioned, each in a fresh
+    /// database, with the versioned statement's backend peak memory and temporary files.
+    private func largeBulkUpdate(rows: Int) async throws -> LargeBulk {
+        var result = LargeBulk(rows: rows, unversionedSeconds: 0, versionedSeconds: 0, versionedBackendPeakMiB: 0, versionedTempBytes: 0)
+        for isVersioned in [false, true] {
+            let (seconds, peak, temp) = try await self.withFreshDatabase(.postgres, name: "bench_probe_large") { database in
+                for statement in BenchSchema.statements(.postgres) { try await database.sql.raw(SQLQueryString(statement)).run() }
+                if isVersioned {
+                    try await Continuum.engine.install(on: database.sql)
+                    try await Continuum.engine.enable("article", on: database.sql)
+                }
+                try await self.fill(.postgres, rows: rows, on: database.sql)
+                return try await database.sql.withSession { connection in
+                    let pid = try await connection.raw("SELECT pg_backend_pid() AS pid").first()!.decode(column: "pid", as: Int.self)
+                    let tempBefore = try await Self.tempBytes(connection)
+                    let seconds = try await Self.time {
+                        try await connection.raw("BEGIN").run()
+                        try await connection.raw("UPDATE article SET views = views + 1").run()
+                        try await connection.raw("COMMIT").run()
+                    }
+                    let peak = Self.peakMiB(pid: pid)
+                    return (seconds, peak, try await Self.tempBytes(connection) - tempBefore)
+                }
+            }
+            log("probe large bulk \(rows) \(isVersioned ? "versioned" : "unversioned"): \(String(format: "%.2f", seconds)) s, backend peak \(String(format: "%.0f", peak)) MiB, temp \(temp) bytes")
+            if isVersioned {
+                (result.versionedSeconds, result.versionedBackendPeakMiB, result.versionedTempBytes) = (seconds, peak, temp)
+            } else {
+                result.unversionedSeconds = seconds
+            }
+        }
+        return result
+    }
+
+    /// The temporary-file bytes this database has written, after this backend's statistics are flushed.
+    private static func tempBytes(_ connection: any SQLDatabase) async throws -> Int {
+        try await connection.raw("SELECT pg_stat_force_next_flush()").run()
+        try await Task.sleep(for: .milliseconds(100))
+        try await connection.raw("SELECT pg_stat_clear_snapshot()").run()
+        return try await connection.raw("SELECT temp_bytes AS b FROM pg_stat_database WHERE datname = current_database()").first()!
+            .decode(column: "b", as: Int.self)
+    }
+
+    /// VmHWM of a process of this machine (the server runs here), in MiB; 0 when unreadable.
+    private static func peakMiB(pid: Int) -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) })
+        else { return 0 }
+        return kilobytes / 1024
+    }
+
     /// Inserts `rows` articles in one statement.
     private func fill(_ backend: Backend, rows: Int, on sql: any SQLDatabase) async throws {
         let select = "SELECT 'Article ' || i, 'lorem ipsum dolor sit amet consectetur adipiscing elit', 'draft', 0"
@@ -119,7 +203,8 @@ struct Probes {
             try await self.fill(backend, rows: entities, on: sql)
             try await sql.raw("UPDATE article SET title = title || ' v9', views = 9").run()
             try await Continuum.engine.install(on: sql)
-            try await Continuum.engine.enable("article", options: .init(entityName: Article.entityName), on: sql)
+            // The probe writes its own history: no backfill.
+            try await Continuum.engine.enable("article", options: .init(entityName: Article.entityName), backfill: false, on: sql)
             for version in 0..<10 {
                 let end = version < 9 ? String(version + 2) : "NULL"
                 let day = String(format: "%02d", version + 1)

@@ -246,6 +246,15 @@ extension VersioningEngine {
         """
     }
 
+    /// The id cached in `setting`, provided the row it names in `table` is the current database
+    /// transaction's own (any session can write the setting).
+    private static func ownTransaction(setting: String, table: SQLQueryString) -> SQLQueryString {
+        """
+        (SELECT t."id" FROM \(table) AS t WHERE t."native_transaction_id" = pg_current_xact_id() AND t."id" = \
+        CASE WHEN current_setting(\(bind: setting), true) ~ '^[0-9]{1,18}$' THEN current_setting(\(bind: setting), true)::bigint END)
+        """
+    }
+
     /// PostgreSQL: each transaction row of the current database transaction, as the qualified
     /// table `table` names in its schema and an expression reading the row's id.
     fileprivate func transactionRows(
@@ -261,14 +270,14 @@ extension VersioningEngine {
                 let setting = PostgreSQLGenerator.transactionSetting(schema: schema, transactionTable: self.configuration.transactionTable)
                 result.append((
                     "\(ident: schema).\(ident: self.configuration[keyPath: table])",
-                    "NULLIF(current_setting(\(bind: setting), true), '')::bigint"
+                    Self.ownTransaction(setting: setting, table: "\(ident: schema).\(ident: self.configuration.transactionTable)")
                 ))
             }
         }
         if let legacy = try row.decode(column: "legacy", as: String?.self), !legacy.isEmpty {
             result.append((
                 "\(ident: self.configuration[keyPath: table])",
-                "NULLIF(current_setting(\(bind: VersioningConfiguration.legacySettingTransactionID), true), '')::bigint"
+                Self.ownTransaction(setting: VersioningConfiguration.legacySettingTransactionID, table: "\(ident: self.configuration.transactionTable)")
             ))
         }
         return result

@@ -43,6 +43,12 @@ struct PostgreSQLGenerator: Sendable {
         "continuum.tx_" + Self.hash(schema + "\u{0}" + transactionTable)
     }
 
+    /// The id a cache setting holds, `NULL` when it holds no id (or something else: any session
+    /// can write it).
+    static func cachedID(_ setting: String) -> String {
+        "CASE WHEN current_setting(\(setting), true) ~ '^[0-9]{1,18}$' THEN current_setting(\(setting), true)::bigint END"
+    }
+
     private var transactionSetting: String {
         Self.literal(Self.transactionSetting(schema: self.schema, transactionTable: self.configuration.transactionTable))
     }
@@ -87,6 +93,8 @@ struct PostgreSQLGenerator: Sendable {
             """,
             "CREATE INDEX IF NOT EXISTS \"ix_transaction_user_id\" ON \(transaction) (\"user_id\")",
             "CREATE INDEX IF NOT EXISTS \"ix_transaction_issued_at\" ON \(transaction) (\"issued_at\")",
+            // The transaction-id function finds the current database transaction's row by it.
+            "CREATE INDEX IF NOT EXISTS \"ix_transaction_native_transaction_id\" ON \(transaction) (\"native_transaction_id\")",
             self.transactionIDFunctionDefinition(),
             self.renumberFunctionDefinition(),
         ]
@@ -104,7 +112,12 @@ struct PostgreSQLGenerator: Sendable {
                 v_table record;
                 v_match text;
             BEGIN
-                UPDATE \(self.qualified(self.configuration.transactionTable)) SET "id" = v_new WHERE "id" = p_old;
+                -- Only the caller's own transaction can be renumbered.
+                UPDATE \(self.qualified(self.configuration.transactionTable)) SET "id" = v_new
+                WHERE "id" = p_old AND "native_transaction_id" = pg_current_xact_id();
+                IF NOT FOUND THEN
+                    RAISE EXCEPTION 'swift-continuum: transaction % is not the current database transaction; a transaction can only renumber itself', p_old;
+                END IF;
                 FOR v_table IN
                     SELECT DISTINCT r."version_table", r."columns" FROM \(self.qualified(VersioningConfiguration.registryTable)) AS r
                     JOIN \(self.qualified(self.configuration.transactionChangesTable)) AS c ON c."entity_name" = r."entity_name"
@@ -137,21 +150,32 @@ struct PostgreSQLGenerator: Sendable {
         let body = """
 
             DECLARE
-                v_cached text := current_setting(\(cache), true);
+                v_xact xid8 := pg_current_xact_id();
                 v_id bigint;
             BEGIN
-                IF v_cached IS NOT NULL AND v_cached <> '' THEN
-                    RETURN v_cached::bigint;
+                -- Any session can set the cache, so it is only a hint: the row it names must be
+                -- this database transaction's own. Otherwise find that row by the transaction's id
+                -- (and start time: a restored database restarts the xid counter), or create it.
+                v_id := \(Self.cachedID(cache));
+                IF v_id IS NOT NULL AND EXISTS (
+                    SELECT 1 FROM \(transaction) AS t WHERE t."id" = v_id AND t."native_transaction_id" = v_xact
+                ) THEN
+                    RETURN v_id;
                 END IF;
-                INSERT INTO \(transaction) ("issued_at", "user_id", "remote_addr", "native_transaction_id")
-                VALUES (now() AT TIME ZONE 'UTC',
-                        NULLIF(current_setting(\(Self.literal(VersioningConfiguration.settingUserID)), true), ''),
-                        NULLIF(current_setting(\(Self.literal(VersioningConfiguration.settingRemoteAddress)), true), ''),
-                        pg_current_xact_id())
-                RETURNING "id" INTO v_id;
+                v_id := NULL;
+                SELECT t."id" INTO v_id FROM \(transaction) AS t
+                WHERE t."native_transaction_id" = v_xact AND t."issued_at" = now() AT TIME ZONE 'UTC' ORDER BY t."id" DESC LIMIT 1;
+                IF v_id IS NULL THEN
+                    INSERT INTO \(transaction) ("issued_at", "user_id", "remote_addr", "native_transaction_id")
+                    VALUES (now() AT TIME ZONE 'UTC',
+                            NULLIF(current_setting(\(Self.literal(VersioningConfiguration.settingUserID)), true), ''),
+                            NULLIF(current_setting(\(Self.literal(VersioningConfiguration.settingRemoteAddress)), true), ''),
+                            v_xact)
+                    RETURNING "id" INTO v_id;
+                    PERFORM set_config(\(schemas), (COALESCE(NULLIF(current_setting(\(schemas), true), ''), '[]')::jsonb
+                        || jsonb_build_array(\(Self.literal(self.schema))::text))::text, true);
+                END IF;
                 PERFORM set_config(\(cache), v_id::text, true);
-                PERFORM set_config(\(schemas), (COALESCE(NULLIF(current_setting(\(schemas), true), ''), '[]')::jsonb
-                    || jsonb_build_array(\(Self.literal(self.schema))::text))::text, true);
                 RETURN v_id;
             END
 
@@ -203,13 +227,6 @@ struct PostgreSQLGenerator: Sendable {
     }
 
     // MARK: Triggers
-
-    /// The transaction-local setting that marks `entity` of `schema` as recorded in
-    /// transaction_changes: a custom setting name must be an identifier, so the pair is hashed
-    /// (FNV-1a, 64 bits).
-    static func recordedSetting(schema: String, entity: String) -> String {
-        "continuum.changes_" + Self.hash(schema + "\u{0}" + entity)
-    }
 
     /// The transaction-local setting that says a primary key of `table` (in `schema`) changed
     /// in this transaction: until it is set, the statement-level update function skips looking
@@ -366,15 +383,23 @@ struct PostgreSQLGenerator: Sendable {
     /// savepoint, like the transaction id): later rows skip the insert.
     private func prologue(_ plan: VersioningPlan, _ v: Variables) -> String {
         let changes = self.qualified(self.configuration.transactionChangesTable)
-        let recorded = Self.literal(Self.recordedSetting(schema: self.schema, entity: plan.entityName))
+        let transaction = self.qualified(self.configuration.transactionTable)
+        let entity = Self.literal(plan.entityName)
+        // The cached id is trusted only once the row it names proves to be this database
+        // transaction's; the same query says whether the entity is recorded in
+        // transaction_changes yet (`v_recorded`: whether this transaction wrote the table before).
         return """
-            v_tx := NULLIF(current_setting(\(self.transactionSetting), true), '')::bigint;
+            v_tx := NULL;
+                v_recorded := false;
+                SELECT t."id", EXISTS (SELECT 1 FROM \(changes) AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = \(entity))
+                INTO v_tx, v_recorded
+                FROM \(transaction) AS t WHERE t."id" = \(Self.cachedID(self.transactionSetting)) AND t."native_transaction_id" = pg_current_xact_id();
                 IF v_tx IS NULL THEN
                     v_tx := \(self.transactionIDFunction)();
+                    v_recorded := false;
                 END IF;
-                IF current_setting(\(recorded), true) IS DISTINCT FROM '1' THEN
-                    INSERT INTO \(changes) ("transaction_id", "entity_name") VALUES (\(v.tx), \(Self.literal(plan.entityName))) ON CONFLICT DO NOTHING;
-                    PERFORM set_config(\(recorded), '1', true);
+                IF NOT v_recorded THEN
+                    INSERT INTO \(changes) ("transaction_id", "entity_name") VALUES (\(v.tx), \(entity)) ON CONFLICT DO NOTHING;
                 END IF;
             """
     }
@@ -478,6 +503,7 @@ struct PostgreSQLGenerator: Sendable {
             DECLARE
                 v_tx bigint;
                 v_previous bigint;
+                v_recorded boolean;
                 v_old record;
                 v_new record;
             BEGIN
@@ -527,6 +553,7 @@ struct PostgreSQLGenerator: Sendable {
             DECLARE
                 v_tx bigint;
                 v_previous bigint;
+                v_recorded boolean;
                 v_row record;
             BEGIN
                 FOR v_row IN EXECUTE CASE WHEN (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = TG_RELID) = 'p'
@@ -611,7 +638,6 @@ struct PostgreSQLGenerator: Sendable {
             + "WHERE j.\(SQLText.identifier(marker))"
         let arrivedRows = "SELECT j.* FROM (SELECT \(newColumns.joined(separator: ", ")), \(firstOld) IS NULL AS \(SQLText.identifier(marker)) "
             + "FROM \(paired) LEFT JOIN \(table) AS l ON \(liveJoin) OFFSET 0) AS j WHERE j.\(SQLText.identifier(marker))"
-        let recorded = Self.literal(Self.recordedSetting(schema: self.schema, entity: plan.entityName))
         // One pass: did a key move, did a row that kept its key change?
         let check = "SELECT COALESCE(bool_or(\(firstOld) IS NULL OR \(firstNew) IS NULL), false), "
             + "COALESCE(bool_or(\(firstOld) IS NOT NULL AND \(firstNew) IS NOT NULL AND \(anyChanged)), false) FROM \(paired)"
@@ -670,6 +696,7 @@ struct PostgreSQLGenerator: Sendable {
             DECLARE
                 v_tx bigint;
                 v_previous bigint;
+                v_recorded boolean;
                 v_moved boolean;
                 v_changed boolean;
                 v_first boolean;
@@ -694,8 +721,8 @@ struct PostgreSQLGenerator: Sendable {
                 IF NOT v_moved AND NOT v_changed THEN
                     RETURN NULL;
                 END IF;
-                v_first := current_setting(\(recorded), true) IS DISTINCT FROM '1';
                 \(self.prologue(plan, v))
+                v_first := NOT v_recorded;
                 IF v_moved THEN
                     \(moves)
                 END IF;
