@@ -55,6 +55,11 @@ extension Database {
                     }
                 } catch is SQLiteLockBusy where wait.canRetry {
                     try await wait.sleep()
+                } catch {
+                    // A body that committed the transaction itself and then failed leaves the
+                    // scope's state committed: clear it, so later writes are not attributed to it.
+                    if !(error is SQLiteLockBusy) { _ = try? await engine.clearStaleSQLiteScope(on: sql) }
+                    throw error
                 }
             }
         }

@@ -18,7 +18,9 @@ extension Version {
     public func revert(on database: any Database) async throws {
         let sql = try Continuum.sql(database)
         try await Continuum.requireVersioned(M.self, on: sql)
-        if sql.dialect.name == "sqlite", try await Continuum.engine.describe(M.schema, on: sql)?.reusesKeys == true,
+        // Only a key deleted since this version can have been reused: one indexed probe first.
+        if sql.dialect.name == "sqlite", try await self.deletedSince(on: sql),
+           try await Continuum.engine.describe(M.schema, on: sql)?.reusesKeys == true,
            let life = try await self.reloaded(on: database)?.laterLife {
             // The key was deleted and inserted again (since this version was read, perhaps); on
             // a table whose keys SQLite reuses, the new row is another entity, not this one restored.
@@ -53,5 +55,16 @@ extension Version {
                 .values(try values.map { try ValueConverter.expression($0.value) })
                 .run()
         }
+    }
+
+    /// Whether the key has a DELETE version from this version's transaction on.
+    private func deletedSince(on sql: any SQLDatabase) async throws -> Bool {
+        var query = sql.select().column(SQLLiteral.numeric("1"), as: "x").from(M.versionSchema)
+            .where("operation_type", .equal, SQLBind(ContinuumSQL.Operation.delete.rawValue))
+            .where("transaction_id", .greaterThanOrEqual, SQLBind(self.transactionID))
+        for (field, value) in self.key {
+            query = query.where(SQLIdentifier(field.description), .equal, try ValueConverter.expression(value))
+        }
+        return try await query.limit(1).first() != nil
     }
 }

@@ -75,6 +75,121 @@ struct SecurityTests {
         ]
     }
 
+    /// Runs `script` with the sqlite3 client, as another program with access to the file would.
+    static func sqlite3(_ file: String, _ script: String) throws {
+        let executable = try #require(["/usr/bin/sqlite3", "/usr/local/bin/sqlite3"].first { FileManager.default.isExecutableFile(atPath: $0) },
+                                      "the sqlite3 client is missing: scripts/test.sh installs it")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = [file, script]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+
+    @Test("SQLite: a state row spoofed or left active by a client cannot attribute unscoped writes; verify reports it, the next scope repairs it")
+    func sqliteStateRow() async throws {
+        try await TestDatabase.sqlite.run { db in
+            try await SemanticsTests.setUp(db)
+            let file = try #require(db.file)
+            // An inactive row with a leftover actor: unscoped writes stay anonymous.
+            try Self.sqlite3(file, "UPDATE _continuum_state SET user_id = 'mallory', remote_addr = '6.6.6.6'")
+            try await db.exec("INSERT INTO item (id, name, qty) VALUES (1, 'one', 1)")
+            #expect(try await db.rows("SELECT CAST(user_id AS TEXT) AS a, CAST(remote_addr AS TEXT) AS b FROM \"transaction\"") == [[nil, nil]])
+            // A row left active: verify says so, and the next scope starts clean.
+            try Self.sqlite3(file, "UPDATE _continuum_state SET active = 1, transaction_id = 1, user_id = 'mallory'")
+            #expect(try await db.engine.verify("item", on: db.sql).problems == [.staleScopeState])
+            try await db.engine.versioned(on: db.sql, userID: "alice") { sql in
+                try await sql.raw("UPDATE item SET qty = 2 WHERE id = 1").run()
+            }
+            let actors = try await db.rows("SELECT CAST(t.user_id AS TEXT) AS a FROM item_version v JOIN \"transaction\" t ON t.id = v.transaction_id ORDER BY v.transaction_id")
+            #expect(actors == [[nil], ["alice"]])
+            try await db.expectConsistent("item")
+        }
+    }
+
+    @Test("SQLite: a scope whose body commits on its own and then fails leaves no active state behind", arguments: ["engine", "Fluent"])
+    func sqliteScopeCommittedByBody(_ api: String) async throws {
+        try await TestDatabase.sqlite.run { db in
+            try await SemanticsTests.setUp(db)
+            struct Failure: Error {}
+            await #expect(throws: Failure.self) {
+                if api == "engine" {
+                    try await db.engine.versioned(on: db.sql, userID: "alice") { sql in
+                        try await sql.raw("INSERT INTO item (id, name, qty) VALUES (1, 'one', 1)").run()
+                        try await sql.raw("COMMIT").run()
+                        throw Failure()
+                    }
+                } else {
+                    try await db.fluent.versioned(userID: "alice") { database in
+                        let sql = database as! any SQLDatabase
+                        try await sql.raw("INSERT INTO item (id, name, qty) VALUES (1, 'one', 1)").run()
+                        try await sql.raw("COMMIT").run()
+                        throw Failure()
+                    }
+                }
+            }
+            #expect(try await db.rows("SELECT CAST(active AS TEXT) AS a FROM _continuum_state") == [["0"]])
+            try await db.exec("INSERT INTO item (id, name, qty) VALUES (2, 'two', 2)")
+            let actors = try await db.rows("SELECT CAST(t.user_id AS TEXT) AS a FROM item_version v JOIN \"transaction\" t ON t.id = v.transaction_id WHERE v.id = 2")
+            #expect(actors == [[nil]])
+            try await db.expectConsistent("item")
+        }
+    }
+
+    @Test("PostgreSQL: an operator planted on the writers' search_path never runs inside versioning")
+    func searchPathHijack() async throws {
+        try await TestDatabase.postgres.run { db in
+            let schema = "\"\(db.schema!)\""
+            // Mallory may create objects in the schema the application's search_path names.
+            let mallory = try await Role.create(in: db, grants: ["GRANT USAGE, CREATE ON SCHEMA \(schema) TO $ROLE"])
+            #expect(await mallory.transaction([
+                "CREATE TABLE \(schema).stolen (value TEXT)",
+                "GRANT INSERT ON \(schema).stolen TO PUBLIC",
+                """
+                CREATE FUNCTION \(schema).spy(a VARCHAR, b VARCHAR) RETURNS BOOLEAN LANGUAGE plpgsql AS $$
+                BEGIN INSERT INTO \(schema).stolen VALUES (a); RETURN a::text = b::text; END $$
+                """,
+                // varchar has no exact `=` in pg_catalog, so an exact match anywhere on the path wins.
+                "CREATE OPERATOR \(schema).= (LEFTARG = VARCHAR, RIGHTARG = VARCHAR, FUNCTION = \(schema).spy)",
+            ]) == nil)
+            try await db.exec("CREATE TABLE code (code VARCHAR(20) PRIMARY KEY, label VARCHAR(20))")
+            try await db.engine.install(on: db.sql)
+            try await db.engine.enable("code", options: .init(tracksModifiedColumns: true), on: db.sql)
+            try await db.engine.versioned(on: db.sql, userID: "alice") { sql in
+                try await sql.raw("INSERT INTO code VALUES ('a', 'x'), ('b', 'y')").run()
+            }
+            for statement in [
+                "UPDATE code SET label = 'z'",  // small path
+                "INSERT INTO code SELECT 'k' || i, 'v' FROM generate_series(1, 40) AS i",
+                "UPDATE code SET label = 'w'",  // set-based path
+                "UPDATE code SET code = code || '_'",  // key moves
+                "DELETE FROM code",
+            ] {
+                try await db.exec(statement)
+            }
+            #expect(try await db.count("stolen") == 0)
+            try await db.expectConsistent("code")
+            try await mallory.drop(in: db)
+        }
+    }
+
+    @Test("PostgreSQL: every transaction records the login role and client address, whatever the application claims")
+    func loginRoleRecorded() async throws {
+        try await TestDatabase.postgres.run { db in
+            try await SemanticsTests.setUp(db)
+            let writer = try await Role.create(in: db, grants: Self.writerGrants(db))
+            #expect(await writer.transaction([
+                "SELECT set_config('continuum.user_id', 'the-ceo', true)", "INSERT INTO item (id, name, qty) VALUES (1, 'one', 1)",
+            ]) == nil)
+            let log = try await db.engine.transactions(on: db.sql)
+            #expect(log.map(\.userID) == ["the-ceo"])
+            #expect(log.map(\.loginRole) == [writer.name])
+            #expect(log.first?.clientAddress == "127.0.0.1")
+            try await writer.drop(in: db)
+        }
+    }
+
     @Test("PostgreSQL: a forged transaction-id setting cannot erase, overwrite, graft onto or renumber another transaction")
     func forgedTransactionID() async throws {
         try await TestDatabase.postgres.run { db in

@@ -126,9 +126,28 @@ extension VersioningEngine {
             try await connection.run(generated: "COMMIT")
             return result
         } catch {
-            try? await connection.run(generated: "ROLLBACK")
+            do {
+                try await connection.run(generated: "ROLLBACK")
+            } catch {
+                // The body ended the transaction itself: the scope's state may have been committed.
+                _ = try? await self.clearStaleSQLiteScope(on: connection)
+            }
             throw error
         }
+    }
+
+    /// SQLite: clears a scope state left active outside any scope (a scope whose body committed
+    /// the transaction itself and then failed, or a row set by hand). An active state row makes
+    /// every later unscoped write join one transaction with that actor, so it must not outlive
+    /// its scope. Returns whether there was one.
+    @discardableResult
+    package func clearStaleSQLiteScope(on connection: any SQLDatabase) async throws -> Bool {
+        let state = VersioningConfiguration.stateTable
+        guard try await connection.raw("SELECT \"active\" FROM \(ident: state) WHERE \"active\" <> 0").first() != nil else { return false }
+        try await connection.raw("""
+            UPDATE \(ident: state) SET "active" = 0, "transaction_id" = NULL, "user_id" = NULL, "remote_addr" = NULL
+            """).run()
+        return true
     }
 
     /// SQLite: begins a scope in the transaction open on `connection` (which has taken no

@@ -278,8 +278,8 @@ private final class Backfill: @unchecked Sendable {
                 """).first()
         case .postgresql:
             try await connection.raw("""
-                INSERT INTO \(unsafeRaw: transaction) ("issued_at", "native_transaction_id")
-                VALUES (now() AT TIME ZONE 'UTC', pg_current_xact_id()) RETURNING "id"
+                INSERT INTO \(unsafeRaw: transaction) ("issued_at", "native_transaction_id", "login_role", "client_addr")
+                VALUES (now() AT TIME ZONE 'UTC', pg_current_xact_id(), session_user, host(inet_client_addr())) RETURNING "id"
                 """).first()
         }
         guard let id = try row?.decode(column: "id", as: Int.self) else {

@@ -73,4 +73,11 @@ public struct TransactionRecord: Sendable, Hashable {
     public var meta: [String: String]
     /// The entity names of the tables that changed, sorted.
     public var changedEntities: [String]
+    /// PostgreSQL: the role the database session logged in as (`session_user`), recorded by the
+    /// database whatever the application claims in ``userID``; `nil` on SQLite and for
+    /// transactions written before swift-continuum recorded it.
+    public var loginRole: String? = nil
+    /// PostgreSQL: the client address of the database session (`inet_client_addr()`, `nil` over a
+    /// Unix socket), next to the application's ``remoteAddress``; `nil` on SQLite.
+    public var clientAddress: String? = nil
 }

@@ -56,7 +56,7 @@ extension VersioningEngine {
         on database: any SQLDatabase
     ) async throws -> [TransactionRecord] {
         var query: SQLQueryString = """
-            SELECT "id", "issued_at", "user_id", "remote_addr" FROM \(ident: self.configuration.transactionTable) WHERE 1 = 1
+            SELECT * FROM \(ident: self.configuration.transactionTable) WHERE 1 = 1
             """
         if let userID { query = query + " AND \"user_id\" = \(bind: userID)" }
         if let before { query = query + " AND \"id\" < \(bind: before)" }
@@ -69,7 +69,9 @@ extension VersioningEngine {
                 userID: try row.decode(column: "user_id", as: String?.self),
                 remoteAddress: try row.decode(column: "remote_addr", as: String?.self),
                 meta: [:],
-                changedEntities: []
+                changedEntities: [],
+                loginRole: row.contains(column: "login_role") ? try row.decode(column: "login_role", as: String?.self) : nil,
+                clientAddress: row.contains(column: "client_addr") ? try row.decode(column: "client_addr", as: String?.self) : nil
             )
         }
         guard let lowest = records.last?.id, let highest = records.first?.id else { return records }

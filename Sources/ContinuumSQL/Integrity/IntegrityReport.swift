@@ -20,6 +20,10 @@ public struct IntegrityReport: Sendable, Hashable, CustomStringConvertible {
         case versionWithoutLiveRow(key: [String])
         /// A version points at a transaction that is not in the transaction log.
         case missingTransaction(id: Int)
+        /// SQLite: the `_continuum_state` row says a scope is active while none is (left by a
+        /// scope whose body committed on its own and failed, or set by hand): every unscoped
+        /// write would join one stale transaction with its actor. The next scope resets it.
+        case staleScopeState
 
         public var description: String {
             switch self {
@@ -30,6 +34,7 @@ public struct IntegrityReport: Sendable, Hashable, CustomStringConvertible {
             case .liveRowWithoutVersion: "a live row has no open INSERT or UPDATE version"
             case .versionWithoutLiveRow: "an open INSERT or UPDATE version has no live row"
             case .missingTransaction(let id): "transaction \(id) is missing from the transaction log"
+            case .staleScopeState: "the _continuum_state row says a versioned scope is active, but none is: unscoped writes join its transaction"
             }
         }
     }
@@ -134,6 +139,11 @@ extension VersioningEngine {
             WHERE NOT EXISTS (SELECT 1 FROM \(transactions) AS t WHERE t."id" = x."id") ORDER BY 1
             """)
         for row in missing { problems.append(.missingTransaction(id: try row.decode(column: "id", as: Int.self))) }
+
+        if dialect == .sqlite, ScopeState.current == nil,
+           try await database.raw("SELECT 1 AS \"a\" FROM \(ident: VersioningConfiguration.stateTable) WHERE \"active\" <> 0").first() != nil {
+            problems.append(.staleScopeState)
+        }
 
         return IntegrityReport(table: table, versionCount: count, problems: problems)
     }

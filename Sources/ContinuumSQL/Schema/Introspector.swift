@@ -92,13 +92,33 @@ struct Introspector: Sendable {
             WHERE a.attrelid = to_regclass(\(bind: regclass)) AND a.attnum > 0 AND NOT a.attisdropped
             ORDER BY a.attnum
             """).all()
+        // The schema of each key column's equality operator, from the primary key's operator classes.
+        let operators = try await self.database.raw("""
+            SELECT a.attname::text AS "name", n.nspname::text AS "schema"
+            FROM pg_index pk
+            CROSS JOIN LATERAL unnest(pk.indkey::int2[], pk.indclass::oid[]) AS k(attnum, opclass)
+            JOIN pg_attribute a ON a.attrelid = pk.indrelid AND a.attnum = k.attnum
+            JOIN pg_opclass oc ON oc.oid = k.opclass
+            JOIN pg_amop ao ON ao.amopfamily = oc.opcfamily AND ao.amopstrategy = 3 AND ao.amopmethod = oc.opcmethod
+                AND ao.amoplefttype = oc.opcintype AND ao.amoprighttype = oc.opcintype
+            JOIN pg_operator o ON o.oid = ao.amopopr
+            JOIN pg_namespace n ON n.oid = o.oprnamespace
+            WHERE pk.indrelid = to_regclass(\(bind: regclass)) AND pk.indisprimary
+            """).all()
+        var operatorSchemas: [String: String] = [:]
+        for row in operators {
+            let schema = try row.decode(column: "schema", as: String.self)
+            if schema != "pg_catalog" { operatorSchemas[try row.decode(column: "name", as: String.self)] = schema }
+        }
         let columns = try rows.map { row in
-            ColumnDescription(
-                name: try row.decode(column: "name", as: String.self),
+            let name = try row.decode(column: "name", as: String.self)
+            return ColumnDescription(
+                name: name,
                 type: try row.decode(column: "type", as: String.self),
                 isNotNull: try row.decode(column: "not_null", as: Bool.self),
                 primaryKeyPosition: try row.decode(column: "pk", as: Int.self),
-                comparesAsText: try row.decode(column: "text_compare", as: Bool.self)
+                comparesAsText: try row.decode(column: "text_compare", as: Bool.self),
+                equalityOperatorSchema: operatorSchemas[name]
             )
         }
         return TableDescription(schema: schema, name: table, columns: columns, versionsUpdatesPerStatement: perStatement)

@@ -11,13 +11,29 @@ public struct ColumnDescription: Sendable, Hashable, Codable {
     /// PostgreSQL only: the type has no equality operator (json, point, xml, composite types,
     /// arrays of those), so change detection compares its text form.
     public var comparesAsText: Bool
+    /// PostgreSQL, key columns only: the schema of the equality operator of the primary key's
+    /// operator class when it is not `pg_catalog` (a `citext` key's `=` lives where the extension
+    /// was installed). Generated functions run with `search_path = pg_catalog, pg_temp`, so they
+    /// name that operator with its schema.
+    public var equalityOperatorSchema: String?
 
-    public init(name: String, type: String, isNotNull: Bool, primaryKeyPosition: Int, comparesAsText: Bool = false) {
+    public init(
+        name: String, type: String, isNotNull: Bool, primaryKeyPosition: Int, comparesAsText: Bool = false,
+        equalityOperatorSchema: String? = nil
+    ) {
         self.name = name
         self.type = type
         self.isNotNull = isNotNull
         self.primaryKeyPosition = primaryKeyPosition
         self.comparesAsText = comparesAsText
+        self.equalityOperatorSchema = equalityOperatorSchema
+    }
+
+    /// `a = b` for values of this column, with the equality operator named by its schema when
+    /// it is not `pg_catalog`'s.
+    func equals(_ a: String, _ b: String) -> String {
+        guard let schema = self.equalityOperatorSchema else { return "\(a) = \(b)" }
+        return "\(a) OPERATOR(\(SQLText.identifier(schema)).=) \(b)"
     }
 
     /// Whether the column is part of the primary key.

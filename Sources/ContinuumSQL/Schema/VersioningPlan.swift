@@ -78,7 +78,7 @@ struct VersioningPlan: Sendable, Hashable {
     func keyMatch(_ reference: String, alias: String? = nil) -> String {
         self.primaryKey.map { column in
             let left = alias.map { "\($0).\(SQLText.identifier(column.name))" } ?? SQLText.identifier(column.name)
-            return "\(left) = \(reference).\(SQLText.identifier(column.name))"
+            return column.equals(left, "\(reference).\(SQLText.identifier(column.name))")
         }.joined(separator: " AND ")
     }
 

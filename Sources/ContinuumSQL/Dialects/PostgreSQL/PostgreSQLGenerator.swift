@@ -71,7 +71,7 @@ struct PostgreSQLGenerator: Sendable {
             """
             CREATE TABLE IF NOT EXISTS \(transaction) ("id" BIGINT NOT NULL DEFAULT nextval(\(Self.literal(sequence))::regclass), \
             "remote_addr" VARCHAR(50), "issued_at" TIMESTAMP WITHOUT TIME ZONE, "user_id" VARCHAR(255), \
-            "native_transaction_id" xid8, PRIMARY KEY ("id"))
+            "native_transaction_id" xid8, "login_role" VARCHAR(255), "client_addr" VARCHAR(50), PRIMARY KEY ("id"))
             """,
             // SQLAlchemy-Continuum's table draws ids from the same sequence on the client side;
             // the triggers need it as the column default.
@@ -79,6 +79,9 @@ struct PostgreSQLGenerator: Sendable {
             "ALTER TABLE \(transaction) ADD COLUMN IF NOT EXISTS \"remote_addr\" VARCHAR(50)",
             "ALTER TABLE \(transaction) ADD COLUMN IF NOT EXISTS \"user_id\" VARCHAR(255)",
             "ALTER TABLE \(transaction) ADD COLUMN IF NOT EXISTS \"native_transaction_id\" xid8",
+            // What the database knows, next to the application's claims (user_id, remote_addr).
+            "ALTER TABLE \(transaction) ADD COLUMN IF NOT EXISTS \"login_role\" VARCHAR(255)",
+            "ALTER TABLE \(transaction) ADD COLUMN IF NOT EXISTS \"client_addr\" VARCHAR(50)",
             """
             CREATE TABLE IF NOT EXISTS \(changes) ("transaction_id" BIGINT NOT NULL, "entity_name" VARCHAR(255) NOT NULL, \
             PRIMARY KEY ("transaction_id", "entity_name"))
@@ -140,7 +143,7 @@ struct PostgreSQLGenerator: Sendable {
 
             """
         let tag = SQLText.dollarTag("continuum", avoiding: body)
-        return "CREATE OR REPLACE FUNCTION \(self.renumberFunction)(p_old bigint) RETURNS bigint LANGUAGE plpgsql AS \(tag)\(body)\(tag)"
+        return "CREATE OR REPLACE FUNCTION \(self.renumberFunction)(p_old bigint) RETURNS bigint LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS \(tag)\(body)\(tag)"
     }
 
     func transactionIDFunctionDefinition() -> String {
@@ -166,11 +169,11 @@ struct PostgreSQLGenerator: Sendable {
                 SELECT t."id" INTO v_id FROM \(transaction) AS t
                 WHERE t."native_transaction_id" = v_xact AND t."issued_at" = now() AT TIME ZONE 'UTC' ORDER BY t."id" DESC LIMIT 1;
                 IF v_id IS NULL THEN
-                    INSERT INTO \(transaction) ("issued_at", "user_id", "remote_addr", "native_transaction_id")
+                    INSERT INTO \(transaction) ("issued_at", "user_id", "remote_addr", "native_transaction_id", "login_role", "client_addr")
                     VALUES (now() AT TIME ZONE 'UTC',
                             NULLIF(current_setting(\(Self.literal(VersioningConfiguration.settingUserID)), true), ''),
                             NULLIF(current_setting(\(Self.literal(VersioningConfiguration.settingRemoteAddress)), true), ''),
-                            v_xact)
+                            v_xact, session_user, host(inet_client_addr()))
                     RETURNING "id" INTO v_id;
                     PERFORM set_config(\(schemas), (COALESCE(NULLIF(current_setting(\(schemas), true), ''), '[]')::jsonb
                         || jsonb_build_array(\(Self.literal(self.schema))::text))::text, true);
@@ -181,7 +184,7 @@ struct PostgreSQLGenerator: Sendable {
 
             """
         let tag = SQLText.dollarTag("continuum", avoiding: body)
-        return "CREATE OR REPLACE FUNCTION \(self.transactionIDFunction)() RETURNS bigint LANGUAGE plpgsql AS \(tag)\(body)\(tag)"
+        return "CREATE OR REPLACE FUNCTION \(self.transactionIDFunction)() RETURNS bigint LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS \(tag)\(body)\(tag)"
     }
 
     // MARK: Version table
@@ -306,7 +309,7 @@ struct PostgreSQLGenerator: Sendable {
             let moved = Self.literal(Self.movedSetting(schema: self.schema, table: plan.table.name))
             statements.append(self.updateFunction(plan))
             statements.append(
-                "CREATE OR REPLACE FUNCTION \(self.keyMovedFunctionName(plan))() RETURNS trigger LANGUAGE plpgsql AS "
+                "CREATE OR REPLACE FUNCTION \(self.keyMovedFunctionName(plan))() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS "
                     + "$continuum$ BEGIN PERFORM set_config(\(moved), '1', true); RETURN NULL; END $continuum$"
             )
         }
@@ -327,7 +330,9 @@ struct PostgreSQLGenerator: Sendable {
             )
             // No column list: a key changed by a BEFORE trigger must mark the transaction too.
             // The never-true branch names every other versioned column, for the dependency.
-            var condition = plan.primaryKey.map { self.keyDiffers("OLD", "NEW", $0) }.joined(separator: " OR ")
+            // Compared by image: a `WHEN` clause binds its operators when the trigger is created,
+            // under the installer's search_path; a function call named with its schema cannot be hijacked.
+            var condition = self.differs("OLD", "NEW", plan.primaryKey)
             if !plan.modifiableColumns.isEmpty {
                 condition += " OR (false AND (" + plan.modifiableColumns.map { "OLD.\(SQLText.identifier($0.name)) IS NULL" }
                     .joined(separator: " AND ") + "))"
@@ -371,10 +376,11 @@ struct PostgreSQLGenerator: Sendable {
     }
 
     /// Whether a key column changed: by the type's own equality, which decides what is one key
-    /// (and what the primary key's index matches).
+    /// (and what the primary key's index matches), through the key's own operator (named with
+    /// its schema when it is not pg_catalog's: the functions' search_path is pinned).
     private func keyDiffers(_ a: String, _ b: String, _ column: ColumnDescription) -> String {
         let name = SQLText.identifier(column.name)
-        return "\(a).\(name) IS DISTINCT FROM \(b).\(name)"
+        return "NOT (\(column.equals("\(a).\(name)", "\(b).\(name)")))"
     }
 
     /// The statements that find (or create) the transaction and record the entity in
@@ -536,7 +542,7 @@ struct PostgreSQLGenerator: Sendable {
 
             """
         let tag = SQLText.dollarTag("continuum", avoiding: body)
-        return "CREATE OR REPLACE FUNCTION \(self.functionName(plan))() RETURNS trigger LANGUAGE plpgsql AS \(tag)\(body)\(tag)"
+        return "CREATE OR REPLACE FUNCTION \(self.functionName(plan))() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS \(tag)\(body)\(tag)"
     }
 
     /// The truncate function: before `TRUNCATE` removes the rows, each gets a DELETE version
@@ -568,7 +574,7 @@ struct PostgreSQLGenerator: Sendable {
 
             """
         let tag = SQLText.dollarTag("continuum", avoiding: body)
-        return "CREATE OR REPLACE FUNCTION \(self.truncateFunctionName(plan))() RETURNS trigger LANGUAGE plpgsql AS \(tag)\(body)\(tag)"
+        return "CREATE OR REPLACE FUNCTION \(self.truncateFunctionName(plan))() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS \(tag)\(body)\(tag)"
     }
 
     /// The statement-level update function. Rows are paired by key between the statement's old
@@ -590,14 +596,14 @@ struct PostgreSQLGenerator: Sendable {
         let row = v.qualified("v_row")
         let versionTable = self.qualified(plan.versionTable)
         let columns = plan.columns
-        let keyJoin = plan.primaryKey.map { "o.\(SQLText.identifier($0.name)) = n.\(SQLText.identifier($0.name))" }
+        let keyJoin = plan.primaryKey.map { $0.equals("o.\(SQLText.identifier($0.name))", "n.\(SQLText.identifier($0.name))") }
             .joined(separator: " AND ")
         // Keys included: a key can change its image without changing under its type's `=`.
         let anyChanged = self.differs("o", "n", columns)
         // The pairs' columns are named by position ("n1", "m1", ...): a user column can have any name.
         let newNames = columns.indices.map { "\"n\($0 + 1)\"" }
         let position = Dictionary(uniqueKeysWithValues: columns.enumerated().map { ($1.name, $0) })
-        let pairKeyMatch = plan.primaryKey.map { "v.\(SQLText.identifier($0.name)) = p.\(newNames[position[$0.name]!])" }
+        let pairKeyMatch = plan.primaryKey.map { $0.equals("v.\(SQLText.identifier($0.name))", "p.\(newNames[position[$0.name]!])") }
             .joined(separator: " AND ")
         // The `_mod` flags are computed where the pairs are formed: the pairs carry one column per
         // versioned column and one per flag, not the old values too (a wide table stays within
@@ -622,7 +628,7 @@ struct PostgreSQLGenerator: Sendable {
         // a row-level security policy), the new transition row's values are used, as a row-level
         // trigger would.
         let table = self.qualified(plan.table.name)
-        let liveJoin = plan.primaryKey.map { "l.\(SQLText.identifier($0.name)) = n.\(SQLText.identifier($0.name))" }
+        let liveJoin = plan.primaryKey.map { $0.equals("l.\(SQLText.identifier($0.name))", "n.\(SQLText.identifier($0.name))") }
             .joined(separator: " AND ")
         let firstKey = SQLText.identifier(plan.primaryKey[0].name)
         func newValue(_ column: ColumnDescription) -> String {
@@ -739,7 +745,7 @@ struct PostgreSQLGenerator: Sendable {
 
             """
         let tag = SQLText.dollarTag("continuum", avoiding: body)
-        return "CREATE OR REPLACE FUNCTION \(self.updateFunctionName(plan))() RETURNS trigger LANGUAGE plpgsql AS \(tag)\(body)\(tag)"
+        return "CREATE OR REPLACE FUNCTION \(self.updateFunctionName(plan))() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS \(tag)\(body)\(tag)"
     }
 }
 

@@ -189,7 +189,8 @@ struct SQLiteGenerator: Sendable {
         }
         body += [
             "INSERT INTO \(transaction) (\"issued_at\", \"user_id\", \"remote_addr\") "
-                + "SELECT strftime('%Y-%m-%d %H:%M:%f', 'now') || '000', \"user_id\", \"remote_addr\" FROM \(self.state) "
+                + "SELECT strftime('%Y-%m-%d %H:%M:%f', 'now') || '000', CASE WHEN \"active\" THEN \"user_id\" END, "
+                + "CASE WHEN \"active\" THEN \"remote_addr\" END FROM \(self.state) "
                 + "WHERE \"transaction_id\" IS NULL OR NOT \"active\"",
             "UPDATE \(self.state) SET \"transaction_id\" = last_insert_rowid() WHERE \"transaction_id\" IS NULL OR NOT \"active\"",
             "INSERT INTO \(changes) (\"transaction_id\", \"entity_name\") SELECT \"transaction_id\", \(SQLText.literal(plan.entityName)) "
