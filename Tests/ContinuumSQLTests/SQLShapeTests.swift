@@ -53,8 +53,9 @@ struct SQLShapeTests {
             #"CREATE SEQUENCE IF NOT EXISTS "app"."transaction_id_seq""#,
             #"CREATE TABLE IF NOT EXISTS "app"."transaction" ("id" BIGINT NOT NULL DEFAULT nextval('"app"."transaction_id_seq"'::regclass), "remote_addr" VARCHAR(50), "issued_at" TIMESTAMP WITHOUT TIME ZONE, "user_id" VARCHAR(255), "native_transaction_id" xid8, "login_role" VARCHAR(255), "client_addr" VARCHAR(50), PRIMARY KEY ("id"))"#,
         ])
-        #expect(postgres.contains { $0.hasPrefix(#"CREATE OR REPLACE FUNCTION "app"."_continuum_transaction_id"() RETURNS bigint LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp"#) })
-        #expect(postgres.last?.hasPrefix(#"CREATE OR REPLACE FUNCTION "app"."_continuum_renumber_transaction"(p_old bigint) RETURNS bigint LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp"#) == true)
+        #expect(postgres.contains { $0.hasPrefix(#"CREATE OR REPLACE FUNCTION "app"."_continuum_transaction_id"() RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp"#) })
+        #expect(postgres.contains { $0.hasPrefix(#"CREATE OR REPLACE FUNCTION "app"."_continuum_renumber_transaction"(p_old bigint) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp"#) })
+        #expect(postgres.contains(#"REVOKE ALL ON FUNCTION "app"."_continuum_renumber_transaction"(bigint) FROM PUBLIC"#))
     }
 
     @Test("quotes inside names and literals are doubled")
@@ -90,7 +91,7 @@ extension SQLShapeTests {
         #"CREATE INDEX IF NOT EXISTS "ix_article_version_transaction_id" ON "public"."article_version" ("transaction_id")"#,
         #"CREATE INDEX IF NOT EXISTS "ix_article_version_open" ON "public"."article_version" ("id") WHERE "end_transaction_id" IS NULL"#,
         #"""
-            CREATE OR REPLACE FUNCTION "public"."_continuum_article_version"() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $continuum$
+            CREATE OR REPLACE FUNCTION "public"."_continuum_article_version"() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $continuum$
             #variable_conflict use_column
             <<continuum_fn>>
             DECLARE
@@ -100,6 +101,9 @@ extension SQLShapeTests {
                 v_old record;
                 v_new record;
             BEGIN
+                IF TG_RELID <> '"public"."article"'::regclass AND pg_partition_root(TG_RELID) IS DISTINCT FROM '"public"."article"'::regclass THEN
+                    RAISE EXCEPTION 'swift-continuum: this function versions %, not %', '"public"."article"'::regclass, TG_RELID::regclass;
+                END IF;
                 -- Both always hold a row of the table: an expression naming an unassigned
                 -- record fails even in a branch that is not taken.
                 IF TG_OP = 'INSERT' THEN
@@ -158,8 +162,9 @@ extension SQLShapeTests {
             END
             $continuum$
             """#,
+        #"REVOKE ALL ON FUNCTION "public"."_continuum_article_version"() FROM PUBLIC"#,
         #"""
-            CREATE OR REPLACE FUNCTION "public"."_continuum_article_version_truncate"() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $continuum$
+            CREATE OR REPLACE FUNCTION "public"."_continuum_article_version_truncate"() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $continuum$
             #variable_conflict use_column
             <<continuum_fn>>
             DECLARE
@@ -168,6 +173,9 @@ extension SQLShapeTests {
                 v_recorded boolean;
                 v_row record;
             BEGIN
+                IF TG_RELID <> '"public"."article"'::regclass AND pg_partition_root(TG_RELID) IS DISTINCT FROM '"public"."article"'::regclass THEN
+                    RAISE EXCEPTION 'swift-continuum: this function versions %, not %', '"public"."article"'::regclass, TG_RELID::regclass;
+                END IF;
                 FOR v_row IN EXECUTE CASE WHEN (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = TG_RELID) = 'p'
                     THEN $sql$SELECT * FROM "public"."article"$sql$ ELSE $sql$SELECT * FROM ONLY "public"."article"$sql$ END LOOP
                     IF v_tx IS NULL THEN
@@ -200,8 +208,9 @@ extension SQLShapeTests {
             END
             $continuum$
             """#,
+        #"REVOKE ALL ON FUNCTION "public"."_continuum_article_version_truncate"() FROM PUBLIC"#,
         #"""
-            CREATE OR REPLACE FUNCTION "public"."_continuum_article_version_update"() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $continuum$
+            CREATE OR REPLACE FUNCTION "public"."_continuum_article_version_update"() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $continuum$
             #variable_conflict use_column
             <<continuum_fn>>
             DECLARE
@@ -213,6 +222,9 @@ extension SQLShapeTests {
                 v_first boolean;
                 v_row record;
             BEGIN
+                IF TG_RELID <> '"public"."article"'::regclass AND pg_partition_root(TG_RELID) IS DISTINCT FROM '"public"."article"'::regclass THEN
+                    RAISE EXCEPTION 'swift-continuum: this function versions %, not %', '"public"."article"'::regclass, TG_RELID::regclass;
+                END IF;
                 IF (SELECT count(*) FROM "continuum_new_rows") <= 32 THEN
                     IF current_setting('continuum.moved_788bbe4b662ce56a', true) = '1'
                        AND EXISTS (SELECT o.* FROM "continuum_old_rows" AS o WHERE NOT EXISTS (SELECT 1 FROM "continuum_new_rows" AS n WHERE o."id" = n."id")) THEN
@@ -328,7 +340,9 @@ extension SQLShapeTests {
             END
             $continuum$
             """#,
+        #"REVOKE ALL ON FUNCTION "public"."_continuum_article_version_update"() FROM PUBLIC"#,
         #"CREATE OR REPLACE FUNCTION "public"."_continuum_article_key_moved"() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $continuum$ BEGIN PERFORM set_config('continuum.moved_788bbe4b662ce56a', '1', true); RETURN NULL; END $continuum$"#,
+        #"REVOKE ALL ON FUNCTION "public"."_continuum_article_key_moved"() FROM PUBLIC"#,
         #"DROP TRIGGER IF EXISTS "continuum_insert_delete" ON "public"."article""#,
         #"DROP TRIGGER IF EXISTS "continuum_update" ON "public"."article""#,
         #"DROP TRIGGER IF EXISTS "continuum_columns" ON "public"."article""#,

@@ -174,6 +174,64 @@ struct SecurityTests {
         }
     }
 
+    @Test("PostgreSQL: writers with rights on the live table only write history through the owner's functions and cannot touch it otherwise")
+    func twoRoleDeployment() async throws {
+        try await TestDatabase.postgres.run { db in
+            let schema = "\"\(db.schema!)\""
+            try await db.exec("CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT, qty INTEGER)", "CREATE TABLE other (id INTEGER PRIMARY KEY)")
+            let reader = try await Role.create(in: db, grants: [])
+            let engine = VersioningEngine(configuration: .init(readerRole: reader.name))
+            try await engine.install(on: db.sql)
+            try await engine.enable("item", on: db.sql)
+            let writer = try await Role.create(in: db, grants: [
+                "GRANT USAGE, CREATE ON SCHEMA \(schema) TO $ROLE", "GRANT SELECT, INSERT, UPDATE, DELETE ON \(schema).item TO $ROLE",
+            ])
+            let stranger = try await Role.create(in: db, grants: ["GRANT USAGE ON SCHEMA \(schema) TO $ROLE"])
+
+            // The writer's changes are versioned, with its scope's actor and meta.
+            try await engine.versioned(on: writer.sql, userID: "w", meta: ["reason": "test"]) { sql in
+                try await sql.raw("INSERT INTO item VALUES (1, 'one', 1), (2, 'two', 2)").run()
+                try await sql.raw("UPDATE item SET qty = 10 WHERE id = 1").run()
+                try await sql.raw("DELETE FROM item WHERE id = 2").run()
+            }
+            try await writer.sql.raw("UPDATE item SET qty = 11").run()
+            #expect(try await db.count("item_version") == 2)
+            let log = try await engine.transactions(on: db.sql)
+            #expect(log.map(\.userID) == [nil, "w"])
+            #expect(log.last?.meta == ["reason": "test"])
+            try await db.expectConsistent("item")
+
+            // Nothing else: no rights on history, no way to run the owner's functions.
+            for statements in [
+                ["UPDATE item_version SET qty = 0"],
+                ["DELETE FROM item_version"],
+                ["DELETE FROM \"transaction\""],
+                ["INSERT INTO transaction_meta VALUES (1, 'forged', 'x')"],
+                ["SELECT \(schema)._continuum_renumber_transaction(1)"],
+                ["SELECT \(schema)._continuum_transaction_id()"],
+                // Its own table, with the owner's trigger function: it may not execute it.
+                [
+                    "CREATE TABLE mine (id INTEGER PRIMARY KEY)",
+                    "CREATE TRIGGER t AFTER INSERT ON mine FOR EACH ROW EXECUTE FUNCTION \(schema)._continuum_item_version()",
+                ],
+            ] {
+                let error = await writer.transaction(statements)
+                #expect(error.map { String(reflecting: $0).contains("permission denied") } == true, "\(statements)")
+            }
+            // Attached to another table (only the owner can), the function refuses to run.
+            try await db.exec("CREATE TRIGGER t AFTER INSERT ON other FOR EACH ROW EXECUTE FUNCTION \(schema)._continuum_item_version()")
+            await #expect(throws: (any Error).self) { try await db.exec("INSERT INTO other VALUES (1)") }
+            try await db.exec("DROP TRIGGER t ON other")
+
+            // The reader reads history; a role without the grant reads nothing.
+            #expect(await reader.transaction(["SELECT * FROM item_version", "SELECT * FROM \"transaction\""]) == nil)
+            let denied = await stranger.transaction(["SELECT * FROM item_version"])
+            #expect(denied.map { String(reflecting: $0).contains("permission denied") } == true)
+            #expect(try await db.count("item_version") == 2)
+            for role in [writer, reader, stranger] { try await role.drop(in: db) }
+        }
+    }
+
     @Test("PostgreSQL: every transaction records the login role and client address, whatever the application claims")
     func loginRoleRecorded() async throws {
         try await TestDatabase.postgres.run { db in
@@ -216,9 +274,14 @@ struct SecurityTests {
             #expect(await writer.transaction([
                 "SELECT set_config('\(setting)', '\(first)', false)", "UPDATE item SET name = 'grafted' WHERE id = 3",
             ]) == nil)
-            // Renumber someone else's transaction directly.
+            // Renumber someone else's transaction directly: the writer may not run the function,
+            // and even its owner can renumber only its own transaction.
             let renumber = await writer.transaction(["SELECT \"\(db.schema!)\"._continuum_renumber_transaction(\(first))"])
-            #expect(renumber.map { String(reflecting: $0).contains("can only renumber itself") } == true)
+            #expect(renumber.map { String(reflecting: $0).contains("permission denied") } == true)
+            let owner = await #expect(throws: (any Error).self) {
+                try await db.exec("SELECT \"\(db.schema!)\"._continuum_renumber_transaction(\(first))")
+            }
+            #expect(owner.map { String(reflecting: $0).contains("can only renumber itself") } == true)
 
             // History stands: alice's transactions hold exactly what alice wrote.
             let alice = try await db.rows("""

@@ -209,12 +209,19 @@ extension VersioningEngine {
                        \(self.transactionsInProgress)
                 """).first()
             // If versioned writes already happened in this transaction (outside any scope), their
-            // transaction rows exist: give them the scope's actor too.
-            for (table, id) in try self.transactionRows(row, \.transactionTable) {
+            // transaction rows exist: give them the scope's actor too, through the owner-run
+            // helper of each schema (the application role has no rights on history).
+            let (schemas, legacy) = try self.transactionsInProgress(row)
+            for schema in schemas {
                 try await connection.raw("""
-                    UPDATE \(table)
+                    SELECT \(ident: schema).\(ident: VersioningConfiguration.claimFunction)(\(bind: context.userID ?? ""), \(bind: context.remoteAddress ?? ""))
+                    """).run()
+            }
+            if legacy {
+                try await connection.raw("""
+                    UPDATE \(ident: self.configuration.transactionTable)
                     SET "user_id" = COALESCE("user_id", \(bind: context.userID)), "remote_addr" = COALESCE("remote_addr", \(bind: context.remoteAddress))
-                    WHERE "id" = \(id)
+                    WHERE "id" = \(Self.ownTransaction(setting: VersioningConfiguration.legacySettingTransactionID, table: "\(ident: self.configuration.transactionTable)"))
                     """).run()
             }
         }
@@ -226,12 +233,24 @@ extension VersioningEngine {
         let meta = scope.meta.sorted { $0.key < $1.key }
         if !meta.isEmpty {
             // Every transaction row this database transaction created: one on SQLite; on
-            // PostgreSQL one per schema written to.
-            let targets: [(SQLQueryString, SQLQueryString)] = switch dialect {
+            // PostgreSQL one per schema written to, given its meta by the schema's owner-run helper.
+            var targets: [(SQLQueryString, SQLQueryString)] = []
+            switch dialect {
             case .sqlite:
-                [("\(ident: self.configuration.transactionMetaTable)", "(SELECT \"transaction_id\" FROM \(ident: VersioningConfiguration.stateTable))")]
+                targets = [("\(ident: self.configuration.transactionMetaTable)", "(SELECT \"transaction_id\" FROM \(ident: VersioningConfiguration.stateTable))")]
             case .postgresql:
-                try self.transactionRows(try await connection.raw("SELECT \(self.transactionsInProgress)").first(), \.transactionMetaTable)
+                let (schemas, legacy) = try self.transactionsInProgress(try await connection.raw("SELECT \(self.transactionsInProgress)").first())
+                for schema in schemas {
+                    try await connection.raw("""
+                        SELECT \(ident: schema).\(ident: VersioningConfiguration.metaFunction)(\(bind: meta.map(\.key)), \(bind: meta.map(\.value)))
+                        """).run()
+                }
+                if legacy {
+                    targets = [(
+                        "\(ident: self.configuration.transactionMetaTable)",
+                        Self.ownTransaction(setting: VersioningConfiguration.legacySettingTransactionID, table: "\(ident: self.configuration.transactionTable)")
+                    )]
+                }
             }
             for (table, id) in targets {
                 var rows: SQLQueryString = ""
@@ -274,32 +293,19 @@ extension VersioningEngine {
         """
     }
 
-    /// PostgreSQL: each transaction row of the current database transaction, as the qualified
-    /// table `table` names in its schema and an expression reading the row's id.
-    fileprivate func transactionRows(
-        _ row: (any SQLRow)?,
-        _ table: KeyPath<VersioningConfiguration, String>
-    ) throws -> [(SQLQueryString, SQLQueryString)] {
-        guard let row else { return [] }
-        var result: [(SQLQueryString, SQLQueryString)] = []
+    /// PostgreSQL: the schemas in which the current database transaction created a transaction
+    /// row (a forged list only makes the helpers look for the caller's own rows elsewhere), and
+    /// whether triggers generated before format 2 cached an id (a database not yet synced).
+    fileprivate func transactionsInProgress(_ row: (any SQLRow)?) throws -> (schemas: [String], legacy: Bool) {
+        guard let row else { return ([], false) }
+        var schemas: [String] = []
         if let list = try row.decode(column: "schemas", as: String?.self), !list.isEmpty {
-            let schemas = try JSONDecoder().decode([String].self, from: Data(list.utf8))
-            var seen = Set<String>()
-            for schema in schemas where seen.insert(schema).inserted {
-                let setting = PostgreSQLGenerator.transactionSetting(schema: schema, transactionTable: self.configuration.transactionTable)
-                result.append((
-                    "\(ident: schema).\(ident: self.configuration[keyPath: table])",
-                    Self.ownTransaction(setting: setting, table: "\(ident: schema).\(ident: self.configuration.transactionTable)")
-                ))
+            for schema in (try? JSONDecoder().decode([String].self, from: Data(list.utf8))) ?? [] where !schemas.contains(schema) {
+                schemas.append(schema)
             }
         }
-        if let legacy = try row.decode(column: "legacy", as: String?.self), !legacy.isEmpty {
-            result.append((
-                "\(ident: self.configuration[keyPath: table])",
-                Self.ownTransaction(setting: VersioningConfiguration.legacySettingTransactionID, table: "\(ident: self.configuration.transactionTable)")
-            ))
-        }
-        return result
+        let legacy = try row.decode(column: "legacy", as: String?.self).map { !$0.isEmpty } ?? false
+        return (schemas, legacy)
     }
 }
 

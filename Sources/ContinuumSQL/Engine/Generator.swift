@@ -55,7 +55,7 @@ enum Generator: Sendable {
     func sharedFunctions() -> [String] {
         switch self {
         case .sqlite: []
-        case .postgresql(let g): [g.transactionIDFunctionDefinition(), g.renumberFunctionDefinition()]
+        case .postgresql(let g): g.sharedFunctions()
         }
     }
 

@@ -18,6 +18,12 @@ public struct VersioningConfiguration: Sendable, Hashable {
     /// needs them to read the other's history; indexes already present are kept.
     public var createsContinuumIndexes: Bool
 
+    /// PostgreSQL: a role that may read history. `install` grants it `SELECT` on the transaction
+    /// log and the registry, `enable` and `sync` on each version table. Writers need nothing on
+    /// history (the triggers run as the owner); the role that reads history through the engine
+    /// or FluentContinuum (the application's, often) needs this. Default `nil`: no grants.
+    public var readerRole: String?
+
     /// PostgreSQL: statements updating at most this many rows run the update function's static
     /// SQL (plans cached by PL/pgSQL); larger ones run it through `EXECUTE`. Read when triggers
     /// are generated; tests bind it to 0 to drive every statement through the `EXECUTE` path.
@@ -28,8 +34,10 @@ public struct VersioningConfiguration: Sendable, Hashable {
         transactionTable: String = "transaction",
         transactionChangesTable: String = "transaction_changes",
         transactionMetaTable: String = "transaction_meta",
-        createsContinuumIndexes: Bool = false
+        createsContinuumIndexes: Bool = false,
+        readerRole: String? = nil
     ) {
+        self.readerRole = readerRole
         self.transactionTable = transactionTable
         self.transactionChangesTable = transactionChangesTable
         self.transactionMetaTable = transactionMetaTable
@@ -41,6 +49,9 @@ public struct VersioningConfiguration: Sendable, Hashable {
     static let stateTable = "_continuum_state"
     static let transactionIDFunction = "_continuum_transaction_id"
     static let renumberFunction = "_continuum_renumber_transaction"
+    /// PostgreSQL scope helpers, callable by the application role.
+    static let claimFunction = "_continuum_claim"
+    static let metaFunction = "_continuum_meta"
     /// PostgreSQL transaction-local settings the scope and the triggers share.
     /// The transaction id cache of triggers generated before format 2 (one for every schema,
     /// which let two versioned schemas in one transaction corrupt each other's history). The
@@ -50,7 +61,7 @@ public struct VersioningConfiguration: Sendable, Hashable {
     static let settingRemoteAddress = "continuum.remote_addr"
 
     func validate() throws {
-        for name in [self.transactionTable, self.transactionChangesTable, self.transactionMetaTable] {
+        for name in [self.transactionTable, self.transactionChangesTable, self.transactionMetaTable] + (self.readerRole.map { [$0] } ?? []) {
             try SQLText.validate(name)
         }
     }

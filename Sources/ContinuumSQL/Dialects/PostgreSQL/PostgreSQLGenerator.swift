@@ -98,9 +98,82 @@ struct PostgreSQLGenerator: Sendable {
             "CREATE INDEX IF NOT EXISTS \"ix_transaction_issued_at\" ON \(transaction) (\"issued_at\")",
             // The transaction-id function finds the current database transaction's row by it.
             "CREATE INDEX IF NOT EXISTS \"ix_transaction_native_transaction_id\" ON \(transaction) (\"native_transaction_id\")",
+        ] + self.sharedFunctions() + self.readerGrants([transaction, changes, meta, registry], schema: true)
+    }
+
+    /// `GRANT SELECT` on `tables` (qualified) to the configured reader role, if any.
+    func readerGrants(_ tables: [String], schema: Bool = false) -> [String] {
+        guard let reader = self.configuration.readerRole else { return [] }
+        let role = SQLText.identifier(reader)
+        return (schema ? ["GRANT USAGE ON SCHEMA \(SQLText.identifier(self.schema)) TO \(role)"] : [])
+            + tables.map { "GRANT SELECT ON \($0) TO \(role)" }
+    }
+
+    /// The shared functions, each followed by its privileges. They run as their owner (the role
+    /// that installed versioning), so writers need no rights on history: the trigger functions
+    /// and these two cannot be called by anyone else (`REVOKE ... FROM PUBLIC`); the scope
+    /// helpers, which only touch the caller's own transaction rows, can.
+    func sharedFunctions() -> [String] {
+        [
             self.transactionIDFunctionDefinition(),
+            "REVOKE ALL ON FUNCTION \(self.transactionIDFunction)() FROM PUBLIC",
             self.renumberFunctionDefinition(),
+            "REVOKE ALL ON FUNCTION \(self.renumberFunction)(bigint) FROM PUBLIC",
+            self.claimFunctionDefinition(),
+            "GRANT EXECUTE ON FUNCTION \(self.qualified(VersioningConfiguration.claimFunction))(text, text) TO PUBLIC",
+            self.metaFunctionDefinition(),
+            "GRANT EXECUTE ON FUNCTION \(self.qualified(VersioningConfiguration.metaFunction))(text[], text[]) TO PUBLIC",
         ]
+    }
+
+    /// Scope helper: gives the current database transaction's row in this schema (if it exists
+    /// yet) the actor and address a scope claims, where it has none.
+    func claimFunctionDefinition() -> String {
+        let transaction = self.qualified(self.configuration.transactionTable)
+        let body = """
+
+            BEGIN
+                UPDATE \(transaction) SET "user_id" = COALESCE("user_id", NULLIF(p_user, '')),
+                    "remote_addr" = COALESCE("remote_addr", NULLIF(p_address, ''))
+                WHERE "native_transaction_id" = pg_current_xact_id() AND "issued_at" = now() AT TIME ZONE 'UTC';
+            END
+
+            """
+        let tag = SQLText.dollarTag("continuum", avoiding: body)
+        return "CREATE OR REPLACE FUNCTION \(self.qualified(VersioningConfiguration.claimFunction))(p_user text, p_address text) RETURNS void "
+            + "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS \(tag)\(body)\(tag)"
+    }
+
+    /// Scope helper: records a scope's metadata on the current database transaction's row in
+    /// this schema, if it exists.
+    func metaFunctionDefinition() -> String {
+        let transaction = self.qualified(self.configuration.transactionTable)
+        let meta = self.qualified(self.configuration.transactionMetaTable)
+        let body = """
+
+            BEGIN
+                INSERT INTO \(meta) ("transaction_id", "key", "value")
+                SELECT t."id", m."k", m."v" FROM \(transaction) AS t, unnest(p_keys, p_values) AS m("k", "v")
+                WHERE t."native_transaction_id" = pg_current_xact_id() AND t."issued_at" = now() AT TIME ZONE 'UTC'
+                ON CONFLICT ("transaction_id", "key") DO UPDATE SET "value" = EXCLUDED."value";
+            END
+
+            """
+        let tag = SQLText.dollarTag("continuum", avoiding: body)
+        return "CREATE OR REPLACE FUNCTION \(self.qualified(VersioningConfiguration.metaFunction))(p_keys text[], p_values text[]) RETURNS void "
+            + "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS \(tag)\(body)\(tag)"
+    }
+
+    /// The statements that stop a trigger function from running for any table but its own:
+    /// it runs as the owner, so attached to another table it would write history for rows that
+    /// never existed. (Only its owner could attach it: nobody else may execute it.)
+    private func ownTableGuard(_ plan: VersioningPlan) -> String {
+        let table = Self.literal(self.qualified(plan.table.name))
+        return """
+            IF TG_RELID <> \(table)::regclass AND pg_partition_root(TG_RELID) IS DISTINCT FROM \(table)::regclass THEN
+                    RAISE EXCEPTION 'swift-continuum: this function versions %, not %', \(table)::regclass, TG_RELID::regclass;
+                END IF;
+            """
     }
 
     /// Gives the current transaction a new, larger id, everywhere it is recorded. Called by a
@@ -143,7 +216,7 @@ struct PostgreSQLGenerator: Sendable {
 
             """
         let tag = SQLText.dollarTag("continuum", avoiding: body)
-        return "CREATE OR REPLACE FUNCTION \(self.renumberFunction)(p_old bigint) RETURNS bigint LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS \(tag)\(body)\(tag)"
+        return "CREATE OR REPLACE FUNCTION \(self.renumberFunction)(p_old bigint) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS \(tag)\(body)\(tag)"
     }
 
     func transactionIDFunctionDefinition() -> String {
@@ -184,7 +257,7 @@ struct PostgreSQLGenerator: Sendable {
 
             """
         let tag = SQLText.dollarTag("continuum", avoiding: body)
-        return "CREATE OR REPLACE FUNCTION \(self.transactionIDFunction)() RETURNS bigint LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS \(tag)\(body)\(tag)"
+        return "CREATE OR REPLACE FUNCTION \(self.transactionIDFunction)() RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS \(tag)\(body)\(tag)"
     }
 
     // MARK: Version table
@@ -304,14 +377,19 @@ struct PostgreSQLGenerator: Sendable {
     /// pays no per-row function call); other tables get a row-level update trigger.
     func createTriggers(_ plan: VersioningPlan) -> [String] {
         let table = self.qualified(plan.table.name)
-        var statements = [self.function(plan), self.truncateFunction(plan)]
+        var statements = self.readerGrants([self.qualified(plan.versionTable)]) + [
+            self.function(plan), "REVOKE ALL ON FUNCTION \(self.functionName(plan))() FROM PUBLIC",
+            self.truncateFunction(plan), "REVOKE ALL ON FUNCTION \(self.truncateFunctionName(plan))() FROM PUBLIC",
+        ]
         if plan.updatesPerStatement {
             let moved = Self.literal(Self.movedSetting(schema: self.schema, table: plan.table.name))
             statements.append(self.updateFunction(plan))
+            statements.append("REVOKE ALL ON FUNCTION \(self.updateFunctionName(plan))() FROM PUBLIC")
             statements.append(
                 "CREATE OR REPLACE FUNCTION \(self.keyMovedFunctionName(plan))() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS "
                     + "$continuum$ BEGIN PERFORM set_config(\(moved), '1', true); RETURN NULL; END $continuum$"
             )
+            statements.append("REVOKE ALL ON FUNCTION \(self.keyMovedFunctionName(plan))() FROM PUBLIC")
         }
         statements += self.dropTriggers(plan, dropFunction: false)
         statements.append(
@@ -513,6 +591,7 @@ struct PostgreSQLGenerator: Sendable {
                 v_old record;
                 v_new record;
             BEGIN
+                \(self.ownTableGuard(plan))
                 -- Both always hold a row of the table: an expression naming an unassigned
                 -- record fails even in a branch that is not taken.
                 IF TG_OP = 'INSERT' THEN
@@ -542,7 +621,7 @@ struct PostgreSQLGenerator: Sendable {
 
             """
         let tag = SQLText.dollarTag("continuum", avoiding: body)
-        return "CREATE OR REPLACE FUNCTION \(self.functionName(plan))() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS \(tag)\(body)\(tag)"
+        return "CREATE OR REPLACE FUNCTION \(self.functionName(plan))() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS \(tag)\(body)\(tag)"
     }
 
     /// The truncate function: before `TRUNCATE` removes the rows, each gets a DELETE version
@@ -562,6 +641,7 @@ struct PostgreSQLGenerator: Sendable {
                 v_recorded boolean;
                 v_row record;
             BEGIN
+                \(self.ownTableGuard(plan))
                 FOR v_row IN EXECUTE CASE WHEN (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = TG_RELID) = 'p'
                     THEN \(Self.dynamic("SELECT * FROM " + table)) ELSE \(Self.dynamic("SELECT * FROM ONLY " + table)) END LOOP
                     IF v_tx IS NULL THEN
@@ -574,7 +654,7 @@ struct PostgreSQLGenerator: Sendable {
 
             """
         let tag = SQLText.dollarTag("continuum", avoiding: body)
-        return "CREATE OR REPLACE FUNCTION \(self.truncateFunctionName(plan))() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS \(tag)\(body)\(tag)"
+        return "CREATE OR REPLACE FUNCTION \(self.truncateFunctionName(plan))() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS \(tag)\(body)\(tag)"
     }
 
     /// The statement-level update function. Rows are paired by key between the statement's old
@@ -708,6 +788,7 @@ struct PostgreSQLGenerator: Sendable {
                 v_first boolean;
                 v_row record;
             BEGIN
+                \(self.ownTableGuard(plan))
                 IF (SELECT count(*) FROM \(Self.newRows)) <= \(VersioningConfiguration.staticPlanRowLimit) THEN
                     IF current_setting(\(Self.literal(Self.movedSetting(schema: self.schema, table: plan.table.name))), true) = '1'
                        AND EXISTS (\(gone)) THEN
@@ -745,7 +826,7 @@ struct PostgreSQLGenerator: Sendable {
 
             """
         let tag = SQLText.dollarTag("continuum", avoiding: body)
-        return "CREATE OR REPLACE FUNCTION \(self.updateFunctionName(plan))() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS \(tag)\(body)\(tag)"
+        return "CREATE OR REPLACE FUNCTION \(self.updateFunctionName(plan))() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS \(tag)\(body)\(tag)"
     }
 }
 
