@@ -232,6 +232,60 @@ struct SecurityTests {
         }
     }
 
+    @Test("PostgreSQL: history follows the table's row-level security: each tenant reads the versions of its own rows only")
+    func rowLevelSecurity() async throws {
+        try await TestDatabase.postgres.run { db in
+            let schema = "\"\(db.schema!)\""
+            try await db.exec(
+                "CREATE TABLE note (id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, body TEXT)",
+                "ALTER TABLE note ENABLE ROW LEVEL SECURITY",
+                "CREATE POLICY tenant_rows ON note USING (tenant = current_setting('app.tenant', true))"
+            )
+            let tenant = try await Role.create(in: db, grants: [
+                "GRANT USAGE ON SCHEMA \(schema) TO $ROLE", "GRANT SELECT, INSERT, UPDATE, DELETE ON \(schema).note TO $ROLE",
+            ])
+            let engine = VersioningEngine(configuration: .init(readerRole: tenant.name))
+            try await engine.install(on: db.sql)
+            try await engine.enable("note", on: db.sql)
+            for (id, owner) in [(1, "a"), (2, "b"), (3, "a")] {
+                #expect(await tenant.transaction([
+                    "SELECT set_config('app.tenant', '\(owner)', true)",
+                    "INSERT INTO note VALUES (\(id), '\(owner)', 'text')",
+                    "UPDATE note SET body = 'edited'",  // only the tenant's own rows
+                ]) == nil)
+            }
+            #expect(try await db.count("note_version") == 3)  // the owner sees every version
+            for (name, visible) in [("a", [1, 3]), ("b", [2])] {
+                let rows = try await tenant.sql.withSession { connection in
+                    try await connection.raw("BEGIN").run()
+                    try await connection.raw("SELECT set_config('app.tenant', \(bind: name), true)").run()
+                    let rows = try await connection.raw("SELECT DISTINCT id FROM note_version ORDER BY id").all()
+                    try await connection.raw("COMMIT").run()
+                    return try rows.map { try $0.decode(column: "id", as: Int.self) }
+                }
+                #expect(rows == visible, "tenant \(name)")
+            }
+            try await tenant.drop(in: db)
+        }
+    }
+
+    @Test("PostgreSQL: enable refuses to adopt a version table another role created beforehand")
+    func foreignVersionTable() async throws {
+        try await TestDatabase.postgres.run { db in
+            let schema = "\"\(db.schema!)\""
+            try await db.exec("CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT)")
+            let mallory = try await Role.create(in: db, grants: ["GRANT USAGE, CREATE ON SCHEMA \(schema) TO $ROLE"])
+            #expect(await mallory.transaction([
+                "CREATE TABLE \(schema).item_version (id INTEGER NOT NULL, name TEXT, transaction_id BIGINT NOT NULL, end_transaction_id BIGINT, operation_type SMALLINT NOT NULL, PRIMARY KEY (id, transaction_id))",
+            ]) == nil)
+            try await db.engine.install(on: db.sql)
+            let error = await #expect(throws: ContinuumError.self) { try await db.engine.enable("item", on: db.sql) }
+            #expect(error?.description.contains(mallory.name) == true)
+            #expect(try await db.engine.versionedTables(on: db.sql).isEmpty)
+            try await mallory.drop(in: db)
+        }
+    }
+
     @Test("PostgreSQL: every transaction records the login role and client address, whatever the application claims")
     func loginRoleRecorded() async throws {
         try await TestDatabase.postgres.run { db in

@@ -112,6 +112,7 @@ public struct VersioningEngine: Sendable {
             try generator.validate(plan)
             if let existing = try await introspector.describe(plan.versionTable) {
                 try self.checkAdoptable(existing, plan: plan)
+                try await self.checkOwnership(plan, on: connection)
                 for statement in self.missingVersionColumns(existing, plan: plan, generator: generator) + generator.indexes(plan) {
                     try await connection.run(generated: statement)
                 }
@@ -119,6 +120,7 @@ public struct VersioningEngine: Sendable {
                 for statement in generator.createVersionTable(plan) { try await connection.run(generated: statement) }
             }
             for statement in generator.createTriggers(plan) { try await connection.run(generated: statement) }
+            try await self.copyRowSecurity(plan, on: connection)
             try await RegistryEntry(plan: plan).save(to: connection)
             if backfill {
                 try await self.backfillInTransaction(table, batchSize: Self.defaultBackfillBatchSize, on: connection, progress: progress)
@@ -292,7 +294,46 @@ public struct VersioningEngine: Sendable {
         for statement in self.missingVersionColumns(versionTable, plan: plan, generator: generator) + generator.createTriggers(plan) {
             try await connection.run(generated: statement)
         }
+        try await self.copyRowSecurity(plan, on: connection)
         try await RegistryEntry(plan: plan).save(to: connection)
+    }
+
+    /// PostgreSQL: gives the version table the live table's row-level security, so that a role
+    /// reading history sees the versions of the rows it may see and no others: RLS enabled as on
+    /// the table (never forced), and each policy that governs reads (`FOR SELECT` or `FOR ALL`)
+    /// copied as a `FOR SELECT` policy of the same name, roles and `USING` expression. A policy
+    /// naming a column the version table lacks (an excluded one) cannot be copied: `enable` and
+    /// `sync` then fail with PostgreSQL's error rather than leave history readable past it. The
+    /// triggers write as the owner, whom row-level security does not restrict (unless forced).
+    func copyRowSecurity(_ plan: VersioningPlan, on connection: any SQLDatabase) async throws {
+        guard try SQLDialectKind(connection) == .postgresql, let schema = plan.table.schema else { return }
+        let live = SQLText.identifier(schema) + "." + SQLText.identifier(plan.table.name)
+        let versionTable = SQLText.identifier(schema) + "." + SQLText.identifier(plan.versionTable)
+        guard let table = try await connection.raw("""
+            SELECT c.relrowsecurity AS "enabled" FROM pg_class c WHERE c.oid = to_regclass(\(bind: live))
+            """).first() else { return }
+        let enabled = try table.decode(column: "enabled", as: Bool.self)
+        let policies = try await connection.raw("""
+            SELECT p.polname::text AS "name", p.polpermissive AS "permissive", pg_get_expr(p.polqual, p.polrelid) AS "qual",
+                   ARRAY(SELECT CASE WHEN r = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(r)::text) END FROM unnest(p.polroles) AS r)::text[] AS "roles"
+            FROM pg_policy p WHERE p.polrelid = to_regclass(\(bind: live)) AND p.polcmd IN ('r', '*') ORDER BY p.polname
+            """).all()
+        let existing = try await connection.raw("""
+            SELECT p.polname::text AS "name" FROM pg_policy p WHERE p.polrelid = to_regclass(\(bind: versionTable))
+            """).all().map { try $0.decode(column: "name", as: String.self) }
+        var statements = existing.map { "DROP POLICY IF EXISTS \(SQLText.identifier($0)) ON \(versionTable)" }
+        for policy in policies {
+            let name = SQLText.identifier(try policy.decode(column: "name", as: String.self))
+            let qual = try policy.decode(column: "qual", as: String?.self) ?? "true"
+            let roles = try policy.decode(column: "roles", as: [String].self).joined(separator: ", ")
+            let kind = try policy.decode(column: "permissive", as: Bool.self) ? "PERMISSIVE" : "RESTRICTIVE"
+            statements.append("CREATE POLICY \(name) ON \(versionTable) AS \(kind) FOR SELECT TO \(roles) USING (\(qual))")
+        }
+        statements.append("ALTER TABLE \(versionTable) \(enabled ? "ENABLE" : "DISABLE") ROW LEVEL SECURITY")
+        // Never forced: the triggers write history as the owner, which a forced policy for
+        // reads only would forbid to insert.
+        statements.append("ALTER TABLE \(versionTable) NO FORCE ROW LEVEL SECURITY")
+        for statement in statements { try await connection.run(generated: statement) }
     }
 
     /// The plan the registry describes, for dropping what it created.
@@ -319,6 +360,23 @@ public struct VersioningEngine: Sendable {
             }
         }
         return statements
+    }
+
+    /// PostgreSQL: refuses to adopt a version table the enabling role does not own (or is not a
+    /// direct member of the owner role of; a superuser is no exception): another role that
+    /// created it beforehand would keep every right on history.
+    private func checkOwnership(_ plan: VersioningPlan, on connection: any SQLDatabase) async throws {
+        guard try SQLDialectKind(connection) == .postgresql, let schema = plan.table.schema else { return }
+        let name = SQLText.identifier(schema) + "." + SQLText.identifier(plan.versionTable)
+        guard let row = try await connection.raw("""
+            SELECT pg_get_userbyid(c.relowner)::text AS "owner",
+                   c.relowner = r.oid OR EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.member = r.oid AND m.roleid = c.relowner) AS "owned"
+            FROM pg_class c, pg_roles r WHERE c.oid = to_regclass(\(bind: name)) AND r.rolname = current_user
+            """).first(), try !row.decode(column: "owned", as: Bool.self) else { return }
+        let owner = try row.decode(column: "owner", as: String.self)
+        throw ContinuumError.unexpectedSchema(
+            "table \"\(plan.versionTable)\" exists but belongs to role \"\(owner)\", not to the role enabling versioning: drop it, or have its owner hand it over (ALTER TABLE ... OWNER TO)"
+        )
     }
 
     private func checkAdoptable(_ versionTable: TableDescription, plan: VersioningPlan) throws {
