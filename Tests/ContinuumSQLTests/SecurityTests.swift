@@ -298,6 +298,17 @@ struct SecurityTests {
             #expect(log.map(\.userID) == ["the-ceo"])
             #expect(log.map(\.loginRole) == [writer.name])
             #expect(log.first?.clientAddress == "127.0.0.1")
+
+            // Claims accepted only from a designated role: the writer's are not recorded, its login is.
+            let app = try await Role.create(in: db, grants: Self.writerGrants(db))
+            let strict = VersioningEngine(configuration: .init(actorClaimRoles: [app.name]))
+            try await strict.install(on: db.sql)  // replaces the shared functions
+            try await strict.versioned(on: writer.sql, userID: "the-ceo") { sql in try await sql.raw("UPDATE item SET qty = 2").run() }
+            try await strict.versioned(on: app.sql, userID: "alice") { sql in try await sql.raw("UPDATE item SET qty = 3").run() }
+            let strictLog = try await strict.transactions(on: db.sql)
+            #expect(strictLog.prefix(2).map(\.userID) == ["alice", nil])
+            #expect(strictLog.prefix(2).map(\.loginRole) == [app.name, writer.name])
+            try await app.drop(in: db)
             try await writer.drop(in: db)
         }
     }

@@ -24,6 +24,12 @@ public struct VersioningConfiguration: Sendable, Hashable {
     /// or FluentContinuum (the application's, often) needs this. Default `nil`: no grants.
     public var readerRole: String?
 
+    /// PostgreSQL: the roles whose sessions may claim an actor (`userID`, `remoteAddress` of a
+    /// scope). A session of any other role still writes history, recorded under its login role
+    /// (`login_role`), but its claims are not recorded. Membership counts. Default `nil`: every
+    /// session's claims are recorded.
+    public var actorClaimRoles: Set<String>?
+
     /// PostgreSQL: statements updating at most this many rows run the update function's static
     /// SQL (plans cached by PL/pgSQL); larger ones run it through `EXECUTE`. Read when triggers
     /// are generated; tests bind it to 0 to drive every statement through the `EXECUTE` path.
@@ -35,9 +41,11 @@ public struct VersioningConfiguration: Sendable, Hashable {
         transactionChangesTable: String = "transaction_changes",
         transactionMetaTable: String = "transaction_meta",
         createsContinuumIndexes: Bool = false,
-        readerRole: String? = nil
+        readerRole: String? = nil,
+        actorClaimRoles: Set<String>? = nil
     ) {
         self.readerRole = readerRole
+        self.actorClaimRoles = actorClaimRoles
         self.transactionTable = transactionTable
         self.transactionChangesTable = transactionChangesTable
         self.transactionMetaTable = transactionMetaTable

@@ -126,6 +126,20 @@ struct PostgreSQLGenerator: Sendable {
         ]
     }
 
+    /// `claim`, or NULL when the session may not claim an actor.
+    private func claimed(_ claim: String) -> String {
+        self.mayClaim.map { "CASE WHEN \($0) THEN \(claim) END" } ?? claim
+    }
+
+    /// Whether the session may claim an actor (``VersioningConfiguration/actorClaimRoles``);
+    /// `nil` when every session may.
+    private var mayClaim: String? {
+        guard let roles = self.configuration.actorClaimRoles else { return nil }
+        guard !roles.isEmpty else { return "false" }
+        let names = roles.sorted().map(Self.literal).joined(separator: ", ")
+        return "EXISTS (SELECT 1 FROM pg_catalog.pg_roles AS r WHERE r.rolname IN (\(names)) AND pg_catalog.pg_has_role(session_user, r.oid, 'MEMBER'))"
+    }
+
     /// Scope helper: gives the current database transaction's row in this schema (if it exists
     /// yet) the actor and address a scope claims, where it has none.
     func claimFunctionDefinition() -> String {
@@ -135,7 +149,7 @@ struct PostgreSQLGenerator: Sendable {
             BEGIN
                 UPDATE \(transaction) SET "user_id" = COALESCE("user_id", NULLIF(p_user, '')),
                     "remote_addr" = COALESCE("remote_addr", NULLIF(p_address, ''))
-                WHERE "native_transaction_id" = pg_current_xact_id() AND "issued_at" = now() AT TIME ZONE 'UTC';
+                WHERE "native_transaction_id" = pg_current_xact_id() AND "issued_at" = now() AT TIME ZONE 'UTC'\(self.mayClaim.map { " AND " + $0 } ?? "");
             END
 
             """
@@ -244,8 +258,8 @@ struct PostgreSQLGenerator: Sendable {
                 IF v_id IS NULL THEN
                     INSERT INTO \(transaction) ("issued_at", "user_id", "remote_addr", "native_transaction_id", "login_role", "client_addr")
                     VALUES (now() AT TIME ZONE 'UTC',
-                            NULLIF(current_setting(\(Self.literal(VersioningConfiguration.settingUserID)), true), ''),
-                            NULLIF(current_setting(\(Self.literal(VersioningConfiguration.settingRemoteAddress)), true), ''),
+                            \(self.claimed("NULLIF(current_setting(\(Self.literal(VersioningConfiguration.settingUserID)), true), '')")),
+                            \(self.claimed("NULLIF(current_setting(\(Self.literal(VersioningConfiguration.settingRemoteAddress)), true), '')")),
                             v_xact, session_user, host(inet_client_addr()))
                     RETURNING "id" INTO v_id;
                     PERFORM set_config(\(schemas), (COALESCE(NULLIF(current_setting(\(schemas), true), ''), '[]')::jsonb
