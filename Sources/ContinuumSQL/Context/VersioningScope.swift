@@ -170,7 +170,7 @@ extension VersioningEngine {
     /// SQLITE_BUSY (5) or SQLITE_LOCKED (6): another connection holds the lock.
     private static func isBusy(_ error: any Error) -> Bool {
         let detail = String(reflecting: error)
-        return detail.contains("database is locked") || detail.contains("database table is locked") 
+        return detail.contains("database is locked") || detail.contains("database table is locked")
     }
 
     private static func isInTransaction(_ error: any Error) -> Bool {

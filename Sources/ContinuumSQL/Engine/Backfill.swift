@@ -151,18 +151,12 @@ private final class Backfill: @unchecked Sendable {
             self.lock.withLock { self.state = state }
             return state
         }
-        let transactionID: Int
-        if let id = state.transactionID {
-            transactionID = id
-        } else if try await self.anyMissing(after: cursor, on: connection) {
-            // The transaction is created only once a version is to be written: a backfill that
-            // finds every row versioned leaves no trace (not even a used id).
-            transactionID = try await self.createTransaction(on: connection)
-        } else {
-            transactionID = 0
+        // The transaction is created only once a version is to be written: a backfill that
+        // finds every row versioned leaves no trace (not even a used id).
+        if state.transactionID == nil, try await self.anyMissing(after: cursor, on: connection) {
+            state.transactionID = try await self.createTransaction(on: connection)
         }
-        if transactionID != 0 {
-            state.transactionID = transactionID
+        if let transactionID = state.transactionID {
             state.versionsWritten += try await self.write(after: cursor, transactionID: transactionID, on: connection)
         }
         state.isFinished = range.count < self.batchSize

@@ -25,6 +25,16 @@ struct PostgreSQLGenerator: Sendable {
         value.contains("\\") ? "E" + SQLText.literal(value.replacingOccurrences(of: "\\", with: "\\\\")) : SQLText.literal(value)
     }
 
+    /// `CREATE OR REPLACE FUNCTION` of a generated PL/pgSQL function, `body` dollar-quoted. Every
+    /// generated function pins `search_path = pg_catalog, pg_temp`; all but the key-moved marker
+    /// (which only sets a transaction-local setting) run as their owner (`SECURITY DEFINER`), so
+    /// writers need no rights on history. Privileges follow each definition (`REVOKE`/`GRANT`).
+    static func function(_ name: String, arguments: String = "", returns: String, runsAsOwner: Bool = true, body: String) -> String {
+        let tag = SQLText.dollarTag("continuum", avoiding: body)
+        return "CREATE OR REPLACE FUNCTION \(name)(\(arguments)) RETURNS \(returns) LANGUAGE plpgsql"
+            + (runsAsOwner ? " SECURITY DEFINER" : "") + " SET search_path = pg_catalog, pg_temp AS \(tag)\(body)\(tag)"
+    }
+
     /// SQL for `EXECUTE`, dollar-quoted: no escape processing, whatever the session's settings.
     static func dynamic(_ sql: String) -> String {
         let tag = SQLText.dollarTag("sql", avoiding: sql)
@@ -153,9 +163,7 @@ struct PostgreSQLGenerator: Sendable {
             END
 
             """
-        let tag = SQLText.dollarTag("continuum", avoiding: body)
-        return "CREATE OR REPLACE FUNCTION \(self.qualified(VersioningConfiguration.claimFunction))(p_user text, p_address text) RETURNS void "
-            + "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS \(tag)\(body)\(tag)"
+        return Self.function(self.qualified(VersioningConfiguration.claimFunction), arguments: "p_user text, p_address text", returns: "void", body: body)
     }
 
     /// Scope helper: records a scope's metadata on the current database transaction's row in
@@ -173,9 +181,7 @@ struct PostgreSQLGenerator: Sendable {
             END
 
             """
-        let tag = SQLText.dollarTag("continuum", avoiding: body)
-        return "CREATE OR REPLACE FUNCTION \(self.qualified(VersioningConfiguration.metaFunction))(p_keys text[], p_values text[]) RETURNS void "
-            + "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS \(tag)\(body)\(tag)"
+        return Self.function(self.qualified(VersioningConfiguration.metaFunction), arguments: "p_keys text[], p_values text[]", returns: "void", body: body)
     }
 
     /// The statements that stop a trigger function from running for any table but its own:
@@ -229,8 +235,7 @@ struct PostgreSQLGenerator: Sendable {
             END
 
             """
-        let tag = SQLText.dollarTag("continuum", avoiding: body)
-        return "CREATE OR REPLACE FUNCTION \(self.renumberFunction)(p_old bigint) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS \(tag)\(body)\(tag)"
+        return Self.function(self.renumberFunction, arguments: "p_old bigint", returns: "bigint", body: body)
     }
 
     func transactionIDFunctionDefinition() -> String {
@@ -270,8 +275,7 @@ struct PostgreSQLGenerator: Sendable {
             END
 
             """
-        let tag = SQLText.dollarTag("continuum", avoiding: body)
-        return "CREATE OR REPLACE FUNCTION \(self.transactionIDFunction)() RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS \(tag)\(body)\(tag)"
+        return Self.function(self.transactionIDFunction, returns: "bigint", body: body)
     }
 
     // MARK: Version table
@@ -399,10 +403,10 @@ struct PostgreSQLGenerator: Sendable {
             let moved = Self.literal(Self.movedSetting(schema: self.schema, table: plan.table.name))
             statements.append(self.updateFunction(plan))
             statements.append("REVOKE ALL ON FUNCTION \(self.updateFunctionName(plan))() FROM PUBLIC")
-            statements.append(
-                "CREATE OR REPLACE FUNCTION \(self.keyMovedFunctionName(plan))() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS "
-                    + "$continuum$ BEGIN PERFORM set_config(\(moved), '1', true); RETURN NULL; END $continuum$"
-            )
+            statements.append(Self.function(
+                self.keyMovedFunctionName(plan), returns: "trigger", runsAsOwner: false,
+                body: " BEGIN PERFORM set_config(\(moved), '1', true); RETURN NULL; END "
+            ))
             statements.append("REVOKE ALL ON FUNCTION \(self.keyMovedFunctionName(plan))() FROM PUBLIC")
         }
         statements += self.dropTriggers(plan, dropFunction: false)
@@ -634,8 +638,7 @@ struct PostgreSQLGenerator: Sendable {
             END
 
             """
-        let tag = SQLText.dollarTag("continuum", avoiding: body)
-        return "CREATE OR REPLACE FUNCTION \(self.functionName(plan))() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS \(tag)\(body)\(tag)"
+        return Self.function(self.functionName(plan), returns: "trigger", body: body)
     }
 
     /// The truncate function: before `TRUNCATE` removes the rows, each gets a DELETE version
@@ -667,8 +670,7 @@ struct PostgreSQLGenerator: Sendable {
             END
 
             """
-        let tag = SQLText.dollarTag("continuum", avoiding: body)
-        return "CREATE OR REPLACE FUNCTION \(self.truncateFunctionName(plan))() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS \(tag)\(body)\(tag)"
+        return Self.function(self.truncateFunctionName(plan), returns: "trigger", body: body)
     }
 
     /// The statement-level update function. Rows are paired by key between the statement's old
@@ -839,8 +841,7 @@ struct PostgreSQLGenerator: Sendable {
             END
 
             """
-        let tag = SQLText.dollarTag("continuum", avoiding: body)
-        return "CREATE OR REPLACE FUNCTION \(self.updateFunctionName(plan))() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS \(tag)\(body)\(tag)"
+        return Self.function(self.updateFunctionName(plan), returns: "trigger", body: body)
     }
 }
 
