@@ -38,6 +38,36 @@ struct ErrorTests {
         }
     }
 
+    @Test("engine calls join a caller's transaction, open their own outside one, and leave an aborted one the caller's", arguments: TestDatabase.allCases)
+    func callerTransactions(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await db.exec("CREATE TABLE item (id \(db.autoKey), name TEXT)", "CREATE TABLE other (id \(db.autoKey), name TEXT)")
+            try await db.engine.install(on: db.sql)
+            try await db.sql.withSession { connection in
+                // Outside a transaction: the engine opens and commits its own.
+                try await db.engine.enable("item", on: connection)
+                // Inside the caller's: a savepoint, rolled back with the caller's transaction.
+                try await connection.raw("BEGIN").run()
+                try await db.engine.enable("other", on: connection)
+                try await connection.raw("ROLLBACK").run()
+            }
+            #expect(try await db.engine.versionedTables(on: db.sql).map(\.table) == ["item"], "the caller's rollback undid the second enable")
+            guard database == .postgres else { return }
+            // A caller's transaction that already failed: the database's error reaches the caller,
+            // and the engine neither commits nor opens a transaction of its own.
+            let outcome: String = try await db.sql.withSession { connection in
+                try await connection.raw("BEGIN").run()
+                await #expect(throws: (any Error).self) { try await connection.raw("SELECT 1/0").run() }
+                var message = ""
+                do { try await db.engine.enable("other", on: connection) } catch { message = String(reflecting: error) }
+                try await connection.raw("ROLLBACK").run()
+                return message
+            }
+            #expect(outcome.contains("25P02"), "in failed sql transaction: \(outcome.prefix(200))")
+            #expect(try await db.engine.versionedTables(on: db.sql).map(\.table) == ["item"])
+        }
+    }
+
     @Test("a column named like a bookkeeping column is refused", arguments: TestDatabase.allCases)
     func reservedColumn(_ database: TestDatabase) async throws {
         try await database.run { db in

@@ -18,7 +18,8 @@ extension SQLDatabase {
     ///
     /// Works whether or not the caller already opened a transaction: SQLite's `SAVEPOINT`
     /// opens one when none is open; PostgreSQL refuses `SAVEPOINT` outside a transaction
-    /// block (SQLSTATE 25P01), and then the engine opens one with `BEGIN`.
+    /// block, and then the engine opens one with `BEGIN`. Which of the two happened is asked
+    /// of the database (``inTransactionBlock()``), never read from the error's text.
     func continuumAtomically<R>(
         _ dialect: SQLDialectKind,
         _ body: @escaping @Sendable (any SQLDatabase) async throws -> R
@@ -28,9 +29,11 @@ extension SQLDatabase {
             var useBegin = false
             do {
                 try await connection.run(generated: "SAVEPOINT \(savepoint)")
-            } catch where dialect == .postgresql && String(reflecting: error).contains("25P01") {
-                // 25P01 no_active_sql_transaction: no transaction block is open, so open one.
-                // The failed statement ran in an implicit transaction of its own and left nothing behind.
+            } catch where dialect == .postgresql {
+                // No transaction block is open (SQLSTATE 25P01): the failed statement ran in an
+                // implicit transaction of its own and left nothing behind, so open one. Any other
+                // failure (inside a block, which the failed SAVEPOINT has now aborted) is the caller's.
+                guard try await !connection.inTransactionBlock() else { throw error }
                 useBegin = true
                 try await connection.run(generated: "BEGIN")
             }
@@ -48,6 +51,27 @@ extension SQLDatabase {
                 throw error
             }
         }
+    }
+}
+
+extension SQLDatabase {
+    /// PostgreSQL: whether this connection is inside a transaction block (`BEGIN` ... `COMMIT`).
+    ///
+    /// A transaction-local setting outlives its statement only inside a block: outside one each
+    /// statement is its own transaction. So the probe sets a random token, transaction-locally,
+    /// and reads it back in a second statement. Throws when the connection's transaction is
+    /// aborted (SQLSTATE 25P02), as every statement then does.
+    func inTransactionBlock() async throws -> Bool {
+        let token = UUID().uuidString
+        let setting = "continuum.block_probe"
+        try await self.raw("SELECT pg_catalog.set_config(\(bind: setting), \(bind: token), true)").run()
+        let row = try await self.raw("SELECT pg_catalog.current_setting(\(bind: setting), true) AS \"v\"").first()
+        let value = try row?.decode(column: "v", as: String?.self)
+        if value == token {
+            try await self.raw("SELECT pg_catalog.set_config(\(bind: setting), '', true)").run()
+            return true
+        }
+        return false
     }
 }
 
