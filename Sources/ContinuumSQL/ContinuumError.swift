@@ -27,6 +27,7 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         case unexpectedSchema(String)
         case unsupportedTable(table: String, kind: String)
         case keyReused(table: String, deletedIn: Int, reusedIn: Int)
+        case scopeOnAnotherConnection
     }
 
     private let code: Code
@@ -69,6 +70,10 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
     public static func keyReused(table: String, deletedIn: Int, reusedIn: Int) -> Self {
         .init(.keyReused(table: table, deletedIn: deletedIn, reusedIn: reusedIn))
     }
+    /// A `versioned` scope was opened inside another one on a different database handle (the
+    /// outer `db` or `req.db` instead of the one the outer scope passed to its body). Its writes
+    /// would run on another connection, outside the outer scope's transaction, so nothing ran.
+    public static var scopeOnAnotherConnection: Self { .init(.scopeOnAnotherConnection) }
     /// A table the engine owns exists with a shape it cannot work with.
     public static func unexpectedSchema(_ message: String) -> Self { .init(.unexpectedSchema(message)) }
 
@@ -100,6 +105,8 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
             message
         case .keyReused(let table, let deletedIn, let reusedIn):
             "this version of a row of table \"\(table)\" belongs to a row deleted in transaction \(deletedIn); SQLite gave its key to another row, inserted in transaction \(reusedIn), which reverting would overwrite. Insert the old values as a new row instead, and declare the key INTEGER PRIMARY KEY AUTOINCREMENT so that keys are never reused"
+        case .scopeOnAnotherConnection:
+            "a versioned scope is already open on another connection: inside `versioned { db in ... }`, pass that `db` (the scope's own handle) to nested calls and writes, not the outer database or req.db, whose writes would run outside the scope's transaction"
         case .unsupportedTable(let table, let kind):
             "\"\(table)\" is a \(kind), not a table: swift-continuum versions plain tables only; version the tables it is built from"
         }

@@ -15,12 +15,16 @@ extension Database {
     /// ```
     /// Everything written inside, by models, query builders or raw SQL, belongs to that one
     /// transaction. A nested call joins the outer scope (the outer actor stands; the inner
-    /// meta is added). A scope that changes nothing leaves no transaction row. If `body`
-    /// throws, the transaction rolls back with its history.
+    /// meta is added); make it on the `db` the outer scope passed you. A scope that changes
+    /// nothing leaves no transaction row. If `body` throws, the transaction rolls back with
+    /// its history.
     ///
-    /// Write through the `db` passed to `body`: it is the scope's transaction.
+    /// Write through the `db` passed to `body`: it is the scope's transaction. A nested
+    /// `versioned` call on any other handle (the outer `db`, `req.db`) throws
+    /// ``ContinuumError/scopeOnAnotherConnection`` instead of writing outside the scope.
     ///
-    /// - Throws: ``ContinuumError/invalidOption(_:)`` for an oversized user id (255 bytes),
+    /// - Throws: ``ContinuumError/scopeOnAnotherConnection`` for a nested call on another handle;
+    ///   ``ContinuumError/invalidOption(_:)`` for an oversized user id (255 bytes),
     ///   remote address (50 bytes) or meta key; ``ContinuumError/unsupportedDatabase(_:)``
     ///   for a database that is not SQL-backed SQLite or PostgreSQL; whatever `body` throws.
     public func versioned<R: Sendable>(
@@ -31,11 +35,12 @@ extension Database {
     ) async throws -> R {
         let context = TransactionContext(userID: userID, remoteAddress: remoteAddress, meta: meta)
         try context.validate()
+        guard let sql = self as? any SQLDatabase else { throw ContinuumError.unsupportedDatabase("\(type(of: self))") }
         if let outer = ScopeState.current {
+            try await outer.requireOwnConnection(sql, inTransaction: self.inTransaction)
             outer.merge(meta)
             return try await body(self)
         }
-        guard let sql = self as? any SQLDatabase else { throw ContinuumError.unsupportedDatabase("\(type(of: self))") }
         let dialect = try SQLDialectKind(sql)
         let engine = Continuum.engine
         if dialect == .sqlite && !self.inTransaction {
@@ -49,6 +54,7 @@ extension Database {
                             throw ContinuumError.unsupportedDatabase("\(type(of: transaction))")
                         }
                         let scope = try await engine.beginSQLiteScopeWithoutWaiting(context, on: connection)
+                        scope.openedByFluent = true
                         let result = try await ScopeState.$current.withValue(scope) { try await body(transaction) }
                         try await engine.endScope(scope, dialect: .sqlite, on: connection)
                         return result
@@ -67,7 +73,7 @@ extension Database {
             guard let connection = transaction as? any SQLDatabase else {
                 throw ContinuumError.unsupportedDatabase("\(type(of: transaction))")
             }
-            return try await engine.runScope(context, dialect: dialect, on: connection) { try await body(transaction) }
+            return try await engine.runScope(context, dialect: dialect, openedByFluent: true, on: connection) { try await body(transaction) }
         }
     }
 }

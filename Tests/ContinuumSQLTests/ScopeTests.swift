@@ -43,6 +43,47 @@ struct ScopeTests {
         }
     }
 
+    @Test("a nested scope on another handle than the outer scope's is refused before it runs", arguments: TestDatabase.allCases)
+    func nestedOnAnotherHandle(_ database: TestDatabase) async throws {
+        try await database.run(connectionsPerEventLoop: 3) { db in
+            try await SemanticsTests.setUp(db)
+            let ran = Counter()
+            // Engine: the outer `db.sql` (the pool) instead of the scope's connection. (SQLite's
+            // Fluent pool has one connection per event loop, the scope's: there the check waits
+            // for it and fails with the pool's timeout, still before anything runs. Not tested.)
+            try await db.engine.versioned(on: db.sql, userID: "outer") { sql in
+                try await sql.raw("INSERT INTO item (id, name, qty) VALUES (1, 'a', 1)").run()
+                if database == .postgres {
+                    await #expect(throws: ContinuumError.scopeOnAnotherConnection) {
+                        try await db.engine.versioned(on: db.sql, meta: ["wrong": "handle"]) { other in
+                            ran.add(1)
+                            try await other.raw("INSERT INTO item (id, name, qty) VALUES (2, 'b', 1)").run()
+                        }
+                    }
+                }
+                // The scope's own handle still joins.
+                try await db.engine.versioned(on: sql, meta: ["right": "handle"]) { sql in
+                    try await sql.raw("INSERT INTO item (id, name, qty) VALUES (3, 'c', 1)").run()
+                }
+            }
+            // Fluent: the outer `db` instead of the one the scope passed in.
+            try await db.fluent.versioned(userID: "fluent") { fluent in
+                try await Item(id: 4, name: "d", qty: 1).create(on: fluent)
+                await #expect(throws: ContinuumError.scopeOnAnotherConnection) {
+                    try await db.fluent.versioned(meta: ["wrong": "handle"]) { other in
+                        ran.add(1)
+                        try await Item(id: 5, name: "e", qty: 1).create(on: other)
+                    }
+                }
+            }
+            #expect(ran.values.isEmpty, "nothing ran on the wrong handle")
+            #expect(try await db.rows("SELECT CAST(id AS TEXT) FROM item ORDER BY id") == [["1"], ["3"], ["4"]])
+            #expect(try await db.rows("SELECT CAST(id AS TEXT), user_id FROM \"transaction\" ORDER BY id") == [["1", "outer"], ["2", "fluent"]])
+            #expect(try await db.rows("SELECT \"key\", value FROM transaction_meta ORDER BY \"key\"") == [["right", "handle"]])
+            #expect(ContinuumError.scopeOnAnotherConnection.description.contains("pass that `db`"))
+        }
+    }
+
     @Test("a scope that changes nothing leaves no transaction row", arguments: TestDatabase.allCases)
     func emptyScope(_ database: TestDatabase) async throws {
         try await database.run { db in
@@ -154,4 +195,10 @@ final class Item: Model, @unchecked Sendable {
     @OptionalField(key: "name") var name: String?
     @OptionalField(key: "qty") var qty: Int?
     init() {}
+    init(id: Int, name: String, qty: Int) {
+        self.id = id
+        self.name = name
+        self.qty = qty
+    }
 }
+

@@ -35,8 +35,47 @@ package final class ScopeState: @unchecked Sendable {
 
     private let lock = NSLock()
     private var pendingMeta: [String: String]
+    /// PostgreSQL: the value of ``scopeSetting`` on the scope's connection, in its transaction.
+    let token: String
+    let dialect: SQLDialectKind
+    /// Whether the scope runs in a Fluent transaction (FluentContinuum's `versioned`): its own
+    /// handle then reports `inTransaction`, and a handle that does not is another connection.
+    package var openedByFluent = false
 
-    init(meta: [String: String]) { self.pendingMeta = meta }
+    /// The transaction-local setting that marks the connection a PostgreSQL scope runs on.
+    static let scopeSetting = "continuum.scope"
+
+    init(meta: [String: String], dialect: SQLDialectKind, token: String = UUID().uuidString) {
+        self.pendingMeta = meta
+        self.dialect = dialect
+        self.token = token
+    }
+
+    /// A scope nested in this one joins it only on this scope's own connection: a write made
+    /// through any other handle (the pool behind the outer `db`, another transaction) would run
+    /// outside this scope's transaction. Throws ``ContinuumError/scopeOnAnotherConnection`` then.
+    ///
+    /// PostgreSQL: only the scope's connection, inside its transaction, holds the scope's token
+    /// in ``scopeSetting``. SQLite: only the scope's connection sees the state row active (the
+    /// scope's transaction has not committed; every other connection reads the committed row).
+    ///
+    /// `inTransaction`: what a Fluent handle reports; a Fluent scope's own handle is always in
+    /// its transaction, so a handle that is not is refused without a query. (SQLite's Fluent
+    /// pool holds one connection per event loop: a query on another handle of the scope's event
+    /// loop would wait for the scope's connection until the pool's timeout.)
+    package func requireOwnConnection(_ database: any SQLDatabase, inTransaction: Bool? = nil) async throws {
+        if self.openedByFluent, inTransaction == false { throw ContinuumError.scopeOnAnotherConnection }
+        let own: Bool
+        switch self.dialect {
+        case .postgresql:
+            let row = try await database.raw("SELECT pg_catalog.current_setting(\(bind: Self.scopeSetting), true) AS \"s\"").first()
+            own = try row?.decode(column: "s", as: String?.self) == self.token
+        case .sqlite:
+            let row = try await database.raw("SELECT \"active\" FROM \(ident: VersioningConfiguration.stateTable)").first()
+            own = try row?.decode(column: "active", as: Int?.self) == 1
+        }
+        guard own else { throw ContinuumError.scopeOnAnotherConnection }
+    }
 
     package func merge(_ meta: [String: String]) {
         self.lock.withLock { self.pendingMeta.merge(meta) { _, new in new } }
@@ -52,7 +91,10 @@ extension VersioningEngine {
     /// - If the caller already opened a transaction on `database`, the scope joins it
     ///   (a savepoint keeps its own writes atomic); otherwise it opens and commits one.
     /// - A scope nested in another one (in the same task) joins the outer scope: the outer
-    ///   user and address stand, and the inner meta is added to the outer's.
+    ///   user and address stand, and the inner meta is added to the outer's. It must be given
+    ///   the outer scope's connection (the database the outer `body` received); any other
+    ///   handle throws ``ContinuumError/scopeOnAnotherConnection`` before `body` runs, because
+    ///   its writes would land outside the outer scope's transaction.
     /// - A scope that changes no versioned row leaves no `transaction` row.
     /// - Write through the database passed to `body`: it is the scope's connection.
     ///
@@ -73,6 +115,7 @@ extension VersioningEngine {
         let context = TransactionContext(userID: userID, remoteAddress: remoteAddress, meta: meta)
         try context.validate()
         if let outer = ScopeState.current {
+            try await outer.requireOwnConnection(database)
             outer.merge(meta)
             return try await body(database)
         }
@@ -181,10 +224,12 @@ extension VersioningEngine {
     package func runScope<R: Sendable>(
         _ context: TransactionContext,
         dialect: SQLDialectKind,
+        openedByFluent: Bool = false,
         on connection: any SQLDatabase,
         _ body: () async throws -> R
     ) async throws -> R {
         let scope = try await self.beginScope(context, dialect: dialect, on: connection)
+        scope.openedByFluent = openedByFluent
         let result = try await ScopeState.$current.withValue(scope) { try await body() }
         try await self.endScope(scope, dialect: dialect, on: connection)
         return result
@@ -192,6 +237,7 @@ extension VersioningEngine {
 
     /// Marks the open transaction on `connection` as a scope with `context`.
     package func beginScope(_ context: TransactionContext, dialect: SQLDialectKind, on connection: any SQLDatabase) async throws -> ScopeState {
+        let scope = ScopeState(meta: context.meta, dialect: dialect)
         switch dialect {
         case .sqlite:
             // The first write of the transaction: it takes SQLite's write lock, so no other
@@ -206,6 +252,7 @@ extension VersioningEngine {
             let row = try await connection.raw("""
                 SELECT set_config(\(bind: VersioningConfiguration.settingUserID), \(bind: context.userID ?? ""), true) AS "u",
                        set_config(\(bind: VersioningConfiguration.settingRemoteAddress), \(bind: context.remoteAddress ?? ""), true) AS "a",
+                       set_config(\(bind: ScopeState.scopeSetting), \(bind: scope.token), true) AS "s",
                        \(self.transactionsInProgress)
                 """).first()
             // If versioned writes already happened in this transaction (outside any scope), their
@@ -225,7 +272,7 @@ extension VersioningEngine {
                     """).run()
             }
         }
-        return ScopeState(meta: context.meta)
+        return scope
     }
 
     /// Writes the scope's meta to its transaction (if one was created) and clears the state.
