@@ -39,18 +39,17 @@ public final class Transaction: Model, @unchecked Sendable {
         return Dictionary(grouping: records) { tables[$0.table] ?? $0.table }
     }
 
-    /// The versions of `model` written in this transaction, with their full histories loaded.
+    /// The versions of `model` written in this transaction, with their full histories loaded
+    /// (a fixed number of queries however many entities it changed).
     public func versions<M: Versioned>(of model: M.Type, on database: any Database) async throws -> [Version<M>] {
         let id = try self.requireID()
-        let rows = try await Continuum.sql(database).select().column(SQLLiteral.all).from(M.versionSchema)
-            .where("transaction_id", .equal, id).all()
-        var result: [Version<M>] = []
-        for row in rows {
-            let model = try row.decode(fluentModel: M.self)
-            let history = try await History<M>.load(key: History<M>.key(of: model), on: database)
-            if let version = history.versions.first(where: { $0.transactionID == id }) { result.append(version) }
+        let sql = try Continuum.sql(database)
+        let rows = try await Continuum.readingHistory(of: M.self, on: sql) {
+            try await sql.select().column(SQLLiteral.all).from(M.versionSchema).where("transaction_id", .equal, id).all()
         }
-        return result
+        return try await M.withHistories(rows, on: database) { history, _ in
+            history.versions.first { $0.transactionID == id }
+        }
     }
 
     /// The key/value meta recorded by the `versioned` scope.

@@ -157,6 +157,52 @@ final class History<M: Versioned>: Sendable {
         return History(key: key, entries: try rows.map(Self.entry))
     }
 
+    /// Loads the histories of every entity in `keys` (each a full primary key), oldest version
+    /// first, in one query per ``keysPerQuery`` keys (composite keys as row values), keyed by
+    /// ``identity(_:)`` of each key. Keys without versions get no entry.
+    static func loadMany(keys: [[FieldKey: DatabaseQuery.Value]], on database: any Database) async throws -> [[FieldValue]: History<M>] {
+        let sql = try Continuum.sql(database)
+        let fields = M()._$idKeys
+        var seen = Set<[FieldValue]>()
+        let unique = keys.filter { seen.insert(Self.identity($0)).inserted }
+        var grouped: [[FieldValue]: (key: [FieldKey: DatabaseQuery.Value], entries: [Entry])] = [:]
+        var start = 0
+        while start < unique.count {
+            let chunk = unique[start..<min(start + Self.keysPerQuery, unique.count)]
+            start += Self.keysPerQuery
+            let columns: any SQLExpression = fields.count == 1
+                ? SQLIdentifier(fields[0].description) : SQLGroupExpression(fields.map { SQLIdentifier($0.description) })
+            let tuples: [any SQLExpression] = try chunk.map { key in
+                let values = try fields.map { field -> any SQLExpression in
+                    guard let value = key[field] else { throw ContinuumError.invalidOption("a \(M.entityName) key is missing its field \(field)") }
+                    return try ValueConverter.expression(value)
+                }
+                return values.count == 1 ? values[0] : SQLGroupExpression(values)
+            }
+            let rows = try await Continuum.readingHistory(of: M.self, on: sql) {
+                try await sql.select().column(SQLLiteral.all).from(M.versionSchema)
+                    .where(columns, .in, SQLGroupExpression(tuples))
+                    .orderBy("transaction_id").all()
+            }
+            for row in rows {
+                let entry = try Self.entry(row)
+                let key = try Self.key(of: entry.model)
+                grouped[Self.identity(key), default: (key, [])].entries.append(entry)
+            }
+        }
+        return grouped.mapValues { History(key: $0.key, entries: $0.entries) }
+    }
+
+    /// How many keys one history query reads: well under SQLite's and PostgreSQL's limits on
+    /// bound parameters for any key width in practice.
+    static var keysPerQuery: Int { max(1, 900 / max(1, M()._$idKeys.count)) }
+
+    /// A key's values in id-field order, canonical: equal keys compare equal whatever Swift
+    /// type bound them.
+    static func identity(_ key: [FieldKey: DatabaseQuery.Value]) -> [FieldValue] {
+        M()._$idKeys.map { key[$0].map(FieldValue.init) ?? .null }
+    }
+
     /// The primary-key values of `model`'s id.
     static func key(of model: M) throws -> [FieldKey: DatabaseQuery.Value] {
         let values = InputCollector.collect(model)

@@ -60,16 +60,19 @@ extension Versioned {
         }
     }
 
-    /// Loads the full history of the entity of each row, in one query per entity.
+    /// Loads the full history of the entity of each row, set-based (``History/loadMany(keys:on:)``:
+    /// a fixed number of queries however many entities), and picks one version per row, in the
+    /// rows' order.
     static func withHistories(
         _ rows: [any SQLRow],
         on database: any Database,
         pick: (History<Self>, any SQLRow) throws -> Version<Self>?
     ) async throws -> [Version<Self>] {
+        let keys = try rows.map { try History<Self>.key(of: $0.decode(fluentModel: Self.self)) }
+        let histories = try await History<Self>.loadMany(keys: keys, on: database)
         var result: [Version<Self>] = []
-        for row in rows {
-            let model = try row.decode(fluentModel: Self.self)
-            let history = try await History<Self>.load(key: History<Self>.key(of: model), on: database)
+        for (row, key) in zip(rows, keys) {
+            guard let history = histories[History<Self>.identity(key)] else { continue }
             if let version = try pick(history, row) { result.append(version) }
         }
         return result
@@ -82,29 +85,36 @@ extension QueryBuilder where Model: Versioned {
     ///
     /// ```swift
     /// let published = try await Article.query(on: db).filter(\.$status == "published").versions()
-    /// let renamed = try await Article.query(on: db).versions(modified: "name")   // mod tracking
+    /// let renamed = try await Article.query(on: db).versions(modified: ["name"]) // mod tracking
     /// ```
-    /// Filters on the model's own fields work; joins, sorts and limits are ignored.
+    /// Filters, sorts, `limit` and `offset` on the model's own fields apply to the versions
+    /// (sorted fields first, then transaction and key); `transaction_id` can be sorted on too.
+    /// Every matched version comes with its entity's whole history, loaded in a fixed number
+    /// of queries however many entities match.
     ///
     /// - Parameter modified: Only versions whose `_mod` flag is set for each of these fields.
+    /// - Throws: ``ContinuumError/invalidOption(_:)`` for a query with joins (versions are read
+    ///   from the model's version table alone).
     public func versions(modified fields: [String] = []) async throws -> [Version<Model>] {
         let sql = try Continuum.sql(self.database)
         var query = self.query
+        guard query.joins.isEmpty else {
+            throw ContinuumError.invalidOption("versions() reads \(Model.self)'s version table alone: remove the joins and filter on the model's own fields")
+        }
         query.action = .read
-        query.sorts = []
-        query.joins = []
-        query.limits = []
-        query.offsets = []
         query.fields = [.custom(SQLColumn(SQLLiteral.all, table: SQLIdentifier(Model.schema)))]
         for field in fields {
             query.filters.append(.value(.extendedPath([.string(field + "_mod")], schema: Model.schema, space: nil), .equal, .bind(true)))
         }
+        // After the caller's sorts: oldest transaction first, then by key (a stable order).
+        for column in ["transaction_id"] + Model()._$idKeys.map(\.description) {
+            query.sorts.append(.sort(.extendedPath([.string(column)], schema: Model.schema, space: nil), .ascending))
+        }
         let converted = SQLQueryConverter(delegate: PlainConverterDelegate()).convert(query)
         // A common table expression named like the table shadows it: Fluent's `"article"."status"`
         // paths then read the version table.
-        let order = SQLKit.SQLList((["transaction_id"] + Model()._$idKeys.map(\.description)).map { SQLIdentifier($0) })
         let statement = SQLQueryString(
-            "WITH \(ident: Model.schema) AS (SELECT * FROM \(ident: Model.versionSchema)) \(converted) ORDER BY \(order)"
+            "WITH \(ident: Model.schema) AS (SELECT * FROM \(ident: Model.versionSchema)) \(converted)"
         )
         let rows = try await Continuum.readingHistory(of: Model.self, on: sql) { try await sql.raw(statement).all() }
         return try await Model.withHistories(rows, on: self.database) { history, row in

@@ -218,6 +218,43 @@ struct TypedHistoryTests {
         }
     }
 
+    @Test("version queries honour sorts and limits and load every history in a fixed number of queries", arguments: TestDatabase.allCases)
+    func versionQueriesAtScale(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await CreateFixtures().prepare(on: db.fluent)
+            try await db.fluent.versioned { db in
+                for n in 1...500 { try await Article(name: "n\(n)").create(on: db) }
+            }
+            try await db.fluent.versioned { db in
+                try await Article.query(on: db).filter(\.$id <= 250).set(\.$status, to: .published).update()
+            }
+            let (counted, log) = db.counting()
+            func statements(_ read: () async throws -> [Version<Article>]) async throws -> (Int, [Version<Article>]) {
+                log.reset()
+                let versions = try await read()
+                return (log.count, versions)
+            }
+            _ = try await statements { try await Article.query(on: counted).filter(\.$id == 1).versions() }  // opens the connection
+            let (few, five) = try await statements { try await Article.query(on: counted).filter(\.$id <= 5).versions() }
+            let (many, all) = try await statements { try await Article.query(on: counted).versions() }
+            #expect(five.count == 10 && all.count == 750)
+            #expect(few == many, "the same number of statements for 5 entities and 500: \(few) and \(many)")
+            #expect(all.filter { $0.model.status == .published }.allSatisfy { $0.index == 1 && $0.changeset["status"] != nil })
+            try await db.fluent.versioned { db in try await Article.query(on: db).filter(\.$id > 495).delete() }
+            let (deletedFew, _) = try await statements { try await Article.deletedVersions(on: counted) }
+            try await db.fluent.versioned { db in try await Article.query(on: db).filter(\.$id > 400).delete() }
+            let (deletedMany, deleted) = try await statements { try await Article.deletedVersions(on: counted) }
+            #expect(deleted.count == 100 && deleted.allSatisfy { $0.index == 1 })
+            #expect(deletedFew == deletedMany)
+            // Sorts, limit and offset apply to the versions.
+            let top = try await Article.query(on: db.fluent).filter(\.$status == .published).sort(\.$name, .descending).limit(2).versions()
+            #expect(top.map(\.model.name) == ["n99", "n98"])
+            let page = try await Article.query(on: db.fluent).filter(\.$id <= 3).sort(\.$id, .descending).range(1..<3).versions()
+            #expect(page.map { $0.model.id } == [3, 2], "id 3 then 2 by id descending; within id 3, oldest transaction first")
+            #expect(page.map(\.transactionID) == [2, 1])
+        }
+    }
+
     @Test("the versioning migration's revert stops versioning and keeps history", arguments: TestDatabase.allCases)
     func migrationRevert(_ database: TestDatabase) async throws {
         try await database.run { db in

@@ -54,6 +54,7 @@ enum TestDatabase: String, CaseIterable, Sendable, CustomTestStringConvertible {
         let sql = fluent as! any SQLDatabase
         var context = TestContext(kind: self, fluent: fluent, sql: sql, schema: self == .postgres ? unique : nil)
         context.file = file
+        context.handle = { logger in databases.database(id, logger: logger, on: MultiThreadedEventLoopGroup.singleton.any())! }
         do {
             if self == .postgres {
                 try await sql.raw("CREATE SCHEMA \(ident: unique)").run()
@@ -89,6 +90,16 @@ struct TestContext: Sendable {
     /// SQLite: the database file.
     var file: String?
     var engine = VersioningEngine()
+    /// Another handle on the test database, logging through `logger`.
+    var handle: @Sendable (Logger) -> any Database = { _ in fatalError("no database") }
+
+    /// A handle on the test database that counts the SQL statements run through it.
+    func counting() -> (database: any Database, log: StatementLog) {
+        let log = StatementLog()
+        var logger = Logger(label: "continuum-tests.count") { _ in log }
+        logger.logLevel = .debug
+        return (self.handle(logger), log)
+    }
 
     init(kind: TestDatabase, fluent: any Database, sql: any SQLDatabase, schema: String?) {
         self.kind = kind
@@ -172,4 +183,24 @@ enum SQLText {
 struct DetailedError: Error, CustomStringConvertible {
     var detail: String
     var description: String { self.detail }
+}
+
+/// Counts the statements a handle logs at `debug`, the level the tests' drivers log SQL at.
+final class StatementLog: LogHandler, @unchecked Sendable {
+    private let lock = NSLock()
+    private var statements: [String] = []
+    var logLevel: Logger.Level = .debug
+    var metadata: Logger.Metadata = [:]
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { self.metadata[key] }
+        set { self.metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        guard event.level == .debug else { return }
+        self.lock.withLock { self.statements.append(event.message.description) }
+    }
+
+    var count: Int { self.lock.withLock { self.statements.count } }
+    func reset() { self.lock.withLock { self.statements.removeAll() } }
 }
