@@ -10,8 +10,16 @@ public struct FieldValue: Sendable, Hashable, CustomStringConvertible {
     /// The value encoded as a one-element JSON array with sorted keys (non-finite numbers as the
     /// strings `Infinity`, `-Infinity` and `NaN`), or `nil` for NULL.
     let encoded: Data?
-    /// The printed form of a non-finite number (`inf`, `-inf`, `nan`), `nil` for any other value.
+    /// The printed form of a non-finite number (`inf`, `-inf`, `nan`) or a date (ISO 8601, UTC,
+    /// with fractional seconds), `nil` for any other value.
     let nonFinite: String?
+
+    static func printed(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: date)
+    }
 
     /// The NULL value.
     public static let null = FieldValue(encoded: nil)
@@ -27,6 +35,8 @@ public struct FieldValue: Sendable, Hashable, CustomStringConvertible {
         case .bind(let bound):
             if let number = bound as? Double, !number.isFinite { nonFinite = number.description }
             if let number = bound as? Float, !number.isFinite { nonFinite = number.description }
+            // Printed as ISO 8601 in UTC, not as the encoder's seconds since 2001.
+            if let date = bound as? Date { nonFinite = Self.printed(date) }
             self.encoded = try? Self.encoder.encode([EncodableBox(bound)])
         case .enumCase(let name): self.encoded = try? Self.encoder.encode([name])
         case .null, .default: self.encoded = nil

@@ -57,15 +57,21 @@ public struct Version<M: Versioned>: Sendable {
     }
 
     /// The version before this one, `nil` for the first. Versions come with their neighbours
-    /// loaded: this runs no query.
-    public func previous(on database: any Database) async throws -> Version<M>? {
+    /// loaded: no query.
+    public var previous: Version<M>? {
         self.position > 0 ? Version(history: self.history, position: self.position - 1) : nil
     }
 
-    /// The version after this one, `nil` for the latest. Runs no query.
-    public func next(on database: any Database) async throws -> Version<M>? {
+    /// The version after this one (as loaded), `nil` for the latest. No query.
+    public var next: Version<M>? {
         self.position + 1 < self.history.entries.count ? Version(history: self.history, position: self.position + 1) : nil
     }
+
+    @available(*, deprecated, renamed: "previous", message: "runs no query: use the `previous` property")
+    public func previous(on database: any Database) async throws -> Version<M>? { self.previous }
+
+    @available(*, deprecated, renamed: "next", message: "runs no query: use the `next` property")
+    public func next(on database: any Database) async throws -> Version<M>? { self.next }
 
     /// The transaction that wrote this version, with its actor and time.
     public func transaction(on database: any Database) async throws -> Transaction {

@@ -18,7 +18,10 @@ public enum Operation: Int, Sendable, Hashable, Codable, CustomStringConvertible
 }
 
 /// One row of a version table, read without Fluent.
-public struct VersionRecord: Sendable {
+///
+/// Prints as its operation, table and transactions (`UPDATE of "article" in transaction 3, ended
+/// by 5`), never its values: history can hold sensitive data.
+public struct VersionRecord: Sendable, CustomStringConvertible {
     /// The live table this version belongs to.
     public var table: String
     /// The transaction that wrote this version.
@@ -80,4 +83,11 @@ public struct TransactionRecord: Sendable, Hashable {
     /// PostgreSQL: the client address of the database session (`inet_client_addr()`, `nil` over a
     /// Unix socket), next to the application's ``remoteAddress``; `nil` on SQLite.
     public var clientAddress: String? = nil
+}
+
+extension VersionRecord {
+    public var description: String {
+        "\(self.operation) of \"\(self.table)\" in transaction \(self.transactionID)"
+            + (self.endTransactionID.map { ", ended by \($0)" } ?? ", the latest")
+    }
 }

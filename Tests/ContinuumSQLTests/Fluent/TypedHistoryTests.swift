@@ -47,10 +47,10 @@ struct TypedHistoryTests {
             #expect(try versions[1].changeset["name"]?.old(as: String.self) == "Some article")
             #expect(try versions[1].changeset["name"]?.new(as: String.self) == "Updated article")
             #expect(versions[1].modifiedFields == ["name"])
-            #expect(try await versions[1].previous(on: db.fluent)?.transactionID == 1)
-            #expect(try await versions[1].next(on: db.fluent)?.transactionID == 4)
-            #expect(try await versions[2].next(on: db.fluent) == nil)
-            #expect(try await versions[0].previous(on: db.fluent) == nil)
+            #expect(versions[1].previous?.transactionID == 1)
+            #expect(versions[1].next?.transactionID == 4)
+            #expect(versions[2].next == nil)
+            #expect(versions[0].previous == nil)
             #expect(try await versions[2].transaction(on: db.fluent).userID == "7")
 
             let tagVersions = try await tag.versions(on: db.fluent)
@@ -111,6 +111,10 @@ struct TypedHistoryTests {
             #expect(articles.map(\.model.publishedAt) == [nil, published])
             #expect(articles[1].changeset.keys.sorted() == ["published_at", "status"])
             #expect(try articles[1].changeset["status"]?.new(as: Status.self) == .published)
+            // Dates print as ISO 8601 in UTC; records print without values.
+            #expect(articles[1].changeset["published_at"]?.description == "NULL → 2023-11-14T22:13:20.000Z")
+            let record = try #require(try await db.engine.versions(of: "article", key: ["id": article.requireID()], on: db.sql).last)
+            #expect(record.description == "UPDATE of \"article\" in transaction \(record.transactionID), the latest")
         }
     }
 
@@ -141,7 +145,7 @@ struct TypedHistoryTests {
             let deleted = try await Article.deletedVersions(on: db.fluent)
             #expect(deleted.map(\.model.id) == [id])
             try await db.fluent.versioned(userID: "undelete") { db in
-                try await deleted[0].previous(on: db)!.revert(on: db)
+                try await deleted[0].previous!.revert(on: db)
             }
             #expect(try await Article.find(id, on: db.fluent)?.name == "keep me")
             let versions = try await Article.versions(id: id, on: db.fluent)
@@ -274,3 +278,4 @@ struct TypedHistoryTests {
         }
     }
 }
+
