@@ -53,8 +53,7 @@ extension Database {
                         guard let connection = transaction as? any SQLDatabase else {
                             throw ContinuumError.unsupportedDatabase("\(type(of: transaction))")
                         }
-                        let scope = try await engine.beginSQLiteScopeWithoutWaiting(context, on: connection)
-                        scope.openedByFluent = true
+                        let scope = try await engine.beginSQLiteScopeWithoutWaiting(context, openedByFluent: true, on: connection)
                         let result = try await ScopeState.$current.withValue(scope) { try await body(transaction) }
                         try await engine.endScope(scope, dialect: .sqlite, on: connection)
                         return result

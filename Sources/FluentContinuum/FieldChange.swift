@@ -10,11 +10,11 @@ public struct FieldValue: Sendable, Hashable, CustomStringConvertible {
     /// The value encoded as a one-element JSON array with sorted keys (non-finite numbers as the
     /// strings `Infinity`, `-Infinity` and `NaN`), or `nil` for NULL.
     let encoded: Data?
-    /// The printed form of a non-finite number (`inf`, `-inf`, `nan`) or a date (ISO 8601, UTC,
-    /// with fractional seconds), `nil` for any other value.
-    let nonFinite: String?
+    /// How the value prints when JSON would print it wrongly: a non-finite number (`inf`, `-inf`,
+    /// `nan`) or a date (ISO 8601, UTC, with fractional seconds); `nil` for any other value.
+    let printed: String?
 
-    static func printed(_ date: Date) -> String {
+    static func iso8601(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         formatter.timeZone = TimeZone(identifier: "UTC")
@@ -24,25 +24,25 @@ public struct FieldValue: Sendable, Hashable, CustomStringConvertible {
     /// The NULL value.
     public static let null = FieldValue(encoded: nil)
 
-    init(encoded: Data?, nonFinite: String? = nil) {
+    init(encoded: Data?, printed: String? = nil) {
         self.encoded = encoded
-        self.nonFinite = nonFinite
+        self.printed = printed
     }
 
     init(_ value: DatabaseQuery.Value) {
-        var nonFinite: String?
+        var printed: String?
         switch value {
         case .bind(let bound):
-            if let number = bound as? Double, !number.isFinite { nonFinite = number.description }
-            if let number = bound as? Float, !number.isFinite { nonFinite = number.description }
+            if let number = bound as? Double, !number.isFinite { printed = number.description }
+            if let number = bound as? Float, !number.isFinite { printed = number.description }
             // Printed as ISO 8601 in UTC, not as the encoder's seconds since 2001.
-            if let date = bound as? Date { nonFinite = Self.printed(date) }
+            if let date = bound as? Date { printed = Self.iso8601(date) }
             self.encoded = try? Self.encoder.encode([EncodableBox(bound)])
         case .enumCase(let name): self.encoded = try? Self.encoder.encode([name])
         case .null, .default: self.encoded = nil
         default: self.encoded = try? Self.encoder.encode(["\(value)"])
         }
-        self.nonFinite = nonFinite
+        self.printed = printed
     }
 
     private static let infinity = "Infinity"
@@ -78,7 +78,7 @@ public struct FieldValue: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        if let nonFinite { return nonFinite }
+        if let printed { return printed }
         guard let encoded else { return "NULL" }
         let text = String(decoding: encoded, as: UTF8.self)
         return String(text.dropFirst().dropLast())

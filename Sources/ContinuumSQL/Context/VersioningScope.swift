@@ -40,15 +40,16 @@ package final class ScopeState: @unchecked Sendable {
     let dialect: SQLDialectKind
     /// Whether the scope runs in a Fluent transaction (FluentContinuum's `versioned`): its own
     /// handle then reports `inTransaction`, and a handle that does not is another connection.
-    package var openedByFluent = false
+    let openedByFluent: Bool
 
     /// The transaction-local setting that marks the connection a PostgreSQL scope runs on.
     static let scopeSetting = "continuum.scope"
 
-    init(meta: [String: String], dialect: SQLDialectKind, token: String = UUID().uuidString) {
+    init(meta: [String: String], dialect: SQLDialectKind, openedByFluent: Bool) {
         self.pendingMeta = meta
         self.dialect = dialect
-        self.token = token
+        self.openedByFluent = openedByFluent
+        self.token = UUID().uuidString
     }
 
     /// A scope nested in this one joins it only on this scope's own connection: a write made
@@ -198,10 +199,14 @@ extension VersioningEngine {
     /// when another connection holds it, after which the caller rolls back, waits
     /// (``SQLiteLockWait``) and tries again. Used where the transaction is opened by someone
     /// else (Fluent's `transaction`); see `sqliteScope` for why SQLite must not wait itself.
-    package func beginSQLiteScopeWithoutWaiting(_ context: TransactionContext, on connection: any SQLDatabase) async throws -> ScopeState {
+    package func beginSQLiteScopeWithoutWaiting(
+        _ context: TransactionContext,
+        openedByFluent: Bool = false,
+        on connection: any SQLDatabase
+    ) async throws -> ScopeState {
         try await connection.run(generated: "PRAGMA busy_timeout = 0")
         do {
-            let scope = try await self.beginScope(context, dialect: .sqlite, on: connection)
+            let scope = try await self.beginScope(context, dialect: .sqlite, openedByFluent: openedByFluent, on: connection)
             try await connection.run(generated: "PRAGMA busy_timeout = \(Self.sqliteBusyTimeout)")
             return scope
         } catch {
@@ -228,16 +233,20 @@ extension VersioningEngine {
         on connection: any SQLDatabase,
         _ body: () async throws -> R
     ) async throws -> R {
-        let scope = try await self.beginScope(context, dialect: dialect, on: connection)
-        scope.openedByFluent = openedByFluent
+        let scope = try await self.beginScope(context, dialect: dialect, openedByFluent: openedByFluent, on: connection)
         let result = try await ScopeState.$current.withValue(scope) { try await body() }
         try await self.endScope(scope, dialect: dialect, on: connection)
         return result
     }
 
     /// Marks the open transaction on `connection` as a scope with `context`.
-    package func beginScope(_ context: TransactionContext, dialect: SQLDialectKind, on connection: any SQLDatabase) async throws -> ScopeState {
-        let scope = ScopeState(meta: context.meta, dialect: dialect)
+    package func beginScope(
+        _ context: TransactionContext,
+        dialect: SQLDialectKind,
+        openedByFluent: Bool = false,
+        on connection: any SQLDatabase
+    ) async throws -> ScopeState {
+        let scope = ScopeState(meta: context.meta, dialect: dialect, openedByFluent: openedByFluent)
         switch dialect {
         case .sqlite:
             // The first write of the transaction: it takes SQLite's write lock, so no other
