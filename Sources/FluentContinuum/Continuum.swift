@@ -3,9 +3,35 @@ import FluentKit
 import SQLKit
 
 /// The namespace of swift-continuum's Fluent integration.
+///
+/// Each Fluent database has its own versioning configuration (table names, indexes,
+/// PostgreSQL roles), set once with ``FluentKit/Databases/configureVersioning(_:on:)`` and
+/// found from any handle of that database (`app.db`, `req.db`, a transaction's `db`). A
+/// database configured with nothing uses SQLAlchemy-Continuum's names.
 public enum Continuum {
-    /// The engine FluentContinuum uses, with SQLAlchemy-Continuum's table names.
-    public static let engine = VersioningEngine()
+    /// An engine with SQLAlchemy-Continuum's table names.
+    @available(*, deprecated, message: "each database has its own configuration: use Continuum.engine(for: database), configured with Databases.configureVersioning(_:on:)")
+    public static var engine: VersioningEngine { VersioningEngine() }
+
+    /// The engine of `database`: the one configured for it with
+    /// ``FluentKit/Databases/configureVersioning(_:on:)``, or an engine with
+    /// SQLAlchemy-Continuum's table names. Use it for the engine's raw-SQL operations
+    /// (integrity checks, drift, backfill) on a Fluent database.
+    ///
+    /// ```swift
+    /// let report = try await Continuum.engine(for: app.db).verify("article", on: app.db as! any SQLDatabase)
+    /// ```
+    public static func engine(for database: any Database) -> VersioningEngine {
+        for middleware in database.context.configuration.middleware.reversed() {
+            if let settings = middleware as? VersioningSettings { return settings.engine }
+        }
+        return VersioningEngine()
+    }
+
+    /// The configuration of `database` (see ``engine(for:)``).
+    public static func configuration(of database: any Database) -> VersioningConfiguration {
+        Self.engine(for: database).configuration
+    }
 
     /// Installs the shared schema (the transaction log and its companions). Add it once,
     /// before the migrations of versioned models. Its `revert` leaves the log in place:
@@ -23,8 +49,8 @@ public enum Continuum {
     /// Throws a typed error unless `M`'s table is versioned into the table `M` reads versions
     /// from: ``ContinuumError/tableNotVersioned(_:)``, or ``ContinuumError/invalidOption(_:)``
     /// when the model's `versionTableName` disagrees with the registry.
-    static func requireVersioned<M: Versioned>(_ model: M.Type, on sql: any SQLDatabase) async throws {
-        let table = try await Continuum.engine.versionedTable(M.schema, on: sql)
+    static func requireVersioned<M: Versioned>(_ model: M.Type, on database: any Database) async throws {
+        let table = try await Continuum.engine(for: database).versionedTable(M.schema, on: Continuum.sql(database))
         guard table.versionTable == M.versionSchema else {
             throw ContinuumError.invalidOption(
                 "model \(M.self) reads versions from \"\(M.versionSchema)\", but table \"\(M.schema)\" is versioned into \"\(table.versionTable)\": set the model's versionTableName to \"\(table.versionTable)\""
@@ -35,7 +61,7 @@ public enum Continuum {
     /// Runs a history read of `M`; when it fails because `M` is not versioned (its version
     /// table is missing), throws the typed error instead of the driver's. The happy path costs
     /// no extra query.
-    static func readingHistory<M: Versioned, R>(of model: M.Type, on sql: any SQLDatabase, _ body: () async throws -> R) async throws -> R {
+    static func readingHistory<M: Versioned, R>(of model: M.Type, on database: any Database, _ body: () async throws -> R) async throws -> R {
         do {
             return try await body()
         } catch let error as ContinuumError {
@@ -44,7 +70,7 @@ public enum Continuum {
             // Only reached when the read failed: a disabled table's kept history reads fine.
             // Inside a failed PostgreSQL transaction the check cannot run; the driver's error stands.
             do {
-                try await Self.requireVersioned(M.self, on: sql)
+                try await Self.requireVersioned(M.self, on: database)
             } catch let typed as ContinuumError {
                 throw typed
             } catch {}
@@ -57,7 +83,7 @@ struct InstallMigration: AsyncMigration {
     var name: String { "Continuum.Install" }
 
     func prepare(on database: any Database) async throws {
-        try await Continuum.engine.install(on: Continuum.sql(database))
+        try await Continuum.engine(for: database).install(on: Continuum.sql(database))
     }
 
     func revert(on database: any Database) async throws {}
@@ -68,11 +94,11 @@ struct EnableVersioningMigration<M: Versioned>: AsyncMigration {
     var name: String { "Continuum.Versioning.\(M.schema)" }
 
     func prepare(on database: any Database) async throws {
-        try await Continuum.engine.enable(M.schema, options: M.tableOptions, on: Continuum.sql(database))
+        try await Continuum.engine(for: database).enable(M.schema, options: M.tableOptions, on: Continuum.sql(database))
     }
 
     func revert(on database: any Database) async throws {
-        try await Continuum.engine.disable(M.schema, keepHistory: true, on: Continuum.sql(database))
+        try await Continuum.engine(for: database).disable(M.schema, keepHistory: true, on: Continuum.sql(database))
     }
 }
 
@@ -90,6 +116,6 @@ extension Versioned {
     /// - Throws: ``ContinuumError/tableNotVersioned(_:)`` and the errors of
     ///   ``VersioningEngine/sync(_:renamedColumns:on:)``.
     public static func syncVersioning(renamedFields: [String: String] = [:], on database: any Database) async throws {
-        try await Continuum.engine.sync(Self.schema, renamedColumns: renamedFields, on: Continuum.sql(database))
+        try await Continuum.engine(for: database).sync(Self.schema, renamedColumns: renamedFields, on: Continuum.sql(database))
     }
 }

@@ -42,7 +42,7 @@ extension Database {
             return try await body(self)
         }
         let dialect = try SQLDialectKind(sql)
-        let engine = Continuum.engine
+        let engine = Continuum.engine(for: self)
         if dialect == .sqlite && !self.inTransaction {
             // SQLite: the scope's first write takes the write lock; while another connection
             // holds it, roll back and wait here, not in SQLite (see VersioningEngine.versioned).

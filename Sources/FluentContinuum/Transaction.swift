@@ -4,8 +4,8 @@ import FluentSQL
 import Foundation
 import SQLKit
 
-/// A row of the transaction log, as a Fluent model: query, filter, sort and paginate it with
-/// Fluent's query builder.
+/// The transaction log of a database configured with the default table name, `transaction`:
+/// a Fluent model to query, filter, sort and paginate it with Fluent's query builder.
 ///
 /// ```swift
 /// let lastWeek = try await Transaction.query(on: db)
@@ -14,8 +14,42 @@ import SQLKit
 ///     .sort(\.$id, .descending)
 ///     .paginate(PageRequest(page: 1, per: 20))
 /// ```
-public final class Transaction: Model, @unchecked Sendable {
-    public static let schema = "transaction"
+///
+/// A database whose log has another name (``VersioningConfiguration/transactionTable``) is
+/// queried through a ``TransactionLog`` of that name; see ``TransactionTableName``.
+public typealias Transaction = TransactionLog<DefaultTransactionTable>
+
+/// Names the table a ``TransactionLog`` model reads: Fluent models name their table
+/// statically, so a database whose transaction log is not called `transaction` declares its
+/// name once as a type.
+///
+/// ```swift
+/// enum AuditLog: TransactionTableName { static let name = "audit_transaction" }
+/// typealias AuditTransaction = TransactionLog<AuditLog>
+///
+/// app.databases.configureVersioning(.init(transactionTable: AuditLog.name), on: .psql)
+/// let mine = try await AuditTransaction.query(on: db).filter(\.$userID == "42").all()
+/// ```
+public protocol TransactionTableName: Sendable {
+    /// The transaction log's table name.
+    static var name: String { get }
+}
+
+/// SQLAlchemy-Continuum's transaction log name, `transaction`.
+public enum DefaultTransactionTable: TransactionTableName {
+    public static var name: String { "transaction" }
+}
+
+/// The models of transaction logs: ``TransactionLog`` of any table name. Lets query-builder
+/// helpers such as ``FluentKit/QueryBuilder/issued(after:)`` apply to each of them; not
+/// meant for other conformances.
+public protocol TransactionLogModel: Model where IDValue == Int {}
+
+/// A row of a transaction log, as a Fluent model. ``Transaction`` is the log with the default
+/// name; reads that return a transaction (``Version/transaction(on:)``) read the database's
+/// configured log whatever its name.
+public final class TransactionLog<Table: TransactionTableName>: TransactionLogModel, @unchecked Sendable {
+    public static var schema: String { Table.name }
 
     /// The transaction's id; versions point at it.
     @ID(custom: "id", generatedBy: .database) public var id: Int?
@@ -33,9 +67,11 @@ public final class Transaction: Model, @unchecked Sendable {
 
     /// The versions written in this transaction, by entity name (one query per versioned table).
     public func changedEntities(on database: any Database) async throws -> [String: [VersionRecord]] {
-        let records = try await Continuum.engine.versions(inTransaction: self.requireID(), on: Continuum.sql(database))
+        let engine = Continuum.engine(for: database)
+        let sql = try Continuum.sql(database)
+        let records = try await engine.versions(inTransaction: self.requireID(), on: sql)
         var tables: [String: String] = [:]
-        for table in try await Continuum.engine.versionedTables(on: Continuum.sql(database)) { tables[table.table] = table.entityName }
+        for table in try await engine.versionedTables(on: sql) { tables[table.table] = table.entityName }
         return Dictionary(grouping: records) { tables[$0.table] ?? $0.table }
     }
 
@@ -44,7 +80,7 @@ public final class Transaction: Model, @unchecked Sendable {
     public func versions<M: Versioned>(of model: M.Type, on database: any Database) async throws -> [Version<M>] {
         let id = try self.requireID()
         let sql = try Continuum.sql(database)
-        let rows = try await Continuum.readingHistory(of: M.self, on: sql) {
+        let rows = try await Continuum.readingHistory(of: M.self, on: database) {
             try await sql.select().column(SQLLiteral.all).from(M.versionSchema).where("transaction_id", .equal, id).all()
         }
         return try await M.withHistories(rows, on: database) { history, _ in
@@ -54,11 +90,20 @@ public final class Transaction: Model, @unchecked Sendable {
 
     /// The key/value meta recorded by the `versioned` scope.
     public func meta(on database: any Database) async throws -> [String: String] {
-        let rows = try await Continuum.sql(database).select().columns("key", "value").from(Continuum.engine.configuration.transactionMetaTable)
+        let rows = try await Continuum.sql(database).select().columns("key", "value").from(Continuum.configuration(of: database).transactionMetaTable)
             .where("transaction_id", .equal, self.requireID()).all()
         var meta: [String: String] = [:]
         for row in rows { meta[try row.decode(column: "key", as: String.self)] = try row.decode(column: "value", as: String?.self) ?? "" }
         return meta
+    }
+
+    /// The transaction `id` of `database`'s configured log, or `nil` when there is none.
+    static func find(id: Int, in database: any Database) async throws -> TransactionLog? {
+        try await Continuum.sql(database).select()
+            .columns("id", "issued_at", "user_id", "remote_addr")
+            .from(Continuum.configuration(of: database).transactionTable)
+            .where("id", .equal, id)
+            .first(decodingFluent: TransactionLog.self)
     }
 }
 
@@ -107,25 +152,25 @@ public struct LogTimestamp: Codable, Sendable, Hashable {
     }
 }
 
-extension QueryBuilder where Model == Transaction {
+extension QueryBuilder where Model: TransactionLogModel {
     /// Transactions issued at or after `date`.
     @discardableResult
     public func issued(after date: Date) -> Self {
-        self.filter(.sql(SQLBinaryExpression(SQLColumn("issued_at", table: Transaction.schema), .greaterThanOrEqual, LogTimestamp.expression(date, on: self.database))))
+        self.filter(.sql(SQLBinaryExpression(SQLColumn("issued_at", table: Model.schemaOrAlias), .greaterThanOrEqual, LogTimestamp.expression(date, on: self.database))))
     }
 
     /// Transactions issued before `date`.
     @discardableResult
     public func issued(before date: Date) -> Self {
-        self.filter(.sql(SQLBinaryExpression(SQLColumn("issued_at", table: Transaction.schema), .lessThan, LogTimestamp.expression(date, on: self.database))))
+        self.filter(.sql(SQLBinaryExpression(SQLColumn("issued_at", table: Model.schemaOrAlias), .lessThan, LogTimestamp.expression(date, on: self.database))))
     }
 
     /// Transactions in which entities of `model` changed (from `transaction_changes`).
     @discardableResult
     public func changed<M: Versioned>(_ model: M.Type) -> Self {
-        let changes = Continuum.engine.configuration.transactionChangesTable
+        let changes = Continuum.configuration(of: self.database).transactionChangesTable
         return self.filter(.sql(SQLQueryString("""
-            \(ident: Transaction.schema).\(ident: "id") IN (SELECT \(ident: "transaction_id") FROM \(ident: changes) WHERE \(ident: "entity_name") = \(bind: M.entityName))
+            \(ident: Model.schemaOrAlias).\(ident: "id") IN (SELECT \(ident: "transaction_id") FROM \(ident: changes) WHERE \(ident: "entity_name") = \(bind: M.entityName))
             """)))
     }
 }

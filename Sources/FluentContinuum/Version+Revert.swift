@@ -17,22 +17,31 @@ extension Version {
     ///   field values that cannot be written back.
     public func revert(on database: any Database) async throws {
         let sql = try Continuum.sql(database)
-        try await Continuum.requireVersioned(M.self, on: sql)
         // Only a key deleted since this version can have been reused: one indexed probe first.
         if sql.dialect.name == "sqlite", try await self.deletedSince(on: sql),
-           try await Continuum.engine.describe(M.schema, on: sql)?.reusesKeys == true,
+           try await Continuum.engine(for: database).describe(M.schema, on: sql)?.reusesKeys == true,
            let life = try await self.reloaded(on: database)?.laterLife {
             // The key was deleted and inserted again (since this version was read, perhaps); on
             // a table whose keys SQLite reuses, the new row is another entity, not this one restored.
             throw ContinuumError.keyReused(table: M.schema, deletedIn: life.deletedIn, reusedIn: life.reinsertedIn)
         }
+        // Each write below runs only while the table is versioned into the model's version
+        // table: the registry is asked inside the write itself, so the common case costs one
+        // statement. When nothing was written, the registry is asked again to tell "not
+        // versioned" (a typed error) from "the row is gone" (insert it again).
+        let guarded = SQLQueryString("""
+            EXISTS (SELECT 1 FROM \(ident: "_continuum_tables") WHERE \(ident: "table_name") = \(bind: M.schema) AND \(ident: "version_table") = \(bind: M.versionSchema))
+            """)
         let key = try self.key.map { (SQLIdentifier($0.key.description), try ValueConverter.expression($0.value)) }
         func whereKey<B: SQLPredicateBuilder>(_ builder: B) -> B {
             for (column, value) in key { _ = builder.where(column, .equal, value) }
-            return builder
+            return builder.where(guarded)
         }
+        let marker = SQLAlias(SQLLiteral.numeric("1"), as: SQLIdentifier("x"))
         if self.operation == .delete {
-            try await whereKey(sql.delete(from: M.schema)).run()
+            if try await whereKey(sql.delete(from: M.schema)).returning(marker).first() == nil {
+                try await Continuum.requireVersioned(M.self, on: database)
+            }
             return
         }
         let values = self.inputs.sorted { $0.key.description < $1.key.description }
@@ -41,15 +50,16 @@ extension Version {
         // (the entity was deleted) insert it again with its original key.
         let updated: Bool
         if assignments.isEmpty {
-            updated = try await whereKey(sql.select().column(SQLLiteral.numeric("1"), as: "x").from(M.schema)).first() != nil
+            updated = try await whereKey(sql.select().column(marker).from(M.schema)).first() != nil
         } else {
             let update = sql.update(M.schema)
             for (field, value) in assignments {
                 _ = update.set(SQLIdentifier(field.description), to: try ValueConverter.expression(value))
             }
-            updated = try await whereKey(update).returning(SQLAlias(SQLLiteral.numeric("1"), as: SQLIdentifier("x"))).first() != nil
+            updated = try await whereKey(update).returning(marker).first() != nil
         }
         if !updated {
+            try await Continuum.requireVersioned(M.self, on: database)
             try await sql.insert(into: M.schema)
                 .columns(values.map { SQLIdentifier($0.key.description) })
                 .values(try values.map { try ValueConverter.expression($0.value) })

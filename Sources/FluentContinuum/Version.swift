@@ -75,7 +75,7 @@ public struct Version<M: Versioned>: Sendable {
 
     /// The transaction that wrote this version, with its actor and time.
     public func transaction(on database: any Database) async throws -> Transaction {
-        guard let transaction = try await Transaction.find(self.transactionID, on: database) else {
+        guard let transaction = try await Transaction.find(id: self.transactionID, in: database) else {
             throw ContinuumError.unexpectedSchema("transaction \(self.transactionID) of a \(M.entityName) version is missing from the transaction log")
         }
         return transaction
@@ -159,7 +159,7 @@ final class History<M: Versioned>: Sendable {
         for (field, value) in key.sorted(by: { $0.key.description < $1.key.description }) {
             query = query.where(SQLIdentifier(field.description), .equal, try ValueConverter.expression(value))
         }
-        let rows = try await Continuum.readingHistory(of: M.self, on: sql) { try await query.orderBy("transaction_id").all() }
+        let rows = try await Continuum.readingHistory(of: M.self, on: database) { try await query.orderBy("transaction_id").all() }
         return History(key: key, entries: try rows.map(Self.entry))
     }
 
@@ -185,7 +185,7 @@ final class History<M: Versioned>: Sendable {
                 }
                 return values.count == 1 ? values[0] : SQLGroupExpression(values)
             }
-            let rows = try await Continuum.readingHistory(of: M.self, on: sql) {
+            let rows = try await Continuum.readingHistory(of: M.self, on: database) {
                 try await sql.select().column(SQLLiteral.all).from(M.versionSchema)
                     .where(columns, .in, SQLGroupExpression(tuples))
                     .orderBy("transaction_id").all()

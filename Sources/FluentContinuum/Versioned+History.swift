@@ -25,7 +25,7 @@ extension Versioned {
         for (field, value) in try History<Self>.key(id: id) {
             query = query.where(SQLIdentifier(field.description), .equal, try ValueConverter.expression(value))
         }
-        return try await Continuum.readingHistory(of: Self.self, on: sql) { try await query.first(decodingColumn: "n", as: Int.self) ?? 0 }
+        return try await Continuum.readingHistory(of: Self.self, on: database) { try await query.first(decodingColumn: "n", as: Int.self) ?? 0 }
     }
 
     /// The entity with `id` as it was when transaction `transactionID` committed: the version
@@ -39,9 +39,13 @@ extension Versioned {
     /// The entity with `id` as it was at `date`: the version of the last transaction issued
     /// at or before it.
     public static func version(id: IDValue, asOf date: Date, on database: any Database) async throws -> Version<Self>? {
-        let last = try await Transaction.query(on: database).issued(before: date.addingTimeInterval(0.000_001))
-            .sort(\.$id, .descending).first()
-        guard let transactionID = last?.id else { return nil }
+        let sql = try Continuum.sql(database)
+        let log = Continuum.configuration(of: database).transactionTable
+        let last = try await sql.select().column("id").from(log)
+            .where(SQLColumn("issued_at"), .lessThan, LogTimestamp.expression(date.addingTimeInterval(0.000_001), on: database))
+            .orderBy("id", .descending).limit(1)
+            .first(decodingColumn: "id", as: Int.self)
+        guard let transactionID = last else { return nil }
         return try await Self.version(id: id, at: transactionID, on: database)
     }
 
@@ -49,7 +53,7 @@ extension Versioned {
     /// lists. ``Version/revert(on:)`` on the version before it resurrects the entity.
     public static func deletedVersions(on database: any Database) async throws -> [Version<Self>] {
         let sql = try Continuum.sql(database)
-        let rows = try await Continuum.readingHistory(of: Self.self, on: sql) {
+        let rows = try await Continuum.readingHistory(of: Self.self, on: database) {
             try await sql.select().column(SQLLiteral.all).from(Self.versionSchema)
                 .where("operation_type", .equal, ContinuumSQL.Operation.delete.rawValue)
                 .where("end_transaction_id", .is, SQLLiteral.null)
@@ -116,7 +120,7 @@ extension QueryBuilder where Model: Versioned {
         let statement = SQLQueryString(
             "WITH \(ident: Model.schema) AS (SELECT * FROM \(ident: Model.versionSchema)) \(converted)"
         )
-        let rows = try await Continuum.readingHistory(of: Model.self, on: sql) { try await sql.raw(statement).all() }
+        let rows = try await Continuum.readingHistory(of: Model.self, on: self.database) { try await sql.raw(statement).all() }
         return try await Model.withHistories(rows, on: self.database) { history, row in
             let transactionID = try row.decode(column: "transaction_id", as: Int.self)
             return history.versions.first { $0.transactionID == transactionID }

@@ -32,7 +32,8 @@ extension Versioned {
             excludedColumns: Set(options.excludedFields.map(\.description)),
             versionTableName: Self.versionSchema,
             tracksModifiedColumns: options.tracksModifiedFields,
-            entityName: Self.entityName
+            entityName: Self.entityName,
+            requiresScope: options.requiresScope
         )
     }
 }
@@ -49,11 +50,23 @@ public struct VersioningOptions: Sendable, Hashable {
     /// The name recorded in `transaction_changes`. Default: the model type's name, as
     /// SQLAlchemy-Continuum records the class name.
     public var entityName: String?
+    /// SQLite only: reject writes to the model's table made outside a `versioned` scope
+    /// instead of giving each changed row a transaction of its own (see
+    /// ``ContinuumSQL/TableVersioningOptions/requiresScope``). PostgreSQL groups every
+    /// transaction by itself and ignores it. Default `false`.
+    public var requiresScope: Bool
 
-    public init(excludedFields: [FieldKey] = [], versionTableName: String? = nil, tracksModifiedFields: Bool = false, entityName: String? = nil) {
+    public init(
+        excludedFields: [FieldKey] = [],
+        versionTableName: String? = nil,
+        tracksModifiedFields: Bool = false,
+        entityName: String? = nil,
+        requiresScope: Bool = false
+    ) {
         self.excludedFields = excludedFields
         self.versionTableName = versionTableName
         self.tracksModifiedFields = tracksModifiedFields
         self.entityName = entityName
+        self.requiresScope = requiresScope
     }
 }

@@ -104,16 +104,16 @@ struct Probes {
                 let seconds = try await self.withFreshDatabase(backend, name: "bench_probe_bulk") { database in
                     for statement in BenchSchema.statements(backend) { try await database.sql.raw(SQLQueryString(statement)).run() }
                     if isVersioned {
-                        try await Continuum.engine.install(on: database.sql)
-                        try await Continuum.engine.enable("article", on: database.sql)
-                        try await Continuum.engine.versioned(on: database.sql) { try await self.fill(backend, rows: self.bulkRows, on: $0) }
+                        try await VersioningEngine().install(on: database.sql)
+                        try await VersioningEngine().enable("article", on: database.sql)
+                        try await VersioningEngine().versioned(on: database.sql) { try await self.fill(backend, rows: self.bulkRows, on: $0) }
                     } else {
                         try await self.fill(backend, rows: self.bulkRows, on: database.sql)
                     }
                     let update: @Sendable (any SQLDatabase) async throws -> Void = { try await $0.raw("UPDATE article SET views = views + 1").run() }
                     return try await Self.time {
                         if isVersioned {
-                            try await Continuum.engine.versioned(on: database.sql, update)
+                            try await VersioningEngine().versioned(on: database.sql, update)
                         } else {
                             try await database.fluent.transaction { try await update($0 as! any SQLDatabase) }
                         }
@@ -135,8 +135,8 @@ struct Probes {
             let (seconds, peak, temp) = try await self.withFreshDatabase(.postgres, name: "bench_probe_large") { database in
                 for statement in BenchSchema.statements(.postgres) { try await database.sql.raw(SQLQueryString(statement)).run() }
                 if isVersioned {
-                    try await Continuum.engine.install(on: database.sql)
-                    try await Continuum.engine.enable("article", on: database.sql)
+                    try await VersioningEngine().install(on: database.sql)
+                    try await VersioningEngine().enable("article", on: database.sql)
                 }
                 try await self.fill(.postgres, rows: rows, on: database.sql)
                 return try await database.sql.withSession { connection in
@@ -202,9 +202,9 @@ struct Probes {
             for statement in BenchSchema.statements(backend) { try await sql.raw(SQLQueryString(statement)).run() }
             try await self.fill(backend, rows: entities, on: sql)
             try await sql.raw("UPDATE article SET title = title || ' v9', views = 9").run()
-            try await Continuum.engine.install(on: sql)
+            try await VersioningEngine().install(on: sql)
             // The probe writes its own history: no backfill.
-            try await Continuum.engine.enable("article", options: .init(entityName: Article.entityName), backfill: false, on: sql)
+            try await VersioningEngine().enable("article", options: .init(entityName: Article.entityName), backfill: false, on: sql)
             for version in 0..<10 {
                 let end = version < 9 ? String(version + 2) : "NULL"
                 let day = String(format: "%02d", version + 1)

@@ -26,9 +26,9 @@ struct Worker {
             try await database.sql.raw(SQLQueryString(statement)).run()
         }
         if self.configuration.isVersioned {
-            try await Continuum.engine.install(on: database.sql)
-            try await Continuum.engine.enable("article", options: .init(entityName: Article.entityName), on: database.sql)
-            try await Continuum.engine.enable("tag", options: .init(entityName: Tag.entityName), on: database.sql)
+            try await VersioningEngine().install(on: database.sql)
+            try await VersioningEngine().enable("article", options: .init(entityName: Article.entityName), on: database.sql)
+            try await VersioningEngine().enable("tag", options: .init(entityName: Tag.entityName), on: database.sql)
         }
         var phases: [String: WorkerResult.PhaseTiming] = [:]
         for phase in Workload.Phase.allCases {

@@ -53,7 +53,7 @@ public struct VersioningConfiguration: Sendable, Hashable {
     }
 
     /// Tables and functions the engine owns, with the `_continuum_` prefix.
-    static let registryTable = "_continuum_tables"
+    package static let registryTable = "_continuum_tables"
     static let stateTable = "_continuum_state"
     static let transactionIDFunction = "_continuum_transaction_id"
     static let renumberFunction = "_continuum_renumber_transaction"

@@ -22,7 +22,15 @@ public struct VersioningEngine: Sendable {
     /// Names of the shared tables.
     public let configuration: VersioningConfiguration
 
+    /// The registry entries this engine has read (see ``versions(of:key:on:)``). Shared by
+    /// copies of the engine; use one engine per database.
+    let registryCache = RegistryCache()
+
     /// Creates an engine for databases using `configuration`'s table names.
+    ///
+    /// An engine remembers which tables are versioned and how, so that history reads cost one
+    /// query: create one engine per database (FluentContinuum keeps one per configured Fluent
+    /// database) rather than one for many databases.
     public init(configuration: VersioningConfiguration = .init()) {
         self.configuration = configuration
     }
@@ -99,6 +107,7 @@ public struct VersioningEngine: Sendable {
     ) async throws {
         try SQLText.validate(table)
         let dialect = try SQLDialectKind(database)
+        defer { self.registryCache.invalidate(table) }
         try await database.continuumAtomically(dialect) { connection in
             let introspector = try Introspector(connection)
             guard try await introspector.describe(VersioningConfiguration.registryTable) != nil else {
@@ -153,6 +162,7 @@ public struct VersioningEngine: Sendable {
     public func sync(_ table: String, renamedColumns: [String: String] = [:], on database: any SQLDatabase) async throws {
         try SQLText.validate(table)
         let dialect = try SQLDialectKind(database)
+        defer { self.registryCache.invalidate(table) }
         try await database.continuumAtomically(dialect) { connection in
             try await self.syncInTransaction(table, renamedColumns: renamedColumns, on: connection)
         }
@@ -176,6 +186,7 @@ public struct VersioningEngine: Sendable {
     ) async throws {
         try SQLText.validate(table)
         let dialect = try SQLDialectKind(database)
+        defer { self.registryCache.invalidate(table) }
         try await database.continuumAtomically(dialect) { connection in
             guard let entry = try await RegistryEntry.load(table, from: connection) else { throw ContinuumError.tableNotVersioned(table) }
             let (plan, generator) = try await self.registeredPlan(entry, on: connection)
@@ -193,6 +204,7 @@ public struct VersioningEngine: Sendable {
     public func disable(_ table: String, keepHistory: Bool = true, on database: any SQLDatabase) async throws {
         try SQLText.validate(table)
         let dialect = try SQLDialectKind(database)
+        defer { self.registryCache.invalidate(table) }
         try await database.continuumAtomically(dialect) { connection in
             guard let entry = try await RegistryEntry.load(table, from: connection) else { throw ContinuumError.tableNotVersioned(table) }
             let introspector = try Introspector(connection)

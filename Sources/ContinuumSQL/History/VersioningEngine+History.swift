@@ -17,11 +17,38 @@ extension VersioningEngine {
         key: [String: any Encodable & Sendable],
         on database: any SQLDatabase
     ) async throws -> [VersionRecord] {
-        let entry = try await RegistryEntry.require(table, from: database)
-        let keyColumns = entry.keyColumns.map(\.name)
-        guard Set(key.keys) == Set(keyColumns), key.count == keyColumns.count else {
-            throw ContinuumError.invalidPrimaryKey(table: table, expected: keyColumns)
+        // The registry entry from the cache when this engine has read it before (one query in
+        // all); a read that fails or a key that does not match asks the registry again.
+        if let cached = self.registryCache.entry(table) {
+            do {
+                if let records = try await Self.versions(of: table, key: key, entry: cached, on: database) { return records }
+            } catch {
+                self.registryCache.invalidate(table)
+                let fresh = try await RegistryEntry.require(table, from: database)
+                guard fresh != cached else { throw error }
+                self.registryCache.store(fresh)
+                return try await self.versions(of: table, key: key, on: database)
+            }
+            self.registryCache.invalidate(table)
         }
+        let entry = try await RegistryEntry.require(table, from: database)
+        self.registryCache.store(entry)
+        guard let records = try await Self.versions(of: table, key: key, entry: entry, on: database) else {
+            throw ContinuumError.invalidPrimaryKey(table: table, expected: entry.keyColumns.map(\.name))
+        }
+        return records
+    }
+
+    /// The versions of one row read with `entry`, or `nil` when `key` does not name exactly
+    /// the entry's key columns.
+    private static func versions(
+        of table: String,
+        key: [String: any Encodable & Sendable],
+        entry: RegistryEntry,
+        on database: any SQLDatabase
+    ) async throws -> [VersionRecord]? {
+        let keyColumns = entry.keyColumns.map(\.name)
+        guard Set(key.keys) == Set(keyColumns), key.count == keyColumns.count else { return nil }
         var query: SQLQueryString = "SELECT * FROM \(ident: entry.versionTable) WHERE "
         for (index, column) in keyColumns.enumerated() {
             query = query + (index == 0 ? "" : " AND ") + "\(ident: column) = \(bind: key[column]!)"

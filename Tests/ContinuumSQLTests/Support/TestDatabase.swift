@@ -1,4 +1,5 @@
 import ContinuumSQL
+import FluentContinuum
 import FluentKit
 import FluentPostgresDriver
 import FluentSQLiteDriver
@@ -32,7 +33,9 @@ enum TestDatabase: String, CaseIterable, Sendable, CustomTestStringConvertible {
 
     /// Runs `body` against a fresh, empty database: a new SQLite file, or a new PostgreSQL
     /// schema (first on the search path). Both are removed afterwards, on every path.
-    func run<R: Sendable>(connectionsPerEventLoop: Int = 2, _ body: @Sendable (TestContext) async throws -> R) async throws -> R {
+    /// - Parameter versioning: The Fluent database's versioning configuration
+    ///   (`Databases.configureVersioning`); the context's `engine` is the database's own.
+    func run<R: Sendable>(connectionsPerEventLoop: Int = 2, versioning: VersioningConfiguration? = nil, _ body: @Sendable (TestContext) async throws -> R) async throws -> R {
         var logger = Logger(label: "continuum-tests")
         logger.logLevel = ProcessInfo.processInfo.environment["CONTINUUM_TEST_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .error
         let databases = Databases(threadPool: NIOThreadPool.singleton, on: MultiThreadedEventLoopGroup.singleton)
@@ -50,9 +53,11 @@ enum TestDatabase: String, CaseIterable, Sendable, CustomTestStringConvertible {
             configuration.searchPath = [unique]
             databases.use(.postgres(configuration: configuration, maxConnectionsPerEventLoop: connectionsPerEventLoop, sqlLogLevel: .debug), as: id)
         }
+        if let versioning { databases.configureVersioning(versioning, on: id) }
         let fluent = databases.database(id, logger: logger, on: MultiThreadedEventLoopGroup.singleton.any())!
         let sql = fluent as! any SQLDatabase
         var context = TestContext(kind: self, fluent: fluent, sql: sql, schema: self == .postgres ? unique : nil)
+        if versioning != nil { context.engine = Continuum.engine(for: fluent) }
         context.file = file
         context.handle = { logger in databases.database(id, logger: logger, on: MultiThreadedEventLoopGroup.singleton.any())! }
         do {
