@@ -13,8 +13,11 @@ import SQLKit
 /// try await versions[0].revert(on: db)               // write it back as a new version
 /// ```
 public struct Version<M: Versioned>: Sendable {
-    private let history: History<M>
-    private let position: Int
+    let history: History<M>
+    let position: Int
+    /// The point this version's relations are read at, when it was read as a relation of
+    /// another version (or with `related(_:at:on:)`): the time point travels with it.
+    var point: RelationPoint?
 
     init(history: History<M>, position: Int) {
         self.history = history

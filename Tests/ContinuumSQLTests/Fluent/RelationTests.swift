@@ -1,0 +1,263 @@
+import FluentContinuum
+import FluentKit
+import Foundation
+import SQLKit
+import Testing
+
+final class Author: Model, Versioned, @unchecked Sendable {
+    static let schema = "author"
+    @ID(custom: "id", generatedBy: .database) var id: Int?
+    @Field(key: "name") var name: String
+    @Children(for: \.$author) var posts: [Post]
+    init() {}
+    init(name: String) { self.name = name }
+}
+
+final class Post: Model, Versioned, @unchecked Sendable {
+    static let schema = "post"
+    @ID(custom: "id", generatedBy: .database) var id: Int?
+    @Field(key: "title") var title: String
+    @Parent(key: "author_id") var author: Author
+    @OptionalParent(key: "editor_id") var editor: Author?
+    @Children(for: \.$post) var comments: [PostComment]
+    @OptionalChild(for: \.$post) var cover: Cover?
+    @Siblings(through: PostLabel.self, from: \.$post, to: \.$label) var labels: [Label]
+    init() {}
+    init(title: String, authorID: Int) {
+        self.title = title
+        self.$author.id = authorID
+    }
+}
+
+final class PostComment: Model, Versioned, @unchecked Sendable {
+    static let schema = "comment"
+    @ID(custom: "id", generatedBy: .database) var id: Int?
+    @Field(key: "body") var body: String
+    @OptionalParent(key: "post_id") var post: Post?
+    init() {}
+    init(id: Int? = nil, body: String, postID: Int?) {
+        self.id = id
+        self.body = body
+        self.$post.id = postID
+    }
+}
+
+final class Cover: Model, Versioned, @unchecked Sendable {
+    static let schema = "cover"
+    @ID(custom: "id", generatedBy: .database) var id: Int?
+    @Field(key: "url") var url: String
+    @Parent(key: "post_id") var post: Post
+    init() {}
+    init(url: String, postID: Int) {
+        self.url = url
+        self.$post.id = postID
+    }
+}
+
+final class Label: Model, Versioned, @unchecked Sendable {
+    static let schema = "label"
+    @ID(custom: "id", generatedBy: .database) var id: Int?
+    @Field(key: "name") var name: String
+    init() {}
+    init(name: String) { self.name = name }
+}
+
+/// A pivot with a surrogate id.
+final class PostLabel: Model, Versioned, @unchecked Sendable {
+    static let schema = "post_label"
+    @ID(custom: "id", generatedBy: .database) var id: Int?
+    @Parent(key: "post_id") var post: Post
+    @Parent(key: "label_id") var label: Label
+    init() {}
+}
+
+struct CreateBlog: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema("author").field("id", .int, .identifier(auto: true)).field("name", .string, .required).create()
+        try await database.schema("post").field("id", .int, .identifier(auto: true)).field("title", .string, .required)
+            .field("author_id", .int, .required).field("editor_id", .int).create()
+        try await database.schema("comment").field("id", .int, .identifier(auto: true)).field("body", .string, .required)
+            .field("post_id", .int).create()
+        try await database.schema("cover").field("id", .int, .identifier(auto: true)).field("url", .string, .required)
+            .field("post_id", .int, .required).create()
+        try await database.schema("label").field("id", .int, .identifier(auto: true)).field("name", .string, .required).create()
+        try await database.schema("post_label").field("id", .int, .identifier(auto: true))
+            .field("post_id", .int, .required).field("label_id", .int, .required).create()
+        for migration in [Continuum.migration, Author.versioning, Post.versioning, PostComment.versioning, Cover.versioning, Label.versioning, PostLabel.versioning] {
+            try await migration.prepare(on: database)
+        }
+    }
+
+    func revert(on database: any Database) async throws {}
+}
+
+@Suite("Relations in time")
+struct RelationTests {
+    static func last(_ db: any Database) async throws -> Int {
+        try await Transaction.query(on: db).sort(\.$id, .descending).first()!.id!
+    }
+
+    @Test("children as they were: added, changed elsewhere, re-parented, deleted, re-created with their key", arguments: TestDatabase.allCases)
+    func children(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await CreateBlog().prepare(on: db.fluent)
+            let ann = Author(name: "Ann")
+            let post = Post(title: "p1", authorID: 0)
+            let other = Post(title: "other", authorID: 0)
+            try await db.fluent.versioned { db in
+                try await ann.save(on: db)
+                post.$author.id = try ann.requireID()
+                other.$author.id = try ann.requireID()
+                try await post.save(on: db)
+                try await other.save(on: db)
+                try await PostComment(id: 10, body: "c10", postID: post.id).save(on: db)
+                try await PostComment(id: 11, body: "c11", postID: post.id).save(on: db)
+            }
+            let t1 = try await Self.last(db.fluent)
+            // A child changed in a transaction that does not touch the post (Continuum #35).
+            try await db.fluent.versioned { db in
+                let c = try await PostComment.find(10, on: db)!
+                c.body = "c10 edited"
+                try await c.save(on: db)
+            }
+            let t2 = try await Self.last(db.fluent)
+            // Re-parented to another post, and a new child.
+            try await db.fluent.versioned { db in
+                let c = try await PostComment.find(11, on: db)!
+                c.$post.id = other.id
+                try await c.save(on: db)
+                try await PostComment(id: 12, body: "c12", postID: post.id).save(on: db)
+            }
+            let t3 = try await Self.last(db.fluent)
+            // Deleted, then a row with the same key created again.
+            try await db.fluent.versioned { db in try await PostComment.find(10, on: db)!.delete(on: db) }
+            let t4 = try await Self.last(db.fluent)
+            try await db.fluent.versioned { db in try await PostComment(id: 10, body: "c10 again", postID: post.id).save(on: db) }
+            let t5 = try await Self.last(db.fluent)
+
+            let version = try #require(try await post.versions(on: db.fluent).first)
+            #expect(version.transactionID == t1)
+            func bodies(at t: Int) async throws -> [String] {
+                try await version.related(\.$comments, at: t, on: db.fluent).map(\.model.body)
+            }
+            #expect(try await version.related(\.$comments, on: db.fluent).map(\.model.body) == ["c10", "c11"])
+            #expect(version.model.comments.map(\.body) == ["c10", "c11"], "the relation is filled on the version's model")
+            #expect(try await bodies(at: t2) == ["c10 edited", "c11"])
+            #expect(try await bodies(at: t3) == ["c10 edited", "c12"])
+            #expect(try await bodies(at: t4) == ["c12"])
+            #expect(try await bodies(at: t5) == ["c10 again", "c12"])
+            let otherVersion = try #require(try await other.versions(on: db.fluent).first)
+            #expect(try await otherVersion.related(\.$comments, at: t2, on: db.fluent).isEmpty)
+            #expect(try await otherVersion.related(\.$comments, at: t3, on: db.fluent).map(\.model.body) == ["c11"])
+
+            // The parent of a child, as it was.
+            let comment = try #require(try await PostComment.versions(id: 11, on: db.fluent).last)
+            #expect(try await comment.related(\.$post, on: db.fluent)?.model.title == "other")
+            #expect(try await comment.related(\.$post, at: t1, on: db.fluent)?.model.title == "other", "the version read decides the key")
+            let author = try await version.related(\.$author, on: db.fluent)
+            #expect(author?.model.name == "Ann")
+            #expect(try await author!.related(\.$posts, on: db.fluent).map(\.model.title) == ["p1", "other"], "the point travels: read at t1")
+            #expect(try await version.related(\.$editor, on: db.fluent) == nil)
+        }
+    }
+
+    @Test("a parent deleted with its children still has them in its DELETE version (Continuum #309)", arguments: TestDatabase.allCases)
+    func deletedTogether(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await CreateBlog().prepare(on: db.fluent)
+            let post = Post(title: "gone", authorID: 1)
+            try await db.fluent.versioned { db in
+                try await Author(name: "Ann").save(on: db)
+                try await post.save(on: db)
+                try await PostComment(body: "a", postID: post.id).save(on: db)
+                try await Cover(url: "u", postID: post.requireID()).save(on: db)
+            }
+            try await db.fluent.versioned { db in
+                try await PostComment.query(on: db).filter(\.$post.$id == post.id).delete()
+                try await Cover.query(on: db).delete()
+                try await post.delete(on: db)
+            }
+            let deleted = try #require(try await Post.deletedVersions(on: db.fluent).first)
+            #expect(deleted.operation == .delete)
+            #expect(try await deleted.related(\.$comments, on: db.fluent).map(\.model.body) == ["a"])
+            #expect(try await deleted.related(\.$cover, on: db.fluent)?.model.url == "u")
+            #expect(try await deleted.related(\.$comments, at: deleted.transactionID, on: db.fluent).isEmpty, "after the delete: none")
+        }
+    }
+
+    @Test("many-to-many through a versioned pivot: links removed and added again, a deleted target", arguments: TestDatabase.allCases)
+    func siblings(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await CreateBlog().prepare(on: db.fluent)
+            let post = Post(title: "p", authorID: 1)
+            let swift = Label(name: "swift"), sql = Label(name: "sql")
+            try await db.fluent.versioned { db in
+                try await Author(name: "Ann").save(on: db)
+                try await post.save(on: db)
+                try await swift.save(on: db)
+                try await sql.save(on: db)
+                try await post.$labels.attach([swift, sql], on: db)
+            }
+            let t1 = try await Self.last(db.fluent)
+            try await db.fluent.versioned { db in try await post.$labels.detach(swift, on: db) }
+            let t2 = try await Self.last(db.fluent)
+            try await db.fluent.versioned { db in try await post.$labels.attach(swift, on: db) }
+            let t3 = try await Self.last(db.fluent)
+            try await db.fluent.versioned { db in
+                sql.name = "SQL"
+                try await sql.save(on: db)
+            }
+            let t4 = try await Self.last(db.fluent)
+            try await db.fluent.versioned { db in
+                try await PostLabel.query(on: db).filter(\.$label.$id == sql.id!).delete()
+                try await sql.delete(on: db)
+            }
+            let t5 = try await Self.last(db.fluent)
+            let version = try #require(try await post.versions(on: db.fluent).first)
+            func names(at t: Int) async throws -> [String] {
+                try await version.related(\.$labels, at: t, on: db.fluent).map(\.model.name).sorted()
+            }
+            #expect(try await names(at: t1) == ["sql", "swift"])
+            #expect(try await names(at: t2) == ["sql"])
+            #expect(try await names(at: t3) == ["sql", "swift"])
+            #expect(try await names(at: t4) == ["SQL", "swift"])
+            #expect(try await names(at: t5) == ["swift"])
+        }
+    }
+
+    @Test("batch loading reads one relation of many versions in a fixed number of statements", arguments: TestDatabase.allCases)
+    func batch(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await CreateBlog().prepare(on: db.fluent)
+            try await db.fluent.versioned { db in
+                try await Author(name: "Ann").save(on: db)
+                for n in 1...100 {
+                    let post = Post(title: "p\(n)", authorID: 1)
+                    try await post.save(on: db)
+                    for c in 0..<(n % 3) { try await PostComment(body: "c\(n).\(c)", postID: post.id).save(on: db) }
+                    let label = Label(name: "l\(n)")
+                    try await label.save(on: db)
+                    try await post.$labels.attach(label, on: db)
+                }
+            }
+            let (counted, log) = db.counting()
+            _ = try await Post.query(on: counted).count()
+            let few = try await Post.query(on: db.fluent).filter(\.$id <= 3).versions()
+            let many = try await Post.query(on: db.fluent).versions()
+            #expect(many.count == 100)
+            var counts: [Int] = []
+            for versions in [few, many] {
+                log.reset()
+                let comments = try await versions.loadRelated(\.$comments, on: counted)
+                let authors = try await versions.loadRelated(\.$author, on: counted)
+                let labels = try await versions.loadRelated(\.$labels, on: counted)
+                counts.append(log.count)
+                #expect(comments.map(\.count) == versions.map { $0.model.id! % 3 })
+                #expect(authors.allSatisfy { $0?.model.name == "Ann" })
+                #expect(labels.map { $0.map(\.model.name) } == versions.map { ["l\($0.model.id!)"] })
+                #expect(versions.allSatisfy { $0.model.labels.count == 1 && $0.model.author.name == "Ann" })
+            }
+            #expect(counts[0] == counts[1], "3 versions and 100 versions: \(counts)")
+        }
+    }
+}
