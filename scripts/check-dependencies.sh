@@ -15,6 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(cd "${1:-.}" && pwd)
+command -v python3 >/dev/null 2>&1 || { echo "check-dependencies.sh: needs python3 (to read swift package show-dependencies)" >&2; exit 1; }
 FORBIDDEN=(fluent-sqlite-driver fluent-postgres-driver sqlite-nio postgres-nio swift-argument-parser vapor leaf leaf-kit)
 
 WORK=$(mktemp -d /tmp/continuum-deps.XXXXXX)
@@ -64,9 +65,10 @@ if [ "$FAILED" = 1 ]; then
   exit 1
 fi
 
-# pins NAME: the identities in NAME's Package.resolved, then those checked out (fetched).
+# pins NAME: the identities in NAME's Package.resolved, and those fetched (cloned, checked out).
 pins() {
   { [ -f "$WORK/$1/Package.resolved" ] && sed -n 's/^ *"identity" *: *"\([^"]*\)".*/\1/p' "$WORK/$1/Package.resolved"
+    ls "$WORK/$1/.build/repositories" 2>/dev/null | sed 's/-[0-9a-f]*$//' || true
     ls "$WORK/$1/.build/checkouts" 2>/dev/null || true; } | tr 'A-Z' 'a-z' | sort -u
 }
 
