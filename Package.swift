@@ -9,15 +9,16 @@ let package = Package(
     products: [
         .library(name: "ContinuumSQL", targets: ["ContinuumSQL"]),
         .library(name: "FluentContinuum", targets: ["FluentContinuum"]),
-        .executable(name: "continuum", targets: ["continuum"]),
     ],
     dependencies: [
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
         .package(url: "https://github.com/vapor/fluent-kit.git", from: "1.57.0"),
-        // Drivers: tests and the demo only. The libraries never import them.
+        // Test-only: SwiftPM does not resolve a dependency's test-target dependencies, so users of the
+        // libraries never fetch the drivers (scripts/check-dependencies.sh checks it). Anything an
+        // executable or another product needs goes in its own package (CLI/, Benchmarks/, Examples/)
+        // or behind a trait that is off by default; see "Packages and products" in README.md.
         .package(url: "https://github.com/vapor/fluent-sqlite-driver.git", from: "4.9.0"),
         .package(url: "https://github.com/vapor/fluent-postgres-driver.git", from: "2.14.0"),
-        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
     targets: [
         .target(
@@ -33,15 +34,6 @@ let package = Package(
                 .target(name: "ContinuumSQL"),
                 .product(name: "FluentKit", package: "fluent-kit"),
                 .product(name: "FluentSQL", package: "fluent-kit"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        .executableTarget(
-            name: "continuum",
-            dependencies: [
-                .target(name: "FluentContinuum"),
-                .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),

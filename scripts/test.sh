@@ -3,6 +3,10 @@
 #
 #   scripts/test.sh [swift test arguments...]
 #
+# First it checks that users of the libraries resolve only what the libraries need
+# (scripts/check-dependencies.sh, resolution only). Without arguments (as in CI) it also builds
+# the command line (CLI/, its own package) and runs the README's demo command before the tests.
+#
 # On a fresh Debian machine, as root, it installs what the tests need from Debian's packages
 # when missing: PostgreSQL, the sqlite3 client (the crash tests kill one) and Python's venv
 # (the interop tests run SQLAlchemy-Continuum 2.0.0 from PyPI). It starts its own server
@@ -10,6 +14,7 @@
 # interferes. Tests read POSTGRES_HOST/PORT/USER/PASSWORD/DB, CONTINUUM_PSQL, CONTINUUM_PYTHON.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/check-dependencies.sh
 source scripts/postgres.sh
 
 command -v sqlite3 >/dev/null 2>&1 || apt_install sqlite3
@@ -17,4 +22,11 @@ start_postgres
 export CONTINUUM_PSQL="$PGBIN/psql"
 CONTINUUM_PYTHON=$(scripts/python-env.sh)
 export CONTINUUM_PYTHON
+if [ $# -eq 0 ]; then
+  # The README's run command (output kept in .build/continuum-demo.txt; shown if it fails).
+  mkdir -p .build
+  swift run --package-path CLI continuum demo --file .build/continuum-demo.sqlite > .build/continuum-demo.txt 2>&1 \
+    || { tail -n 40 .build/continuum-demo.txt >&2; echo "test.sh: swift run --package-path CLI continuum demo failed" >&2; exit 1; }
+  echo "test.sh: the demo ran (swift run --package-path CLI continuum demo)"
+fi
 swift test "$@"
