@@ -28,6 +28,7 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         case unsupportedTable(table: String, kind: String)
         case keyReused(table: String, deletedIn: Int, reusedIn: Int)
         case scopeOnAnotherConnection
+        case revertConflicts(transaction: Int, conflicts: Int)
     }
 
     private let code: Code
@@ -74,6 +75,11 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
     /// outer `db` or `req.db` instead of the one the outer scope passed to its body). Its writes
     /// would run on another connection, outside the outer scope's transaction, so nothing ran.
     public static var scopeOnAnotherConnection: Self { .init(.scopeOnAnotherConnection) }
+    /// Reverting transaction `transaction` under ``RevertConflictPolicy/fail`` found `conflicts`
+    /// rows that later transactions changed again; nothing was reverted.
+    public static func revertConflicts(transaction: Int, conflicts: Int) -> Self {
+        .init(.revertConflicts(transaction: transaction, conflicts: conflicts))
+    }
     /// A table the engine owns exists with a shape it cannot work with.
     public static func unexpectedSchema(_ message: String) -> Self { .init(.unexpectedSchema(message)) }
 
@@ -107,6 +113,8 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
             "this version of a row of table \"\(table)\" belongs to a row deleted in transaction \(deletedIn); SQLite gave its key to another row, inserted in transaction \(reusedIn), which reverting would overwrite. Insert the old values as a new row instead, and declare the key INTEGER PRIMARY KEY AUTOINCREMENT so that keys are never reused"
         case .scopeOnAnotherConnection:
             "a versioned scope is already open on another connection: inside `versioned { db in ... }`, pass that `db` (the scope's own handle) to nested calls and writes, not the outer database or req.db, whose writes would run outside the scope's transaction"
+        case .revertConflicts(let transaction, let conflicts):
+            "\(conflicts) row\(conflicts == 1 ? "" : "s") that transaction \(transaction) changed \(conflicts == 1 ? "was" : "were") changed again by later transactions, so nothing was reverted: list them with revertPlan, then revert with conflicts: .skip (leave them) or .overwrite (discard the later changes)"
         case .unsupportedTable(let table, let kind):
             "\"\(table)\" is a \(kind), not a table: swift-continuum versions plain tables only; version the tables it is built from"
         }
