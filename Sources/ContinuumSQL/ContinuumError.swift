@@ -29,6 +29,7 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         case keyReused(table: String, deletedIn: Int, reusedIn: Int)
         case scopeOnAnotherConnection
         case revertConflicts(transaction: Int, conflicts: Int)
+        case revertCollision(table: String)
     }
 
     private let code: Code
@@ -80,6 +81,9 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
     public static func revertConflicts(transaction: Int, conflicts: Int) -> Self {
         .init(.revertConflicts(transaction: transaction, conflicts: conflicts))
     }
+    /// Reverting with relations would write a row of `table` that a constraint refuses now: a
+    /// UNIQUE value another row has taken, a reference to a row that is gone. Nothing was written.
+    public static func revertCollision(table: String) -> Self { .init(.revertCollision(table: table)) }
     /// A table the engine owns exists with a shape it cannot work with.
     public static func unexpectedSchema(_ message: String) -> Self { .init(.unexpectedSchema(message)) }
 
@@ -115,6 +119,8 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
             "a versioned scope is already open on another connection: inside `versioned { db in ... }`, pass that `db` (the scope's own handle) to nested calls and writes, not the outer database or req.db, whose writes would run outside the scope's transaction"
         case .revertConflicts(let transaction, let conflicts):
             "\(conflicts) row\(conflicts == 1 ? "" : "s") that transaction \(transaction) changed \(conflicts == 1 ? "was" : "were") changed again by later transactions, so nothing was reverted: list them with revertPlan, then revert with conflicts: .skip (leave them) or .overwrite (discard the later changes)"
+        case .revertCollision(let table):
+            "reverting with relations would write a row of table \"\(table)\" that a constraint now refuses (a UNIQUE value another row has taken, or a reference to a row that is gone), so nothing was reverted: change or remove the row in the way first, or revert fewer relations"
         case .unsupportedTable(let table, let kind):
             "\"\(table)\" is a \(kind), not a table: swift-continuum versions plain tables only; version the tables it is built from"
         }

@@ -80,7 +80,7 @@ struct CreateBlog: AsyncMigration {
             .field("post_id", .int).create()
         try await database.schema("cover").field("id", .int, .identifier(auto: true)).field("url", .string, .required)
             .field("post_id", .int, .required).create()
-        try await database.schema("label").field("id", .int, .identifier(auto: true)).field("name", .string, .required).create()
+        try await database.schema("label").field("id", .int, .identifier(auto: true)).field("name", .string, .required).unique(on: "name").create()
         try await database.schema("post_label").field("id", .int, .identifier(auto: true))
             .field("post_id", .int, .required).field("label_id", .int, .required).create()
         for migration in [Continuum.migration, Author.versioning, Post.versioning, PostComment.versioning, Cover.versioning, Label.versioning, PostLabel.versioning] {
@@ -258,6 +258,125 @@ struct RelationTests {
                 #expect(versions.allSatisfy { $0.model.labels.count == 1 && $0.model.author.name == "Ann" })
             }
             #expect(counts[0] == counts[1], "3 versions and 100 versions: \(counts)")
+        }
+    }
+
+    /// T1: Ann's post with comments c1 c2, a cover, labels swift and sql. T2: Ann renamed, the
+    /// title changed, c1 edited, c2 deleted, c3 added, swift unlinked, go linked.
+    static func history(_ db: any Database) async throws -> (post: Post, t1: Int) {
+        let ann = Author(name: "Ann")
+        let post = Post(title: "p", authorID: 0)
+        let swift = Label(name: "swift"), sql = Label(name: "sql"), go = Label(name: "go")
+        try await db.versioned { db in
+            try await ann.save(on: db)
+            post.$author.id = try ann.requireID()
+            try await post.save(on: db)
+            try await PostComment(id: 1, body: "c1", postID: post.id).save(on: db)
+            try await PostComment(id: 2, body: "c2", postID: post.id).save(on: db)
+            try await Cover(url: "u1", postID: post.requireID()).save(on: db)
+            for label in [swift, sql, go] { try await label.save(on: db) }
+            try await post.$labels.attach([swift, sql], on: db)
+        }
+        let t1 = try await Self.last(db)
+        try await db.versioned { db in
+            ann.name = "Ann B."
+            try await ann.save(on: db)
+            post.title = "p2"
+            try await post.save(on: db)
+            let c1 = try await PostComment.find(1, on: db)!
+            c1.body = "c1 edited"
+            try await c1.save(on: db)
+            try await PostComment.find(2, on: db)!.delete(on: db)
+            try await PostComment(id: 3, body: "c3", postID: post.id).save(on: db)
+            try await post.$labels.detach(swift, on: db)
+            try await post.$labels.attach(go, on: db)
+        }
+        return (post, t1)
+    }
+
+    @Test("revert with relations: n-1, 1-n (surplus deleted or detached), n-n, in one transaction", arguments: TestDatabase.allCases)
+    func revertRelations(_ database: TestDatabase) async throws {
+        for surplus in [SurplusChildren.delete, .detach] {
+            try await database.run { db in
+                try await CreateBlog().prepare(on: db.fluent)
+                let (post, t1) = try await Self.history(db.fluent)
+                let version = try #require(try await post.versions(on: db.fluent).first { $0.transactionID == t1 })
+                let transactions = try await Transaction.query(on: db.fluent).count()
+                let report = try await db.fluent.versioned(userID: "undo") { db in
+                    try await version.revert(relations: [.relation(\.$author), .relation(\.$comments, surplus: surplus), .relation(\.$labels)], on: db)
+                }
+                #expect(try await Transaction.query(on: db.fluent).count() == transactions + 1, "one transaction")
+                #expect(try await Post.find(post.id, on: db.fluent)?.title == "p")
+                #expect(try await Author.query(on: db.fluent).all().map(\.name) == ["Ann"])
+                let comments = try await PostComment.query(on: db.fluent).sort(\.$id).all()
+                if surplus == .delete {
+                    #expect(comments.map(\.body) == ["c1", "c2"])
+                    #expect(report.count(.deleted, "comment") == 1)
+                } else {
+                    #expect(comments.map(\.body) == ["c1", "c2", "c3"])
+                    #expect(comments.map(\.$post.id) == [post.id, post.id, nil])
+                    #expect(report.count(.detached, "comment") == 1)
+                }
+                #expect(try await post.$labels.get(reload: true, on: db.fluent).map(\.name).sorted() == ["sql", "swift"])
+                #expect(report.count(.restored, "post") == 1 && report.count(.restored, "author") == 1)
+                try await db.expectConsistent("post", "comment", "post_label", "author", "label")
+            }
+        }
+    }
+
+    @Test("revert with a nested path resurrects a deleted root, its parent and its children", arguments: TestDatabase.allCases)
+    func revertDeletedRoot(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await CreateBlog().prepare(on: db.fluent)
+            let (post, t1) = try await Self.history(db.fluent)
+            let id = try post.requireID()
+            try await db.fluent.versioned { db in
+                try await PostComment.query(on: db).delete()
+                try await Cover.query(on: db).delete()
+                try await PostLabel.query(on: db).delete()
+                try await post.delete(on: db)
+            }
+            let version = try #require(try await Post.versions(id: id, on: db.fluent).first { $0.transactionID == t1 })
+            try await version.revert(relations: [
+                .relation(\.$author, then: [.relation(\.$posts)]),
+                .relation(\.$comments),
+                .relation(\.$cover, then: [.relation(\.$post)]),
+                .relation(\.$labels),
+            ], on: db.fluent)
+            #expect(try await Post.find(id, on: db.fluent)?.title == "p")
+            #expect(try await PostComment.query(on: db.fluent).sort(\.$id).all().map(\.body) == ["c1", "c2"])
+            #expect(try await Cover.query(on: db.fluent).all().map(\.url) == ["u1"])
+            #expect(try await PostLabel.query(on: db.fluent).count() == 2)
+            #expect(try await Author.query(on: db.fluent).first()?.name == "Ann")
+        }
+    }
+
+    @Test("revert collisions are errors that write nothing: a UNIQUE value taken, a parent with no version then", arguments: TestDatabase.allCases)
+    func revertCollisions(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await CreateBlog().prepare(on: db.fluent)
+            let (post, t1) = try await Self.history(db.fluent)
+            // "swift" renamed, and the name taken by a new label.
+            try await db.fluent.versioned { db in
+                let swift = try await Label.query(on: db).filter(\.$name == "swift").first()!
+                swift.name = "swift-old"
+                try await swift.save(on: db)
+                try await Label(name: "swift").save(on: db)
+            }
+            let version = try #require(try await post.versions(on: db.fluent).first { $0.transactionID == t1 })
+            let transactions = try await Transaction.query(on: db.fluent).count()
+            await #expect(throws: ContinuumError.revertCollision(table: "label")) {
+                try await version.revert(relations: [.relation(\.$comments), .relation(\.$labels)], on: db.fluent)
+            }
+            #expect(try await Post.find(post.id, on: db.fluent)?.title == "p2", "nothing written")
+            #expect(try await PostComment.query(on: db.fluent).count() == 2)
+            #expect(try await Transaction.query(on: db.fluent).count() == transactions)
+
+            // A post whose author never had a version.
+            let orphan = Post(title: "orphan", authorID: 99)
+            try await db.fluent.versioned { db in try await orphan.save(on: db) }
+            let first = try #require(try await orphan.versions(on: db.fluent).first)
+            await #expect(throws: ContinuumError.self) { try await first.revert(relations: [.relation(\.$author)], on: db.fluent) }
         }
     }
 }
