@@ -94,7 +94,16 @@ struct EnableVersioningMigration<M: Versioned>: AsyncMigration {
     var name: String { "Continuum.Versioning.\(M.schema)" }
 
     func prepare(on database: any Database) async throws {
-        try await Continuum.engine(for: database).enable(M.schema, options: M.tableOptions, on: Continuum.sql(database))
+        let sql = try Continuum.sql(database)
+        try await Continuum.engine(for: database).enable(M.schema, options: M.tableOptions, on: sql)
+        if M.versioningOptions.indexesParentKeys {
+            for columns in M.parentKeyColumns {
+                let name = "ix_\(M.versionSchema)_\(columns.joined(separator: "_"))_transaction_id"
+                try await sql.raw("""
+                    CREATE INDEX IF NOT EXISTS \(ident: name) ON \(ident: M.versionSchema) (\(idents: columns + ["transaction_id"], joinedBy: ", "))
+                    """).run()
+            }
+        }
     }
 
     func revert(on database: any Database) async throws {

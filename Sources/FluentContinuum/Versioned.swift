@@ -26,6 +26,12 @@ extension Versioned {
     /// The table holding this model's versions.
     public static var versionSchema: String { Self.versioningOptions.versionTableName ?? Self.schema + "_version" }
 
+    /// The columns of each `@Parent` and `@OptionalParent` of the model (composite parents
+    /// give several).
+    static var parentKeyColumns: [[String]] {
+        Mirror(reflecting: Self()).children.compactMap { ($0.value as? any ParentReference)?.referenceColumns }
+    }
+
     static var tableOptions: TableVersioningOptions {
         let options = Self.versioningOptions
         return TableVersioningOptions(
@@ -55,18 +61,47 @@ public struct VersioningOptions: Sendable, Hashable {
     /// ``ContinuumSQL/TableVersioningOptions/requiresScope``). PostgreSQL groups every
     /// transaction by itself and ignores it. Default `false`.
     public var requiresScope: Bool
+    /// Whether the versioning migration indexes each `@Parent`/`@OptionalParent` reference in
+    /// the version table, with the transaction (`ix_<version table>_<column>_transaction_id`):
+    /// relations read at a point in time (`version.related(\.$children, on:)`) find a
+    /// parent's children through it instead of scanning the version table. Default
+    /// `true`; each index costs every versioned write of the table a little.
+    public var indexesParentKeys: Bool
 
     public init(
         excludedFields: [FieldKey] = [],
         versionTableName: String? = nil,
         tracksModifiedFields: Bool = false,
         entityName: String? = nil,
-        requiresScope: Bool = false
+        requiresScope: Bool = false,
+        indexesParentKeys: Bool = true
     ) {
         self.excludedFields = excludedFields
         self.versionTableName = versionTableName
         self.tracksModifiedFields = tracksModifiedFields
         self.entityName = entityName
         self.requiresScope = requiresScope
+        self.indexesParentKeys = indexesParentKeys
     }
+}
+
+/// A property that references a parent row through columns of the model's table.
+protocol ParentReference {
+    var referenceColumns: [String] { get }
+}
+
+extension ParentProperty: ParentReference {
+    var referenceColumns: [String] { [self.$id.key.description] }
+}
+
+extension OptionalParentProperty: ParentReference {
+    var referenceColumns: [String] { [self.$id.key.description] }
+}
+
+extension CompositeParentProperty: ParentReference {
+    var referenceColumns: [String] { self.keys.map(\.description) }
+}
+
+extension CompositeOptionalParentProperty: ParentReference {
+    var referenceColumns: [String] { self.keys.map(\.description) }
 }

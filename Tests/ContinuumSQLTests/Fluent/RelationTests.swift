@@ -379,4 +379,34 @@ struct RelationTests {
             await #expect(throws: ContinuumError.self) { try await first.revert(relations: [.relation(\.$author)], on: db.fluent) }
         }
     }
+
+    @Test("the versioning migration indexes each parent reference with the transaction", arguments: TestDatabase.allCases)
+    func parentIndexes(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await CreateBlog().prepare(on: db.fluent)
+            func indexes(_ table: String) async throws -> [String] {
+                let query = db.kind == .sqlite
+                    ? "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = '\(table)' AND name LIKE 'ix_%' ORDER BY name"
+                    : "SELECT indexname FROM pg_indexes WHERE tablename = '\(table)' AND schemaname = current_schema() AND indexname LIKE 'ix_%' ORDER BY indexname"
+                // Leaving out the engine's own indexes.
+                return try await db.rows(query).map { $0[0] ?? "" }.filter { $0.hasSuffix("_transaction_id") && $0 != "ix_\(table)_transaction_id" }
+            }
+            let found = try await indexes("comment_version")
+            #expect(found == ["ix_comment_version_post_id_transaction_id"], "\(found)")
+            #expect(try await indexes("post_version") == ["ix_post_version_author_id_transaction_id", "ix_post_version_editor_id_transaction_id"])
+            #expect(try await indexes("post_label_version") == ["ix_post_label_version_label_id_transaction_id", "ix_post_label_version_post_id_transaction_id"])
+            #expect(try await indexes("author_version").isEmpty)
+            try await db.exec("CREATE TABLE unindexed (id \(db.autoKey), post_id INTEGER)")
+            try await Unindexed.versioning.prepare(on: db.fluent)
+            #expect(try await indexes("unindexed_version").isEmpty)
+        }
+    }
+}
+
+final class Unindexed: Model, Versioned, @unchecked Sendable {
+    static let schema = "unindexed"
+    static let versioningOptions = VersioningOptions(indexesParentKeys: false)
+    @ID(custom: "id", generatedBy: .database) var id: Int?
+    @OptionalParent(key: "post_id") var post: Post?
+    init() {}
 }
