@@ -122,7 +122,9 @@ public struct VersioningEngine: Sendable {
             if let existing = try await introspector.describe(plan.versionTable) {
                 try self.checkAdoptable(existing, plan: plan)
                 try await self.checkOwnership(plan, on: connection)
-                for statement in self.missingVersionColumns(existing, plan: plan, generator: generator) + generator.indexes(plan) {
+                let qualified = (plan.table.schema.map { SQLText.identifier($0) + "." } ?? "") + SQLText.identifier(plan.versionTable)
+                for statement in self.missingVersionColumns(existing, plan: plan, generator: generator) + generator.indexes(plan)
+                    + [plan.repairChainsStatement(qualifiedVersionTable: qualified)] {
                     try await connection.run(generated: statement)
                 }
             } else {
