@@ -116,6 +116,109 @@ extension Version {
     }
 }
 
+extension Version {
+    // MARK: Composite keys
+
+    /// The composite parent this version referenced, as it was at this version's transaction.
+    public func related<To: Versioned>(_ relation: KeyPath<M, CompositeParentProperty<M, To>>, on database: any Database) async throws -> Version<To>? {
+        try await [self].loadRelated(relation, on: database)[0]
+    }
+
+    /// The composite parent this version referenced, as it was at transaction `transactionID`.
+    public func related<To: Versioned>(_ relation: KeyPath<M, CompositeParentProperty<M, To>>, at transactionID: Int, on database: any Database) async throws -> Version<To>? {
+        try await [self.reading(at: transactionID)].loadRelated(relation, on: database)[0]
+    }
+
+    /// The optional composite parent this version referenced, as it was at this version's transaction.
+    public func related<To: Versioned>(_ relation: KeyPath<M, CompositeOptionalParentProperty<M, To>>, on database: any Database) async throws -> Version<To>? {
+        try await [self].loadRelated(relation, on: database)[0]
+    }
+
+    /// The optional composite parent this version referenced, as it was at transaction `transactionID`.
+    public func related<To: Versioned>(_ relation: KeyPath<M, CompositeOptionalParentProperty<M, To>>, at transactionID: Int, on database: any Database) async throws -> Version<To>? {
+        try await [self.reading(at: transactionID)].loadRelated(relation, on: database)[0]
+    }
+
+    /// The children that referenced this composite-key entity at this version's transaction.
+    public func related<To: Versioned>(_ relation: KeyPath<M, CompositeChildrenProperty<M, To>>, on database: any Database) async throws -> [Version<To>] {
+        try await [self].loadRelated(relation, on: database)[0]
+    }
+
+    /// The children that referenced this composite-key entity at transaction `transactionID`.
+    public func related<To: Versioned>(_ relation: KeyPath<M, CompositeChildrenProperty<M, To>>, at transactionID: Int, on database: any Database) async throws -> [Version<To>] {
+        try await [self.reading(at: transactionID)].loadRelated(relation, on: database)[0]
+    }
+
+    /// The child that referenced this composite-key entity at this version's transaction.
+    public func related<To: Versioned>(_ relation: KeyPath<M, CompositeOptionalChildProperty<M, To>>, on database: any Database) async throws -> Version<To>? {
+        try await [self].loadRelated(relation, on: database)[0]
+    }
+
+    /// The child that referenced this composite-key entity at transaction `transactionID`.
+    public func related<To: Versioned>(_ relation: KeyPath<M, CompositeOptionalChildProperty<M, To>>, at transactionID: Int, on database: any Database) async throws -> Version<To>? {
+        try await [self.reading(at: transactionID)].loadRelated(relation, on: database)[0]
+    }
+}
+
+extension Sequence {
+    /// Loads one composite parent relation for every version (see the `@Parent` form).
+    @discardableResult
+    public func loadRelated<M: Versioned, To: Versioned>(
+        _ relation: KeyPath<M, CompositeParentProperty<M, To>>,
+        on database: any Database
+    ) async throws -> [Version<To>?] where Element == Version<M> {
+        let versions = Array(self)
+        let parents = try await RelationReader.parents(
+            ids: versions.map { Optional($0.model[keyPath: relation].id) }, points: versions.map(\.relationPoint), of: To.self, on: database
+        )
+        for (version, parent) in zip(versions, parents) { version.model[keyPath: relation].value = parent?.model }
+        return parents
+    }
+
+    /// Loads one optional composite parent relation for every version (see the `@Parent` form).
+    @discardableResult
+    public func loadRelated<M: Versioned, To: Versioned>(
+        _ relation: KeyPath<M, CompositeOptionalParentProperty<M, To>>,
+        on database: any Database
+    ) async throws -> [Version<To>?] where Element == Version<M> {
+        let versions = Array(self)
+        let parents = try await RelationReader.parents(
+            ids: versions.map { $0.model[keyPath: relation].id }, points: versions.map(\.relationPoint), of: To.self, on: database
+        )
+        for (version, parent) in zip(versions, parents) { version.model[keyPath: relation].value = .some(parent?.model) }
+        return parents
+    }
+
+    /// Loads one composite children relation for every version (see the `@Children` form).
+    @discardableResult
+    public func loadRelated<M: Versioned, To: Versioned>(
+        _ relation: KeyPath<M, CompositeChildrenProperty<M, To>>,
+        on database: any Database
+    ) async throws -> [[Version<To>]] where Element == Version<M> {
+        let versions = Array(self)
+        let children: [[Version<To>]] = try await RelationReader.children(
+            of: versions, foreignKeys: RelationReader.foreignKeys(M()[keyPath: relation].parentKey), on: database
+        )
+        for (version, found) in zip(versions, children) { version.model[keyPath: relation].value = found.map { $0.model } }
+        return children
+    }
+
+    /// Loads one composite optional-child relation for every version (see the `@Children` form).
+    @discardableResult
+    public func loadRelated<M: Versioned, To: Versioned>(
+        _ relation: KeyPath<M, CompositeOptionalChildProperty<M, To>>,
+        on database: any Database
+    ) async throws -> [Version<To>?] where Element == Version<M> {
+        let versions = Array(self)
+        let children: [[Version<To>]] = try await RelationReader.children(
+            of: versions, foreignKeys: RelationReader.foreignKeys(M()[keyPath: relation].parentKey), on: database
+        )
+        let first = children.map { $0.first }
+        for (version, child) in zip(versions, first) { version.model[keyPath: relation].value = Optional<To?>.some(child?.model) }
+        return first
+    }
+}
+
 extension Sequence {
     /// Loads one parent relation for every version, each at its own point, in a fixed number
     /// of queries however many versions (no query per version), and sets each
@@ -220,6 +323,15 @@ enum RelationReader {
         }
     }
 
+    /// The reference columns of a composite children relation's parent property, in the order
+    /// of the parent's key fields.
+    static func foreignKeys<From, To>(_ key: CompositeRelationParentKey<From, To>) -> [FieldKey] {
+        switch key {
+        case .required(let path): To()[keyPath: path].keys
+        case .optional(let path): To()[keyPath: path].keys
+        }
+    }
+
     /// For each id (the target's key, `nil` for none), the version of the target valid at the
     /// matching point, in one history query per ``History/keysPerQuery`` ids.
     static func parents<To: Versioned>(
@@ -246,27 +358,42 @@ enum RelationReader {
         foreignKey: FieldKey,
         on database: any Database
     ) async throws -> [[Version<To>]] {
+        try await Self.children(of: sources, foreignKeys: [foreignKey], on: database)
+    }
+
+    /// The same for a reference made of several columns (a composite parent): `foreignKeys`
+    /// in the order of the source's key fields.
+    static func children<M: Versioned, To: Versioned>(
+        of sources: [Version<M>],
+        foreignKeys: [FieldKey],
+        on database: any Database
+    ) async throws -> [[Version<To>]] {
         guard !sources.isEmpty else { return [] }
         let sql = try Continuum.sql(database)
         let points = sources.map(\.relationPoint)
-        let sourceIDs = try sources.map { try History<M>.identity(History<M>.key(of: $0.model)) }
-        guard sourceIDs.allSatisfy({ $0.count == 1 }) else {
-            throw ContinuumError.invalidOption("\(M.self) has a composite key: read its children through their composite parent")
+        let sourceKeys = try sources.map { try History<M>.key(of: $0.model) }
+        let sourceFields = M()._$idKeys
+        guard sourceFields.count == foreignKeys.count else {
+            throw ContinuumError.invalidOption("\(To.self) references \(M.self) through \(foreignKeys.count) columns, but its key has \(sourceFields.count)")
         }
-        let references = try sources.map { version -> any SQLExpression in
-            try ValueConverter.expression(History<M>.key(of: version.model).first!.value)
+        let references = try sourceKeys.map { key -> any SQLExpression in
+            let values = try sourceFields.map { try ValueConverter.expression(key[$0]!) }
+            return values.count == 1 ? values[0] : SQLGroupExpression(values)
         }
+        let referenceColumns: any SQLExpression = foreignKeys.count == 1
+            ? SQLIdentifier(foreignKeys[0].description) : SQLGroupExpression(foreignKeys.map { SQLIdentifier($0.description) })
         let earliest = points.map(\.transactionID).min()!, latest = points.map(\.transactionID).max()!
         let keyFields = To()._$idKeys
+        let perQuery = max(1, 900 / max(1, foreignKeys.count))
         var candidates: [[FieldKey: DatabaseQuery.Value]] = []
         var start = 0
         while start < references.count {
-            let chunk = Array(references[start..<min(start + History<To>.keysPerQuery, references.count)])
-            start += History<To>.keysPerQuery
+            let chunk = Array(references[start..<min(start + perQuery, references.count)])
+            start += perQuery
             let rows = try await Continuum.readingHistory(of: To.self, on: database) {
                 try await sql.select().distinct().columns(keyFields.map { SQLIdentifier($0.description) })
                     .from(To.versionSchema)
-                    .where(SQLIdentifier(foreignKey.description), .in, SQLGroupExpression(chunk))
+                    .where(referenceColumns, .in, SQLGroupExpression(chunk))
                     .where("transaction_id", .lessThanOrEqual, SQLBind(latest))
                     .where(SQLGroupExpression(SQLBinaryExpression(
                         SQLBinaryExpression(SQLIdentifier("end_transaction_id"), .is, SQLLiteral.null),
@@ -278,20 +405,18 @@ enum RelationReader {
                     .all()
             }
             for row in rows {
-                var key: [FieldKey: DatabaseQuery.Value] = [:]
-                let model = try row.decode(fluentModel: To.self)
-                for (field, value) in try History<To>.key(of: model) { key[field] = value }
-                candidates.append(key)
+                candidates.append(try History<To>.key(of: row.decode(fluentModel: To.self)))
             }
         }
         let histories = try await History<To>.loadMany(keys: candidates, on: database)
         var seen = Set<[FieldValue]>()
         let ordered = candidates.map(History<To>.identity).filter { seen.insert($0).inserted }
-        return zip(sourceIDs, points).map { sourceID, point in
-            ordered.compactMap { identity -> Version<To>? in
+        return zip(sourceKeys, points).map { sourceKey, point in
+            let expected = sourceFields.map { FieldValue(sourceKey[$0]!) }
+            return ordered.compactMap { identity -> Version<To>? in
                 guard let history = histories[identity],
                       let position = history.entries.lastIndex(where: { point.holds($0.record) }),
-                      history.entries[position].values[foreignKey.description] == sourceID[0]
+                      foreignKeys.map({ history.entries[position].values[$0.description] ?? .null }) == expected
                 else { return nil }
                 return Version(history: history, position: position).reading(at: point.transactionID, before: point.before)
             }

@@ -410,3 +410,92 @@ final class Unindexed: Model, Versioned, @unchecked Sendable {
     @OptionalParent(key: "post_id") var post: Post?
     init() {}
 }
+
+/// A composite-key parent and its children.
+final class Edition: Model, Versioned, @unchecked Sendable {
+    static let schema = "edition"
+    final class IDValue: Fields, Hashable, @unchecked Sendable {
+        @Field(key: "book_id") var bookID: Int
+        @Field(key: "lang") var lang: String
+        init() {}
+        init(bookID: Int, lang: String) {
+            self.bookID = bookID
+            self.lang = lang
+        }
+        static func == (lhs: IDValue, rhs: IDValue) -> Bool { lhs.bookID == rhs.bookID && lhs.lang == rhs.lang }
+        func hash(into hasher: inout Hasher) { hasher.combine(self.bookID); hasher.combine(self.lang) }
+    }
+    @CompositeID var id: IDValue?
+    @Field(key: "title") var title: String
+    @CompositeChildren(for: \.$edition) var chapters: [Chapter]
+    @CompositeOptionalChild(for: \.$edition) var preface: Preface?
+    init() {}
+    init(bookID: Int, lang: String, title: String) {
+        self.id = .init(bookID: bookID, lang: lang)
+        self.title = title
+    }
+}
+
+final class Chapter: Model, Versioned, @unchecked Sendable {
+    static let schema = "chapter"
+    @ID(custom: "id", generatedBy: .database) var id: Int?
+    @Field(key: "name") var name: String
+    @CompositeParent(prefix: "edition", strategy: .snakeCase) var edition: Edition
+    init() {}
+    init(name: String, bookID: Int, lang: String) {
+        self.name = name
+        self.$edition.id = .init(bookID: bookID, lang: lang)
+    }
+}
+
+final class Preface: Model, Versioned, @unchecked Sendable {
+    static let schema = "preface"
+    @ID(custom: "id", generatedBy: .database) var id: Int?
+    @Field(key: "text") var text: String
+    @CompositeOptionalParent(prefix: "edition", strategy: .snakeCase) var edition: Edition?
+    init() {}
+    init(text: String, bookID: Int, lang: String) {
+        self.text = text
+        self.$edition.id = .init(bookID: bookID, lang: lang)
+    }
+}
+
+@Suite("Relations in time, composite keys")
+struct CompositeRelationTests {
+    @Test("composite parents and children read as they were", arguments: TestDatabase.allCases)
+    func composite(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await db.fluent.schema("edition").field("book_id", .int, .required).field("lang", .string, .required)
+                .field("title", .string, .required).compositeIdentifier(over: "book_id", "lang").create()
+            try await db.fluent.schema("chapter").field("id", .int, .identifier(auto: true)).field("name", .string, .required)
+                .field("edition_book_id", .int, .required).field("edition_lang", .string, .required).create()
+            try await db.fluent.schema("preface").field("id", .int, .identifier(auto: true)).field("text", .string, .required)
+                .field("edition_book_id", .int).field("edition_lang", .string).create()
+            for migration in [Continuum.migration, Edition.versioning, Chapter.versioning, Preface.versioning] { try await migration.prepare(on: db.fluent) }
+            let en = Edition(bookID: 1, lang: "en", title: "Book"), fr = Edition(bookID: 1, lang: "fr", title: "Livre")
+            try await db.fluent.versioned { db in
+                try await en.create(on: db)
+                try await fr.create(on: db)
+                try await Chapter(name: "one", bookID: 1, lang: "en").save(on: db)
+                try await Chapter(name: "un", bookID: 1, lang: "fr").save(on: db)
+                try await Preface(text: "hello", bookID: 1, lang: "en").save(on: db)
+            }
+            try await db.fluent.versioned { db in
+                try await Chapter(name: "two", bookID: 1, lang: "en").save(on: db)
+                let one = try await Chapter.query(on: db).filter(\.$name == "one").first()!
+                one.name = "one (revised)"
+                try await one.save(on: db)
+            }
+            let first = try #require(try await en.versions(on: db.fluent).first)
+            #expect(try await first.related(\.$chapters, on: db.fluent).map(\.model.name) == ["one"])
+            #expect(try await first.related(\.$chapters, at: 2, on: db.fluent).map(\.model.name) == ["one (revised)", "two"])
+            #expect(try await first.related(\.$preface, on: db.fluent)?.model.text == "hello")
+            let chapter = try #require(try await Chapter.versions(id: 2, on: db.fluent).first)
+            #expect(try await chapter.related(\.$edition, on: db.fluent)?.model.title == "Livre")
+            let preface = try #require(try await Preface.versions(id: 1, on: db.fluent).first)
+            #expect(try await preface.related(\.$edition, on: db.fluent)?.model.title == "Book")
+            let all = try await Edition.query(on: db.fluent).versions()
+            #expect(try await all.loadRelated(\.$chapters, on: db.fluent).map { $0.map(\.model.name) } == [["one"], ["un"]])
+        }
+    }
+}
