@@ -108,6 +108,49 @@ struct InteropTests {
     }
 }
 
+extension InteropTests {
+    struct ManyToMany: Decodable {
+        struct Entry: Decodable, Equatable {
+            var transactionID: Int
+            var name: String
+            var labels: [Int]
+            enum CodingKeys: String, CodingKey { case transactionID = "transaction_id", name, labels }
+        }
+        var versions: [Entry]
+    }
+
+    @Test("many-to-many: adopting Continuum's association history repairs its chains, and Continuum reads the links we add", arguments: TestDatabase.allCases)
+    func manyToMany(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try ContinuumInterop.run("seed-m2m", db)
+            try await db.engine.install(on: db.sql)
+            try await db.engine.enable("article", options: Self.articleOptions, on: db.sql)
+            try await db.engine.enable("label", options: .init(entityName: "Label"), on: db.sql)
+            try await db.engine.enable("article_label", on: db.sql)
+            // Continuum wrote insert, delete, insert for (1, 1) and left every end open.
+            let x = try await db.engine.versions(of: "article_label", key: ["article_id": 1, "label_id": 1], on: db.sql)
+            #expect(x.map(\.transactionID) == [1, 2, 3])
+            #expect(x.map(\.endTransactionID) == [2, 3, nil])
+            #expect(x.map(\.operation) == [.insert, .delete, .insert])
+            try await db.expectConsistent("article", "label", "article_label")
+
+            // We unlink label 2 and rename the article; Continuum reads every version's links.
+            try await db.engine.versioned(on: db.sql) { sql in
+                try await sql.raw("DELETE FROM article_label WHERE label_id = 2").run()
+                try await sql.raw("UPDATE article SET name = 'a4' WHERE id = 1").run()
+            }
+            try await db.expectConsistent("article_label")
+            let read = try JSONDecoder().decode(ManyToMany.self, from: try ContinuumInterop.run("dump-m2m", db))
+            #expect(read.versions == [
+                .init(transactionID: 1, name: "a", labels: [1, 2]),
+                .init(transactionID: 2, name: "a2", labels: [2]),
+                .init(transactionID: 3, name: "a3", labels: [1, 2]),
+                .init(transactionID: 4, name: "a4", labels: [1]),
+            ])
+        }
+    }
+}
+
 /// Runs `Tests/Interop/continuum_interop.py` with the Python of `CONTINUUM_PYTHON` (set by
 /// scripts/test.sh: a virtualenv with SQLAlchemy-Continuum 2.0.0 from PyPI).
 enum ContinuumInterop {

@@ -50,6 +50,12 @@ validity strategy and the ``TransactionChangesPlugin``, and offers two commands:
     ``values`` are the data columns without the primary key. Keys of every JSON object are
     sorted. Values that JSON cannot represent (dates, decimals) are written with ``str()``.
 
+``seed-m2m`` / ``dump-m2m --url URL [--schema SCHEMA]``
+    Many-to-many: ``seed-m2m`` links article 1 to labels 1 and 2, unlinks 1, links it again
+    (three commits, Continuum writing ``article_label_version`` without ``end_transaction_id``);
+    ``dump-m2m`` prints ``{"versions": [{"transaction_id", "name", "labels": [ids]}]}`` for
+    article 1, the label ids being what Continuum reads for each version.
+
 ``URL`` is an SQLAlchemy URL, e.g. ``sqlite:////abs/path.sqlite`` or
 ``postgresql+psycopg2://postgres@127.0.0.1:55400/postgres``. ``--schema`` (PostgreSQL only)
 sets every connection's ``search_path`` to that existing schema (the name is taken literally,
@@ -80,6 +86,15 @@ class Base(sa.orm.DeclarativeBase):
     pass
 
 
+# Continuum's many-to-many example: an association table (composite key, no model), versioned
+# by Continuum because both sides are.
+article_label = sa.Table(
+    'article_label', Base.metadata,
+    sa.Column('article_id', sa.Integer, sa.ForeignKey('article.id'), primary_key=True),
+    sa.Column('label_id', sa.Integer, sa.ForeignKey('label.id'), primary_key=True),
+)
+
+
 class Article(Base):
     __tablename__ = 'article'
     __versioned__ = {}
@@ -87,6 +102,15 @@ class Article(Base):
     id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
     name = sa.Column(sa.String(255))
     content = sa.Column(sa.Text)
+    labels = sa.orm.relationship('Label', secondary=article_label)
+
+
+class Label(Base):
+    __tablename__ = 'label'
+    __versioned__ = {}
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    name = sa.Column(sa.String(255))
 
 
 class Tag(Base):
@@ -148,6 +172,38 @@ def seed(engine):
         article.versions[0].revert()
         session.commit()
     return {'ok': True}
+
+
+def seed_m2m(engine):
+    """Many-to-many through Continuum, three commits: (1) article "a" with labels "x" (id 1)
+    and "y" (id 2); (2) "x" unlinked; (3) "x" linked again, the article renamed "a3"."""
+    Base.metadata.create_all(engine)
+    with sa.orm.Session(engine) as session:
+        x, y = Label(name='x'), Label(name='y')
+        article = Article(name='a', labels=[x, y])
+        session.add(article)
+        session.commit()
+        article.labels.remove(x)
+        article.name = 'a2'
+        session.commit()
+        article.labels.append(x)
+        article.name = 'a3'
+        session.commit()
+    return {'ok': True}
+
+
+def dump_m2m(engine):
+    """Each version of article 1 with the label ids Continuum reads for it (its association
+    history at the version's transaction)."""
+    with sa.orm.Session(engine) as session:
+        version_cls = version_class(Article)
+        versions = version_cls.all_versions(session, {'id': 1}, desc=False, link=False)
+        result = {'versions': [
+            {'transaction_id': v.transaction_id, 'name': v.name, 'labels': sorted(label.id for label in v.labels)}
+            for v in versions
+        ]}
+        session.rollback()
+    return result
 
 
 # --- dump --------------------------------------------------------------------------------------
@@ -252,7 +308,7 @@ def dump(engine):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('command', choices=['seed', 'dump'])
+    parser.add_argument('command', choices=['seed', 'dump', 'seed-m2m', 'dump-m2m'])
     parser.add_argument('--url', required=True, help='SQLAlchemy database URL')
     parser.add_argument('--schema', help='PostgreSQL schema used as search_path')
     args = parser.parse_args(argv)
@@ -266,7 +322,7 @@ def main(argv=None):
     try:
         engine = make_engine(args.url, args.schema)
         try:
-            result = seed(engine) if args.command == 'seed' else dump(engine)
+            result = {'seed': seed, 'dump': dump, 'seed-m2m': seed_m2m, 'dump-m2m': dump_m2m}[args.command](engine)
         finally:
             engine.dispose()
         text = json.dumps(result, sort_keys=True, default=str)
