@@ -2,6 +2,7 @@ import ContinuumSQL
 import FluentKit
 import FluentSQL
 import SQLKit
+import Foundation
 
 /// The moment a relation of a version is read at.
 struct RelationPoint: Sendable, Hashable {
@@ -372,7 +373,7 @@ enum RelationReader {
         let sql = try Continuum.sql(database)
         let points = sources.map(\.relationPoint)
         let sourceKeys = try sources.map { try History<M>.key(of: $0.model) }
-        let sourceFields = M()._$idKeys
+        let sourceFields = History<M>.idKeys
         guard sourceFields.count == foreignKeys.count else {
             throw ContinuumError.invalidOption("\(To.self) references \(M.self) through \(foreignKeys.count) columns, but its key has \(sourceFields.count)")
         }
@@ -383,7 +384,7 @@ enum RelationReader {
         let referenceColumns: any SQLExpression = foreignKeys.count == 1
             ? SQLIdentifier(foreignKeys[0].description) : SQLGroupExpression(foreignKeys.map { SQLIdentifier($0.description) })
         let earliest = points.map(\.transactionID).min()!, latest = points.map(\.transactionID).max()!
-        let keyFields = To()._$idKeys
+        let keyFields = History<To>.idKeys
         let perQuery = max(1, 900 / max(1, foreignKeys.count))
         var candidates: [[FieldKey: DatabaseQuery.Value]] = []
         var start = 0
@@ -427,4 +428,24 @@ enum RelationReader {
 /// `operation_type` of a DELETE version, for relation queries.
 private enum VersionRecordOperation {
     static let delete = ContinuumSQL.Operation.delete.rawValue
+}
+
+extension History {
+    /// The model's id fields. Computed once per model type: making a model instance reflects
+    /// over all its properties, too slow to repeat for every row of a batch.
+    static var idKeys: [FieldKey] { IDKeyCache.keys(of: M.self) }
+}
+
+/// The id fields of each model type, by type.
+private enum IDKeyCache {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var cache: [ObjectIdentifier: [FieldKey]] = [:]
+
+    static func keys<M: Model>(of model: M.Type) -> [FieldKey] {
+        let id = ObjectIdentifier(model)
+        if let keys = self.lock.withLock({ self.cache[id] }) { return keys }
+        let keys = M()._$idKeys
+        self.lock.withLock { self.cache[id] = keys }
+        return keys
+    }
 }

@@ -171,7 +171,7 @@ final class History<M: Versioned>: Sendable {
     /// ``identity(_:)`` of each key. Keys without versions get no entry.
     static func loadMany(keys: [[FieldKey: DatabaseQuery.Value]], on database: any Database) async throws -> [[FieldValue]: History<M>] {
         let sql = try Continuum.sql(database)
-        let fields = M()._$idKeys
+        let fields = Self.idKeys
         var seen = Set<[FieldValue]>()
         let unique = keys.filter { seen.insert(Self.identity($0)).inserted }
         var grouped: [[FieldValue]: (key: [FieldKey: DatabaseQuery.Value], entries: [Entry])] = [:]
@@ -204,12 +204,12 @@ final class History<M: Versioned>: Sendable {
 
     /// How many keys one history query reads: well under SQLite's and PostgreSQL's limits on
     /// bound parameters for any key width in practice.
-    static var keysPerQuery: Int { max(1, 900 / max(1, M()._$idKeys.count)) }
+    static var keysPerQuery: Int { max(1, 900 / max(1, Self.idKeys.count)) }
 
     /// A key's values in id-field order, canonical: equal keys compare equal whatever Swift
     /// type bound them.
     static func identity(_ key: [FieldKey: DatabaseQuery.Value]) -> [FieldValue] {
-        M()._$idKeys.map { key[$0].map(FieldValue.init) ?? .null }
+        Self.idKeys.map { key[$0].map(FieldValue.init) ?? .null }
     }
 
     /// The primary-key values of `model`'s id.

@@ -1,5 +1,6 @@
 import FluentContinuum
 import FluentKit
+import FluentSQL
 import Foundation
 import SQLKit
 
@@ -34,6 +35,13 @@ struct Probes {
         var historyMicros: Double
         /// Median µs for one as-of read (`Article.version(id:at:on:)`).
         var asOfMicros: Double
+        /// Median µs to batch-load the tags of 100 versions (`versions.loadRelated(\.$tags, on:)`).
+        var relationsMicros: Double = 0
+        /// Median µs for one page of 20 articles as of a transaction, with its total
+        /// (`Article.query(on:).sort(\.$id).asOf(transaction:).paginate(...)`).
+        var asOfPageMicros: Double = 0
+        /// The query plan of the children read behind `loadRelated(\.$tags)`.
+        var relationPlan: String = ""
     }
 
     /// One large bulk UPDATE on PostgreSQL, versioned and not, once each.
@@ -58,9 +66,18 @@ struct Probes {
             for bulk in self.bulk {
                 lines.append("| \(Backend(rawValue: bulk.backend)?.title ?? bulk.backend) | \(bulk.rows) | \(String(format: "%.3f", median(bulk.unversionedSeconds))) | \(String(format: "%.3f", median(bulk.versionedSeconds))) | \(String(format: "%.2f", bulk.ratio)) |")
             }
-            lines += ["", "| backend | version rows | one entity's history, µs | one as-of read, µs |", "|---|---:|---:|---:|"]
+            lines += [
+                "", "| backend | version rows | one entity's history, µs | one as-of read, µs | tags of 100 versions, µs | as-of page of 20 with total, µs |",
+                "|---|---:|---:|---:|---:|---:|",
+            ]
             for read in self.history {
-                lines.append("| \(Backend(rawValue: read.backend)?.title ?? read.backend) | \(read.versionRows) | \(String(format: "%.0f", read.historyMicros)) | \(String(format: "%.0f", read.asOfMicros)) |")
+                lines.append(
+                    "| \(Backend(rawValue: read.backend)?.title ?? read.backend) | \(read.versionRows) | \(String(format: "%.0f", read.historyMicros)) | "
+                        + "\(String(format: "%.0f", read.asOfMicros)) | \(String(format: "%.0f", read.relationsMicros)) | \(String(format: "%.0f", read.asOfPageMicros)) |"
+                )
+            }
+            for read in self.history where !read.relationPlan.isEmpty {
+                lines += ["", "Plan of the children read, \(Backend(rawValue: read.backend)?.title ?? read.backend), \(read.versionRows) version rows:", "", "```", read.relationPlan, "```"]
             }
             if !self.largeBulk.isEmpty {
                 lines += [
@@ -197,14 +214,18 @@ struct Probes {
     /// directly in the version table, then times Fluent history and as-of reads of random entities.
     private func historyRead(_ backend: Backend, versionRows: Int) async throws -> HistoryRead {
         let entities = versionRows / 10
-        let (history, asOf) = try await self.withFreshDatabase(backend, name: "bench_probe_history") { database in
+        let read = try await self.withFreshDatabase(backend, name: "bench_probe_history") { database -> HistoryRead in
             let sql = database.sql
             for statement in BenchSchema.statements(backend) { try await sql.raw(SQLQueryString(statement)).run() }
             try await self.fill(backend, rows: entities, on: sql)
             try await sql.raw("UPDATE article SET title = title || ' v9', views = 9").run()
+            try await sql.raw("INSERT INTO tag (article_id, name) SELECT id, 'tag' FROM article").run()
             try await VersioningEngine().install(on: sql)
             // The probe writes its own history: no backfill.
             try await VersioningEngine().enable("article", options: .init(entityName: Article.entityName), backfill: false, on: sql)
+            try await VersioningEngine().enable("tag", options: .init(entityName: Tag.entityName), backfill: false, on: sql)
+            // The index the versioning migration makes for a @Parent.
+            try await sql.raw("CREATE INDEX ix_tag_version_article_id_transaction_id ON tag_version (article_id, transaction_id)").run()
             for version in 0..<10 {
                 let end = version < 9 ? String(version + 2) : "NULL"
                 let day = String(format: "%02d", version + 1)
@@ -216,6 +237,11 @@ struct Probes {
                 try await sql.raw(SQLQueryString(transaction)).run()
                 try await sql.raw(SQLQueryString(versions)).run()
             }
+            try await sql.raw("""
+                INSERT INTO tag_version (id, article_id, name, transaction_id, end_transaction_id, operation_type)
+                SELECT id, article_id, name, 1, NULL, 0 FROM tag
+                """).run()
+            if backend == .postgres { try await sql.raw("ANALYZE").run() }
             var random = SplitMix64(seed: 7)
             var history: [Double] = []
             var asOf: [Double] = []
@@ -228,10 +254,46 @@ struct Probes {
                     guard try await Article.version(id: id, at: 5, on: database.fluent) != nil else { throw BenchError("article \(id) has no version at 5") }
                 } * 1e6)
             }
-            return (median(history), median(asOf))
+            // Relations of 100 versions, and an as-of page, each repeated.
+            var relations: [Double] = []
+            var pages: [Double] = []
+            for _ in 0..<max(5, self.reads / 20) {
+                let ids = (0..<100).map { _ in 1 + Int(random.next() % UInt64(entities)) }
+                let versions = try await Article.query(on: database.fluent).filter(\.$id ~~ ids).filter(.sql(SQLRaw("transaction_id = 5"))).versions()
+                relations.append(try await Self.time {
+                    let tags = try await versions.loadRelated(\.$tags, on: database.fluent)
+                    guard tags.allSatisfy({ $0.count == 1 }) else { throw BenchError("a version lacks its tag") }
+                } * 1e6)
+                let page = 1 + Int(random.next() % UInt64(max(1, entities / 20)))
+                pages.append(try await Self.time {
+                    let found = try await Article.query(on: database.fluent).sort(\.$id).asOf(transaction: 5).paginate(PageRequest(page: page, per: 20))
+                    guard found.items.count == 20, found.metadata.total == entities else { throw BenchError("as-of page \(page) is short") }
+                } * 1e6)
+            }
+            let plan = try await Self.relationPlan(backend, on: sql)
+            return HistoryRead(
+                backend: backend.rawValue, versionRows: versionRows, historyMicros: median(history), asOfMicros: median(asOf),
+                relationsMicros: median(relations), asOfPageMicros: median(pages), relationPlan: plan
+            )
         }
-        log("probe history \(backend.rawValue) \(versionRows) versions: \(String(format: "%.0f", history)) µs, as-of \(String(format: "%.0f", asOf)) µs")
-        return HistoryRead(backend: backend.rawValue, versionRows: versionRows, historyMicros: history, asOfMicros: asOf)
+        log("probe history \(backend.rawValue) \(versionRows) versions: \(String(format: "%.0f", read.historyMicros)) µs, as-of \(String(format: "%.0f", read.asOfMicros)) µs, tags of 100 versions \(String(format: "%.0f", read.relationsMicros)) µs, as-of page \(String(format: "%.0f", read.asOfPageMicros)) µs")
+        return read
+    }
+
+    /// The plan of the candidate-children query `loadRelated(\.$tags)` runs.
+    private static func relationPlan(_ backend: Backend, on sql: any SQLDatabase) async throws -> String {
+        let query = """
+            SELECT DISTINCT "id" FROM "tag_version" WHERE "article_id" IN (1, 2, 3) AND "transaction_id" <= 5 \
+            AND ("end_transaction_id" IS NULL OR "end_transaction_id" >= 5) AND "operation_type" <> 2 ORDER BY "id"
+            """
+        switch backend {
+        case .sqlite:
+            let rows = try await sql.raw(SQLQueryString("EXPLAIN QUERY PLAN " + query)).all()
+            return try rows.map { try $0.decode(column: "detail", as: String.self) }.joined(separator: "\n")
+        case .postgres:
+            let rows = try await sql.raw(SQLQueryString("EXPLAIN (COSTS OFF) " + query)).all()
+            return try rows.map { try $0.decode(column: "QUERY PLAN", as: String.self) }.joined(separator: "\n")
+        }
     }
 
     // MARK: Support

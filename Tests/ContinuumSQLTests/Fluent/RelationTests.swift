@@ -258,6 +258,12 @@ struct RelationTests {
                 #expect(versions.allSatisfy { $0.model.labels.count == 1 && $0.model.author.name == "Ann" })
             }
             #expect(counts[0] == counts[1], "3 versions and 100 versions: \(counts)")
+            // Nested: the loaded children carry the same moment, and filling theirs fills the tree.
+            let firstComments = try await few.loadRelated(\.$comments, on: db.fluent)
+            let parents = try await firstComments.flatMap { $0 }.loadRelated(\.$post, on: db.fluent)
+            let expected = zip(few, firstComments).flatMap { version, comments in comments.map { _ in version.model.title } }
+            #expect(parents.map { $0?.model.title } == expected)
+            #expect(few[0].model.comments.first?.post?.title == few[0].model.title, "nested relations fill the version's model tree")
         }
     }
 
