@@ -406,15 +406,28 @@ enum RelationReader {
                     .all()
             }
             for row in rows {
-                candidates.append(try History<To>.key(of: row.decode(fluentModel: To.self)))
+                if History<To>.hasPlainID {
+                    candidates.append(try History<To>.key(id: row.decode(column: keyFields[0].description, as: To.IDValue.self)))
+                } else {
+                    candidates.append(try History<To>.key(of: row.decode(fluentModel: To.self)))
+                }
             }
         }
         let histories = try await History<To>.loadMany(keys: candidates, on: database)
         var seen = Set<[FieldValue]>()
         let ordered = candidates.map(History<To>.identity).filter { seen.insert($0).inserted }
+        // The candidates that ever referenced each parent, in key order: each source then
+        // checks only its own (no sources x candidates loop).
+        var byReference: [[FieldValue]: [[FieldValue]]] = [:]
+        for identity in ordered {
+            guard let history = histories[identity] else { continue }
+            var references = Set<[FieldValue]>()
+            for entry in history.entries { references.insert(foreignKeys.map { entry.values[$0.description] ?? .null }) }
+            for reference in references { byReference[reference, default: []].append(identity) }
+        }
         return zip(sourceKeys, points).map { sourceKey, point in
             let expected = sourceFields.map { FieldValue(sourceKey[$0]!) }
-            return ordered.compactMap { identity -> Version<To>? in
+            return (byReference[expected] ?? []).compactMap { identity -> Version<To>? in
                 guard let history = histories[identity],
                       let position = history.entries.lastIndex(where: { point.holds($0.record) }),
                       foreignKeys.map({ history.entries[position].values[$0.description] ?? .null }) == expected
@@ -434,6 +447,9 @@ extension History {
     /// The model's id fields. Computed once per model type: making a model instance reflects
     /// over all its properties, too slow to repeat for every row of a batch.
     static var idKeys: [FieldKey] { IDKeyCache.keys(of: M.self) }
+
+    /// Whether the model's id is one plain field (`@ID`), not a composite `Fields` value.
+    static var hasPlainID: Bool { !(M.IDValue.self is any Fields.Type) && Self.idKeys.count == 1 }
 }
 
 /// The id fields of each model type, by type.

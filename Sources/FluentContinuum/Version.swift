@@ -214,6 +214,8 @@ final class History<M: Versioned>: Sendable {
 
     /// The primary-key values of `model`'s id.
     static func key(of model: M) throws -> [FieldKey: DatabaseQuery.Value] {
+        // A plain id: read it directly (collecting every field's input reflects the whole model).
+        if Self.hasPlainID, let id = model.id { return [Self.idKeys[0]: .bind(id)] }
         let values = InputCollector.collect(model)
         var key: [FieldKey: DatabaseQuery.Value] = [:]
         for field in model._$idKeys {
@@ -226,6 +228,7 @@ final class History<M: Versioned>: Sendable {
     }
 
     static func key(id: M.IDValue) throws -> [FieldKey: DatabaseQuery.Value] {
+        if Self.hasPlainID { return [Self.idKeys[0]: .bind(id)] }
         let model = M()
         model.id = id
         return try Self.key(of: model)
