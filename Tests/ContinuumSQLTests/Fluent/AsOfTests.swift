@@ -88,6 +88,30 @@ struct AsOfTests {
         }
     }
 
+    @Test("joins of versioned models read both tables at the same moment", arguments: TestDatabase.allCases)
+    func joins(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await CreateFixtures().prepare(on: db.fluent)
+            let a = Article(name: "a"), b = Article(name: "b")
+            try await db.fluent.versioned { db in
+                try await a.save(on: db)
+                try await b.save(on: db)
+                try await Tag(name: "swift", articleID: a.requireID()).save(on: db)
+            }
+            try await db.fluent.versioned { db in
+                let tag = try await Tag.query(on: db).first()!
+                tag.$article.id = try b.requireID()  // moved to b
+                try await tag.save(on: db)
+            }
+            func tagged(at transaction: Int) async throws -> [String] {
+                try await Article.query(on: db.fluent).join(Tag.self, on: \Tag.$article.$id == \Article.$id)
+                    .filter(Tag.self, \.$name == "swift").asOf(transaction: transaction).all().map(\.name)
+            }
+            #expect(try await tagged(at: 1) == ["a"])
+            #expect(try await tagged(at: 2) == ["b"])
+        }
+    }
+
     @Test("as-of a date reads the last transaction issued before it", arguments: TestDatabase.allCases)
     func byDate(_ database: TestDatabase) async throws {
         try await database.run { db in
