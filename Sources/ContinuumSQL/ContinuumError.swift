@@ -6,13 +6,20 @@ import Foundation
 /// because history can hold sensitive data; they name tables and columns only. Errors raised
 /// by the database driver are rethrown unchanged, never wrapped.
 ///
-/// Compare errors with `==` against the static constructors:
+/// Compare errors with `==` against the static constructors, or match their ``code``:
 /// ```swift
 /// do { try await engine.enable("log", on: db) }
 /// catch let error as ContinuumError where error == .noPrimaryKey(table: "log") { ... }
+///
+/// catch let error as ContinuumError {
+///     switch error.code {
+///     case .tableNotFound, .noPrimaryKey: ...
+///     default: throw error
+///     }
+/// }
 /// ```
 public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertible {
-    private enum Code: Sendable, Equatable {
+    private enum Reason: Sendable, Equatable {
         case unsupportedDatabase(String)
         case tableNotFound(String)
         case noPrimaryKey(String)
@@ -28,13 +35,44 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         case unsupportedTable(table: String, kind: String)
         case keyReused(table: String, deletedIn: Int, reusedIn: Int)
         case scopeOnAnotherConnection
+        case userIDTooLong
+        case remoteAddressTooLong
+        case invalidMetaKey
+        case primaryKeyExcluded(table: String, column: String)
+        case versionTableSameAsTable(String)
+        case invalidEntityName(table: String)
+        case primaryKeyChanged(table: String)
+        case versionTableNameTooLong(table: String, versionTable: String)
+        case modifiedFlagNameTooLong(table: String, column: String)
+        case tooManyColumns(table: String, columns: Int, limit: Int)
+        case invalidBatchSize(Int)
+        case versionTableMismatch(table: String, modelVersionTable: String, versionTable: String)
+        case idRequired(model: String)
+        case unsupportedNestedValue
+        case versionsQueryHasJoins(table: String)
+        case fieldNotVersioned(table: String, field: String)
+        case modifiedFieldsNotTracked(table: String)
+        case unknownOperation(table: String, operationType: Int)
+        case noCurrentSchema
+        case notATransactionLog(table: String)
+        case versionTableMissing(table: String, versionTable: String)
+        case versionTableNotOwned(table: String, versionTable: String, owner: String)
+        case notAVersionTable(table: String, versionTable: String, primaryKey: [String])
+        case transactionIDMissing(transactionTable: String)
+        case transactionNotFound(Int)
+        case asOfQueryIsReadOnly
+        case unsupportedAsOfJoin
+        case asOfTableInOtherSchema(table: String, schema: String)
+        case compositeKeyChildren(model: String)
         case revertConflicts(transaction: Int, conflicts: Int)
         case revertCollision(table: String)
     }
 
-    private let code: Code
+    private let reason: Reason
 
-    private init(_ code: Code) { self.code = code }
+    private init(_ reason: Reason) { self.reason = reason }
+
+    // MARK: Databases and tables
 
     /// The database is neither SQLite nor PostgreSQL.
     public static func unsupportedDatabase(_ dialect: String) -> Self { .init(.unsupportedDatabase(dialect)) }
@@ -50,21 +88,97 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
     public static var schemaNotInstalled: Self { .init(.schemaNotInstalled) }
     /// A table or column name that no database accepts (empty, or holding a NUL character).
     public static func invalidIdentifier(_ name: String) -> Self { .init(.invalidIdentifier(name)) }
-    /// An option that cannot be honoured; the message says which and why.
-    public static func invalidOption(_ message: String) -> Self { .init(.invalidOption(message)) }
-    /// A primary key given to a history read does not name exactly the table's key columns.
-    public static func invalidPrimaryKey(table: String, expected: [String]) -> Self {
-        .init(.invalidPrimaryKey(table: table, expected: expected))
-    }
-    /// A column named in an option or a rename does not exist.
+    /// The relation is not a plain table (a view, a materialized view, a foreign table or an
+    /// SQLite virtual table): only plain tables are versioned.
+    public static func unsupportedTable(_ table: String, kind: String) -> Self { .init(.unsupportedTable(table: table, kind: kind)) }
+    /// PostgreSQL reports no current schema (`current_schema()` is NULL): the `search_path`
+    /// names no existing schema, so the engine does not know where its tables go.
+    public static var noCurrentSchema: Self { .init(.noCurrentSchema) }
+
+    // MARK: Options
+
+    /// A column named in an option or a rename does not exist (for a model: the model has no
+    /// such field).
     public static func unknownColumn(table: String, column: String) -> Self { .init(.unknownColumn(table: table, column: column)) }
     /// A live column's name collides with a column the version table reserves.
     public static func versionTableConflict(table: String, versionTable: String, column: String) -> Self {
         .init(.versionTableConflict(table: table, versionTable: versionTable, column: column))
     }
-    /// The relation is not a plain table (a view, a materialized view, a foreign table or an
-    /// SQLite virtual table): only plain tables are versioned.
-    public static func unsupportedTable(_ table: String, kind: String) -> Self { .init(.unsupportedTable(table: table, kind: kind)) }
+    /// A primary-key column was listed in `excludedColumns`: versions are keyed by the primary
+    /// key, so every key column is versioned.
+    public static func primaryKeyExcluded(table: String, column: String) -> Self { .init(.primaryKeyExcluded(table: table, column: column)) }
+    /// The chosen `versionTableName` is the versioned table's own name.
+    public static func versionTableSameAsTable(_ table: String) -> Self { .init(.versionTableSameAsTable(table)) }
+    /// The entity name recorded in `transaction_changes` is empty or longer than 255 bytes.
+    public static func invalidEntityName(table: String) -> Self { .init(.invalidEntityName(table: table)) }
+    /// PostgreSQL: the version table's name would be longer than the 63 bytes PostgreSQL keeps
+    /// of a name (it would silently cut it).
+    public static func versionTableNameTooLong(table: String, versionTable: String) -> Self {
+        .init(.versionTableNameTooLong(table: table, versionTable: versionTable))
+    }
+    /// PostgreSQL: the modified flag (`<column>_mod`) of a column would be longer than the 63
+    /// bytes PostgreSQL keeps of a name.
+    public static func modifiedFlagNameTooLong(table: String, column: String) -> Self {
+        .init(.modifiedFlagNameTooLong(table: table, column: column))
+    }
+    /// The version table would have more columns (`columns`, counting the bookkeeping columns and
+    /// modified flags) than the database allows in a table (`limit`: PostgreSQL 1,600, SQLite 2,000).
+    public static func tooManyColumns(table: String, columns: Int, limit: Int) -> Self {
+        .init(.tooManyColumns(table: table, columns: columns, limit: limit))
+    }
+    /// A backfill batch size below 1.
+    public static func invalidBatchSize(_ batchSize: Int) -> Self { .init(.invalidBatchSize(batchSize)) }
+
+    // MARK: Schema changes
+
+    /// `sync` found that the table's primary key changed since versioning was enabled; history
+    /// is keyed by it, so it cannot follow.
+    public static func primaryKeyChanged(table: String) -> Self { .init(.primaryKeyChanged(table: table)) }
+    /// `sync` found the table registered as versioned but its version table gone.
+    public static func versionTableMissing(table: String, versionTable: String) -> Self {
+        .init(.versionTableMissing(table: table, versionTable: versionTable))
+    }
+    /// A table with the version table's name exists but is not a version table of `table`: it
+    /// lacks the key (`primaryKey` followed by `transaction_id`) or the bookkeeping columns.
+    public static func notAVersionTable(table: String, versionTable: String, primaryKey: [String]) -> Self {
+        .init(.notAVersionTable(table: table, versionTable: versionTable, primaryKey: primaryKey))
+    }
+    /// PostgreSQL: the version table exists but belongs to another role (`owner`), which would
+    /// keep every right on history; `enable` refuses to adopt it.
+    public static func versionTableNotOwned(table: String, versionTable: String, owner: String) -> Self {
+        .init(.versionTableNotOwned(table: table, versionTable: versionTable, owner: owner))
+    }
+    /// A table with the transaction log's name exists but is not a transaction log (it lacks
+    /// the primary key `id` or the column `issued_at`).
+    public static func notATransactionLog(table: String) -> Self { .init(.notATransactionLog(table: table)) }
+
+    // MARK: Scopes
+
+    /// A `versioned` scope was opened inside another one on a different database handle (the
+    /// outer `db` or `req.db` instead of the one the outer scope passed to its body). Its writes
+    /// would run on another connection, outside the outer scope's transaction, so nothing ran.
+    public static var scopeOnAnotherConnection: Self { .init(.scopeOnAnotherConnection) }
+    /// A scope's user id is longer than the 255 bytes the `user_id` column holds.
+    public static var userIDTooLong: Self { .init(.userIDTooLong) }
+    /// A scope's remote address is longer than the 50 bytes the `remote_addr` column holds.
+    public static var remoteAddressTooLong: Self { .init(.remoteAddressTooLong) }
+    /// A scope's meta key is empty or longer than the 255 bytes a `transaction_meta` key holds.
+    public static var invalidMetaKey: Self { .init(.invalidMetaKey) }
+    /// The transaction log returned no id for the transaction a backfill records.
+    public static func transactionIDMissing(transactionTable: String) -> Self { .init(.transactionIDMissing(transactionTable: transactionTable)) }
+
+    // MARK: History reads and revert
+
+    /// A primary key given to a history read does not name exactly the table's key columns.
+    public static func invalidPrimaryKey(table: String, expected: [String]) -> Self {
+        .init(.invalidPrimaryKey(table: table, expected: expected))
+    }
+    /// A version row holds an `operation_type` other than 0 (INSERT), 1 (UPDATE) or 2 (DELETE).
+    public static func unknownOperation(table: String, operationType: Int) -> Self {
+        .init(.unknownOperation(table: table, operationType: operationType))
+    }
+    /// The transaction a version names is missing from the transaction log.
+    public static func transactionNotFound(_ transactionID: Int) -> Self { .init(.transactionNotFound(transactionID)) }
     /// The version to revert belongs to a row that was deleted (in transaction `deletedIn`) and
     /// whose key the database then gave to a new, unrelated row (inserted in `reusedIn`): SQLite
     /// reuses the largest deleted key of an `INTEGER PRIMARY KEY` declared without
@@ -72,10 +186,7 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
     public static func keyReused(table: String, deletedIn: Int, reusedIn: Int) -> Self {
         .init(.keyReused(table: table, deletedIn: deletedIn, reusedIn: reusedIn))
     }
-    /// A `versioned` scope was opened inside another one on a different database handle (the
-    /// outer `db` or `req.db` instead of the one the outer scope passed to its body). Its writes
-    /// would run on another connection, outside the outer scope's transaction, so nothing ran.
-    public static var scopeOnAnotherConnection: Self { .init(.scopeOnAnotherConnection) }
+
     /// Reverting transaction `transaction` under ``RevertConflictPolicy/fail`` found `conflicts`
     /// rows that later transactions changed again; nothing was reverted.
     public static func revertConflicts(transaction: Int, conflicts: Int) -> Self {
@@ -84,11 +195,219 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
     /// Reverting with relations would write a row of `table` that a constraint refuses now: a
     /// UNIQUE value another row has taken, a reference to a row that is gone. Nothing was written.
     public static func revertCollision(table: String) -> Self { .init(.revertCollision(table: table)) }
+
+    // MARK: Models
+
+    /// A model reads versions from `modelVersionTable` (its `versionTableName`), but its table
+    /// is versioned into `versionTable`.
+    public static func versionTableMismatch(table: String, modelVersionTable: String, versionTable: String) -> Self {
+        .init(.versionTableMismatch(table: table, modelVersionTable: modelVersionTable, versionTable: versionTable))
+    }
+    /// The model has no id yet (it was never saved), so it has no history.
+    public static func idRequired(model: String) -> Self { .init(.idRequired(model: model)) }
+    /// A field value that is a nested array or dictionary input, which cannot be written to or
+    /// compared in a column.
+    public static var unsupportedNestedValue: Self { .init(.unsupportedNestedValue) }
+    /// A `versions()` query with joins: versions are read from the model's version table alone.
+    public static func versionsQueryHasJoins(table: String) -> Self { .init(.versionsQueryHasJoins(table: table)) }
+    /// A field named in a history read (a filter, a sort, a changeset or modified-field lookup)
+    /// is excluded from versioning, so its version table has no such column.
+    public static func fieldNotVersioned(table: String, field: String) -> Self { .init(.fieldNotVersioned(table: table, field: field)) }
+    /// A modified-field lookup on a model whose `versioningOptions` do not track modified
+    /// fields (`tracksModifiedFields` is off), so there are no `_mod` flags to read.
+    public static func modifiedFieldsNotTracked(table: String) -> Self { .init(.modifiedFieldsNotTracked(table: table)) }
+
+    // MARK: Reads at a point in time
+
+    /// A write (or a schema change) through an as-of query builder, which only reads history.
+    public static var asOfQueryIsReadOnly: Self { .init(.asOfQueryIsReadOnly) }
+    /// An as-of query with a custom join, whose tables cannot be read at the point.
+    public static var unsupportedAsOfJoin: Self { .init(.unsupportedAsOfJoin) }
+    /// An as-of query reading a table of another schema (a model with a `space`).
+    public static func asOfTableInOtherSchema(table: String, schema: String) -> Self {
+        .init(.asOfTableInOtherSchema(table: table, schema: schema))
+    }
+    /// A relation read asking for the children of a model with a composite key: a child's
+    /// single foreign-key field cannot reference it.
+    public static func compositeKeyChildren(model: String) -> Self { .init(.compositeKeyChildren(model: model)) }
+
+    // MARK: Deprecated
+
+    /// An option that cannot be honoured; the message says which and why.
+    @available(*, deprecated, message: "match the specific case (its `code`) instead; the engine no longer throws this one")
+    public static func invalidOption(_ message: String) -> Self { .init(.invalidOption(message)) }
     /// A table the engine owns exists with a shape it cannot work with.
+    @available(*, deprecated, message: "match the specific case (its `code`) instead; the engine no longer throws this one")
     public static func unexpectedSchema(_ message: String) -> Self { .init(.unexpectedSchema(message)) }
 
+    // MARK: Codes
+
+    /// What kind of failure an error is, stable across releases: match it to handle a kind of
+    /// failure whatever its parameters.
+    ///
+    /// ```swift
+    /// catch let error as ContinuumError where error.code == .tableNotVersioned { ... }
+    /// ```
+    /// The raw value is the name of the static constructor (`"tableNotVersioned"`).
+    public struct Code: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+        /// The code's name, the name of the error's static constructor.
+        public let rawValue: String
+
+        /// A code with the given name.
+        public init(rawValue: String) { self.rawValue = rawValue }
+
+        /// The code's name.
+        public var description: String { self.rawValue }
+
+        /// ``ContinuumError/unsupportedDatabase(_:)``.
+        public static let unsupportedDatabase = Code(rawValue: "unsupportedDatabase")
+        /// ``ContinuumError/tableNotFound(_:)``.
+        public static let tableNotFound = Code(rawValue: "tableNotFound")
+        /// ``ContinuumError/noPrimaryKey(table:)``.
+        public static let noPrimaryKey = Code(rawValue: "noPrimaryKey")
+        /// ``ContinuumError/tableNotVersioned(_:)``.
+        public static let tableNotVersioned = Code(rawValue: "tableNotVersioned")
+        /// ``ContinuumError/alreadyVersioned(_:)``.
+        public static let alreadyVersioned = Code(rawValue: "alreadyVersioned")
+        /// ``ContinuumError/schemaNotInstalled``.
+        public static let schemaNotInstalled = Code(rawValue: "schemaNotInstalled")
+        /// ``ContinuumError/invalidIdentifier(_:)``.
+        public static let invalidIdentifier = Code(rawValue: "invalidIdentifier")
+        /// ``ContinuumError/unsupportedTable(_:kind:)``.
+        public static let unsupportedTable = Code(rawValue: "unsupportedTable")
+        /// ``ContinuumError/noCurrentSchema``.
+        public static let noCurrentSchema = Code(rawValue: "noCurrentSchema")
+        /// ``ContinuumError/unknownColumn(table:column:)``.
+        public static let unknownColumn = Code(rawValue: "unknownColumn")
+        /// ``ContinuumError/versionTableConflict(table:versionTable:column:)``.
+        public static let versionTableConflict = Code(rawValue: "versionTableConflict")
+        /// ``ContinuumError/primaryKeyExcluded(table:column:)``.
+        public static let primaryKeyExcluded = Code(rawValue: "primaryKeyExcluded")
+        /// ``ContinuumError/versionTableSameAsTable(_:)``.
+        public static let versionTableSameAsTable = Code(rawValue: "versionTableSameAsTable")
+        /// ``ContinuumError/invalidEntityName(table:)``.
+        public static let invalidEntityName = Code(rawValue: "invalidEntityName")
+        /// ``ContinuumError/versionTableNameTooLong(table:versionTable:)``.
+        public static let versionTableNameTooLong = Code(rawValue: "versionTableNameTooLong")
+        /// ``ContinuumError/modifiedFlagNameTooLong(table:column:)``.
+        public static let modifiedFlagNameTooLong = Code(rawValue: "modifiedFlagNameTooLong")
+        /// ``ContinuumError/tooManyColumns(table:columns:limit:)``.
+        public static let tooManyColumns = Code(rawValue: "tooManyColumns")
+        /// ``ContinuumError/invalidBatchSize(_:)``.
+        public static let invalidBatchSize = Code(rawValue: "invalidBatchSize")
+        /// ``ContinuumError/primaryKeyChanged(table:)``.
+        public static let primaryKeyChanged = Code(rawValue: "primaryKeyChanged")
+        /// ``ContinuumError/versionTableMissing(table:versionTable:)``.
+        public static let versionTableMissing = Code(rawValue: "versionTableMissing")
+        /// ``ContinuumError/notAVersionTable(table:versionTable:primaryKey:)``.
+        public static let notAVersionTable = Code(rawValue: "notAVersionTable")
+        /// ``ContinuumError/versionTableNotOwned(table:versionTable:owner:)``.
+        public static let versionTableNotOwned = Code(rawValue: "versionTableNotOwned")
+        /// ``ContinuumError/notATransactionLog(table:)``.
+        public static let notATransactionLog = Code(rawValue: "notATransactionLog")
+        /// ``ContinuumError/scopeOnAnotherConnection``.
+        public static let scopeOnAnotherConnection = Code(rawValue: "scopeOnAnotherConnection")
+        /// ``ContinuumError/userIDTooLong``.
+        public static let userIDTooLong = Code(rawValue: "userIDTooLong")
+        /// ``ContinuumError/remoteAddressTooLong``.
+        public static let remoteAddressTooLong = Code(rawValue: "remoteAddressTooLong")
+        /// ``ContinuumError/invalidMetaKey``.
+        public static let invalidMetaKey = Code(rawValue: "invalidMetaKey")
+        /// ``ContinuumError/transactionIDMissing(transactionTable:)``.
+        public static let transactionIDMissing = Code(rawValue: "transactionIDMissing")
+        /// ``ContinuumError/invalidPrimaryKey(table:expected:)``.
+        public static let invalidPrimaryKey = Code(rawValue: "invalidPrimaryKey")
+        /// ``ContinuumError/unknownOperation(table:operationType:)``.
+        public static let unknownOperation = Code(rawValue: "unknownOperation")
+        /// ``ContinuumError/transactionNotFound(_:)``.
+        public static let transactionNotFound = Code(rawValue: "transactionNotFound")
+        /// ``ContinuumError/keyReused(table:deletedIn:reusedIn:)``.
+        public static let keyReused = Code(rawValue: "keyReused")
+        /// ``ContinuumError/versionTableMismatch(table:modelVersionTable:versionTable:)``.
+        public static let versionTableMismatch = Code(rawValue: "versionTableMismatch")
+        /// ``ContinuumError/idRequired(model:)``.
+        public static let idRequired = Code(rawValue: "idRequired")
+        /// ``ContinuumError/unsupportedNestedValue``.
+        public static let unsupportedNestedValue = Code(rawValue: "unsupportedNestedValue")
+        /// ``ContinuumError/versionsQueryHasJoins(table:)``.
+        public static let versionsQueryHasJoins = Code(rawValue: "versionsQueryHasJoins")
+        /// ``ContinuumError/fieldNotVersioned(table:field:)``.
+        public static let fieldNotVersioned = Code(rawValue: "fieldNotVersioned")
+        /// ``ContinuumError/modifiedFieldsNotTracked(table:)``.
+        public static let modifiedFieldsNotTracked = Code(rawValue: "modifiedFieldsNotTracked")
+        /// ``ContinuumError/asOfQueryIsReadOnly``.
+        public static let asOfQueryIsReadOnly = Code(rawValue: "asOfQueryIsReadOnly")
+        /// ``ContinuumError/unsupportedAsOfJoin``.
+        public static let unsupportedAsOfJoin = Code(rawValue: "unsupportedAsOfJoin")
+        /// ``ContinuumError/asOfTableInOtherSchema(table:schema:)``.
+        public static let asOfTableInOtherSchema = Code(rawValue: "asOfTableInOtherSchema")
+        /// ``ContinuumError/compositeKeyChildren(model:)``.
+        public static let compositeKeyChildren = Code(rawValue: "compositeKeyChildren")
+        /// ``ContinuumError/revertConflicts(transaction:conflicts:)``.
+        public static let revertConflicts = Code(rawValue: "revertConflicts")
+        /// ``ContinuumError/revertCollision(table:)``.
+        public static let revertCollision = Code(rawValue: "revertCollision")
+        /// The deprecated ``ContinuumError/invalidOption(_:)``, which the engine no longer throws.
+        public static let invalidOption = Code(rawValue: "invalidOption")
+        /// The deprecated ``ContinuumError/unexpectedSchema(_:)``, which the engine no longer throws.
+        public static let unexpectedSchema = Code(rawValue: "unexpectedSchema")
+    }
+
+    /// What kind of failure this is, to match whatever the error's parameters.
+    public var code: Code {
+        switch self.reason {
+        case .unsupportedDatabase: .unsupportedDatabase
+        case .tableNotFound: .tableNotFound
+        case .noPrimaryKey: .noPrimaryKey
+        case .tableNotVersioned: .tableNotVersioned
+        case .alreadyVersioned: .alreadyVersioned
+        case .schemaNotInstalled: .schemaNotInstalled
+        case .invalidIdentifier: .invalidIdentifier
+        case .invalidOption: .invalidOption
+        case .invalidPrimaryKey: .invalidPrimaryKey
+        case .unknownColumn: .unknownColumn
+        case .versionTableConflict: .versionTableConflict
+        case .unexpectedSchema: .unexpectedSchema
+        case .unsupportedTable: .unsupportedTable
+        case .keyReused: .keyReused
+        case .scopeOnAnotherConnection: .scopeOnAnotherConnection
+        case .userIDTooLong: .userIDTooLong
+        case .remoteAddressTooLong: .remoteAddressTooLong
+        case .invalidMetaKey: .invalidMetaKey
+        case .primaryKeyExcluded: .primaryKeyExcluded
+        case .versionTableSameAsTable: .versionTableSameAsTable
+        case .invalidEntityName: .invalidEntityName
+        case .primaryKeyChanged: .primaryKeyChanged
+        case .versionTableNameTooLong: .versionTableNameTooLong
+        case .modifiedFlagNameTooLong: .modifiedFlagNameTooLong
+        case .tooManyColumns: .tooManyColumns
+        case .invalidBatchSize: .invalidBatchSize
+        case .versionTableMismatch: .versionTableMismatch
+        case .idRequired: .idRequired
+        case .unsupportedNestedValue: .unsupportedNestedValue
+        case .versionsQueryHasJoins: .versionsQueryHasJoins
+        case .fieldNotVersioned: .fieldNotVersioned
+        case .modifiedFieldsNotTracked: .modifiedFieldsNotTracked
+        case .unknownOperation: .unknownOperation
+        case .noCurrentSchema: .noCurrentSchema
+        case .notATransactionLog: .notATransactionLog
+        case .versionTableMissing: .versionTableMissing
+        case .versionTableNotOwned: .versionTableNotOwned
+        case .notAVersionTable: .notAVersionTable
+        case .transactionIDMissing: .transactionIDMissing
+        case .transactionNotFound: .transactionNotFound
+        case .asOfQueryIsReadOnly: .asOfQueryIsReadOnly
+        case .unsupportedAsOfJoin: .unsupportedAsOfJoin
+        case .asOfTableInOtherSchema: .asOfTableInOtherSchema
+        case .compositeKeyChildren: .compositeKeyChildren
+        case .revertConflicts: .revertConflicts
+        case .revertCollision: .revertCollision
+        }
+    }
+
+    /// What happened and what to do about it. Names tables and columns, never row values.
     public var description: String {
-        switch self.code {
+        switch self.reason {
         case .unsupportedDatabase(let name):
             "swift-continuum supports SQLite and PostgreSQL; this database's SQL dialect is \"\(name)\""
         case .tableNotFound(let table):
@@ -106,7 +425,7 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         case .invalidOption(let message):
             message
         case .invalidPrimaryKey(let table, let expected):
-            "a primary key of table \"\(table)\" must give exactly the columns \(expected.map { "\"\($0)\"" }.joined(separator: ", "))"
+            "a primary key of table \"\(table)\" must give exactly the columns \(Self.quoted(expected))"
         case .unknownColumn(let table, let column):
             "table \"\(table)\" has no column \"\(column)\""
         case .versionTableConflict(let table, let versionTable, let column):
@@ -117,12 +436,85 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
             "this version of a row of table \"\(table)\" belongs to a row deleted in transaction \(deletedIn); SQLite gave its key to another row, inserted in transaction \(reusedIn), which reverting would overwrite. Insert the old values as a new row instead, and declare the key INTEGER PRIMARY KEY AUTOINCREMENT so that keys are never reused"
         case .scopeOnAnotherConnection:
             "a versioned scope is already open on another connection: inside `versioned { db in ... }`, pass that `db` (the scope's own handle) to nested calls and writes, not the outer database or req.db, whose writes would run outside the scope's transaction"
+        case .unsupportedTable(let table, let kind):
+            "\"\(table)\" is a \(kind), not a table: swift-continuum versions plain tables only; version the tables it is built from"
+        case .userIDTooLong:
+            "a user id holds at most 255 bytes; store longer identities in meta"
+        case .remoteAddressTooLong:
+            "a remote address holds at most 50 bytes (the column is VARCHAR(50), as in SQLAlchemy-Continuum)"
+        case .invalidMetaKey:
+            "transaction meta keys hold 1 to 255 bytes: use a shorter key, and put long text in the value"
+        case .primaryKeyExcluded(let table, let column):
+            "column \"\(column)\" of table \"\(table)\" is part of the primary key and cannot be excluded from versioning: versions are keyed by it"
+        case .versionTableSameAsTable(let table):
+            "the version table of \"\(table)\" cannot have the table's own name: choose another versionTableName, or leave the default \"\(table)_version\""
+        case .invalidEntityName(let table):
+            "the entity name of table \"\(table)\" must hold 1 to 255 bytes: choose a shorter entityName, or leave the default"
+        case .primaryKeyChanged(let table):
+            "the primary key of table \"\(table)\" changed: history is keyed by it, so disable versioning (keepHistory: false drops the old history; or rename the old version table first) and enable it again"
+        case .versionTableNameTooLong(let table, let versionTable):
+            "the version table of \"\(table)\" would be named \"\(versionTable)\", \(versionTable.utf8.count) bytes, and PostgreSQL cuts names to 63 bytes: choose a shorter versionTableName"
+        case .modifiedFlagNameTooLong(let table, let column):
+            "the modified-column flag \"\(column)_mod\" of table \"\(table)\" would be longer than PostgreSQL's 63 bytes: rename the column to at most 59 bytes, exclude it, or turn tracksModifiedColumns off"
+        case .tooManyColumns(let table, let columns, let limit):
+            "the version table of \"\(table)\" would have \(columns) columns and the database allows \(Self.grouped(limit)) per table: exclude columns with excludedColumns, or turn tracksModifiedColumns off if it is on"
+        case .invalidBatchSize(let size):
+            "a backfill batch holds at least 1 row, not \(size): pass a batch size of 1 or more"
+        case .versionTableMismatch(let table, let modelVersionTable, let versionTable):
+            "a model of table \"\(table)\" reads versions from \"\(modelVersionTable)\", but the table is versioned into \"\(versionTable)\": set the model's versionTableName to \"\(versionTable)\""
+        case .idRequired(let model):
+            "a \(model) without an id has no history: save it first"
+        case .unsupportedNestedValue:
+            "a nested field value (array or dictionary input) cannot be used by swift-continuum: store it in a JSON field instead"
+        case .versionsQueryHasJoins(let table):
+            "versions() reads the version table of \"\(table)\" alone: remove the joins and filter on the model's own fields"
+        case .fieldNotVersioned(let table, let field):
+            "field \"\(field)\" of table \"\(table)\" is excluded from versioning, so its history holds no such column: remove it from the read, or stop excluding it (excludedFields) and sync"
+        case .modifiedFieldsNotTracked(let table):
+            "table \"\(table)\" does not track modified fields, so versions have no modified flags to read: set tracksModifiedFields in the model's versioningOptions and sync"
+        case .unknownOperation(let table, let operationType):
+            "a version of table \"\(table)\" has operation_type \(operationType); expected 0 (INSERT), 1 (UPDATE) or 2 (DELETE): the version table was written by something other than swift-continuum or SQLAlchemy-Continuum"
+        case .noCurrentSchema:
+            "PostgreSQL reports no current schema: set a search_path that names an existing schema"
+        case .notATransactionLog(let table):
+            "table \"\(table)\" exists but is not a transaction log (it needs the primary key \"id\" and a column \"issued_at\"): rename that table, or choose another name with VersioningConfiguration(transactionTable:)"
+        case .versionTableMissing(let table, let versionTable):
+            "version table \"\(versionTable)\" of \"\(table)\" is missing: disable versioning of \"\(table)\" and enable it again"
+        case .versionTableNotOwned(_, let versionTable, let owner):
+            "table \"\(versionTable)\" exists but belongs to role \"\(owner)\", not to the role enabling versioning: drop it, or have its owner hand it over (ALTER TABLE ... OWNER TO)"
+        case .notAVersionTable(let table, let versionTable, let primaryKey):
+            "table \"\(versionTable)\" exists but is not a version table of \"\(table)\" (it needs the primary key (\(Self.quoted(primaryKey + ["transaction_id"])))"
+                + " and the columns \"end_transaction_id\" and \"operation_type\"): rename it, or choose another versionTableName"
+        case .transactionIDMissing(let transactionTable):
+            "the transaction log \"\(transactionTable)\" returned no id for the backfill's transaction: check that its \"id\" column generates values (run install on a fresh database to compare)"
+        case .transactionNotFound(let transactionID):
+            "transaction \(transactionID) is missing from the transaction log: its row was deleted while versions still name it"
+        case .asOfQueryIsReadOnly:
+            "an as-of query only reads history: write, and change the schema, through the database itself"
+        case .unsupportedAsOfJoin:
+            "an as-of query cannot read a custom join: join models with Fluent's join(_:on:)"
+        case .asOfTableInOtherSchema(let table, let schema):
+            "table \"\(table)\" lives in schema \"\(schema)\": as-of queries read models without a `space` only"
+        case .compositeKeyChildren(let model):
+            "\(model) has a composite key: read its children through their composite parent"
         case .revertConflicts(let transaction, let conflicts):
             "\(conflicts) row\(conflicts == 1 ? "" : "s") that transaction \(transaction) changed \(conflicts == 1 ? "was" : "were") changed again by later transactions, so nothing was reverted: list them with revertPlan, then revert with conflicts: .skip (leave them) or .overwrite (discard the later changes)"
         case .revertCollision(let table):
             "reverting with relations would write a row of table \"\(table)\" that a constraint now refuses (a UNIQUE value another row has taken, or a reference to a row that is gone), so nothing was reverted: change or remove the row in the way first, or revert fewer relations"
-        case .unsupportedTable(let table, let kind):
-            "\"\(table)\" is a \(kind), not a table: swift-continuum versions plain tables only; version the tables it is built from"
         }
     }
+
+    /// `1600` as `1,600`.
+    private static func grouped(_ number: Int) -> String {
+        let digits = String(number)
+        guard digits.count > 3, number > 0 else { return digits }
+        var result = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { result.append(",") }
+            result.append(digit)
+        }
+        return result
+    }
+
+    private static func quoted(_ names: [String]) -> String { names.map { "\"\($0)\"" }.joined(separator: ", ") }
 }

@@ -47,14 +47,12 @@ public enum Continuum {
     }
 
     /// Throws a typed error unless `M`'s table is versioned into the table `M` reads versions
-    /// from: ``ContinuumError/tableNotVersioned(_:)``, or ``ContinuumError/invalidOption(_:)``
+    /// from: ``ContinuumError/tableNotVersioned(_:)``, or ``ContinuumError/versionTableMismatch(table:modelVersionTable:versionTable:)``
     /// when the model's `versionTableName` disagrees with the registry.
     static func requireVersioned<M: Versioned>(_ model: M.Type, on database: any Database) async throws {
         let table = try await Continuum.engine(for: database).versionedTable(M.schema, on: Continuum.sql(database))
         guard table.versionTable == M.versionSchema else {
-            throw ContinuumError.invalidOption(
-                "model \(M.self) reads versions from \"\(M.versionSchema)\", but table \"\(M.schema)\" is versioned into \"\(table.versionTable)\": set the model's versionTableName to \"\(table.versionTable)\""
-            )
+            throw ContinuumError.versionTableMismatch(table: M.schema, modelVersionTable: M.versionSchema, versionTable: table.versionTable)
         }
     }
 

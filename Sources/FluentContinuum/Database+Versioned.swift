@@ -24,8 +24,9 @@ extension Database {
     /// ``ContinuumError/scopeOnAnotherConnection`` instead of writing outside the scope.
     ///
     /// - Throws: ``ContinuumError/scopeOnAnotherConnection`` for a nested call on another handle;
-    ///   ``ContinuumError/invalidOption(_:)`` for an oversized user id (255 bytes),
-    ///   remote address (50 bytes) or meta key; ``ContinuumError/unsupportedDatabase(_:)``
+    ///   ``ContinuumError/userIDTooLong``, ``ContinuumError/remoteAddressTooLong`` or
+    ///   ``ContinuumError/invalidMetaKey`` for an oversized user id (255 bytes), remote address
+    ///   (50 bytes) or meta key; ``ContinuumError/unsupportedDatabase(_:)``
     ///   for a database that is not SQL-backed SQLite or PostgreSQL; whatever `body` throws.
     public func versioned<R: Sendable>(
         userID: String? = nil,

@@ -12,9 +12,10 @@ extension Version {
     /// - Throws: ``ContinuumError/tableNotVersioned(_:)`` when the model's table is no longer
     ///   versioned (the revert would leave no history), ``ContinuumError/keyReused(table:deletedIn:reusedIn:)``
     ///   when this version's row was deleted and SQLite gave its key to an unrelated row (an
-    ///   `INTEGER PRIMARY KEY` without `AUTOINCREMENT`), ``ContinuumError/invalidOption(_:)``
-    ///   when the model reads another version table than its table is versioned into, or for
-    ///   field values that cannot be written back.
+    ///   `INTEGER PRIMARY KEY` without `AUTOINCREMENT`),
+    ///   ``ContinuumError/versionTableMismatch(table:modelVersionTable:versionTable:)`` when the
+    ///   model reads another version table than its table is versioned into,
+    ///   ``ContinuumError/unsupportedNestedValue`` for field values that cannot be written back.
     public func revert(on database: any Database) async throws {
         let sql = try Continuum.sql(database)
         // Only a key deleted since this version can have been reused: one indexed probe first.
@@ -70,7 +71,7 @@ extension Version {
     /// Whether the key has a DELETE version from this version's transaction on.
     private func deletedSince(on sql: any SQLDatabase) async throws -> Bool {
         var query = sql.select().column(SQLLiteral.numeric("1"), as: "x").from(M.versionSchema)
-            .where("operation_type", .equal, SQLBind(ContinuumSQL.Operation.delete.rawValue))
+            .where("operation_type", .equal, SQLBind(VersionOperation.delete.rawValue))
             .where("transaction_id", .greaterThanOrEqual, SQLBind(self.transactionID))
         for (field, value) in self.key {
             query = query.where(SQLIdentifier(field.description), .equal, try ValueConverter.expression(value))

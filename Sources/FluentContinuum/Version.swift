@@ -9,7 +9,7 @@ import SQLKit
 /// ```swift
 /// let versions = try await article.versions(on: db)   // oldest first, one query
 /// versions[0].model.name                             // the row as it was
-/// versions[1].changeset["name"]                      // old → new
+/// try versions[1].change(\.$name)                   // old → new
 /// try await versions[0].revert(on: db)               // write it back as a new version
 /// ```
 public struct Version<M: Versioned>: Sendable {
@@ -35,12 +35,13 @@ public struct Version<M: Versioned>: Sendable {
     /// The transaction of the next version, `nil` for the latest.
     public var endTransactionID: Int? { self.entry.record.endTransactionID }
     /// What the transaction did to the row (its net effect).
-    public var operation: ContinuumSQL.Operation { self.entry.record.operation }
+    public var operation: VersionOperation { self.entry.record.operation }
     /// This version's position among the versions of this entity, from 0.
     public var index: Int { self.position }
 
     /// The fields that differ from the previous version, by field key; for the first version,
-    /// every field that is not NULL (old value NULL).
+    /// every field that is not NULL (old value NULL). `change(_:)` reads one
+    /// field by key path: `version.change(\.$name)`.
     public var changeset: [String: FieldChange] {
         let new = self.entry.values
         let old = self.position > 0 ? self.history.entries[self.position - 1].values : [:]
@@ -53,11 +54,14 @@ public struct Version<M: Versioned>: Sendable {
     }
 
     /// The fields this version modified, from the `_mod` flags; `nil` when the model does not
-    /// track modified fields.
+    /// track modified fields. `version.modified(\.$name)` asks about one field.
     public var modifiedFields: Set<String>? {
         guard M.versioningOptions.tracksModifiedFields else { return nil }
         return Set(self.entry.values.keys.filter { self.entry.record.isModified($0) == true })
     }
+
+    /// Whether the version row's `_mod` flag of `column` is set.
+    func isModified(_ column: String) -> Bool { self.entry.record.isModified(column) == true }
 
     /// The version before this one, `nil` for the first. Versions come with their neighbours
     /// loaded: no query.
@@ -79,7 +83,7 @@ public struct Version<M: Versioned>: Sendable {
     /// The transaction that wrote this version, with its actor and time.
     public func transaction(on database: any Database) async throws -> Transaction {
         guard let transaction = try await Transaction.find(id: self.transactionID, in: database) else {
-            throw ContinuumError.unexpectedSchema("transaction \(self.transactionID) of a \(M.entityName) version is missing from the transaction log")
+            throw ContinuumError.transactionNotFound(self.transactionID)
         }
         return transaction
     }
@@ -183,7 +187,7 @@ final class History<M: Versioned>: Sendable {
                 ? SQLIdentifier(fields[0].description) : SQLGroupExpression(fields.map { SQLIdentifier($0.description) })
             let tuples: [any SQLExpression] = try chunk.map { key in
                 let values = try fields.map { field -> any SQLExpression in
-                    guard let value = key[field] else { throw ContinuumError.invalidOption("a \(M.entityName) key is missing its field \(field)") }
+                    guard let value = key[field] else { throw ContinuumError.invalidPrimaryKey(table: M.schema, expected: fields.map(\.description)) }
                     return try ValueConverter.expression(value)
                 }
                 return values.count == 1 ? values[0] : SQLGroupExpression(values)
@@ -220,7 +224,7 @@ final class History<M: Versioned>: Sendable {
         var key: [FieldKey: DatabaseQuery.Value] = [:]
         for field in model._$idKeys {
             guard let value = values[field], !FieldValue(value).isNull else {
-                throw ContinuumError.invalidOption("a \(M.entityName) without an id has no history: save it first")
+                throw ContinuumError.idRequired(model: "\(M.self)")
             }
             key[field] = value
         }
@@ -245,7 +249,7 @@ enum ValueConverter {
         case .default: return SQLLiteral.default
         case .custom(let custom as any SQLExpression): return custom
         default:
-            throw ContinuumError.invalidOption("a nested field value (array or dictionary input) cannot be used by swift-continuum: store it in a JSON field instead")
+            throw ContinuumError.unsupportedNestedValue
         }
     }
 }

@@ -8,7 +8,7 @@ extension Versioned {
     /// This entity's versions, oldest first, in one query; each version's `previous`, `next`,
     /// `index` and `changeset` need no further query.
     ///
-    /// - Throws: ``ContinuumError/invalidOption(_:)`` when the model has no id yet.
+    /// - Throws: ``ContinuumError/idRequired(model:)`` when the model has no id yet.
     public func versions(on database: any Database) async throws -> [Version<Self>] {
         try await History<Self>.load(key: History<Self>.key(of: self), on: database).versions
     }
@@ -55,7 +55,7 @@ extension Versioned {
         let sql = try Continuum.sql(database)
         let rows = try await Continuum.readingHistory(of: Self.self, on: database) {
             try await sql.select().column(SQLLiteral.all).from(Self.versionSchema)
-                .where("operation_type", .equal, ContinuumSQL.Operation.delete.rawValue)
+                .where("operation_type", .equal, VersionOperation.delete.rawValue)
                 .where("end_transaction_id", .is, SQLLiteral.null)
                 .orderBy("transaction_id", .descending).all()
         }
@@ -88,8 +88,8 @@ extension QueryBuilder where Model: Versioned {
     /// matching versions, oldest transaction first, then by primary key.
     ///
     /// ```swift
-    /// let published = try await Article.query(on: db).filter(\.$status == "published").versions()
-    /// let renamed = try await Article.query(on: db).versions(modified: ["name"]) // mod tracking
+    /// let published = try await Article.query(on: db).filter(\.$status == .published).versions()
+    /// let renamed = try await Article.query(on: db).versions(modified: \.$name)   // mod tracking
     /// ```
     /// Filters, sorts, `limit` and `offset` on the model's own fields apply to the versions
     /// (sorted fields first, then transaction and key); `transaction_id` can be sorted on too.
@@ -97,18 +97,64 @@ extension QueryBuilder where Model: Versioned {
     /// of queries however many entities match.
     ///
     /// - Parameter modified: Only versions whose `_mod` flag is set for each of these fields.
-    /// - Throws: ``ContinuumError/invalidOption(_:)`` for a query with joins (versions are read
-    ///   from the model's version table alone).
+    /// - Throws: ``ContinuumError/versionsQueryHasJoins(table:)`` for a query with joins
+    ///   (versions are read from the model's version table alone),
+    ///   ``ContinuumError/fieldNotVersioned(table:field:)`` for a filter, sort or modified field
+    ///   that is excluded from versioning, ``ContinuumError/modifiedFieldsNotTracked(table:)``
+    ///   for modified fields of a model that does not track them,
+    ///   ``ContinuumError/unknownColumn(table:column:)`` for a modified field the model lacks.
     public func versions(modified fields: [String] = []) async throws -> [Version<Model>] {
+        try await self.versions(modifiedKeys: fields.map { FieldKey.string($0) })
+    }
+
+    /// Runs this query against the model's version table and returns the matching versions
+    /// that modified every field in `fields` (their `_mod` flags are set), oldest first.
+    ///
+    /// ```swift
+    /// let renamed = try await Article.query(on: db).versions(modified: [.string("name")])
+    /// ```
+    ///
+    /// - Throws: ``ContinuumError/versionsQueryHasJoins(table:)`` for a query with joins,
+    ///   ``ContinuumError/fieldNotVersioned(table:field:)`` for a filter, sort or modified field
+    ///   that is excluded from versioning, ``ContinuumError/modifiedFieldsNotTracked(table:)``
+    ///   when the model does not track modified fields,
+    ///   ``ContinuumError/unknownColumn(table:column:)`` for a modified field the model lacks.
+    public func versions(modified fields: [FieldKey]) async throws -> [Version<Model>] {
+        try await self.versions(modifiedKeys: fields)
+    }
+
+    /// Runs this query against the model's version table and returns the matching versions
+    /// that modified every one of the given fields (their `_mod` flags are set), oldest first.
+    ///
+    /// ```swift
+    /// let renamed = try await Article.query(on: db).versions(modified: \.$name)
+    /// let both = try await Article.query(on: db).versions(modified: \.$name, \.$status)
+    /// ```
+    ///
+    /// - Throws: ``ContinuumError/modifiedFieldsNotTracked(table:)`` when the model does not
+    ///   track modified fields, ``ContinuumError/fieldNotVersioned(table:field:)`` for a field
+    ///   excluded from versioning (or filtered or sorted on), and
+    ///   ``ContinuumError/versionsQueryHasJoins(table:)`` for a query with joins.
+    public func versions<Property: QueryAddressableProperty, each More: QueryAddressableProperty>(
+        modified field: KeyPath<Model, Property>,
+        _ more: repeat KeyPath<Model, each More>
+    ) async throws -> [Version<Model>] where Property.Model == Model {
+        var keys = [Model.fieldKey(field)]
+        for path in repeat each more { keys.append(Model.anyFieldKey(path)) }
+        return try await self.versions(modifiedKeys: keys)
+    }
+
+    private func versions(modifiedKeys fields: [FieldKey]) async throws -> [Version<Model>] {
         let sql = try Continuum.sql(self.database)
         var query = self.query
-        guard query.joins.isEmpty else {
-            throw ContinuumError.invalidOption("versions() reads \(Model.self)'s version table alone: remove the joins and filter on the model's own fields")
-        }
+        guard query.joins.isEmpty else { throw ContinuumError.versionsQueryHasJoins(table: Model.schema) }
+        try Model.requireVersionedFields(of: query)
         query.action = .read
         query.fields = [.custom(SQLColumn(SQLLiteral.all, table: SQLIdentifier(Model.schema)))]
         for field in fields {
-            query.filters.append(.value(.extendedPath([.string(field + "_mod")], schema: Model.schema, space: nil), .equal, .bind(true)))
+            // A key field has no flag: no version modifies its entity's key.
+            guard let column = try Model.modifiedFlagColumn(field) else { return [] }
+            query.filters.append(.value(.extendedPath([.string(column + "_mod")], schema: Model.schema, space: nil), .equal, .bind(true)))
         }
         // After the caller's sorts: oldest transaction first, then by key (a stable order).
         for column in ["transaction_id"] + Model()._$idKeys.map(\.description) {

@@ -83,7 +83,9 @@ struct BadInputTests {
             }
             let versions = try await note.versions(on: db.fluent)
             // A model that reads another version table than its table is versioned into.
-            await #expect(throws: ContinuumError.self) { try await NoteElsewhere.versions(id: note.requireID(), on: db.fluent) }
+            await #expect(throws: ContinuumError.versionTableMismatch(table: "note", modelVersionTable: "note_history", versionTable: "note_version")) {
+                try await NoteElsewhere.versions(id: note.requireID(), on: db.fluent)
+            }
             let wrongModel = try await NoteElsewhere.query(on: db.fluent).all()
             #expect(wrongModel.count == 1)
             // Versioning turned off: the kept history still reads, but a revert would leave no
@@ -93,6 +95,27 @@ struct BadInputTests {
             await #expect(throws: ContinuumError.tableNotVersioned("note")) { try await versions[0].revert(on: db.fluent) }
             #expect(try await Note.find(note.requireID(), on: db.fluent)?.text == "second")
             #expect(try await db.count("note_version") == 2)
+        }
+    }
+
+    @Test("typed reads that cannot be answered say why: no id, joins, a transaction gone from the log", arguments: TestDatabase.allCases)
+    func unanswerableReads(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await CreateFixtures().prepare(on: db.fluent)
+            await #expect(throws: ContinuumError.idRequired(model: "Article")) { try await Article(name: "unsaved").versions(on: db.fluent) }
+            let (article, _) = try await TypedHistoryTests.seed(db.fluent)
+            await #expect(throws: ContinuumError.versionsQueryHasJoins(table: "tag")) {
+                try await Tag.query(on: db.fluent).join(Article.self, on: \Tag.$article.$id == \Article.$id).versions()
+            }
+            let versions = try await article.versions(on: db.fluent)
+            try await db.exec(
+                "DELETE FROM transaction_changes WHERE transaction_id = 1",
+                "DELETE FROM transaction_meta WHERE transaction_id = 1",
+                "DELETE FROM \"transaction\" WHERE id = 1"
+            )
+            let gone = await #expect(throws: ContinuumError.transactionNotFound(1)) { try await versions[0].transaction(on: db.fluent) }
+            #expect(gone?.code == .transactionNotFound)
+            #expect(try await versions[1].transaction(on: db.fluent).userID == "42")
         }
     }
 }

@@ -89,10 +89,12 @@ struct EdgeTests {
             // A version table past the database's column limit is refused before anything is created:
             // PostgreSQL 1,600 (1,000 columns with their _mod flags), SQLite 2,000 (1,000 columns with flags).
             try await db.exec("CREATE TABLE wider (id INTEGER PRIMARY KEY, \(columns), c\(width) INTEGER)")
-            let refused = await #expect(throws: ContinuumError.self) {
+            // id, c1...c<width>, their <width> flags, and the 3 bookkeeping columns.
+            let refused = await #expect(throws: ContinuumError.tooManyColumns(table: "wider", columns: 2 * width + 4, limit: database == .sqlite ? 2000 : 1600)) {
                 try await db.engine.enable("wider", options: .init(tracksModifiedColumns: true), on: db.sql)
             }
             #expect(refused?.description.contains(database == .sqlite ? "2,000" : "1,600") == true)
+            #expect(refused?.code == .tooManyColumns)
             #expect(try await !db.tableExists("wider_version"))
             try await db.engine.enable("wide", on: db.sql)
             for id in 1...40 { try await db.exec("INSERT INTO wide (id, c1, c500) VALUES (\(id), \(id), 0)") }
@@ -119,8 +121,10 @@ struct EdgeTests {
                 "CREATE TABLE longcol (id INTEGER PRIMARY KEY, \"\(String(repeating: "c", count: 63))\" TEXT)"
             )
             try await db.engine.install(on: db.sql)
-            await #expect(throws: ContinuumError.self) { try await db.engine.enable("\(prefix)_alpha", on: db.sql) }
-            await #expect(throws: ContinuumError.self) {
+            await #expect(throws: ContinuumError.versionTableNameTooLong(table: "\(prefix)_alpha", versionTable: "\(prefix)_alpha_version")) {
+                try await db.engine.enable("\(prefix)_alpha", on: db.sql)
+            }
+            await #expect(throws: ContinuumError.modifiedFlagNameTooLong(table: "longcol", column: String(repeating: "c", count: 63))) {
                 try await db.engine.enable("longcol", options: .init(tracksModifiedColumns: true), on: db.sql)
             }
             #expect(try await db.engine.versionedTables(on: db.sql).isEmpty)

@@ -130,10 +130,12 @@ struct SchemaChangeTests {
             try await db.engine.install(on: db.sql)
             try await db.engine.enable("pair", on: db.sql)
             try await db.exec("DROP TABLE pair", "CREATE TABLE pair (a INTEGER NOT NULL, b INTEGER NOT NULL, v TEXT, PRIMARY KEY (a, b))")
-            await #expect(throws: ContinuumError.self) { try await db.engine.sync("pair", on: db.sql) }
+            await #expect(throws: ContinuumError.primaryKeyChanged(table: "pair")) { try await db.engine.sync("pair", on: db.sql) }
             // Disabling and enabling again refuses too: the kept version table is keyed by the old key.
             try await db.engine.disable("pair", on: db.sql)
-            await #expect(throws: ContinuumError.self) { try await db.engine.enable("pair", on: db.sql) }
+            await #expect(throws: ContinuumError.notAVersionTable(table: "pair", versionTable: "pair_version", primaryKey: ["a", "b"])) {
+                try await db.engine.enable("pair", on: db.sql)
+            }
         }
     }
 }

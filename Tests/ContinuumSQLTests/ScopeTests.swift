@@ -138,11 +138,14 @@ struct ScopeTests {
     func oversizedContext(_ database: TestDatabase) async throws {
         try await database.run { db in
             try await SemanticsTests.setUp(db)
-            await #expect(throws: ContinuumError.self) {
+            await #expect(throws: ContinuumError.remoteAddressTooLong) {
                 try await db.engine.versioned(on: db.sql, remoteAddress: String(repeating: "9", count: 51)) { _ in }
             }
-            await #expect(throws: ContinuumError.self) {
+            await #expect(throws: ContinuumError.userIDTooLong) {
                 try await db.fluent.versioned(userID: String(repeating: "u", count: 256)) { _ in }
+            }
+            await #expect(throws: ContinuumError.invalidMetaKey) {
+                try await db.fluent.versioned(meta: ["": "empty key"]) { _ in }
             }
             #expect(try await db.count("transaction") == 0)
         }

@@ -279,7 +279,9 @@ struct SecurityTests {
                 "CREATE TABLE \(schema).item_version (id INTEGER NOT NULL, name TEXT, transaction_id BIGINT NOT NULL, end_transaction_id BIGINT, operation_type SMALLINT NOT NULL, PRIMARY KEY (id, transaction_id))",
             ]) == nil)
             try await db.engine.install(on: db.sql)
-            let error = await #expect(throws: ContinuumError.self) { try await db.engine.enable("item", on: db.sql) }
+            let error = await #expect(throws: ContinuumError.versionTableNotOwned(table: "item", versionTable: "item_version", owner: mallory.name)) {
+                try await db.engine.enable("item", on: db.sql)
+            }
             #expect(error?.description.contains(mallory.name) == true)
             #expect(try await db.engine.versionedTables(on: db.sql).isEmpty)
             try await mallory.drop(in: db)

@@ -18,13 +18,13 @@ public struct TransactionContext: Sendable, Hashable {
 
     package func validate() throws {
         if let userID, userID.utf8.count > 255 {
-            throw ContinuumError.invalidOption("a user id holds at most 255 bytes; store longer identities in meta")
+            throw ContinuumError.userIDTooLong
         }
         if let remoteAddress, remoteAddress.utf8.count > 50 {
-            throw ContinuumError.invalidOption("a remote address holds at most 50 bytes (the column is VARCHAR(50), as in SQLAlchemy-Continuum)")
+            throw ContinuumError.remoteAddressTooLong
         }
         for key in self.meta.keys where key.isEmpty || key.utf8.count > 255 {
-            throw ContinuumError.invalidOption("transaction meta keys hold 1 to 255 bytes")
+            throw ContinuumError.invalidMetaKey
         }
     }
 }
@@ -103,7 +103,7 @@ extension VersioningEngine {
     /// `transaction` row (without a user); SQLite gives each changed row a transaction of its
     /// own, because it has no way to tell transactions apart from inside a trigger.
     ///
-    /// - Throws: ``ContinuumError/invalidOption(_:)`` for an oversized user id, address or meta
+    /// - Throws: ``ContinuumError/userIDTooLong``, ``ContinuumError/remoteAddressTooLong`` or ``ContinuumError/invalidMetaKey`` for an oversized user id, address or meta
     ///   key, the driver's error when the schema is not installed, or whatever `body` throws
     ///   (after rolling back).
     public func versioned<R: Sendable>(

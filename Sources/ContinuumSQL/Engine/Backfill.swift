@@ -48,7 +48,7 @@ extension VersioningEngine {
     /// there (what is committed stays; run `backfill` again to continue).
     ///
     /// - Throws: ``ContinuumError/tableNotVersioned(_:)``, ``ContinuumError/tableNotFound(_:)``,
-    ///   ``ContinuumError/invalidOption(_:)`` for a batch size below 1.
+    ///   ``ContinuumError/invalidBatchSize(_:)`` for a batch size below 1.
     @discardableResult
     public func backfill(
         _ table: String,
@@ -99,7 +99,7 @@ private final class Backfill: @unchecked Sendable {
     private var state: BackfillProgress
 
     init(engine: VersioningEngine, table: String, batchSize: Int, dialect: SQLDialectKind, connection: any SQLDatabase) async throws {
-        guard batchSize >= 1 else { throw ContinuumError.invalidOption("a backfill batch holds at least 1 row") }
+        guard batchSize >= 1 else { throw ContinuumError.invalidBatchSize(batchSize) }
         let entry = try await RegistryEntry.require(table, from: connection)
         guard let live = try await Introspector(connection).describe(table) else { throw ContinuumError.tableNotFound(table) }
         // The columns the triggers copy (the registry's), as the live table describes them.
@@ -277,7 +277,7 @@ private final class Backfill: @unchecked Sendable {
                 """).first()
         }
         guard let id = try row?.decode(column: "id", as: Int.self) else {
-            throw ContinuumError.unexpectedSchema("the transaction log \"\(configuration.transactionTable)\" returned no id for the backfill")
+            throw ContinuumError.transactionIDMissing(transactionTable: configuration.transactionTable)
         }
         try await connection.raw("""
             INSERT INTO \(unsafeRaw: self.qualified(configuration.transactionMetaTable)) ("transaction_id", "key", "value")

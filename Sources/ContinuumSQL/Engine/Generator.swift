@@ -27,25 +27,17 @@ enum Generator: Sendable {
         switch self {
         case .postgresql:
             if plan.versionTable.utf8.count > SQLText.postgresNameLimit {
-                throw ContinuumError.invalidOption(
-                    "the version table of \"\(table)\" would be named \"\(plan.versionTable)\", \(plan.versionTable.utf8.count) bytes, and PostgreSQL cuts names to 63 bytes: choose a shorter versionTableName"
-                )
+                throw ContinuumError.versionTableNameTooLong(table: table, versionTable: plan.versionTable)
             }
             if let long = plan.modColumns.first(where: { $0.utf8.count > SQLText.postgresNameLimit }) {
-                throw ContinuumError.invalidOption(
-                    "the modified-column flag \"\(long)\" of table \"\(table)\" would be longer than PostgreSQL's 63 bytes: rename the column to at most 59 bytes, exclude it, or turn tracksModifiedColumns off"
-                )
+                throw ContinuumError.modifiedFlagNameTooLong(table: table, column: String(long.dropLast(VersioningPlan.modSuffix.count)))
             }
             if columnCount > 1600 {
-                throw ContinuumError.invalidOption(
-                    "the version table of \"\(table)\" would have \(columnCount) columns and PostgreSQL allows 1,600 per table: exclude columns with excludedColumns\(plan.tracksModifiedColumns ? " or turn tracksModifiedColumns off" : "")"
-                )
+                throw ContinuumError.tooManyColumns(table: table, columns: columnCount, limit: 1600)
             }
         case .sqlite:
             if columnCount > 2000 {
-                throw ContinuumError.invalidOption(
-                    "the version table of \"\(table)\" would have \(columnCount) columns and SQLite allows 2,000 per table: exclude columns with excludedColumns\(plan.tracksModifiedColumns ? " or turn tracksModifiedColumns off" : "")"
-                )
+                throw ContinuumError.tooManyColumns(table: table, columns: columnCount, limit: 2000)
             }
         }
     }

@@ -69,11 +69,7 @@ public struct VersioningEngine: Sendable {
 
     private func checkTransactionTable(_ table: TableDescription) throws {
         guard table.primaryKey.map(\.name) == ["id"], table.column(named: "issued_at") != nil else {
-            throw ContinuumError.unexpectedSchema(
-                "table \"\(self.configuration.transactionTable)\" exists but is not a transaction log "
-                    + "(it needs the primary key \"id\" and a column \"issued_at\"): "
-                    + "rename that table, or choose another name with VersioningConfiguration(transactionTable:)"
-            )
+            throw ContinuumError.notATransactionLog(table: self.configuration.transactionTable)
         }
     }
 
@@ -97,7 +93,13 @@ public struct VersioningEngine: Sendable {
     /// - Throws: ``ContinuumError/schemaNotInstalled``, ``ContinuumError/tableNotFound(_:)``,
     ///   ``ContinuumError/noPrimaryKey(table:)``, ``ContinuumError/alreadyVersioned(_:)``,
     ///   ``ContinuumError/unsupportedTable(_:kind:)`` for views and virtual tables,
-    ///   ``ContinuumError/unknownColumn(table:column:)``, ``ContinuumError/invalidOption(_:)``.
+    ///   ``ContinuumError/unknownColumn(table:column:)``, ``ContinuumError/primaryKeyExcluded(table:column:)``,
+    ///   ``ContinuumError/versionTableConflict(table:versionTable:column:)``, and for a plan the
+    ///   database cannot hold ``ContinuumError/versionTableNameTooLong(table:versionTable:)``,
+    ///   ``ContinuumError/modifiedFlagNameTooLong(table:column:)`` or
+    ///   ``ContinuumError/tooManyColumns(table:columns:limit:)``; for an existing table of the
+    ///   version table's name, ``ContinuumError/notAVersionTable(table:versionTable:primaryKey:)``
+    ///   or ``ContinuumError/versionTableNotOwned(table:versionTable:owner:)``.
     public func enable(
         _ table: String,
         options: TableVersioningOptions = .init(),
@@ -159,8 +161,8 @@ public struct VersioningEngine: Sendable {
     ///   - renamedColumns: Old column name to new column name, for columns the migration renamed.
     ///     Without an entry a renamed column is treated as dropped plus added.
     /// - Throws: ``ContinuumError/tableNotVersioned(_:)``, ``ContinuumError/tableNotFound(_:)``,
-    ///   ``ContinuumError/unknownColumn(table:column:)``, ``ContinuumError/invalidOption(_:)``
-    ///   when the primary key changed.
+    ///   ``ContinuumError/unknownColumn(table:column:)``, ``ContinuumError/primaryKeyChanged(table:)``
+    ///   when the primary key changed, ``ContinuumError/versionTableMissing(table:versionTable:)``.
     public func sync(_ table: String, renamedColumns: [String: String] = [:], on database: any SQLDatabase) async throws {
         try SQLText.validate(table)
         let dialect = try SQLDialectKind(database)
@@ -263,9 +265,7 @@ public struct VersioningEngine: Sendable {
         let oldKey = entry.keyColumns.map(\.name)
         let newKey = live.primaryKey.map { name in renamedColumns.first { $0.value == name.name }?.key ?? name.name }
         guard oldKey == newKey else {
-            throw ContinuumError.invalidOption(
-                "the primary key of table \"\(table)\" changed: history is keyed by it, so disable versioning (keepHistory: false drops the old history; or rename the old version table first) and enable it again"
-            )
+            throw ContinuumError.primaryKeyChanged(table: table)
         }
         var options = entry.options
         options.excludedColumns = Set(options.excludedColumns.map { renamedColumns[$0] ?? $0 }.filter { live.column(named: $0) != nil })
@@ -273,9 +273,7 @@ public struct VersioningEngine: Sendable {
         let generator = Generator(introspector.dialect, configuration: self.configuration, schema: live.schema)
         try generator.validate(plan)
         guard var versionTable = try await introspector.describe(plan.versionTable) else {
-            throw ContinuumError.unexpectedSchema(
-                "version table \"\(plan.versionTable)\" of \"\(table)\" is missing: disable versioning of \"\(table)\" and enable it again"
-            )
+            throw ContinuumError.versionTableMissing(table: table, versionTable: plan.versionTable)
         }
         var statements = generator.sharedFunctions() + generator.dropTriggers(plan)
         for (old, new) in renamedColumns.sorted(by: { $0.key < $1.key }) where versionTable.column(named: old) != nil && versionTable.column(named: new) == nil {
@@ -388,9 +386,7 @@ public struct VersioningEngine: Sendable {
             FROM pg_class c, pg_roles r WHERE c.oid = to_regclass(\(bind: name)) AND r.rolname = current_user
             """).first(), try !row.decode(column: "owned", as: Bool.self) else { return }
         let owner = try row.decode(column: "owner", as: String.self)
-        throw ContinuumError.unexpectedSchema(
-            "table \"\(plan.versionTable)\" exists but belongs to role \"\(owner)\", not to the role enabling versioning: drop it, or have its owner hand it over (ALTER TABLE ... OWNER TO)"
-        )
+        throw ContinuumError.versionTableNotOwned(table: plan.table.name, versionTable: plan.versionTable, owner: owner)
     }
 
     private func checkAdoptable(_ versionTable: TableDescription, plan: VersioningPlan) throws {
@@ -398,11 +394,7 @@ public struct VersioningEngine: Sendable {
         let needed = plan.primaryKey.map(\.name) + [VersioningPlan.transactionColumn, VersioningPlan.endTransactionColumn, VersioningPlan.operationColumn]
         let key = versionTable.primaryKey.map(\.name)
         guard needed.allSatisfy(names.contains), key == plan.primaryKey.map(\.name) + [VersioningPlan.transactionColumn] else {
-            throw ContinuumError.unexpectedSchema(
-                "table \"\(plan.versionTable)\" exists but is not a version table of \"\(plan.table.name)\" "
-                    + "(it needs the primary key (\(needed.prefix(plan.primaryKey.count + 1).map { "\"\($0)\"" }.joined(separator: ", "))) "
-                    + "and the columns \"end_transaction_id\" and \"operation_type\"): rename it, or choose another versionTableName"
-            )
+            throw ContinuumError.notAVersionTable(table: plan.table.name, versionTable: plan.versionTable, primaryKey: plan.primaryKey.map(\.name))
         }
     }
 }

@@ -3,11 +3,17 @@ import SQLKit
 
 /// What a version records: the row was inserted, updated or deleted in its transaction
 /// (the net effect when the transaction changed the row several times).
-public enum Operation: Int, Sendable, Hashable, Codable, CustomStringConvertible {
+///
+/// The raw value is the version row's `operation_type`.
+public enum VersionOperation: Int, Sendable, Hashable, Codable, CustomStringConvertible {
+    /// The row was inserted (`operation_type` 0).
     case insert = 0
+    /// The row was updated (`operation_type` 1).
     case update = 1
+    /// The row was deleted (`operation_type` 2); the version holds its last values.
     case delete = 2
 
+    /// `INSERT`, `UPDATE` or `DELETE`.
     public var description: String {
         switch self {
         case .insert: "INSERT"
@@ -16,6 +22,10 @@ public enum Operation: Int, Sendable, Hashable, Codable, CustomStringConvertible
         }
     }
 }
+
+/// The former name of ``VersionOperation``, which collided with Foundation's `Operation`.
+@available(*, deprecated, renamed: "VersionOperation")
+public typealias Operation = VersionOperation
 
 /// One row of a version table, read without Fluent.
 ///
@@ -29,7 +39,7 @@ public struct VersionRecord: Sendable, CustomStringConvertible {
     /// The transaction that wrote the next version of the same row, or `nil` for the latest.
     public var endTransactionID: Int?
     /// What happened to the row in `transactionID`.
-    public var operation: Operation
+    public var operation: VersionOperation
     /// The whole version row: the versioned columns (for a DELETE, the row's last values),
     /// the bookkeeping columns and any `_mod` flags. Decode columns with ``decode(_:as:)``.
     public var row: any SQLRow
@@ -39,8 +49,8 @@ public struct VersionRecord: Sendable, CustomStringConvertible {
         self.transactionID = try row.decode(column: VersioningPlan.transactionColumn, as: Int.self)
         self.endTransactionID = try row.decode(column: VersioningPlan.endTransactionColumn, as: Int?.self)
         let operation = try row.decode(column: VersioningPlan.operationColumn, as: Int.self)
-        guard let known = Operation(rawValue: operation) else {
-            throw ContinuumError.unexpectedSchema("a version of table \"\(table)\" has operation_type \(operation); expected 0, 1 or 2")
+        guard let known = VersionOperation(rawValue: operation) else {
+            throw ContinuumError.unknownOperation(table: table, operationType: operation)
         }
         self.operation = known
         self.row = row

@@ -15,7 +15,7 @@ struct Introspector: Sendable {
         guard self.dialect == .postgresql else { return nil }
         let row = try await self.database.raw("SELECT current_schema()::text AS \"name\"").first()
         guard let name = try row?.decode(column: "name", as: String?.self) else {
-            throw ContinuumError.unexpectedSchema("PostgreSQL reports no current schema: set a search_path that names an existing schema")
+            throw ContinuumError.noCurrentSchema
         }
         return name
     }

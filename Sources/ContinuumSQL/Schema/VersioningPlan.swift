@@ -20,17 +20,17 @@ struct VersioningPlan: Sendable, Hashable {
         for name in options.excludedColumns.sorted() {
             guard let column = table.column(named: name) else { throw ContinuumError.unknownColumn(table: table.name, column: name) }
             if column.isPrimaryKey {
-                throw ContinuumError.invalidOption("column \"\(name)\" of table \"\(table.name)\" is part of the primary key and cannot be excluded from versioning")
+                throw ContinuumError.primaryKeyExcluded(table: table.name, column: name)
             }
         }
         let versionTable = options.versionTableName ?? table.name + "_version"
         try SQLText.validate(versionTable)
         if versionTable == table.name {
-            throw ContinuumError.invalidOption("the version table of \"\(table.name)\" cannot have the table's own name")
+            throw ContinuumError.versionTableSameAsTable(table.name)
         }
         let entityName = options.entityName ?? table.name
         if entityName.isEmpty || entityName.utf8.count > 255 {
-            throw ContinuumError.invalidOption("the entity name of table \"\(table.name)\" must hold 1 to 255 bytes")
+            throw ContinuumError.invalidEntityName(table: table.name)
         }
         self.table = table
         self.versionTable = versionTable

@@ -26,7 +26,7 @@ struct QuickstartTests {
             try await article.save(on: db)                 // outside a scope: still versioned
 
             let versions = try await article.versions(on: db)      // oldest first, in one query
-            let change = versions[1].changeset["name"]             // "Updated article" → "Final"
+            let change = try versions[1].change(\.$name)           // "Updated article" → "Final"
             try await versions[0].revert(on: db)                   // writes it back as a new version
             let log = try await Transaction.query(on: db).filter(\.$userID == "42").all()
             // README: end
