@@ -77,6 +77,8 @@ public struct FieldValue: Sendable, Hashable, CustomStringConvertible {
         return try Self.decoder.decode([T].self, from: encoded).first
     }
 
+    /// The value as JSON prints it (`"text"`, `42`, `true`), `NULL`, a non-finite number
+    /// (`inf`, `-inf`, `nan`) or a date in ISO 8601 (UTC).
     public var description: String {
         if let printed { return printed }
         guard let encoded else { return "NULL" }
@@ -88,7 +90,7 @@ public struct FieldValue: Sendable, Hashable, CustomStringConvertible {
 /// How one field changed from the previous version to this one.
 ///
 /// ```swift
-/// let change = versions[1].changeset["name"]!
+/// let change = try versions[1].change(\.$name)!        // or versions[1].changeset["name"]!
 /// try change.old(as: String.self)   // "Some article"
 /// try change.new(as: String.self)   // "Updated article"
 /// ```
@@ -98,6 +100,7 @@ public struct FieldChange: Sendable, Hashable, CustomStringConvertible {
     /// The value in this version.
     public var new: FieldValue
 
+    /// A change from `old` to `new`.
     public init(old: FieldValue, new: FieldValue) {
         self.old = old
         self.new = new
@@ -108,6 +111,7 @@ public struct FieldChange: Sendable, Hashable, CustomStringConvertible {
     /// The new value as `T`, `nil` when it is NULL.
     public func new<T: Decodable>(as type: T.Type = T.self) throws -> T? { try self.new.decode(T.self) }
 
+    /// `old → new`, each value printed as ``FieldValue`` prints it.
     public var description: String { "\(self.old) → \(self.new)" }
 }
 

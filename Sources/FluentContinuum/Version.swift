@@ -74,9 +74,11 @@ public struct Version<M: Versioned>: Sendable {
         self.position + 1 < self.history.entries.count ? Version(history: self.history, position: self.position + 1) : nil
     }
 
+    /// The version before this one; use the ``previous`` property, which is the same.
     @available(*, deprecated, renamed: "previous", message: "runs no query: use the `previous` property")
     public func previous(on database: any Database) async throws -> Version<M>? { self.previous }
 
+    /// The version after this one; use the ``next`` property, which is the same.
     @available(*, deprecated, renamed: "next", message: "runs no query: use the `next` property")
     public func next(on database: any Database) async throws -> Version<M>? { self.next }
 
