@@ -63,7 +63,7 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         case asOfQueryIsReadOnly
         case unsupportedAsOfJoin
         case asOfTableInOtherSchema(table: String, schema: String)
-        case compositeKeyChildren(model: String)
+        case foreignKeyMismatch(child: String, parent: String, columns: Int, keyColumns: Int)
         case revertConflicts(transaction: Int, conflicts: Int)
         case revertCollision(table: String)
     }
@@ -227,9 +227,12 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
     public static func asOfTableInOtherSchema(table: String, schema: String) -> Self {
         .init(.asOfTableInOtherSchema(table: table, schema: schema))
     }
-    /// A relation read asking for the children of a model with a composite key: a child's
-    /// single foreign-key field cannot reference it.
-    public static func compositeKeyChildren(model: String) -> Self { .init(.compositeKeyChildren(model: model)) }
+    /// A relation read whose child model (`child`) references `parent` through `columns`
+    /// foreign-key columns while `parent`'s key has `keyColumns`: use the composite relation
+    /// property wrappers for a composite key.
+    public static func foreignKeyMismatch(child: String, parent: String, columns: Int, keyColumns: Int) -> Self {
+        .init(.foreignKeyMismatch(child: child, parent: parent, columns: columns, keyColumns: keyColumns))
+    }
 
     // MARK: Deprecated
 
@@ -341,8 +344,8 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         public static let unsupportedAsOfJoin = Code(rawValue: "unsupportedAsOfJoin")
         /// ``ContinuumError/asOfTableInOtherSchema(table:schema:)``.
         public static let asOfTableInOtherSchema = Code(rawValue: "asOfTableInOtherSchema")
-        /// ``ContinuumError/compositeKeyChildren(model:)``.
-        public static let compositeKeyChildren = Code(rawValue: "compositeKeyChildren")
+        /// ``ContinuumError/foreignKeyMismatch(child:parent:columns:keyColumns:)``.
+        public static let foreignKeyMismatch = Code(rawValue: "foreignKeyMismatch")
         /// ``ContinuumError/revertConflicts(transaction:conflicts:)``.
         public static let revertConflicts = Code(rawValue: "revertConflicts")
         /// ``ContinuumError/revertCollision(table:)``.
@@ -399,7 +402,7 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         case .asOfQueryIsReadOnly: .asOfQueryIsReadOnly
         case .unsupportedAsOfJoin: .unsupportedAsOfJoin
         case .asOfTableInOtherSchema: .asOfTableInOtherSchema
-        case .compositeKeyChildren: .compositeKeyChildren
+        case .foreignKeyMismatch: .foreignKeyMismatch
         case .revertConflicts: .revertConflicts
         case .revertCollision: .revertCollision
         }
@@ -495,8 +498,8 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
             "an as-of query cannot read a custom join: join models with Fluent's join(_:on:)"
         case .asOfTableInOtherSchema(let table, let schema):
             "table \"\(table)\" lives in schema \"\(schema)\": as-of queries read models without a `space` only"
-        case .compositeKeyChildren(let model):
-            "\(model) has a composite key: read its children through their composite parent"
+        case .foreignKeyMismatch(let child, let parent, let columns, let keyColumns):
+            "\(child) references \(parent) through \(columns) column\(columns == 1 ? "" : "s"), but its key has \(keyColumns): declare the relation with the property wrapper for \(parent)'s key (@CompositeParent, @CompositeChildren for a composite key)"
         case .revertConflicts(let transaction, let conflicts):
             "\(conflicts) row\(conflicts == 1 ? "" : "s") that transaction \(transaction) changed \(conflicts == 1 ? "was" : "were") changed again by later transactions, so nothing was reverted: list them with revertPlan, then revert with conflicts: .skip (leave them) or .overwrite (discard the later changes)"
         case .revertCollision(let table):

@@ -26,7 +26,7 @@ extension QueryBuilder where Model: Versioned {
     ///
     /// Excluded fields have no history: they are left out of the models read (reading one traps,
     /// as an unloaded field does), and a filter or sort on one throws
-    /// ``ContinuumSQL/ContinuumError/invalidOption(_:)``. Every table the query reads must be
+    /// ``ContinuumSQL/ContinuumError/fieldNotVersioned(table:field:)``. Every table the query reads must be
     /// versioned (``ContinuumSQL/ContinuumError/tableNotVersioned(_:)`` otherwise): live rows
     /// are never passed off as history.
     public func asOf(transaction transactionID: Int) -> QueryBuilder<Model> {
@@ -96,11 +96,11 @@ struct AsOfDatabase: Database {
     }
 
     func execute(schema: DatabaseSchema) -> EventLoopFuture<Void> {
-        self.eventLoop.makeFailedFuture(ContinuumError.invalidOption("an as-of query only reads: run schema changes on the database itself"))
+        self.eventLoop.makeFailedFuture(ContinuumError.asOfQueryIsReadOnly)
     }
 
     func execute(enum: DatabaseEnum) -> EventLoopFuture<Void> {
-        self.eventLoop.makeFailedFuture(ContinuumError.invalidOption("an as-of query only reads: run schema changes on the database itself"))
+        self.eventLoop.makeFailedFuture(ContinuumError.asOfQueryIsReadOnly)
     }
 
     func transaction<T>(_ closure: @escaping @Sendable (any Database) -> EventLoopFuture<T>) -> EventLoopFuture<T> {
@@ -147,7 +147,7 @@ struct AsOfDatabase: Database {
     private func run(_ original: DatabaseQuery, onOutput: @escaping @Sendable (any DatabaseOutput) -> Void) async throws {
         switch original.action {
         case .read, .aggregate: break
-        default: throw ContinuumError.invalidOption("an as-of query only reads: write through the database itself")
+        default: throw ContinuumError.asOfQueryIsReadOnly
         }
         let sql = try Continuum.sql(self.base)
         let resolved = try await self.resolve(on: sql)
@@ -160,13 +160,13 @@ struct AsOfDatabase: Database {
             case .join(let schema, _, _, _, _): read.append((schema, nil))
             case .extendedJoin(let schema, let space, _, _, _, _): read.append((schema, space))
             case .advancedJoin(let schema, let space, _, _, _): read.append((schema, space))
-            case .custom: throw ContinuumError.invalidOption("an as-of query cannot read a custom join: join models with Fluent's join(_:on:)")
+            case .custom: throw ContinuumError.unsupportedAsOfJoin
             }
         }
         var shadows: [VersionedTable] = []
         for (table, space) in read where !shadows.contains(where: { $0.table == table }) {
             guard space == nil else {
-                throw ContinuumError.invalidOption("table \"\(table)\" lives in schema \"\(space!)\": as-of queries read models without a `space` only")
+                throw ContinuumError.asOfTableInOtherSchema(table: table, schema: space ?? "")
             }
             guard let versioned = resolved.tables[table] else { throw ContinuumError.tableNotVersioned(table) }
             shadows.append(versioned)
@@ -183,7 +183,7 @@ struct AsOfDatabase: Database {
         query.fields.removeAll(where: isExcluded)
         for sort in query.sorts {
             if case .sort(let field, _) = sort, isExcluded(field) {
-                throw ContinuumError.invalidOption("an as-of query cannot sort on a field excluded from versioning: it has no history")
+                throw Self.notVersioned(field)
             }
         }
         query.filters = try query.filters.map { try Self.rewrite($0, cutoff: resolved.cutoff, excluded: isExcluded) }
@@ -194,11 +194,21 @@ struct AsOfDatabase: Database {
             SQLQueryString("""
                 \(ident: shadow.table) AS (SELECT * FROM \(ident: shadow.versionTable) WHERE \(ident: "transaction_id") <= \(bind: transactionID) \
                 AND (\(ident: "end_transaction_id") IS NULL OR \(ident: "end_transaction_id") > \(bind: transactionID)) \
-                AND \(ident: "operation_type") <> \(bind: ContinuumSQL.Operation.delete.rawValue))
+                AND \(ident: "operation_type") <> \(bind: VersionOperation.delete.rawValue))
                 """)
         }
         let statement = SQLQueryString("WITH \(SQLKit.SQLList(tables)) \(converted)")
         try await sql.execute(sql: statement) { row in onOutput(RowOutput(row: row, schema: nil)) }
+    }
+
+    /// The error for a filter or sort on `field`, which is excluded from versioning.
+    private static func notVersioned(_ field: DatabaseQuery.Field) -> ContinuumError {
+        switch field {
+        case .path(let path, let schema), .extendedPath(let path, let schema, _):
+            return .fieldNotVersioned(table: schema, field: path.first?.description ?? "")
+        case .custom:
+            return .fieldNotVersioned(table: "", field: "\(field)")
+        }
     }
 
     /// Checks that a filter names no excluded field, and judges Fluent's soft-delete filter
@@ -206,11 +216,11 @@ struct AsOfDatabase: Database {
     private static func rewrite(_ filter: DatabaseQuery.Filter, cutoff: Date, excluded: (DatabaseQuery.Field) -> Bool) throws -> DatabaseQuery.Filter {
         switch filter {
         case .value(let field, let method, let value):
-            if excluded(field) { throw ContinuumError.invalidOption("an as-of query cannot filter on a field excluded from versioning: it has no history") }
+            if excluded(field) { throw Self.notVersioned(field) }
             return .value(field, method, value)
         case .field(let left, _, let right):
             if excluded(left) || excluded(right) {
-                throw ContinuumError.invalidOption("an as-of query cannot filter on a field excluded from versioning: it has no history")
+                throw Self.notVersioned(excluded(left) ? left : right)
             }
             return filter
         case .group(let filters, let relation):

@@ -375,7 +375,7 @@ enum RelationReader {
         let sourceKeys = try sources.map { try History<M>.key(of: $0.model) }
         let sourceFields = History<M>.idKeys
         guard sourceFields.count == foreignKeys.count else {
-            throw ContinuumError.invalidOption("\(To.self) references \(M.self) through \(foreignKeys.count) columns, but its key has \(sourceFields.count)")
+            throw ContinuumError.foreignKeyMismatch(child: "\(To.self)", parent: "\(M.self)", columns: foreignKeys.count, keyColumns: sourceFields.count)
         }
         let references = try sourceKeys.map { key -> any SQLExpression in
             let values = try sourceFields.map { try ValueConverter.expression(key[$0]!) }
@@ -440,7 +440,7 @@ enum RelationReader {
 
 /// `operation_type` of a DELETE version, for relation queries.
 private enum VersionRecordOperation {
-    static let delete = ContinuumSQL.Operation.delete.rawValue
+    static let delete = VersionOperation.delete.rawValue
 }
 
 extension History {

@@ -113,6 +113,9 @@ struct ErrorTests {
             (.idRequired(model: "M"), "idRequired"), (.unsupportedNestedValue, "unsupportedNestedValue"),
             (.versionsQueryHasJoins(table: "t"), "versionsQueryHasJoins"), (.fieldNotVersioned(table: "t", field: "f"), "fieldNotVersioned"),
             (.modifiedFieldsNotTracked(table: "t"), "modifiedFieldsNotTracked"),
+            (.asOfQueryIsReadOnly, "asOfQueryIsReadOnly"), (.unsupportedAsOfJoin, "unsupportedAsOfJoin"),
+            (.asOfTableInOtherSchema(table: "t", schema: "s"), "asOfTableInOtherSchema"),
+            (.foreignKeyMismatch(child: "C", parent: "P", columns: 1, keyColumns: 2), "foreignKeyMismatch"),
         ]
         for (error, name) in codes {
             #expect(error.code.rawValue == name)

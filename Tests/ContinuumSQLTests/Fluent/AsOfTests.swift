@@ -158,8 +158,13 @@ struct AsOfTests {
             let read = try await then.all()
             #expect(read.map(\.name) == ["a"])
             #expect(read[0].$views.value == nil, "an excluded field is not loaded")
-            await #expect(throws: ContinuumError.self) { try await Article.query(on: db.fluent).asOf(transaction: 1).set(\.$name, to: "b").update() }
-            await #expect(throws: ContinuumError.self) { try await Article.query(on: db.fluent).filter(\.$views > 0).asOf(transaction: 1).all() }
+            await #expect(throws: ContinuumError.asOfQueryIsReadOnly) { try await Article.query(on: db.fluent).asOf(transaction: 1).set(\.$name, to: "b").update() }
+            await #expect(throws: ContinuumError.fieldNotVersioned(table: "article", field: "views")) {
+                try await Article.query(on: db.fluent).filter(\.$views > 0).asOf(transaction: 1).all()
+            }
+            await #expect(throws: ContinuumError.fieldNotVersioned(table: "article", field: "views")) {
+                try await Article.query(on: db.fluent).sort(\.$views).asOf(transaction: 1).all()
+            }
             await #expect(throws: ContinuumError.tableNotVersioned("plain")) {
                 try await Article.query(on: db.fluent).join(Plain.self, on: \Plain.$articleID == \Article.$id).asOf(transaction: 1).all()
             }

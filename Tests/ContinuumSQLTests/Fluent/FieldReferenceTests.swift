@@ -106,12 +106,12 @@ struct FieldReferenceTests {
     func syncRenamed(_ database: TestDatabase) async throws {
         try await database.run { db in
             try await Continuum.migration.prepare(on: db.fluent)
-            try await db.exec("CREATE TABLE post (id \(db.autoKey), title TEXT)")
-            try await Post.versioning.prepare(on: db.fluent)
-            try await db.fluent.versioned { db in try await (db as! any SQLDatabase).raw("INSERT INTO post (title) VALUES ('first')").run() }
-            try await db.exec("ALTER TABLE post RENAME COLUMN title TO headline")
-            try await Post.syncVersioning(renamed: "title", to: \.$headline, on: db.fluent)
-            let post = try #require(try await Post.find(1, on: db.fluent))
+            try await db.exec("CREATE TABLE renamed_post (id \(db.autoKey), title TEXT)")
+            try await RenamedPost.versioning.prepare(on: db.fluent)
+            try await db.fluent.versioned { db in try await (db as! any SQLDatabase).raw("INSERT INTO renamed_post (title) VALUES ('first')").run() }
+            try await db.exec("ALTER TABLE renamed_post RENAME COLUMN title TO headline")
+            try await RenamedPost.syncVersioning(renamed: "title", to: \.$headline, on: db.fluent)
+            let post = try #require(try await RenamedPost.find(1, on: db.fluent))
             post.headline = "second"
             try await db.fluent.versioned { db in try await post.save(on: db) }
             let versions = try await post.versions(on: db.fluent)
@@ -126,19 +126,19 @@ struct FieldReferenceTests {
     func syncRenamedFieldKeys(_ database: TestDatabase) async throws {
         try await database.run { db in
             try await Continuum.migration.prepare(on: db.fluent)
-            try await db.exec("CREATE TABLE post (id \(db.autoKey), title TEXT)")
-            try await Post.versioning.prepare(on: db.fluent)
-            try await db.fluent.versioned { db in try await (db as! any SQLDatabase).raw("INSERT INTO post (title) VALUES ('first')").run() }
-            try await db.exec("ALTER TABLE post RENAME COLUMN title TO headline")
-            try await Post.syncVersioning(renamedFields: [FieldKey.string("title"): FieldKey.string("headline")], on: db.fluent)
-            #expect(try await Post.versions(id: 1, on: db.fluent).map(\.model.headline) == ["first"])
+            try await db.exec("CREATE TABLE renamed_post (id \(db.autoKey), title TEXT)")
+            try await RenamedPost.versioning.prepare(on: db.fluent)
+            try await db.fluent.versioned { db in try await (db as! any SQLDatabase).raw("INSERT INTO renamed_post (title) VALUES ('first')").run() }
+            try await db.exec("ALTER TABLE renamed_post RENAME COLUMN title TO headline")
+            try await RenamedPost.syncVersioning(renamedFields: [FieldKey.string("title"): FieldKey.string("headline")], on: db.fluent)
+            #expect(try await RenamedPost.versions(id: 1, on: db.fluent).map(\.model.headline) == ["first"])
         }
     }
 }
 
 /// A model whose field was renamed from `title` to `headline`.
-final class Post: Model, Versioned, @unchecked Sendable {
-    static let schema = "post"
+final class RenamedPost: Model, Versioned, @unchecked Sendable {
+    static let schema = "renamed_post"
     static let versioningOptions = VersioningOptions(tracksModifiedFields: true)
 
     @ID(custom: "id", generatedBy: .database) var id: Int?
