@@ -66,6 +66,8 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         case foreignKeyMismatch(child: String, parent: String, columns: Int, keyColumns: Int)
         case revertConflicts(transaction: Int, conflicts: Int)
         case revertCollision(table: String)
+        case parentVersionMissing(model: String, parent: String, transaction: Int)
+        case deleteVersionHasNoValues(model: String)
     }
 
     private let reason: Reason
@@ -195,6 +197,15 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
     /// Reverting with relations would write a row of `table` that a constraint refuses now: a
     /// UNIQUE value another row has taken, a reference to a row that is gone. Nothing was written.
     public static func revertCollision(table: String) -> Self { .init(.revertCollision(table: table)) }
+    /// Reverting an entity (`model`, an entity name) with its parent (`parent`) found no version
+    /// of the parent valid at `transaction`, the version's point: there is nothing to restore it
+    /// to. Nothing was written.
+    public static func parentVersionMissing(model: String, parent: String, transaction: Int) -> Self {
+        .init(.parentVersionMissing(model: model, parent: parent, transaction: transaction))
+    }
+    /// Reverting a DELETE version of `model` (an entity name) with its relations: a deletion has
+    /// no values to restore; revert to the version before it.
+    public static func deleteVersionHasNoValues(model: String) -> Self { .init(.deleteVersionHasNoValues(model: model)) }
 
     // MARK: Models
 
@@ -350,6 +361,10 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         public static let revertConflicts = Code(rawValue: "revertConflicts")
         /// ``ContinuumError/revertCollision(table:)``.
         public static let revertCollision = Code(rawValue: "revertCollision")
+        /// ``ContinuumError/parentVersionMissing(model:parent:transaction:)``.
+        public static let parentVersionMissing = Code(rawValue: "parentVersionMissing")
+        /// ``ContinuumError/deleteVersionHasNoValues(model:)``.
+        public static let deleteVersionHasNoValues = Code(rawValue: "deleteVersionHasNoValues")
         /// The deprecated ``ContinuumError/invalidOption(_:)``, which the engine no longer throws.
         public static let invalidOption = Code(rawValue: "invalidOption")
         /// The deprecated ``ContinuumError/unexpectedSchema(_:)``, which the engine no longer throws.
@@ -405,6 +420,8 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         case .foreignKeyMismatch: .foreignKeyMismatch
         case .revertConflicts: .revertConflicts
         case .revertCollision: .revertCollision
+        case .parentVersionMissing: .parentVersionMissing
+        case .deleteVersionHasNoValues: .deleteVersionHasNoValues
         }
     }
 
@@ -504,6 +521,10 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
             "\(conflicts) row\(conflicts == 1 ? "" : "s") that transaction \(transaction) changed \(conflicts == 1 ? "was" : "were") changed again by later transactions, so nothing was reverted: list them with revertPlan, then revert with conflicts: .skip (leave them) or .overwrite (discard the later changes)"
         case .revertCollision(let table):
             "reverting with relations would write a row of table \"\(table)\" that a constraint now refuses (a UNIQUE value another row has taken, or a reference to a row that is gone), so nothing was reverted: change or remove the row in the way first, or revert fewer relations"
+        case .parentVersionMissing(let model, let parent, let transaction):
+            "cannot revert \(model) with its \(parent): no version of it was valid at transaction \(transaction), so nothing was reverted: revert without that relation"
+        case .deleteVersionHasNoValues(let model):
+            "a DELETE version of \(model) has no values to restore with its relations: revert to the version before it"
         }
     }
 

@@ -17,9 +17,7 @@ public struct RevertRelation<M: Versioned>: @unchecked Sendable {
     public static func relation<To: Versioned>(_ relation: KeyPath<M, ParentProperty<M, To>>, then nested: [RevertRelation<To>] = []) -> Self {
         Self(phase: .before) { version, database, report in
             guard let parent = try await version.related(relation, on: database) else {
-                throw ContinuumError.invalidOption(
-                    "cannot revert \(M.entityName) with its \(To.entityName): no version of it was valid at transaction \(version.relationPoint.transactionID)"
-                )
+                throw ContinuumError.parentVersionMissing(model: M.entityName, parent: To.entityName, transaction: version.relationPoint.transactionID)
             }
             try await parent.revert(relations: nested, on: database, report: report)
         }
@@ -31,9 +29,7 @@ public struct RevertRelation<M: Versioned>: @unchecked Sendable {
         Self(phase: .before) { version, database, report in
             guard version.model[keyPath: relation].id != nil else { return }
             guard let parent = try await version.related(relation, on: database) else {
-                throw ContinuumError.invalidOption(
-                    "cannot revert \(M.entityName) with its \(To.entityName): no version of it was valid at transaction \(version.relationPoint.transactionID)"
-                )
+                throw ContinuumError.parentVersionMissing(model: M.entityName, parent: To.entityName, transaction: version.relationPoint.transactionID)
             }
             try await parent.revert(relations: nested, on: database, report: report)
         }
@@ -201,15 +197,17 @@ extension Version {
     /// ], on: db)
     /// ```
     ///
-    /// - Throws: ``ContinuumSQL/ContinuumError/invalidOption(_:)`` when a referenced parent had
-    ///   no version at that point, or for a DELETE version (revert to the version before it);
+    /// - Throws: ``ContinuumSQL/ContinuumError/parentVersionMissing(model:parent:transaction:)``
+    ///   when a referenced parent had no version at that point,
+    ///   ``ContinuumSQL/ContinuumError/deleteVersionHasNoValues(model:)`` for a DELETE version
+    ///   (revert to the version before it);
     ///   ``ContinuumSQL/ContinuumError/keyReused(table:deletedIn:reusedIn:)``;
     ///   ``ContinuumSQL/ContinuumError/revertCollision(table:)`` when a row would break a
     ///   constraint now (a UNIQUE value another row took). Nothing is written when it throws.
     @discardableResult
     public func revert(relations: [RevertRelation<M>], on database: any Database) async throws -> RevertReport {
         guard self.operation != .delete else {
-            throw ContinuumError.invalidOption("a DELETE version of \(M.entityName) has no values to restore with its relations: revert to the version before it")
+            throw ContinuumError.deleteVersionHasNoValues(model: M.entityName)
         }
         let version = self
         return try await database.versioned { db in

@@ -116,6 +116,9 @@ struct ErrorTests {
             (.asOfQueryIsReadOnly, "asOfQueryIsReadOnly"), (.unsupportedAsOfJoin, "unsupportedAsOfJoin"),
             (.asOfTableInOtherSchema(table: "t", schema: "s"), "asOfTableInOtherSchema"),
             (.foreignKeyMismatch(child: "C", parent: "P", columns: 1, keyColumns: 2), "foreignKeyMismatch"),
+            (.revertConflicts(transaction: 1, conflicts: 2), "revertConflicts"), (.revertCollision(table: "t"), "revertCollision"),
+            (.parentVersionMissing(model: "M", parent: "P", transaction: 1), "parentVersionMissing"),
+            (.deleteVersionHasNoValues(model: "M"), "deleteVersionHasNoValues"),
         ]
         for (error, name) in codes {
             #expect(error.code.rawValue == name)

@@ -58,7 +58,7 @@ struct TransactionRevertTests {
             // Reverting the revert redoes the change.
             try await db.engine.revert(transaction: revert.id, on: db.sql)
             #expect(try await db.rows("SELECT name FROM owner ORDER BY id") == [["Ann B."], ["Bob"], ["Cy"]])
-            await #expect(throws: ContinuumError.self) { try await db.engine.revertPlan(transaction: 999, on: db.sql) }
+            await #expect(throws: ContinuumError.transactionNotFound(999)) { try await db.engine.revertPlan(transaction: 999, on: db.sql) }
         }
     }
 

@@ -62,11 +62,11 @@ extension VersioningEngine {
     /// changed in every versioned table, how each would be put back, and which rows a later
     /// transaction changed again (conflicts).
     ///
-    /// - Throws: ``ContinuumError/invalidOption(_:)`` when the transaction log has no
+    /// - Throws: ``ContinuumError/transactionNotFound(_:)`` when the transaction log has no
     ///   transaction `id`.
     public func revertPlan(transaction id: Int, on database: any SQLDatabase) async throws -> TransactionRevertPlan {
         guard try await self.transaction(id: id, on: database) != nil else {
-            throw ContinuumError.invalidOption("the transaction log has no transaction \(id)")
+            throw ContinuumError.transactionNotFound(id)
         }
         var changes: [TransactionRevertPlan.Change] = []
         for entry in try await self.orderedEntries(on: database) {
@@ -98,7 +98,7 @@ extension VersioningEngine {
     ///
     /// - Returns: The plan as carried out (conflicts skipped under `.skip` are marked).
     /// - Throws: ``ContinuumError/revertConflicts(transaction:conflicts:)`` under `.fail` when
-    ///   there are conflicts (nothing is written), ``ContinuumError/invalidOption(_:)`` for an
+    ///   there are conflicts (nothing is written), ``ContinuumError/transactionNotFound(_:)`` for an
     ///   unknown transaction, or the database's error (a constraint the old rows now break),
     ///   after rolling everything back.
     @discardableResult

@@ -382,7 +382,9 @@ struct RelationTests {
             let orphan = Post(title: "orphan", authorID: 99)
             try await db.fluent.versioned { db in try await orphan.save(on: db) }
             let first = try #require(try await orphan.versions(on: db.fluent).first)
-            await #expect(throws: ContinuumError.self) { try await first.revert(relations: [.relation(\.$author)], on: db.fluent) }
+            let missing = await #expect(throws: ContinuumError.self) { try await first.revert(relations: [.relation(\.$author)], on: db.fluent) }
+            #expect(missing == .parentVersionMissing(model: "Post", parent: Author.entityName, transaction: first.transactionID))
+            #expect(missing?.code == .parentVersionMissing)
         }
     }
 
