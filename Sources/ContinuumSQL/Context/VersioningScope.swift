@@ -66,15 +66,7 @@ package final class ScopeState: @unchecked Sendable {
     /// loop would wait for the scope's connection until the pool's timeout.)
     package func requireOwnConnection(_ database: any SQLDatabase, inTransaction: Bool? = nil) async throws {
         if self.openedByFluent, inTransaction == false { throw ContinuumError.scopeOnAnotherConnection }
-        let own: Bool
-        switch self.dialect {
-        case .postgresql:
-            let row = try await database.raw("SELECT pg_catalog.current_setting(\(bind: Self.scopeSetting), true) AS \"s\"").first()
-            own = try row?.decode(column: "s", as: String?.self) == self.token
-        case .sqlite:
-            let row = try await database.raw("SELECT \"active\" FROM \(ident: VersioningConfiguration.stateTable)").first()
-            own = try row?.decode(column: "active", as: Int?.self) == 1
-        }
+        let own = try await self.dialect.dialectType.isScopeConnection(self, database)
         guard own else { throw ContinuumError.scopeOnAnotherConnection }
     }
 
@@ -247,146 +239,13 @@ extension VersioningEngine {
         on connection: any SQLDatabase
     ) async throws -> ScopeState {
         let scope = ScopeState(meta: context.meta, dialect: dialect, openedByFluent: openedByFluent)
-        switch dialect {
-        case .sqlite:
-            // The first write of the transaction: it takes SQLite's write lock, so no other
-            // connection can see or change the state row until this transaction ends.
-            try await connection.raw("""
-                UPDATE \(ident: VersioningConfiguration.stateTable) SET "active" = 1, "transaction_id" = NULL,
-                    "user_id" = \(bind: context.userID), "remote_addr" = \(bind: context.remoteAddress)
-                """).run()
-        case .postgresql:
-            // The actor and address are the scope's claims for the whole database transaction:
-            // every schema it writes to gets a transaction row carrying them.
-            let row = try await connection.raw("""
-                SELECT set_config(\(bind: VersioningConfiguration.settingUserID), \(bind: context.userID ?? ""), true) AS "u",
-                       set_config(\(bind: VersioningConfiguration.settingRemoteAddress), \(bind: context.remoteAddress ?? ""), true) AS "a",
-                       set_config(\(bind: ScopeState.scopeSetting), \(bind: scope.token), true) AS "s",
-                       \(self.transactionsInProgress)
-                """).first()
-            // If versioned writes already happened in this transaction (outside any scope), their
-            // transaction rows exist: give them the scope's actor too, through the owner-run
-            // helper of each schema (the application role has no rights on history).
-            let (schemas, legacy) = try self.transactionsInProgress(row)
-            for schema in schemas {
-                try await connection.raw("""
-                    SELECT \(ident: schema).\(ident: VersioningConfiguration.claimFunction)(\(bind: context.userID ?? ""), \(bind: context.remoteAddress ?? ""))
-                    """).run()
-            }
-            if legacy {
-                try await connection.raw("""
-                    UPDATE \(ident: self.configuration.transactionTable)
-                    SET "user_id" = COALESCE("user_id", \(bind: context.userID)), "remote_addr" = COALESCE("remote_addr", \(bind: context.remoteAddress))
-                    WHERE "id" = \(Self.ownTransaction(setting: VersioningConfiguration.legacySettingTransactionID, table: "\(ident: self.configuration.transactionTable)"))
-                    """).run()
-            }
-        }
+        try await dialect.dialect(self.configuration).beginScope(context, scope, on: connection)
         return scope
     }
 
     /// Writes the scope's meta to its transaction (if one was created) and clears the state.
     package func endScope(_ scope: ScopeState, dialect: SQLDialectKind, on connection: any SQLDatabase) async throws {
-        let meta = scope.meta.sorted { $0.key < $1.key }
-        if !meta.isEmpty {
-            // Every transaction row this database transaction created: one on SQLite; on
-            // PostgreSQL one per schema written to, given its meta by the schema's owner-run helper.
-            var targets: [(SQLQueryString, SQLQueryString)] = []
-            switch dialect {
-            case .sqlite:
-                targets = [("\(ident: self.configuration.transactionMetaTable)", "(SELECT \"transaction_id\" FROM \(ident: VersioningConfiguration.stateTable))")]
-            case .postgresql:
-                let (schemas, legacy) = try self.transactionsInProgress(try await connection.raw("SELECT \(self.transactionsInProgress)").first())
-                for schema in schemas {
-                    try await connection.raw("""
-                        SELECT \(ident: schema).\(ident: VersioningConfiguration.metaFunction)(\(bind: meta.map(\.key)), \(bind: meta.map(\.value)))
-                        """).run()
-                }
-                if legacy {
-                    targets = [(
-                        "\(ident: self.configuration.transactionMetaTable)",
-                        Self.ownTransaction(setting: VersioningConfiguration.legacySettingTransactionID, table: "\(ident: self.configuration.transactionTable)")
-                    )]
-                }
-            }
-            for (table, id) in targets {
-                var rows: SQLQueryString = ""
-                for (index, entry) in meta.enumerated() {
-                    rows = rows + (index == 0 ? "" : " UNION ALL ") + "SELECT \(bind: entry.key) AS \"k\", \(bind: entry.value) AS \"v\""
-                }
-                try await connection.raw("""
-                    INSERT INTO \(table) ("transaction_id", "key", "value")
-                    SELECT t."id", m."k", m."v" FROM (SELECT \(id) AS "id") AS t, (\(rows)) AS m
-                    WHERE t."id" IS NOT NULL
-                    ON CONFLICT ("transaction_id", "key") DO UPDATE SET "value" = excluded."value"
-                    """).run()
-            }
-        }
-        if dialect == .sqlite {
-            try await connection.raw("""
-                UPDATE \(ident: VersioningConfiguration.stateTable) SET "active" = 0, "transaction_id" = NULL, "user_id" = NULL, "remote_addr" = NULL
-                """).run()
-        }
+        try await dialect.dialect(self.configuration).endScope(scope, on: connection)
     }
 }
 
-extension VersioningEngine {
-    /// PostgreSQL: the select-list items naming the schemas in which the current database
-    /// transaction created a transaction row, and the id cached by triggers installed before
-    /// ids were cached per schema (a database not yet synced).
-    fileprivate var transactionsInProgress: SQLQueryString {
-        """
-        current_setting(\(bind: PostgreSQLGenerator.schemasSetting), true) AS "schemas", \
-        current_setting(\(bind: VersioningConfiguration.legacySettingTransactionID), true) AS "legacy"
-        """
-    }
-
-    /// The id cached in `setting`, provided the row it names in `table` is the current database
-    /// transaction's own (any session can write the setting).
-    private static func ownTransaction(setting: String, table: SQLQueryString) -> SQLQueryString {
-        """
-        (SELECT t."id" FROM \(table) AS t WHERE t."native_transaction_id" = pg_current_xact_id() AND t."id" = \
-        CASE WHEN current_setting(\(bind: setting), true) ~ '^[0-9]{1,18}$' THEN current_setting(\(bind: setting), true)::bigint END)
-        """
-    }
-
-    /// PostgreSQL: the schemas in which the current database transaction created a transaction
-    /// row (a forged list only makes the helpers look for the caller's own rows elsewhere), and
-    /// whether triggers generated before format 2 cached an id (a database not yet synced).
-    fileprivate func transactionsInProgress(_ row: (any SQLRow)?) throws -> (schemas: [String], legacy: Bool) {
-        guard let row else { return ([], false) }
-        var schemas: [String] = []
-        if let list = try row.decode(column: "schemas", as: String?.self), !list.isEmpty {
-            for schema in (try? JSONDecoder().decode([String].self, from: Data(list.utf8))) ?? [] where !schemas.contains(schema) {
-                schemas.append(schema)
-            }
-        }
-        let legacy = try row.decode(column: "legacy", as: String?.self).map { !$0.isEmpty } ?? false
-        return (schemas, legacy)
-    }
-}
-
-/// Another SQLite connection holds the write lock: roll back and try again later. Thrown to the
-/// caller once ``SQLiteLockWait`` gives up.
-package struct SQLiteLockBusy: Error, CustomStringConvertible {
-    package init() {}
-    package var description: String {
-        "database is locked: another connection held SQLite's write lock for \(VersioningEngine.sqliteBusyTimeout / 1000) s; the versioned scope did not start"
-    }
-}
-
-/// The wait between attempts to take SQLite's write lock: 1 ms doubling to 20 ms, with jitter,
-/// for up to ``VersioningEngine/sqliteBusyTimeout`` milliseconds in all.
-package struct SQLiteLockWait: Sendable {
-    private var delay: UInt64 = 1_000_000
-    private let deadline = ContinuousClock.now + .milliseconds(VersioningEngine.sqliteBusyTimeout)
-
-    package init() {}
-
-    /// Whether another attempt fits before the deadline.
-    package var canRetry: Bool { ContinuousClock.now < self.deadline }
-
-    package mutating func sleep() async throws {
-        try await Task.sleep(nanoseconds: self.delay + UInt64.random(in: 0...self.delay))
-        self.delay = min(self.delay * 2, 20_000_000)
-    }
-}

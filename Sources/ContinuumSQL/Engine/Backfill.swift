@@ -236,8 +236,11 @@ private final class Backfill: @unchecked Sendable {
         let keyList = self.plan.keyList
         let bKeys = self.plan.primaryKey.map { "b.\(SQLText.identifier($0.name))" }.joined(separator: ", ")
         let openVersion = self.openVersion
-        let values = self.plan.values("b") + ["\(transactionID)", "NULL", "0"]
-            + (self.plan.tracksModifiedColumns ? self.plan.modifiableColumns.map { "b.\(SQLText.identifier($0.name)) IS NOT NULL" } : [])
+        // The INSERT version of each row, as the triggers would write it.
+        let layout = VersionRowLayout(self.plan)
+        let sources = VersionRowSources(row: { "b.\(SQLText.identifier($0.name))" }, transactionID: String(transactionID))
+        let dialect = self.dialect.dialect(self.engine.configuration)
+        let values = layout.written(.insert).map { dialect.render($0, sources) }
         // A key whose last version is a DELETE (adopted history) is closed by the new INSERT.
         let close: SQLQueryString = """
             UPDATE \(unsafeRaw: versionTable) SET "end_transaction_id" = \(unsafeRaw: String(transactionID))
@@ -245,7 +248,7 @@ private final class Backfill: @unchecked Sendable {
             AND (\(unsafeRaw: keyList)) IN (SELECT \(unsafeRaw: bKeys) FROM (\(batch)) AS b)
             """
         let insert: SQLQueryString = """
-            INSERT INTO \(unsafeRaw: versionTable) (\(unsafeRaw: self.plan.versionColumnList))
+            INSERT INTO \(unsafeRaw: versionTable) (\(unsafeRaw: layout.columnList))
             SELECT \(unsafeRaw: values.joined(separator: ", ")) FROM (\(batch)) AS b WHERE NOT EXISTS (\(unsafeRaw: openVersion))
             """
         switch self.dialect {

@@ -16,38 +16,20 @@ extension SQLDatabase {
 
     /// Runs `body` on one connection so that its writes commit or roll back together.
     ///
-    /// Works whether or not the caller already opened a transaction: SQLite's `SAVEPOINT`
-    /// opens one when none is open; PostgreSQL refuses `SAVEPOINT` outside a transaction
-    /// block, and then the engine opens one with `BEGIN`. Which of the two happened is asked
-    /// of the database (``inTransactionBlock()``), never read from the error's text.
+    /// Works whether or not the caller already opened a transaction: the dialect opens the
+    /// block (``Dialect/beginAtomic(on:)``: a savepoint, or a transaction when none is open).
     func continuumAtomically<R>(
         _ dialect: SQLDialectKind,
         _ body: @escaping @Sendable (any SQLDatabase) async throws -> R
     ) async throws -> R {
         try await self.withSession { connection in
-            let savepoint = "\"_continuum_atomic\""
-            var useBegin = false
-            do {
-                try await connection.run(generated: "SAVEPOINT \(savepoint)")
-            } catch where dialect == .postgresql {
-                // No transaction block is open (SQLSTATE 25P01): the failed statement ran in an
-                // implicit transaction of its own and left nothing behind, so open one. Any other
-                // failure (inside a block, which the failed SAVEPOINT has now aborted) is the caller's.
-                guard try await !connection.inTransactionBlock() else { throw error }
-                useBegin = true
-                try await connection.run(generated: "BEGIN")
-            }
+            let (commit, rollback) = try await dialect.dialectType.beginAtomic(on: connection)
             do {
                 let result = try await body(connection)
-                try await connection.run(generated: useBegin ? "COMMIT" : "RELEASE SAVEPOINT \(savepoint)")
+                for statement in commit { try await connection.run(generated: statement) }
                 return result
             } catch {
-                if useBegin {
-                    try? await connection.run(generated: "ROLLBACK")
-                } else {
-                    try? await connection.run(generated: "ROLLBACK TO SAVEPOINT \(savepoint)")
-                    try? await connection.run(generated: "RELEASE SAVEPOINT \(savepoint)")
-                }
+                for statement in rollback { try? await connection.run(generated: statement) }
                 throw error
             }
         }

@@ -49,14 +49,12 @@ public struct VersioningEngine: Sendable {
         let introspector = try Introspector(database)
         try await database.continuumAtomically(introspector.dialect) { connection in
             let introspector = try Introspector(connection)
-            let generator = Generator(introspector.dialect, configuration: self.configuration, schema: try await introspector.currentSchema())
+            let generator = introspector.dialect.dialect(self.configuration, schema: try await introspector.currentSchema())
             var statements = generator.sharedSchema()
             if let existing = try await introspector.describe(self.configuration.transactionTable) {
                 // Adopt a transaction log made by SQLAlchemy-Continuum; refuse anything else.
                 try self.checkTransactionTable(existing)
-                if case .sqlite(let sqlite) = generator {
-                    statements.insert(contentsOf: sqlite.missingTransactionColumns(existing: Set(existing.columns.map(\.name))), at: 1)
-                }
+                statements.insert(contentsOf: generator.missingTransactionColumns(existing: Set(existing.columns.map(\.name))), at: 1)
             }
             for statement in statements { try await connection.run(generated: statement) }
         }
@@ -119,14 +117,13 @@ public struct VersioningEngine: Sendable {
             guard let live = try await introspector.describe(table) else { throw ContinuumError.tableNotFound(table) }
             if try await RegistryEntry.load(table, from: connection) != nil { throw ContinuumError.alreadyVersioned(table) }
             let plan = try VersioningPlan(table: live, options: options, configuration: self.configuration)
-            let generator = Generator(dialect, configuration: self.configuration, schema: live.schema)
+            let generator = dialect.dialect(self.configuration, schema: live.schema)
             try generator.validate(plan)
             if let existing = try await introspector.describe(plan.versionTable) {
                 try self.checkAdoptable(existing, plan: plan)
                 try await self.checkOwnership(plan, on: connection)
-                let qualified = (plan.table.schema.map { SQLText.identifier($0) + "." } ?? "") + SQLText.identifier(plan.versionTable)
-                for statement in self.missingVersionColumns(existing, plan: plan, generator: generator) + generator.indexes(plan)
-                    + [plan.repairChainsStatement(qualifiedVersionTable: qualified)] {
+                for statement in generator.addMissingColumns(plan, to: existing) + generator.indexes(plan)
+                    + [plan.repairChainsStatement(qualifiedVersionTable: generator.qualified(plan.versionTable))] {
                     try await connection.run(generated: statement)
                 }
             } else {
@@ -216,12 +213,11 @@ public struct VersioningEngine: Sendable {
             var statements: [String] = []
             if try await introspector.describe(table) != nil {
                 statements += generator.dropTriggers(plan)
-            } else if case .postgresql(let postgres) = generator {
-                statements += postgres.dropFunctions(plan)  // the functions outlive a dropped table
+            } else {
+                statements += generator.dropOrphanedObjects(plan)
             }
             if !keepHistory {
-                let qualified = plan.table.schema.map { SQLText.identifier($0) + "." } ?? ""
-                statements.append("DROP TABLE IF EXISTS \(qualified)\(SQLText.identifier(plan.versionTable))")
+                statements.append(generator.dropVersionTable(plan))
             }
             for statement in statements { try await connection.run(generated: statement) }
             try await RegistryEntry.delete(table, from: connection)
@@ -270,7 +266,7 @@ public struct VersioningEngine: Sendable {
         var options = entry.options
         options.excludedColumns = Set(options.excludedColumns.map { renamedColumns[$0] ?? $0 }.filter { live.column(named: $0) != nil })
         let plan = try VersioningPlan(table: live, options: options, configuration: self.configuration)
-        let generator = Generator(introspector.dialect, configuration: self.configuration, schema: live.schema)
+        let generator = introspector.dialect.dialect(self.configuration, schema: live.schema)
         try generator.validate(plan)
         guard var versionTable = try await introspector.describe(plan.versionTable) else {
             throw ContinuumError.versionTableMissing(table: table, versionTable: plan.versionTable)
@@ -303,7 +299,7 @@ public struct VersioningEngine: Sendable {
                 )
             }
         }
-        for statement in self.missingVersionColumns(versionTable, plan: plan, generator: generator) + generator.createTriggers(plan) {
+        for statement in generator.addMissingColumns(plan, to: versionTable) + generator.createTriggers(plan) {
             try await connection.run(generated: statement)
         }
         try await self.copyRowSecurity(plan, on: connection)
@@ -349,7 +345,7 @@ public struct VersioningEngine: Sendable {
     }
 
     /// The plan the registry describes, for dropping what it created.
-    func registeredPlan(_ entry: RegistryEntry, on connection: any SQLDatabase) async throws -> (VersioningPlan, Generator) {
+    func registeredPlan(_ entry: RegistryEntry, on connection: any SQLDatabase) async throws -> (VersioningPlan, any Dialect) {
         let introspector = try Introspector(connection)
         let live = try await introspector.describe(entry.table)
         let schema: String? = if let live { live.schema } else { try await introspector.currentSchema() }
@@ -357,21 +353,7 @@ public struct VersioningEngine: Sendable {
         var options = entry.options
         options.excludedColumns = []
         let plan = try VersioningPlan(table: table, options: options, configuration: self.configuration)
-        return (plan, Generator(introspector.dialect, configuration: self.configuration, schema: schema))
-    }
-
-    private func missingVersionColumns(_ versionTable: TableDescription, plan: VersioningPlan, generator: Generator) -> [String] {
-        var statements: [String] = []
-        for column in plan.columns where versionTable.column(named: column.name) == nil {
-            statements += generator.addVersionColumn(plan, column)
-        }
-        if plan.tracksModifiedColumns {
-            for column in plan.modifiableColumns
-            where versionTable.column(named: column.name) != nil && versionTable.column(named: column.modColumn) == nil {
-                statements.append(generator.addModColumn(plan, column))
-            }
-        }
-        return statements
+        return (plan, introspector.dialect.dialect(self.configuration, schema: schema))
     }
 
     /// PostgreSQL: refuses to adopt a version table the enabling role does not own (or is not a
@@ -415,7 +397,7 @@ extension VersioningEngine {
     /// The SQL ``install(on:)`` runs for a database of `dialect`, without touching a database.
     /// PostgreSQL objects are qualified with `schema`.
     public func sharedSchemaSQL(dialect: SQLDialectKind, schema: String = "public") -> [String] {
-        Generator(dialect, configuration: self.configuration, schema: schema).sharedSchema()
+        dialect.dialect(self.configuration, schema: schema).sharedSchema()
     }
 
     /// The SQL ``enable(_:options:backfill:on:progress:)`` runs for `table` (version table, indexes, triggers),
@@ -425,7 +407,7 @@ extension VersioningEngine {
     /// - Throws: the errors `enable` raises for the same table and options.
     public func versioningSQL(for table: TableDescription, options: TableVersioningOptions = .init(), dialect: SQLDialectKind) throws -> [String] {
         let plan = try VersioningPlan(table: table, options: options, configuration: self.configuration)
-        let generator = Generator(dialect, configuration: self.configuration, schema: table.schema ?? "public")
+        let generator = dialect.dialect(self.configuration, schema: table.schema)
         try generator.validate(plan)
         return generator.createVersionTable(plan) + generator.createTriggers(plan)
     }

@@ -79,17 +79,12 @@ extension VersioningEngine {
         func match(_ a: String, _ b: String) -> String {
             key.map { "\(a).\(SQLText.identifier($0.name)) = \(b).\(SQLText.identifier($0.name))" }.joined(separator: " AND ")
         }
+        let generator = dialect.dialect(self.configuration)
         func same(_ column: ColumnDescription) -> String {
             let name = SQLText.identifier(column.name)
-            switch dialect {
-            case .sqlite: return "NOT " + SQLiteGenerator.differs("l.\(name)", "v.\(name)", column)
-            case .postgresql:
-                // As the triggers compare: binary images, the version's value read as the live type.
-                let liveType = live.column(named: column.name)?.type ?? column.type
-                let stored = versionColumns.first { $0.name == column.name }?.type
-                let version = stored == nil || stored == liveType ? "v.\(name)" : "CAST(v.\(name) AS \(liveType))"
-                return "pg_catalog.record_image_eq(ROW(l.\(name)), ROW(\(version)))"
-            }
+            let liveType = live.column(named: column.name)?.type ?? column.type
+            let stored = versionColumns.first { $0.name == column.name }?.type
+            return generator.sameValue(live: "l.\(name)", version: "v.\(name)", column, liveType: liveType, storedType: stored)
         }
         func keys(_ row: any SQLRow) throws -> [String] {
             try key.indices.map { try row.decode(column: "k\($0)", as: String?.self) ?? "NULL" }
@@ -140,8 +135,7 @@ extension VersioningEngine {
             """)
         for row in missing { problems.append(.missingTransaction(id: try row.decode(column: "id", as: Int.self))) }
 
-        if dialect == .sqlite, ScopeState.current == nil,
-           try await database.raw("SELECT 1 AS \"a\" FROM \(ident: VersioningConfiguration.stateTable) WHERE \"active\" <> 0").first() != nil {
+        if try await dialect.dialectType.hasStaleScope(on: database) {
             problems.append(.staleScopeState)
         }
 

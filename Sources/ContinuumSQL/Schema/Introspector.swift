@@ -1,6 +1,7 @@
 import SQLKit
 
-/// Reads tables, columns and triggers from the live database.
+/// Reads tables, columns and triggers from the live database, through its dialect
+/// (``Dialect``'s introspection members).
 struct Introspector: Sendable {
     let database: any SQLDatabase
     let dialect: SQLDialectKind
@@ -10,158 +11,34 @@ struct Introspector: Sendable {
         self.dialect = try SQLDialectKind(database)
     }
 
+    private var implementation: any Dialect.Type { self.dialect.dialectType }
+
     /// The schema new objects go to on PostgreSQL (`current_schema()`); `nil` on SQLite.
     func currentSchema() async throws -> String? {
-        guard self.dialect == .postgresql else { return nil }
-        let row = try await self.database.raw("SELECT current_schema()::text AS \"name\"").first()
-        guard let name = try row?.decode(column: "name", as: String?.self) else {
-            throw ContinuumError.noCurrentSchema
-        }
-        return name
+        try await self.implementation.currentSchema(on: self.database)
     }
 
     /// Whether a table named `table` exists: one catalog probe, far cheaper than ``describe(_:)``.
     func tableExists(_ table: String) async throws -> Bool {
         try SQLText.validate(table)
-        switch self.dialect {
-        case .sqlite:
-            return try await self.database.raw(
-                "SELECT 1 AS \"found\" FROM \"sqlite_master\" WHERE \"type\" = 'table' AND \"name\" = \(bind: table)"
-            ).first() != nil
-        case .postgresql:
-            return try await self.database.raw(
-                "SELECT 1 AS \"found\" FROM pg_class WHERE oid = to_regclass(\(bind: SQLText.identifier(table))) AND relkind IN ('r', 'p')"
-            ).first() != nil
-        }
+        return try await self.implementation.tableExists(table, on: self.database)
     }
 
     /// Describes `table`, or returns `nil` when it does not exist.
     func describe(_ table: String) async throws -> TableDescription? {
         try SQLText.validate(table)
-        switch self.dialect {
-        case .sqlite: return try await self.describeSQLite(table)
-        case .postgresql: return try await self.describePostgreSQL(table)
-        }
-    }
-
-    private func describeSQLite(_ table: String) async throws -> TableDescription? {
-        guard let master = try await self.database.raw(
-            "SELECT \"sql\" FROM \"sqlite_master\" WHERE \"type\" = 'table' AND \"name\" = \(bind: table)"
-        ).first() else { return nil }
-        let sql = try master.decode(column: "sql", as: String?.self) ?? ""
-        let rows = try await self.database.raw(
-            "SELECT \"name\", \"type\", \"notnull\", \"pk\" FROM pragma_table_info(\(bind: table))"
-        ).all()
-        let columns = try rows.map { row in
-            ColumnDescription(
-                name: try row.decode(column: "name", as: String.self),
-                type: try row.decode(column: "type", as: String.self),
-                isNotNull: try row.decode(column: "notnull", as: Int.self) != 0,
-                primaryKeyPosition: try row.decode(column: "pk", as: Int.self)
-            )
-        }
-        let key = columns.filter(\.isPrimaryKey)
-        let upper = sql.uppercased()
-        let keyIsRowid = key.count == 1 && key[0].type.uppercased() == "INTEGER" && !upper.contains("WITHOUT ROWID")
-        let reusesKeys = keyIsRowid && !upper.contains("AUTOINCREMENT")
-        return TableDescription(schema: nil, name: table, columns: columns, reusesKeys: reusesKeys, keyIsRowid: keyIsRowid)
-    }
-
-    private func describePostgreSQL(_ table: String) async throws -> TableDescription? {
-        let regclass = SQLText.identifier(table)
-        guard let relation = try await self.database.raw("""
-            SELECT n.nspname::text AS "schema",
-                   c.relkind = 'r' AND NOT c.relispartition
-                   AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid OR i.inhparent = c.oid)
-                   AS "per_statement"
-            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.oid = to_regclass(\(bind: regclass)) AND c.relkind IN ('r', 'p')
-            """).first() else { return nil }
-        let schema = try relation.decode(column: "schema", as: String.self)
-        let perStatement = try relation.decode(column: "per_statement", as: Bool.self)
-        let rows = try await self.database.raw("""
-            SELECT a.attname::text AS "name", format_type(a.atttypid, a.atttypmod) AS "type", a.attnotnull AS "not_null",
-                   COALESCE((SELECT k.n FROM unnest(pk.indkey) WITH ORDINALITY AS k(attnum, n) WHERE k.attnum = a.attnum), 0)::int8 AS "pk",
-                   NOT (et.typtype = 'e' OR EXISTS (SELECT 1 FROM pg_operator o
-                        WHERE o.oprname = '=' AND o.oprleft = et.oid AND o.oprright = et.oid)) AS "text_compare"
-            FROM pg_attribute a
-            JOIN pg_type t ON t.oid = a.atttypid
-            JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
-            JOIN pg_type et ON et.oid = CASE WHEN bt.typcategory = 'A' AND bt.typelem <> 0 THEN bt.typelem ELSE bt.oid END
-            LEFT JOIN pg_index pk ON pk.indrelid = a.attrelid AND pk.indisprimary
-            WHERE a.attrelid = to_regclass(\(bind: regclass)) AND a.attnum > 0 AND NOT a.attisdropped
-            ORDER BY a.attnum
-            """).all()
-        // The schema of each key column's equality operator, from the primary key's operator classes.
-        let operators = try await self.database.raw("""
-            SELECT a.attname::text AS "name", n.nspname::text AS "schema"
-            FROM pg_index pk
-            CROSS JOIN LATERAL unnest(pk.indkey::int2[], pk.indclass::oid[]) AS k(attnum, opclass)
-            JOIN pg_attribute a ON a.attrelid = pk.indrelid AND a.attnum = k.attnum
-            JOIN pg_opclass oc ON oc.oid = k.opclass
-            JOIN pg_amop ao ON ao.amopfamily = oc.opcfamily AND ao.amopstrategy = 3 AND ao.amopmethod = oc.opcmethod
-                AND ao.amoplefttype = oc.opcintype AND ao.amoprighttype = oc.opcintype
-            JOIN pg_operator o ON o.oid = ao.amopopr
-            JOIN pg_namespace n ON n.oid = o.oprnamespace
-            WHERE pk.indrelid = to_regclass(\(bind: regclass)) AND pk.indisprimary
-            """).all()
-        var operatorSchemas: [String: String] = [:]
-        for row in operators {
-            let schema = try row.decode(column: "schema", as: String.self)
-            if schema != "pg_catalog" { operatorSchemas[try row.decode(column: "name", as: String.self)] = schema }
-        }
-        let columns = try rows.map { row in
-            let name = try row.decode(column: "name", as: String.self)
-            return ColumnDescription(
-                name: name,
-                type: try row.decode(column: "type", as: String.self),
-                isNotNull: try row.decode(column: "not_null", as: Bool.self),
-                primaryKeyPosition: try row.decode(column: "pk", as: Int.self),
-                comparesAsText: try row.decode(column: "text_compare", as: Bool.self),
-                equalityOperatorSchema: operatorSchemas[name]
-            )
-        }
-        return TableDescription(schema: schema, name: table, columns: columns, versionsUpdatesPerStatement: perStatement)
+        return try await self.implementation.describe(table, on: self.database)
     }
 
     /// What `name` is when it exists but is not a plain table ("view", "materialized view",
     /// "foreign table", "virtual table"); `nil` for a table or a missing name.
     func unsupportedRelationKind(_ name: String) async throws -> String? {
         try SQLText.validate(name)
-        switch self.dialect {
-        case .sqlite:
-            guard let row = try await self.database.raw(
-                "SELECT \"type\", \"sql\" FROM \"sqlite_master\" WHERE \"name\" = \(bind: name) AND \"type\" IN ('table', 'view')"
-            ).first() else { return nil }
-            if try row.decode(column: "type", as: String.self) == "view" { return "view" }
-            let sql = try row.decode(column: "sql", as: String?.self) ?? ""
-            return sql.uppercased().hasPrefix("CREATE VIRTUAL TABLE") ? "virtual table" : nil
-        case .postgresql:
-            let row = try await self.database.raw(
-                "SELECT c.relkind::text AS \"kind\" FROM pg_class c WHERE c.oid = to_regclass(\(bind: SQLText.identifier(name)))"
-            ).first()
-            switch try row?.decode(column: "kind", as: String.self) {
-            case "v": return "view"
-            case "m": return "materialized view"
-            case "f": return "foreign table"
-            default: return nil
-            }
-        }
+        return try await self.implementation.unsupportedRelationKind(name, on: self.database)
     }
 
     /// Names of the triggers on `table`, excluding PostgreSQL's internal ones.
     func triggers(on table: String) async throws -> Set<String> {
-        let rows: [any SQLRow]
-        switch self.dialect {
-        case .sqlite:
-            rows = try await self.database.raw(
-                "SELECT \"name\" FROM \"sqlite_master\" WHERE \"type\" = 'trigger' AND \"tbl_name\" = \(bind: table)"
-            ).all()
-        case .postgresql:
-            rows = try await self.database.raw(
-                "SELECT tgname::text AS \"name\" FROM pg_trigger WHERE tgrelid = to_regclass(\(bind: SQLText.identifier(table))) AND NOT tgisinternal"
-            ).all()
-        }
-        return Set(try rows.map { try $0.decode(column: "name", as: String.self) })
+        try await self.implementation.triggers(on: table, in: self.database)
     }
 }

@@ -40,8 +40,8 @@ struct VersioningPlan: Sendable, Hashable {
         self.requiresScope = options.requiresScope
         self.configuration = configuration
 
-        var reserved: Set<String> = [Self.transactionColumn, Self.endTransactionColumn, Self.operationColumn]
-        if self.tracksModifiedColumns { reserved.formUnion(self.modifiableColumns.map(\.modColumn)) }
+        // Every column the version row layout adds to the versioned ones: bookkeeping, `_mod` flags.
+        let reserved = Set(VersionRowLayout(self).columns.filter { if case .live = $0.kind { false } else { true } }.map(\.name))
         for column in self.columns where reserved.contains(column.name) {
             throw ContinuumError.versionTableConflict(table: table.name, versionTable: versionTable, column: column.name)
         }
@@ -68,12 +68,6 @@ struct VersioningPlan: Sendable, Hashable {
     /// The `_mod` columns, empty when tracking is off.
     var modColumns: [String] { self.tracksModifiedColumns ? self.modifiableColumns.map(\.modColumn) : [] }
 
-    /// Column list of a version row insert: data, bookkeeping, then `_mod` flags.
-    var versionColumnList: String {
-        (self.columns.map(\.name) + [Self.transactionColumn, Self.endTransactionColumn, Self.operationColumn] + self.modColumns)
-            .map(SQLText.identifier).joined(separator: ", ")
-    }
-
     /// `"k1" = <ref>."k1" AND ...` over the primary key, optionally qualifying the left side.
     func keyMatch(_ reference: String, alias: String? = nil) -> String {
         self.primaryKey.map { column in
@@ -84,16 +78,6 @@ struct VersioningPlan: Sendable, Hashable {
 
     /// The key columns, quoted and comma-separated.
     var keyList: String { self.primaryKey.map { SQLText.identifier($0.name) }.joined(separator: ", ") }
-
-    /// `<ref>."c1", <ref>."c2", ...` over the versioned columns.
-    func values(_ reference: String) -> [String] {
-        self.columns.map { "\(reference).\(SQLText.identifier($0.name))" }
-    }
-
-    /// `"c" = excluded."c", ...` for the versioned non-key columns of an upsert.
-    func assignExcluded(_ excluded: String) -> [String] {
-        self.modifiableColumns.map { "\(SQLText.identifier($0.name)) = \(excluded).\(SQLText.identifier($0.name))" }
-    }
 
     /// The version table's secondary indexes as (name suffix, column list, partial-index
     /// condition). The primary key `(key, transaction_id)` already serves every per-entity

@@ -1,0 +1,182 @@
+/// Which triggers and functions a versioned table gets, and how they are created and dropped.
+extension PostgreSQLDialect {
+    // MARK: Triggers
+
+    /// The transaction-local setting that says a primary key of `table` (in `schema`) changed
+    /// in this transaction: until it is set, the statement-level update function skips looking
+    /// for keys that lost or gained a row.
+    static func movedSetting(schema: String, table: String) -> String {
+        "continuum.moved_" + SQLText.hash(schema + "\u{0}" + table)
+    }
+
+    static let insertDeleteTrigger = "continuum_insert_delete"
+    static let updateTrigger = "continuum_update"
+    /// With a statement-level update trigger: a row-level trigger that fires only when a row's
+    /// primary key changes, to mark the transaction (``movedSetting(schema:table:)``). Its `WHEN`
+    /// clause also names every versioned column (in a branch that is never true), so PostgreSQL
+    /// refuses to drop a versioned column behind versioning's back, as it does for the row-level
+    /// update trigger's `WHEN` clause.
+    static let columnsTrigger = "continuum_columns"
+    /// `BEFORE TRUNCATE`, per statement: writes a DELETE version of every row the statement is
+    /// about to remove (``truncateFunction(_:)``), so `TRUNCATE` (and `TRUNCATE ... CASCADE`
+    /// reaching a versioned table) keeps its deletions in history.
+    static let truncateTrigger = "continuum_truncate"
+
+    /// The triggers a versioned table carries.
+    func expectedTriggers(_ plan: VersioningPlan) -> Set<String> { Self.triggerNames(plan) }
+
+    /// The triggers a versioned table carries.
+    static func triggerNames(_ plan: VersioningPlan) -> Set<String> {
+        plan.updatesPerStatement
+            ? [insertDeleteTrigger, updateTrigger, columnsTrigger, truncateTrigger] : [insertDeleteTrigger, updateTrigger, truncateTrigger]
+    }
+
+    /// The row-level function: inserts and deletes, and updates of tables that cannot use the
+    /// statement-level one.
+    func functionName(_ plan: VersioningPlan) -> String {
+        self.qualified(SQLText.objectName("_continuum_\(plan.table.name)_version"))
+    }
+
+    /// The statement-level update function, reading the statement's transition tables.
+    func updateFunctionName(_ plan: VersioningPlan) -> String {
+        self.qualified(SQLText.objectName("_continuum_\(plan.table.name)_version_update"))
+    }
+
+    /// Drops the triggers and their functions.
+    func dropTriggers(_ plan: VersioningPlan) -> [String] { self.dropTriggers(plan, dropFunction: true) }
+
+    /// The functions outlive a dropped table.
+    func dropOrphanedObjects(_ plan: VersioningPlan) -> [String] { self.dropFunctions(plan) }
+
+    /// A table that joined a partition tree or an inheritance tree, or grew past
+    /// ``VersioningPlan/statementUpdateColumnLimit`` versioned columns, needs the row-level
+    /// update trigger: the statement-level one it carries is outdated.
+    func outdatedTriggers(_ plan: VersioningPlan, live: TableDescription, installed triggers: Set<String>) -> String? {
+        guard !plan.updatesPerStatement, triggers.contains(Self.columnsTrigger) else { return nil }
+        return live.versionsUpdatesPerStatement
+            ? "the update trigger runs per statement, but the table now has more than \(VersioningPlan.statementUpdateColumnLimit) versioned columns"
+            : "the update trigger runs per statement, but the table is now partitioned, a partition or part of an inheritance tree"
+    }
+
+    /// Drops the triggers, then (with `dropFunction`) their functions (``dropFunctions(_:)``).
+    func dropTriggers(_ plan: VersioningPlan, dropFunction: Bool) -> [String] {
+        let table = self.qualified(plan.table.name)
+        var statements = [
+            "DROP TRIGGER IF EXISTS \(SQLText.identifier(Self.insertDeleteTrigger)) ON \(table)",
+            "DROP TRIGGER IF EXISTS \(SQLText.identifier(Self.updateTrigger)) ON \(table)",
+            "DROP TRIGGER IF EXISTS \(SQLText.identifier(Self.columnsTrigger)) ON \(table)",
+            "DROP TRIGGER IF EXISTS \(SQLText.identifier(Self.truncateTrigger)) ON \(table)",
+        ]
+        if dropFunction { statements += self.dropFunctions(plan) }
+        return statements
+    }
+
+    /// The function of ``columnsTrigger``.
+    func keyMovedFunctionName(_ plan: VersioningPlan) -> String {
+        self.qualified(SQLText.objectName("_continuum_\(plan.table.name)_key_moved"))
+    }
+
+    /// The function of ``truncateTrigger``.
+    func truncateFunctionName(_ plan: VersioningPlan) -> String {
+        self.qualified(SQLText.objectName("_continuum_\(plan.table.name)_version_truncate"))
+    }
+
+    func dropFunctions(_ plan: VersioningPlan) -> [String] {
+        [self.functionName(plan), self.updateFunctionName(plan), self.keyMovedFunctionName(plan), self.truncateFunctionName(plan)]
+            .map { "DROP FUNCTION IF EXISTS \($0)()" }
+    }
+
+    /// Inserts and deletes fire a row-level trigger. Updates of a table with
+    /// ``TableDescription/versionsUpdatesPerStatement`` fire a statement-level trigger that
+    /// writes the history of every changed row with a few set-based statements (a bulk UPDATE
+    /// pays no per-row function call); other tables get a row-level update trigger.
+    func createTriggers(_ plan: VersioningPlan) -> [String] {
+        let table = self.qualified(plan.table.name)
+        var statements = self.readerGrants([self.qualified(plan.versionTable)]) + [
+            self.function(plan), "REVOKE ALL ON FUNCTION \(self.functionName(plan))() FROM PUBLIC",
+            self.truncateFunction(plan), "REVOKE ALL ON FUNCTION \(self.truncateFunctionName(plan))() FROM PUBLIC",
+        ]
+        if plan.updatesPerStatement {
+            let moved = Self.literal(Self.movedSetting(schema: self.schema, table: plan.table.name))
+            statements.append(self.updateFunction(plan))
+            statements.append("REVOKE ALL ON FUNCTION \(self.updateFunctionName(plan))() FROM PUBLIC")
+            statements.append(Self.function(
+                self.keyMovedFunctionName(plan), returns: "trigger", runsAsOwner: false,
+                body: " BEGIN PERFORM set_config(\(moved), '1', true); RETURN NULL; END "
+            ))
+            statements.append("REVOKE ALL ON FUNCTION \(self.keyMovedFunctionName(plan))() FROM PUBLIC")
+        }
+        statements += self.dropTriggers(plan, dropFunction: false)
+        statements.append(
+            "CREATE TRIGGER \(SQLText.identifier(Self.insertDeleteTrigger)) AFTER INSERT OR DELETE ON \(table) "
+                + "FOR EACH ROW EXECUTE FUNCTION \(self.functionName(plan))()"
+        )
+        statements.append(
+            "CREATE TRIGGER \(SQLText.identifier(Self.truncateTrigger)) BEFORE TRUNCATE ON \(table) "
+                + "FOR EACH STATEMENT EXECUTE FUNCTION \(self.truncateFunctionName(plan))()"
+        )
+        if plan.updatesPerStatement {
+            statements.append(
+                "CREATE TRIGGER \(SQLText.identifier(Self.updateTrigger)) AFTER UPDATE ON \(table) "
+                    + "REFERENCING OLD TABLE AS \(Self.oldRows) NEW TABLE AS \(Self.newRows) "
+                    + "FOR EACH STATEMENT EXECUTE FUNCTION \(self.updateFunctionName(plan))()"
+            )
+            // No column list: a key changed by a BEFORE trigger must mark the transaction too.
+            // The never-true branch names every other versioned column, for the dependency.
+            // Compared by image: a `WHEN` clause binds its operators when the trigger is created,
+            // under the installer's search_path; a function call named with its schema cannot be hijacked.
+            var condition = self.differs("OLD", "NEW", plan.primaryKey)
+            if !plan.modifiableColumns.isEmpty {
+                condition += " OR (false AND (" + plan.modifiableColumns.map { "OLD.\(SQLText.identifier($0.name)) IS NULL" }
+                    .joined(separator: " AND ") + "))"
+            }
+            statements.append(
+                "CREATE TRIGGER \(SQLText.identifier(Self.columnsTrigger)) AFTER UPDATE ON \(table) "
+                    + "FOR EACH ROW WHEN (\(condition)) EXECUTE FUNCTION \(self.keyMovedFunctionName(plan))()"
+            )
+        } else {
+            statements.append(
+                "CREATE TRIGGER \(SQLText.identifier(Self.updateTrigger)) AFTER UPDATE ON \(table) "
+                    + "FOR EACH ROW WHEN (\(self.differs("OLD", "NEW", plan.columns))) EXECUTE FUNCTION \(self.functionName(plan))()"
+            )
+            statements.append("DROP FUNCTION IF EXISTS \(self.updateFunctionName(plan))()")
+            statements.append("DROP FUNCTION IF EXISTS \(self.keyMovedFunctionName(plan))()")
+        }
+        return statements
+    }
+
+    static let oldRows = "\"continuum_old_rows\""
+    static let newRows = "\"continuum_new_rows\""
+
+    /// Whether the values of `columns` in rows `a` and `b` differ as stored: their binary images
+    /// (`record_image_eq`, NULLs equal to each other). A type's own `=` can call two visibly
+    /// different values equal (`citext` ignores case, `numeric` ignores scale: `1.0 = 1.000`), and
+    /// some types have none (json, point, xml); the images see every difference a reader could,
+    /// and need no operator at all. One call compares every column at once.
+    func differs(_ a: String, _ b: String, _ columns: [ColumnDescription]) -> String {
+        guard !columns.isEmpty else { return "false" }
+        let row = { (reference: String) in columns.map { "\(reference).\(SQLText.identifier($0.name))" }.joined(separator: ", ") }
+        return self.differs(row(a), row(b))
+    }
+
+    func differs(_ a: String, _ b: String, _ column: ColumnDescription) -> String {
+        self.differs(a, b, [column])
+    }
+
+    /// `a` and `b` are comma-separated expressions, compared as one row image.
+    func differs(_ a: String, _ b: String) -> String {
+        "NOT pg_catalog.record_image_eq(ROW(\(a)), ROW(\(b)))"
+    }
+
+    /// Whether a key column changed: by the type's own equality, which decides what is one key
+    /// (and what the primary key's index matches), through the key's own operator (named with
+    /// its schema when it is not pg_catalog's: the functions' search_path is pinned).
+    func keyDiffers(_ a: String, _ b: String, _ column: ColumnDescription) -> String {
+        let name = SQLText.identifier(column.name)
+        return "NOT (\(column.equals("\(a).\(name)", "\(b).\(name)")))"
+    }
+
+    /// The statements that find (or create) the transaction and record the entity in
+    /// `transaction_changes`, leaving the id in `v_tx`. The first row a transaction changes
+    /// records the entity and marks it in a transaction-local setting (rolled back with a
+}
