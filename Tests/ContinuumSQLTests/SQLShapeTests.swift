@@ -134,10 +134,10 @@ extension SQLShapeTests {
                         UPDATE "public"."article_version" SET "end_transaction_id" = NULL WHERE "id" = continuum_fn.v_old."id" AND "end_transaction_id" = continuum_fn.v_tx;
                     ELSE
                         UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_old."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
-                    IF continuum_fn.v_previous > continuum_fn.v_tx THEN
-                        v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
-                        UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_old."id" AND "transaction_id" = continuum_fn.v_previous;
-                    END IF;
+                        IF continuum_fn.v_previous > continuum_fn.v_tx THEN
+                            v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
+                            UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_old."id" AND "transaction_id" = continuum_fn.v_previous;
+                        END IF;
                         INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_old."id", continuum_fn.v_old."name", continuum_fn.v_old."content", continuum_fn.v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
                     END IF;
                     IF TG_OP = 'DELETE' THEN
@@ -153,11 +153,11 @@ extension SQLShapeTests {
                     RETURN NULL;
                 END IF;
                 UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_new."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
-                    IF continuum_fn.v_previous > continuum_fn.v_tx THEN
-                        v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
-                        UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_new."id" AND "transaction_id" = continuum_fn.v_previous;
-                    END IF;
-                    INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_new."id", continuum_fn.v_new."name", continuum_fn.v_new."content", continuum_fn.v_tx, NULL, 0, continuum_fn.v_new."name" IS NOT NULL, continuum_fn.v_new."content" IS NOT NULL) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 1, "name_mod" = "public"."article_version"."name_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."name"), ROW(EXCLUDED."name")), "content_mod" = "public"."article_version"."content_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."content"), ROW(EXCLUDED."content"));
+                IF continuum_fn.v_previous > continuum_fn.v_tx THEN
+                    v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
+                    UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_new."id" AND "transaction_id" = continuum_fn.v_previous;
+                END IF;
+                INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_new."id", continuum_fn.v_new."name", continuum_fn.v_new."content", continuum_fn.v_tx, NULL, 0, continuum_fn.v_new."name" IS NOT NULL, continuum_fn.v_new."content" IS NOT NULL) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 1, "name_mod" = "public"."article_version"."name_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."name"), ROW(EXCLUDED."name")), "content_mod" = "public"."article_version"."content_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."content"), ROW(EXCLUDED."content"));
                 RETURN NULL;
             END
             $continuum$
@@ -180,27 +180,27 @@ extension SQLShapeTests {
                     THEN $sql$SELECT * FROM "public"."article"$sql$ ELSE $sql$SELECT * FROM ONLY "public"."article"$sql$ END LOOP
                     IF v_tx IS NULL THEN
                         v_tx := NULL;
-                v_recorded := false;
-                SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article')
-                INTO v_tx, v_recorded
-                FROM "public"."transaction" AS t WHERE t."id" = CASE WHEN current_setting('continuum.tx_1503733f2ec84a18', true) ~ '^[0-9]{1,18}$' THEN current_setting('continuum.tx_1503733f2ec84a18', true)::bigint END AND t."native_transaction_id" = pg_current_xact_id();
-                IF v_tx IS NULL THEN
-                    v_tx := "public"."_continuum_transaction_id"();
-                    v_recorded := false;
-                END IF;
-                IF NOT v_recorded THEN
-                    INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
-                END IF;
+                        v_recorded := false;
+                        SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article')
+                        INTO v_tx, v_recorded
+                        FROM "public"."transaction" AS t WHERE t."id" = CASE WHEN current_setting('continuum.tx_1503733f2ec84a18', true) ~ '^[0-9]{1,18}$' THEN current_setting('continuum.tx_1503733f2ec84a18', true)::bigint END AND t."native_transaction_id" = pg_current_xact_id();
+                        IF v_tx IS NULL THEN
+                            v_tx := "public"."_continuum_transaction_id"();
+                            v_recorded := false;
+                        END IF;
+                        IF NOT v_recorded THEN
+                            INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
+                        END IF;
                     END IF;
                     DELETE FROM "public"."article_version" WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_tx AND "operation_type" = 0;
                     IF FOUND THEN
                         UPDATE "public"."article_version" SET "end_transaction_id" = NULL WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" = continuum_fn.v_tx;
                     ELSE
                         UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
-                    IF continuum_fn.v_previous > continuum_fn.v_tx THEN
-                        v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
-                        UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_previous;
-                    END IF;
+                        IF continuum_fn.v_previous > continuum_fn.v_tx THEN
+                            v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
+                            UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_previous;
+                        END IF;
                         INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
                     END IF;
                 END LOOP;
@@ -229,59 +229,59 @@ extension SQLShapeTests {
                     IF current_setting('continuum.moved_788bbe4b662ce56a', true) = '1'
                        AND EXISTS (SELECT o.* FROM "continuum_old_rows" AS o WHERE NOT EXISTS (SELECT 1 FROM "continuum_new_rows" AS n WHERE o."id" = n."id")) THEN
                         v_tx := NULL;
-                v_recorded := false;
-                SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article')
-                INTO v_tx, v_recorded
-                FROM "public"."transaction" AS t WHERE t."id" = CASE WHEN current_setting('continuum.tx_1503733f2ec84a18', true) ~ '^[0-9]{1,18}$' THEN current_setting('continuum.tx_1503733f2ec84a18', true)::bigint END AND t."native_transaction_id" = pg_current_xact_id();
-                IF v_tx IS NULL THEN
-                    v_tx := "public"."_continuum_transaction_id"();
-                    v_recorded := false;
-                END IF;
-                IF NOT v_recorded THEN
-                    INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
-                END IF;
+                        v_recorded := false;
+                        SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article')
+                        INTO v_tx, v_recorded
+                        FROM "public"."transaction" AS t WHERE t."id" = CASE WHEN current_setting('continuum.tx_1503733f2ec84a18', true) ~ '^[0-9]{1,18}$' THEN current_setting('continuum.tx_1503733f2ec84a18', true)::bigint END AND t."native_transaction_id" = pg_current_xact_id();
+                        IF v_tx IS NULL THEN
+                            v_tx := "public"."_continuum_transaction_id"();
+                            v_recorded := false;
+                        END IF;
+                        IF NOT v_recorded THEN
+                            INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
+                        END IF;
                         FOR v_row IN EXECUTE $sql$SELECT j.* FROM (SELECT o.*, n."id" IS NULL AS "continuum_side" FROM "continuum_old_rows" AS o FULL JOIN "continuum_new_rows" AS n ON o."id" = n."id" OFFSET 0) AS j WHERE j."continuum_side"$sql$ LOOP
-                        DELETE FROM "public"."article_version" WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_tx AND "operation_type" = 0;
-                    IF FOUND THEN
-                        UPDATE "public"."article_version" SET "end_transaction_id" = NULL WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" = continuum_fn.v_tx;
-                    ELSE
-                        UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
-                    IF continuum_fn.v_previous > continuum_fn.v_tx THEN
-                        v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
-                        UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_previous;
-                    END IF;
-                        INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
-                    END IF;
-                    END LOOP;
-                    FOR v_row IN EXECUTE $sql$SELECT j.* FROM (SELECT CASE WHEN l."id" IS NULL THEN n."id" ELSE l."id" END AS "id", CASE WHEN l."id" IS NULL THEN n."name" ELSE l."name" END AS "name", CASE WHEN l."id" IS NULL THEN n."content" ELSE l."content" END AS "content", o."id" IS NULL AS "continuum_side" FROM "continuum_old_rows" AS o FULL JOIN "continuum_new_rows" AS n ON o."id" = n."id" LEFT JOIN "public"."article" AS l ON l."id" = n."id" OFFSET 0) AS j WHERE j."continuum_side"$sql$ LOOP
-                        UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
-                    IF continuum_fn.v_previous > continuum_fn.v_tx THEN
-                        v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
-                        UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_previous;
-                    END IF;
-                    INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 0, continuum_fn.v_row."name" IS NOT NULL, continuum_fn.v_row."content" IS NOT NULL) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 1, "name_mod" = "public"."article_version"."name_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."name"), ROW(EXCLUDED."name")), "content_mod" = "public"."article_version"."content_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."content"), ROW(EXCLUDED."content"));
-                    END LOOP;
+                            DELETE FROM "public"."article_version" WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_tx AND "operation_type" = 0;
+                            IF FOUND THEN
+                                UPDATE "public"."article_version" SET "end_transaction_id" = NULL WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" = continuum_fn.v_tx;
+                            ELSE
+                                UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
+                                IF continuum_fn.v_previous > continuum_fn.v_tx THEN
+                                    v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
+                                    UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_previous;
+                                END IF;
+                                INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
+                            END IF;
+                        END LOOP;
+                        FOR v_row IN EXECUTE $sql$SELECT j.* FROM (SELECT CASE WHEN l."id" IS NULL THEN n."id" ELSE l."id" END AS "id", CASE WHEN l."id" IS NULL THEN n."name" ELSE l."name" END AS "name", CASE WHEN l."id" IS NULL THEN n."content" ELSE l."content" END AS "content", o."id" IS NULL AS "continuum_side" FROM "continuum_old_rows" AS o FULL JOIN "continuum_new_rows" AS n ON o."id" = n."id" LEFT JOIN "public"."article" AS l ON l."id" = n."id" OFFSET 0) AS j WHERE j."continuum_side"$sql$ LOOP
+                            UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
+                            IF continuum_fn.v_previous > continuum_fn.v_tx THEN
+                                v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
+                                UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_previous;
+                            END IF;
+                            INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 0, continuum_fn.v_row."name" IS NOT NULL, continuum_fn.v_row."content" IS NOT NULL) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 1, "name_mod" = "public"."article_version"."name_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."name"), ROW(EXCLUDED."name")), "content_mod" = "public"."article_version"."content_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."content"), ROW(EXCLUDED."content"));
+                        END LOOP;
                     END IF;
                     FOR v_row IN SELECT CASE WHEN l."id" IS NULL THEN n."id" ELSE l."id" END AS "id", CASE WHEN l."id" IS NULL THEN n."name" ELSE l."name" END AS "name", CASE WHEN l."id" IS NULL THEN n."content" ELSE l."content" END AS "content", o."name" AS "continuum_old_1", o."content" AS "continuum_old_2" FROM "continuum_new_rows" AS n JOIN "continuum_old_rows" AS o ON o."id" = n."id" LEFT JOIN "public"."article" AS l ON l."id" = n."id" WHERE NOT pg_catalog.record_image_eq(ROW(o."id", o."name", o."content"), ROW(n."id", n."name", n."content")) LOOP
                         IF v_tx IS NULL THEN
                             v_tx := NULL;
-                v_recorded := false;
-                SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article')
-                INTO v_tx, v_recorded
-                FROM "public"."transaction" AS t WHERE t."id" = CASE WHEN current_setting('continuum.tx_1503733f2ec84a18', true) ~ '^[0-9]{1,18}$' THEN current_setting('continuum.tx_1503733f2ec84a18', true)::bigint END AND t."native_transaction_id" = pg_current_xact_id();
-                IF v_tx IS NULL THEN
-                    v_tx := "public"."_continuum_transaction_id"();
-                    v_recorded := false;
-                END IF;
-                IF NOT v_recorded THEN
-                    INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
-                END IF;
+                            v_recorded := false;
+                            SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article')
+                            INTO v_tx, v_recorded
+                            FROM "public"."transaction" AS t WHERE t."id" = CASE WHEN current_setting('continuum.tx_1503733f2ec84a18', true) ~ '^[0-9]{1,18}$' THEN current_setting('continuum.tx_1503733f2ec84a18', true)::bigint END AND t."native_transaction_id" = pg_current_xact_id();
+                            IF v_tx IS NULL THEN
+                                v_tx := "public"."_continuum_transaction_id"();
+                                v_recorded := false;
+                            END IF;
+                            IF NOT v_recorded THEN
+                                INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
+                            END IF;
                         END IF;
                         UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
-                    IF continuum_fn.v_previous > continuum_fn.v_tx THEN
-                        v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
-                        UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_previous;
-                    END IF;
+                        IF continuum_fn.v_previous > continuum_fn.v_tx THEN
+                            v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
+                            UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_previous;
+                        END IF;
                         INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 1, NOT pg_catalog.record_image_eq(ROW(continuum_fn.v_row."continuum_old_1"), ROW(continuum_fn.v_row."name")), NOT pg_catalog.record_image_eq(ROW(continuum_fn.v_row."continuum_old_2"), ROW(continuum_fn.v_row."content"))) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "name_mod" = "public"."article_version"."name_mod" OR EXCLUDED."name_mod", "content_mod" = "public"."article_version"."content_mod" OR EXCLUDED."content_mod";
                     END LOOP;
                     RETURN NULL;
@@ -306,24 +306,24 @@ extension SQLShapeTests {
                 IF v_moved THEN
                     FOR v_row IN EXECUTE $sql$SELECT j.* FROM (SELECT o.*, n."id" IS NULL AS "continuum_side" FROM "continuum_old_rows" AS o FULL JOIN "continuum_new_rows" AS n ON o."id" = n."id" OFFSET 0) AS j WHERE j."continuum_side"$sql$ LOOP
                         DELETE FROM "public"."article_version" WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_tx AND "operation_type" = 0;
-                    IF FOUND THEN
-                        UPDATE "public"."article_version" SET "end_transaction_id" = NULL WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" = continuum_fn.v_tx;
-                    ELSE
-                        UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
-                    IF continuum_fn.v_previous > continuum_fn.v_tx THEN
-                        v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
-                        UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_previous;
-                    END IF;
-                        INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
-                    END IF;
+                        IF FOUND THEN
+                            UPDATE "public"."article_version" SET "end_transaction_id" = NULL WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" = continuum_fn.v_tx;
+                        ELSE
+                            UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
+                            IF continuum_fn.v_previous > continuum_fn.v_tx THEN
+                                v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
+                                UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_previous;
+                            END IF;
+                            INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
+                        END IF;
                     END LOOP;
                     FOR v_row IN EXECUTE $sql$SELECT j.* FROM (SELECT CASE WHEN l."id" IS NULL THEN n."id" ELSE l."id" END AS "id", CASE WHEN l."id" IS NULL THEN n."name" ELSE l."name" END AS "name", CASE WHEN l."id" IS NULL THEN n."content" ELSE l."content" END AS "content", o."id" IS NULL AS "continuum_side" FROM "continuum_old_rows" AS o FULL JOIN "continuum_new_rows" AS n ON o."id" = n."id" LEFT JOIN "public"."article" AS l ON l."id" = n."id" OFFSET 0) AS j WHERE j."continuum_side"$sql$ LOOP
                         UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
-                    IF continuum_fn.v_previous > continuum_fn.v_tx THEN
-                        v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
-                        UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_previous;
-                    END IF;
-                    INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 0, continuum_fn.v_row."name" IS NOT NULL, continuum_fn.v_row."content" IS NOT NULL) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 1, "name_mod" = "public"."article_version"."name_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."name"), ROW(EXCLUDED."name")), "content_mod" = "public"."article_version"."content_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."content"), ROW(EXCLUDED."content"));
+                        IF continuum_fn.v_previous > continuum_fn.v_tx THEN
+                            v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
+                            UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_previous;
+                        END IF;
+                        INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 0, continuum_fn.v_row."name" IS NOT NULL, continuum_fn.v_row."content" IS NOT NULL) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 1, "name_mod" = "public"."article_version"."name_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."name"), ROW(EXCLUDED."name")), "content_mod" = "public"."article_version"."content_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."content"), ROW(EXCLUDED."content"));
                     END LOOP;
                 END IF;
                 IF v_changed THEN

@@ -249,3 +249,29 @@ extension VersioningEngine {
     }
 }
 
+
+/// Another SQLite connection holds the write lock: roll back and try again later. Thrown to the
+/// caller once ``SQLiteLockWait`` gives up.
+package struct SQLiteLockBusy: Error, CustomStringConvertible {
+    package init() {}
+    package var description: String {
+        "database is locked: another connection held SQLite's write lock for \(VersioningEngine.sqliteBusyTimeout / 1000) s; the versioned scope did not start"
+    }
+}
+
+/// The wait between attempts to take SQLite's write lock: 1 ms doubling to 20 ms, with jitter,
+/// for up to ``VersioningEngine/sqliteBusyTimeout`` milliseconds in all.
+package struct SQLiteLockWait: Sendable {
+    private var delay: UInt64 = 1_000_000
+    private let deadline = ContinuousClock.now + .milliseconds(VersioningEngine.sqliteBusyTimeout)
+
+    package init() {}
+
+    /// Whether another attempt fits before the deadline.
+    package var canRetry: Bool { ContinuousClock.now < self.deadline }
+
+    package mutating func sleep() async throws {
+        try await Task.sleep(nanoseconds: self.delay + UInt64.random(in: 0...self.delay))
+        self.delay = min(self.delay * 2, 20_000_000)
+    }
+}

@@ -63,11 +63,6 @@ extension PostgreSQLDialect {
         return Self.function(self.qualified(VersioningConfiguration.metaFunction), arguments: "p_keys text[], p_values text[]", returns: "void", body: body)
     }
 
-    /// The statements that stop a trigger function from running for any table but its own:
-    /// it runs as the owner, so attached to another table it would write history for rows that
-            """
-    }
-
     /// Gives the current transaction a new, larger id, everywhere it is recorded. Called by a
     /// trigger that is about to close a version written by a transaction that committed after
     /// this one began: ids then keep following commit order, and every chain stays ordered.
