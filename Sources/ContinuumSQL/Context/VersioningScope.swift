@@ -178,12 +178,7 @@ extension VersioningEngine {
     /// its scope. Returns whether there was one.
     @discardableResult
     package func clearStaleSQLiteScope(on connection: any SQLDatabase) async throws -> Bool {
-        let state = VersioningConfiguration.stateTable
-        guard try await connection.raw("SELECT \"active\" FROM \(ident: state) WHERE \"active\" <> 0").first() != nil else { return false }
-        try await connection.raw("""
-            UPDATE \(ident: state) SET "active" = 0, "transaction_id" = NULL, "user_id" = NULL, "remote_addr" = NULL
-            """).run()
-        return true
+        try await SQLiteDialect.clearStaleScope(on: connection)
     }
 
     /// SQLite: begins a scope in the transaction open on `connection` (which has taken no

@@ -184,6 +184,16 @@ struct SQLiteDialect: Dialect {
         return try await database.raw("SELECT 1 AS \"a\" FROM \(ident: VersioningConfiguration.stateTable) WHERE \"active\" <> 0").first() != nil
     }
 
+    /// Clears a state row left active outside any scope; returns whether there was one.
+    static func clearStaleScope(on connection: any SQLDatabase) async throws -> Bool {
+        let state = VersioningConfiguration.stateTable
+        guard try await connection.raw("SELECT \"active\" FROM \(ident: state) WHERE \"active\" <> 0").first() != nil else { return false }
+        try await connection.raw("""
+            UPDATE \(ident: state) SET "active" = 0, "transaction_id" = NULL, "user_id" = NULL, "remote_addr" = NULL
+            """).run()
+        return true
+    }
+
     func endScope(_ scope: ScopeState, on connection: any SQLDatabase) async throws {
         // The one transaction row this database transaction created.
         try await self.insertMeta(
