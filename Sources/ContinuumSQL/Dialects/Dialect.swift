@@ -118,6 +118,7 @@ extension Dialect {
         case .endTransactionID: self.transactionIDType
         case .operation: "SMALLINT NOT NULL"
         case .modifiedFlag: "BOOLEAN NOT NULL DEFAULT \(self.boolean(false))"
+        case .smallInt: "SMALLINT"
         }
     }
 

@@ -118,6 +118,9 @@ struct VersionColumn: Sendable {
         case operation
         /// `<column>_mod`: whether the version changed the column.
         case modifiedFlag(ColumnDescription)
+        /// A small integer of the engine's own, `NULL` in the versions written before the column
+        /// was added.
+        case smallInt
     }
 
     /// The value each event writes into a new version row.

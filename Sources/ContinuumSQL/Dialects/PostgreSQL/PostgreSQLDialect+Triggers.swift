@@ -145,38 +145,7 @@ extension PostgreSQLDialect {
         return statements
     }
 
+    /// The transition tables of the statement-level update trigger.
     static let oldRows = "\"continuum_old_rows\""
     static let newRows = "\"continuum_new_rows\""
-
-    /// Whether the values of `columns` in rows `a` and `b` differ as stored: their binary images
-    /// (`record_image_eq`, NULLs equal to each other). A type's own `=` can call two visibly
-    /// different values equal (`citext` ignores case, `numeric` ignores scale: `1.0 = 1.000`), and
-    /// some types have none (json, point, xml); the images see every difference a reader could,
-    /// and need no operator at all. One call compares every column at once.
-    func differs(_ a: String, _ b: String, _ columns: [ColumnDescription]) -> String {
-        guard !columns.isEmpty else { return "false" }
-        let row = { (reference: String) in columns.map { "\(reference).\(SQLText.identifier($0.name))" }.joined(separator: ", ") }
-        return self.differs(row(a), row(b))
-    }
-
-    func differs(_ a: String, _ b: String, _ column: ColumnDescription) -> String {
-        self.differs(a, b, [column])
-    }
-
-    /// `a` and `b` are comma-separated expressions, compared as one row image.
-    func differs(_ a: String, _ b: String) -> String {
-        "NOT pg_catalog.record_image_eq(ROW(\(a)), ROW(\(b)))"
-    }
-
-    /// Whether a key column changed: by the type's own equality, which decides what is one key
-    /// (and what the primary key's index matches), through the key's own operator (named with
-    /// its schema when it is not pg_catalog's: the functions' search_path is pinned).
-    func keyDiffers(_ a: String, _ b: String, _ column: ColumnDescription) -> String {
-        let name = SQLText.identifier(column.name)
-        return "NOT (\(column.equals("\(a).\(name)", "\(b).\(name)")))"
-    }
-
-    /// The statements that find (or create) the transaction and record the entity in
-    /// `transaction_changes`, leaving the id in `v_tx`. The first row a transaction changes
-    /// records the entity and marks it in a transaction-local setting (rolled back with a
 }
