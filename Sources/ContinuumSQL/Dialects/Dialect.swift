@@ -170,3 +170,22 @@ extension SQLDialectKind {
         }
     }
 }
+
+extension Dialect {
+    /// Writes the scope's meta on transaction `id` (a query naming it, `NULL` when the scope
+    /// created none), through the caller's rights.
+    func insertMeta(_ scope: ScopeState, into table: SQLQueryString, transaction id: SQLQueryString, on connection: any SQLDatabase) async throws {
+        let meta = scope.meta.sorted { $0.key < $1.key }
+        guard !meta.isEmpty else { return }
+        var rows: SQLQueryString = ""
+        for (index, entry) in meta.enumerated() {
+            rows = rows + (index == 0 ? "" : " UNION ALL ") + "SELECT \(bind: entry.key) AS \"k\", \(bind: entry.value) AS \"v\""
+        }
+        try await connection.raw("""
+            INSERT INTO \(table) ("transaction_id", "key", "value")
+            SELECT t."id", m."k", m."v" FROM (SELECT \(id) AS "id") AS t, (\(rows)) AS m
+            WHERE t."id" IS NOT NULL
+            ON CONFLICT ("transaction_id", "key") DO UPDATE SET "value" = excluded."value"
+            """).run()
+    }
+}

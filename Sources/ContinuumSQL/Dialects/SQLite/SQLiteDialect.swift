@@ -102,55 +102,6 @@ struct SQLiteDialect: Dialect {
         "NOT " + Self.differs(live, version, column)
     }
 
-    // MARK: Introspection
-
-    static func currentSchema(on database: any SQLDatabase) async throws -> String? { nil }
-
-    static func tableExists(_ table: String, on database: any SQLDatabase) async throws -> Bool {
-        try await database.raw(
-            "SELECT 1 AS \"found\" FROM \"sqlite_master\" WHERE \"type\" = 'table' AND \"name\" = \(bind: table)"
-        ).first() != nil
-    }
-
-    static func describe(_ table: String, on database: any SQLDatabase) async throws -> TableDescription? {
-        guard let master = try await database.raw(
-            "SELECT \"sql\" FROM \"sqlite_master\" WHERE \"type\" = 'table' AND \"name\" = \(bind: table)"
-        ).first() else { return nil }
-        let sql = try master.decode(column: "sql", as: String?.self) ?? ""
-        let rows = try await database.raw(
-            "SELECT \"name\", \"type\", \"notnull\", \"pk\" FROM pragma_table_info(\(bind: table))"
-        ).all()
-        let columns = try rows.map { row in
-            ColumnDescription(
-                name: try row.decode(column: "name", as: String.self),
-                type: try row.decode(column: "type", as: String.self),
-                isNotNull: try row.decode(column: "notnull", as: Int.self) != 0,
-                primaryKeyPosition: try row.decode(column: "pk", as: Int.self)
-            )
-        }
-        let key = columns.filter(\.isPrimaryKey)
-        let upper = sql.uppercased()
-        let keyIsRowid = key.count == 1 && key[0].type.uppercased() == "INTEGER" && !upper.contains("WITHOUT ROWID")
-        let reusesKeys = keyIsRowid && !upper.contains("AUTOINCREMENT")
-        return TableDescription(schema: nil, name: table, columns: columns, reusesKeys: reusesKeys, keyIsRowid: keyIsRowid)
-    }
-
-    static func unsupportedRelationKind(_ name: String, on database: any SQLDatabase) async throws -> String? {
-        guard let row = try await database.raw(
-            "SELECT \"type\", \"sql\" FROM \"sqlite_master\" WHERE \"name\" = \(bind: name) AND \"type\" IN ('table', 'view')"
-        ).first() else { return nil }
-        if try row.decode(column: "type", as: String.self) == "view" { return "view" }
-        let sql = try row.decode(column: "sql", as: String?.self) ?? ""
-        return sql.uppercased().hasPrefix("CREATE VIRTUAL TABLE") ? "virtual table" : nil
-    }
-
-    static func triggers(on table: String, in database: any SQLDatabase) async throws -> Set<String> {
-        let rows = try await database.raw(
-            "SELECT \"name\" FROM \"sqlite_master\" WHERE \"type\" = 'trigger' AND \"tbl_name\" = \(bind: table)"
-        ).all()
-        return Set(try rows.map { try $0.decode(column: "name", as: String.self) })
-    }
-
     // MARK: Atomic blocks
 
     /// `SAVEPOINT` opens a transaction when none is open.
@@ -158,69 +109,5 @@ struct SQLiteDialect: Dialect {
         let savepoint = "\"_continuum_atomic\""
         try await connection.run(generated: "SAVEPOINT \(savepoint)")
         return (["RELEASE SAVEPOINT \(savepoint)"], ["ROLLBACK TO SAVEPOINT \(savepoint)", "RELEASE SAVEPOINT \(savepoint)"])
-    }
-
-    // MARK: Scopes
-
-    func beginScope(_ context: TransactionContext, _ scope: ScopeState, on connection: any SQLDatabase) async throws {
-        // The first write of the transaction: it takes SQLite's write lock, so no other
-        // connection can see or change the state row until this transaction ends.
-        try await connection.raw("""
-            UPDATE \(ident: VersioningConfiguration.stateTable) SET "active" = 1, "transaction_id" = NULL,
-                "user_id" = \(bind: context.userID), "remote_addr" = \(bind: context.remoteAddress)
-            """).run()
-    }
-
-    /// Only the scope's connection sees the state row active (the scope's transaction has not
-    /// committed; every other connection reads the committed row).
-    static func isScopeConnection(_ scope: ScopeState, _ database: any SQLDatabase) async throws -> Bool {
-        let row = try await database.raw("SELECT \"active\" FROM \(ident: VersioningConfiguration.stateTable)").first()
-        return try row?.decode(column: "active", as: Int?.self) == 1
-    }
-
-    /// Whether the state row says a scope is active while none runs in this task.
-    static func hasStaleScope(on database: any SQLDatabase) async throws -> Bool {
-        guard ScopeState.current == nil else { return false }
-        return try await database.raw("SELECT 1 AS \"a\" FROM \(ident: VersioningConfiguration.stateTable) WHERE \"active\" <> 0").first() != nil
-    }
-
-    /// Clears a state row left active outside any scope; returns whether there was one.
-    static func clearStaleScope(on connection: any SQLDatabase) async throws -> Bool {
-        let state = VersioningConfiguration.stateTable
-        guard try await connection.raw("SELECT \"active\" FROM \(ident: state) WHERE \"active\" <> 0").first() != nil else { return false }
-        try await connection.raw("""
-            UPDATE \(ident: state) SET "active" = 0, "transaction_id" = NULL, "user_id" = NULL, "remote_addr" = NULL
-            """).run()
-        return true
-    }
-
-    func endScope(_ scope: ScopeState, on connection: any SQLDatabase) async throws {
-        // The one transaction row this database transaction created.
-        try await self.insertMeta(
-            scope, into: "\(ident: self.configuration.transactionMetaTable)",
-            transaction: "(SELECT \"transaction_id\" FROM \(ident: VersioningConfiguration.stateTable))", on: connection
-        )
-        try await connection.raw("""
-            UPDATE \(ident: VersioningConfiguration.stateTable) SET "active" = 0, "transaction_id" = NULL, "user_id" = NULL, "remote_addr" = NULL
-            """).run()
-    }
-}
-
-extension Dialect {
-    /// Writes the scope's meta on transaction `id` (a query naming it, `NULL` when the scope
-    /// created none), through the caller's rights.
-    func insertMeta(_ scope: ScopeState, into table: SQLQueryString, transaction id: SQLQueryString, on connection: any SQLDatabase) async throws {
-        let meta = scope.meta.sorted { $0.key < $1.key }
-        guard !meta.isEmpty else { return }
-        var rows: SQLQueryString = ""
-        for (index, entry) in meta.enumerated() {
-            rows = rows + (index == 0 ? "" : " UNION ALL ") + "SELECT \(bind: entry.key) AS \"k\", \(bind: entry.value) AS \"v\""
-        }
-        try await connection.raw("""
-            INSERT INTO \(table) ("transaction_id", "key", "value")
-            SELECT t."id", m."k", m."v" FROM (SELECT \(id) AS "id") AS t, (\(rows)) AS m
-            WHERE t."id" IS NOT NULL
-            ON CONFLICT ("transaction_id", "key") DO UPDATE SET "value" = excluded."value"
-            """).run()
     }
 }
