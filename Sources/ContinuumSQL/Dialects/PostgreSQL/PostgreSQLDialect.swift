@@ -5,7 +5,9 @@ import SQLKit
 /// The generator is split by function family: `+SharedFunctions` (transaction ids, renumbering,
 /// scope helpers), `+Triggers` (which triggers and functions a table gets), `+VersionRows` (the
 /// statements that write version rows, rendering ``VersionRowLayout``), `+RowFunction` (the
-/// row-level and truncate functions), `+UpdateFunction` (the statement-level update function).
+/// row-level and truncate functions), `+UpdateFunction` (the statement-level update function),
+/// `+Introspection` (the catalogs) and `+Scope` (what a `versioned` scope runs). This file holds
+/// the shared schema, the version table's DDL and limits, value comparison and atomic blocks.
 ///
 /// Every object is qualified with the schema holding the versioned table, so a session with
 /// another `search_path` (psql, another program) still writes history to the right place.
