@@ -18,7 +18,7 @@ struct InteropTests {
             try await db.engine.install(on: db.sql)
             try await db.engine.enable("article", options: Self.articleOptions, on: db.sql)
             try await db.engine.enable("tag", options: Self.tagOptions, on: db.sql)
-            // CONTINUUM.md's seed scenario, five commits, the fifth reverting to the first version.
+            // Semantics.md, "The seed scenario": five commits, the fifth reverting to the first version.
             try await db.engine.versioned(on: db.sql) { sql in
                 try await sql.raw("INSERT INTO article (name, content) VALUES ('Some article', 'Some content')").run()
                 try await sql.raw("INSERT INTO tag (name, article_id) VALUES ('python', 1)").run()

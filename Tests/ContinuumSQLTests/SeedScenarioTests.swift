@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Seed scenario")
 struct SeedScenarioTests {
-    /// CONTINUUM.md, "Rows after the seed scenario", written with raw SQL inside scopes.
+    /// Semantics.md, "Rows after the seed scenario", written with raw SQL inside scopes.
     @Test("raw SQL in versioned scopes yields Continuum's rows", arguments: TestDatabase.allCases)
     func seedScenario(_ database: TestDatabase) async throws {
         try await database.run { db in

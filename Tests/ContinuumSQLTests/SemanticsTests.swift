@@ -2,7 +2,7 @@ import ContinuumSQL
 import SQLKit
 import Testing
 
-/// ARCHITECTURE.md, "Semantics": each rule on both databases.
+/// The rules of `<doc:Semantics>` (Semantics.md, "The rules"), each on both databases.
 @Suite("Semantics")
 struct SemanticsTests {
     /// `item(id, name, qty)` versioned as `item_version`, with the shared schema installed.
@@ -16,6 +16,7 @@ struct SemanticsTests {
         try await db.versions("item_version", ["id", "name", "qty"])
     }
 
+    /// Semantics.md, "No-op updates"
     @Test("a no-op update writes no version and no transaction", arguments: TestDatabase.allCases)
     func noOpUpdate(_ database: TestDatabase) async throws {
         try await database.run { db in
@@ -33,6 +34,7 @@ struct SemanticsTests {
         }
     }
 
+    /// Semantics.md, "No-op updates"
     @Test("one UPDATE over many rows: changed rows get versions, unchanged rows none, a moved key a delete and an insert",
           arguments: TestDatabase.allCases)
     func multiRowUpdate(_ database: TestDatabase) async throws {
@@ -70,6 +72,7 @@ struct SemanticsTests {
         }
     }
 
+    /// Semantics.md, "One version per row and transaction"
     @Test("bulk UPDATEs of 100 rows: a first write, a merge into it and a key move, row for row like single updates",
           arguments: TestDatabase.allCases)
     func bulkUpdates(_ database: TestDatabase) async throws {
@@ -104,6 +107,7 @@ struct SemanticsTests {
         }
     }
 
+    /// Semantics.md, "One version per row and transaction"
     @Test("several changes of one row in one transaction make one version", arguments: TestDatabase.allCases)
     func oneVersionPerTransaction(_ database: TestDatabase) async throws {
         try await database.run { db in
@@ -124,6 +128,7 @@ struct SemanticsTests {
         }
     }
 
+    /// Semantics.md, "Insert then update"
     @Test("insert then update in one transaction stays an INSERT", arguments: TestDatabase.allCases)
     func insertThenUpdate(_ database: TestDatabase) async throws {
         try await database.run { db in
@@ -137,6 +142,7 @@ struct SemanticsTests {
         }
     }
 
+    /// Semantics.md, "Insert then delete"
     @Test("insert then delete in one transaction leaves no version", arguments: TestDatabase.allCases)
     func insertThenDelete(_ database: TestDatabase) async throws {
         try await database.run { db in
@@ -160,6 +166,7 @@ struct SemanticsTests {
         }
     }
 
+    /// Semantics.md, "One version per row and transaction"
     @Test("delete then re-insert of a key in one transaction is one UPDATE", arguments: TestDatabase.allCases)
     func deleteThenReinsert(_ database: TestDatabase) async throws {
         try await database.run { db in
@@ -179,6 +186,7 @@ struct SemanticsTests {
         }
     }
 
+    /// Semantics.md, "History is keyed by primary key"
     @Test("a key inserted again after a delete continues its chain with an INSERT", arguments: TestDatabase.allCases)
     func resurrect(_ database: TestDatabase) async throws {
         try await database.run { db in
@@ -197,6 +205,7 @@ struct SemanticsTests {
         }
     }
 
+    /// Semantics.md, "The end_transaction_id chain"
     @Test("end_transaction_id closes the previous version, never its own row", arguments: TestDatabase.allCases)
     func endTransactionChain(_ database: TestDatabase) async throws {
         try await database.run { db in
@@ -225,6 +234,7 @@ struct SemanticsTests {
         }
     }
 
+    /// Semantics.md, "Primary-key updates"
     @Test("a primary-key update is a delete of the old key and an insert of the new", arguments: TestDatabase.allCases)
     func primaryKeyUpdate(_ database: TestDatabase) async throws {
         try await database.run { db in
@@ -240,6 +250,7 @@ struct SemanticsTests {
         }
     }
 
+    /// Semantics.md, "Primary-key updates"
     @Test("SQLite: a key changed through rowid, oid or _rowid_ is versioned like any key update")
     func keyChangedThroughRowid() async throws {
         try await TestDatabase.sqlite.run { db in
@@ -261,6 +272,7 @@ struct SemanticsTests {
         }
     }
 
+    /// Semantics.md, "Writes without a scope"
     @Test("upserts: ON CONFLICT DO UPDATE is an UPDATE, an identical one writes nothing", arguments: TestDatabase.allCases)
     func upsert(_ database: TestDatabase) async throws {
         try await database.run { db in
@@ -279,6 +291,7 @@ struct SemanticsTests {
         }
     }
 
+    /// Semantics.md, "Every disappearance and every visible change"
     @Test("SQLite INSERT OR REPLACE closes the replaced version itself")
     func insertOrReplace() async throws {
         try await TestDatabase.sqlite.run { db in
@@ -301,6 +314,7 @@ struct SemanticsTests {
         }
     }
 
+    /// Semantics.md, "Writes without a scope"
     @Test("bulk UPDATE and DELETE statements version every row in one transaction", arguments: TestDatabase.allCases)
     func bulkStatements(_ database: TestDatabase) async throws {
         try await database.run { db in
@@ -319,6 +333,7 @@ struct SemanticsTests {
         }
     }
 
+    /// Semantics.md, "Every disappearance and every visible change"
     @Test("ON DELETE CASCADE children are versioned in the parent's transaction", arguments: TestDatabase.allCases)
     func cascade(_ database: TestDatabase) async throws {
         try await database.run { db in
@@ -340,6 +355,7 @@ struct SemanticsTests {
         }
     }
 
+    /// Semantics.md, "Rollbacks"
     @Test("a rolled-back savepoint takes its history with it", arguments: TestDatabase.allCases)
     func savepointRollback(_ database: TestDatabase) async throws {
         try await database.run { db in
@@ -365,6 +381,7 @@ struct SemanticsTests {
         }
     }
 
+    /// Semantics.md, "Rollbacks"
     @Test("a rolled-back transaction leaves no history", arguments: TestDatabase.allCases)
     func fullRollback(_ database: TestDatabase) async throws {
         struct Abort: Error {}
@@ -388,6 +405,7 @@ struct SemanticsTests {
         }
     }
 
+    /// Semantics.md, "Every disappearance and every visible change"
     @Test("changes between NULL and a value are versioned", arguments: TestDatabase.allCases)
     func nullTransitions(_ database: TestDatabase) async throws {
         try await database.run { db in

@@ -6,7 +6,7 @@ import Testing
 
 @Suite("Typed history API")
 struct TypedHistoryTests {
-    /// CONTINUUM.md's seed scenario through the Fluent API.
+    /// Semantics.md, "The seed scenario", through the Fluent API.
     static func seed(_ db: any Database) async throws -> (Article, Tag) {
         let article = Article(name: "Some article", content: "Some content")
         let tag = try await db.versioned(userID: "42") { db in

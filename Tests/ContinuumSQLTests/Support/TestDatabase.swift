@@ -171,7 +171,7 @@ struct TestContext: Sendable {
         return try await self.sql.raw(SQLQueryString(query)).first()!.decode(column: "n", as: Int.self) > 0
     }
 
-    /// The seed models of CONTINUUM.md.
+    /// The seed models of Semantics.md, "The seed scenario": article and tag.
     func createSeedTables() async throws {
         try await self.exec(
             "CREATE TABLE article (id \(self.autoKey), name VARCHAR(255), content TEXT)",
