@@ -397,6 +397,18 @@ struct FluentDocumentationExamples {
 
             #expect(deleted.map(\.model.id) == [id])
             #expect(deleted.first?.previous?.model.name == "Updated article")
+
+            let then = try await Article.query(on: db)
+                .filter(\.$status == "published")
+                .sort(\.$name)
+                .asOf(transaction: versions[1].transactionID)
+                .all()                                           // the published articles then
+            let lastMonth = try await Article.query(on: db).asOf(Date().addingTimeInterval(-30 * 86_400)).count()   // 0
+            let found = try await Article.find(id, asOf: versions[0].transactionID, on: db)   // "Some article"
+
+            #expect(then.map(\.name) == ["Updated article"])
+            #expect(lastMonth == 0)
+            #expect(found?.name == "Some article")
         }
     }
 
