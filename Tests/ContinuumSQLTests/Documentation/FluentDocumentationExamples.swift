@@ -515,7 +515,7 @@ struct FluentDocumentationExamples {
             try await sql.raw("CREATE TABLE page (id \(unsafeRaw: database == .sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "SERIAL PRIMARY KEY"), text TEXT NOT NULL)").run()
             app.migrations.add(Page.versioning)
             try await app.autoMigrate()
-            try await app.db.versioned { db in try await sql.raw("INSERT INTO page (text) VALUES ('before')").run() }
+            try await app.db.versioned { db in try await (db as! any SQLDatabase).raw("INSERT INTO page (text) VALUES ('before')").run() }
             let article = Article(name: "a")
             try await app.db.versioned { db in try await article.save(on: db) }
 
@@ -524,7 +524,7 @@ struct FluentDocumentationExamples {
             try await app.autoMigrate()
 
             try await app.db.versioned { db in
-                try await sql.raw("UPDATE article SET summary = 'short'").run()
+                try await (db as! any SQLDatabase).raw("UPDATE article SET summary = 'short'").run()
                 try await Page.query(on: db).set(\.$content, to: "after").update()
             }
             let versioned = try await sql.raw("SELECT summary FROM article_version WHERE summary IS NOT NULL").all()
