@@ -40,14 +40,14 @@ public enum Continuum {
 
     /// The SQL database behind a Fluent database.
     ///
-    /// - Throws: ``ContinuumError/unsupportedDatabase(_:)`` for a database that is not SQL-backed.
+    /// - Throws: ``/ContinuumSQL/ContinuumError/unsupportedDatabase(_:)`` for a database that is not SQL-backed.
     static func sql(_ database: any Database) throws -> any SQLDatabase {
         guard let sql = database as? any SQLDatabase else { throw ContinuumError.unsupportedDatabase("\(type(of: database))") }
         return sql
     }
 
     /// Throws a typed error unless `M`'s table is versioned into the table `M` reads versions
-    /// from: ``ContinuumError/tableNotVersioned(_:)``, or ``ContinuumError/versionTableMismatch(table:modelVersionTable:versionTable:)``
+    /// from: ``/ContinuumSQL/ContinuumError/tableNotVersioned(_:)``, or ``/ContinuumSQL/ContinuumError/versionTableMismatch(table:modelVersionTable:versionTable:)``
     /// when the model's `versionTableName` disagrees with the registry.
     static func requireVersioned<M: Versioned>(_ model: M.Type, on database: any Database) async throws {
         let table = try await Continuum.engine(for: database).versionedTable(M.schema, on: Continuum.sql(database))
@@ -112,7 +112,7 @@ struct EnableVersioningMigration<M: Versioned>: AsyncMigration {
 extension Versioned {
     /// A migration that starts versioning this model's table (create the table first) and
     /// backfills an INSERT version of every row the table already holds, in one recorded
-    /// transaction (see ``VersioningEngine/enable(_:options:backfill:on:progress:)``). Its
+    /// transaction (see ``/ContinuumSQL/VersioningEngine/enable(_:options:backfill:on:progress:)``). Its
     /// `revert` stops versioning and keeps the version table.
     public static var versioning: any AsyncMigration { EnableVersioningMigration<Self>() }
 
@@ -120,8 +120,8 @@ extension Versioned {
     /// of this model's table. Pass renamed fields (old key to new key) to keep their history
     /// under the new name.
     ///
-    /// - Throws: ``ContinuumError/tableNotVersioned(_:)`` and the errors of
-    ///   ``VersioningEngine/sync(_:renamedColumns:on:)``.
+    /// - Throws: ``/ContinuumSQL/ContinuumError/tableNotVersioned(_:)`` and the errors of
+    ///   ``/ContinuumSQL/VersioningEngine/sync(_:renamedColumns:on:)``.
     public static func syncVersioning(renamedFields: [String: String] = [:], on database: any Database) async throws {
         try await Continuum.engine(for: database).sync(Self.schema, renamedColumns: renamedFields, on: Continuum.sql(database))
     }

@@ -21,12 +21,12 @@ extension Database {
     ///
     /// Write through the `db` passed to `body`: it is the scope's transaction. A nested
     /// `versioned` call on any other handle (the outer `db`, `req.db`) throws
-    /// ``ContinuumError/scopeOnAnotherConnection`` instead of writing outside the scope.
+    /// ``/ContinuumSQL/ContinuumError/scopeOnAnotherConnection`` instead of writing outside the scope.
     ///
-    /// - Throws: ``ContinuumError/scopeOnAnotherConnection`` for a nested call on another handle;
-    ///   ``ContinuumError/userIDTooLong``, ``ContinuumError/remoteAddressTooLong`` or
-    ///   ``ContinuumError/invalidMetaKey`` for an oversized user id (255 bytes), remote address
-    ///   (50 bytes) or meta key; ``ContinuumError/unsupportedDatabase(_:)``
+    /// - Throws: ``/ContinuumSQL/ContinuumError/scopeOnAnotherConnection`` for a nested call on another handle;
+    ///   ``/ContinuumSQL/ContinuumError/userIDTooLong``, ``/ContinuumSQL/ContinuumError/remoteAddressTooLong`` or
+    ///   ``/ContinuumSQL/ContinuumError/invalidMetaKey`` for an oversized user id (255 bytes), remote address
+    ///   (50 bytes) or meta key; ``/ContinuumSQL/ContinuumError/unsupportedDatabase(_:)``
     ///   for a database that is not SQL-backed SQLite or PostgreSQL; whatever `body` throws.
     public func versioned<R: Sendable>(
         userID: String? = nil,

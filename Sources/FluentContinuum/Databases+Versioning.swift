@@ -5,7 +5,7 @@ import NIOCore
 extension Databases {
     /// Sets the versioning configuration of the database `id` (the default database when
     /// `nil`): the names of the transaction log and its companion tables, SQLAlchemy-Continuum's
-    /// optional indexes, and the PostgreSQL roles of ``VersioningConfiguration``.
+    /// optional indexes, and the PostgreSQL roles of ``/ContinuumSQL/VersioningConfiguration``.
     ///
     /// ```swift
     /// app.databases.use(.postgres(configuration: config), as: .psql)

@@ -107,8 +107,12 @@ public struct FieldChange: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The previous value as `T`, `nil` when it was NULL or there was no previous version.
+    ///
+    /// - Throws: `DecodingError` when the value is not a `T`.
     public func old<T: Decodable>(as type: T.Type = T.self) throws -> T? { try self.old.decode(T.self) }
     /// The new value as `T`, `nil` when it is NULL.
+    ///
+    /// - Throws: `DecodingError` when the value is not a `T`.
     public func new<T: Decodable>(as type: T.Type = T.self) throws -> T? { try self.new.decode(T.self) }
 
     /// `old → new`, each value printed as ``FieldValue`` prints it.

@@ -26,8 +26,8 @@ extension QueryBuilder where Model: Versioned {
     ///
     /// Excluded fields have no history: they are left out of the models read (reading one traps,
     /// as an unloaded field does), and a filter or sort on one throws
-    /// ``ContinuumSQL/ContinuumError/fieldNotVersioned(table:field:)``. Every table the query reads must be
-    /// versioned (``ContinuumSQL/ContinuumError/tableNotVersioned(_:)`` otherwise): live rows
+    /// ``/ContinuumSQL/ContinuumError/fieldNotVersioned(table:field:)``. Every table the query reads must be
+    /// versioned (``/ContinuumSQL/ContinuumError/tableNotVersioned(_:)`` otherwise): live rows
     /// are never passed off as history.
     public func asOf(transaction transactionID: Int) -> QueryBuilder<Model> {
         let view = AsOfDatabase(base: self.database, point: .transaction(transactionID))

@@ -15,7 +15,7 @@ import SQLKit
 ///     .paginate(PageRequest(page: 1, per: 20))
 /// ```
 ///
-/// A database whose log has another name (``VersioningConfiguration/transactionTable``) is
+/// A database whose log has another name (``/ContinuumSQL/VersioningConfiguration/transactionTable``) is
 /// queried through a ``TransactionLog`` of that name; see ``TransactionTableName``.
 public typealias Transaction = TransactionLog<DefaultTransactionTable>
 
@@ -37,6 +37,7 @@ public protocol TransactionTableName: Sendable {
 
 /// SQLAlchemy-Continuum's transaction log name, `transaction`.
 public enum DefaultTransactionTable: TransactionTableName {
+    /// `transaction`.
     public static var name: String { "transaction" }
 }
 
@@ -49,6 +50,7 @@ public protocol TransactionLogModel: Model where IDValue == Int {}
 /// name; reads that return a transaction (``Version/transaction(on:)``) read the database's
 /// configured log whatever its name.
 public final class TransactionLog<Table: TransactionTableName>: TransactionLogModel, @unchecked Sendable {
+    /// The log's table: `Table.name`.
     public static var schema: String { Table.name }
 
     /// The transaction's id; versions point at it.
@@ -60,12 +62,17 @@ public final class TransactionLog<Table: TransactionTableName>: TransactionLogMo
     /// The remote address given to the `versioned` scope.
     @OptionalField(key: "remote_addr") public var remoteAddress: String?
 
+    /// An empty row, as Fluent makes one to decode into. Transactions are written by the
+    /// triggers, not saved through this model.
     public init() {}
 
     /// When the transaction wrote its first version.
     public var issuedAt: Date? { self.issued?.date }
 
     /// The versions written in this transaction, by entity name (one query per versioned table).
+    ///
+    /// - Throws: `FluentError.idRequired` for a transaction without an id;
+    ///   ``/ContinuumSQL/ContinuumError/unsupportedDatabase(_:)`` for a database that is not SQL-backed.
     public func changedEntities(on database: any Database) async throws -> [String: [VersionRecord]] {
         let engine = Continuum.engine(for: database)
         let sql = try Continuum.sql(database)
@@ -77,6 +84,9 @@ public final class TransactionLog<Table: TransactionTableName>: TransactionLogMo
 
     /// The versions of `model` written in this transaction, with their full histories loaded
     /// (a fixed number of queries however many entities it changed).
+    ///
+    /// - Throws: `FluentError.idRequired` for a transaction without an id;
+    ///   ``/ContinuumSQL/ContinuumError/tableNotVersioned(_:)`` when `model`'s table is not versioned.
     public func versions<M: Versioned>(of model: M.Type, on database: any Database) async throws -> [Version<M>] {
         let id = try self.requireID()
         let sql = try Continuum.sql(database)
@@ -89,6 +99,8 @@ public final class TransactionLog<Table: TransactionTableName>: TransactionLogMo
     }
 
     /// The key/value meta recorded by the `versioned` scope.
+    ///
+    /// - Throws: `FluentError.idRequired` for a transaction without an id; the driver's errors.
     public func meta(on database: any Database) async throws -> [String: String] {
         let rows = try await Continuum.sql(database).select().columns("key", "value").from(Continuum.configuration(of: database).transactionMetaTable)
             .where("transaction_id", .equal, self.requireID()).all()
@@ -113,8 +125,12 @@ public struct LogTimestamp: Codable, Sendable, Hashable {
     /// The instant.
     public var date: Date
 
+    /// The timestamp of `date`.
     public init(date: Date) { self.date = date }
 
+    /// Decodes SQLite's text form or a date.
+    ///
+    /// - Throws: `DecodingError` when the value is neither.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let text = try? container.decode(String.self), let date = Self.parse(text) {
@@ -124,6 +140,9 @@ public struct LogTimestamp: Codable, Sendable, Hashable {
         }
     }
 
+    /// Encodes the date.
+    ///
+    /// - Throws: the encoder's errors.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(self.date)

@@ -4,7 +4,7 @@ import FluentKit
 extension TransactionLog {
     /// What reverting this transaction would do, without changing anything: every row it
     /// changed, how each would be put back, and the rows later transactions changed again
-    /// (see ``ContinuumSQL/VersioningEngine/revertPlan(transaction:on:)``).
+    /// (see ``/ContinuumSQL/VersioningEngine/revertPlan(transaction:on:)``).
     public func revertPlan(on database: any Database) async throws -> TransactionRevertPlan {
         try await Continuum.engine(for: database).revertPlan(transaction: self.requireID(), on: Continuum.sql(database))
     }
@@ -22,7 +22,7 @@ extension TransactionLog {
     /// }
     /// ```
     ///
-    /// - Throws: ``ContinuumSQL/ContinuumError/revertConflicts(transaction:conflicts:)`` under
+    /// - Throws: ``/ContinuumSQL/ContinuumError/revertConflicts(transaction:conflicts:)`` under
     ///   `.fail`; the database's error when an old row breaks a constraint now. Either way
     ///   nothing is written.
     @discardableResult

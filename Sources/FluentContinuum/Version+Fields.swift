@@ -11,7 +11,7 @@ extension Version {
     /// try versions[1].change(\.$name)?.new(as: String.self)   // "Updated article"
     /// ```
     ///
-    /// - Throws: ``ContinuumError/fieldNotVersioned(table:field:)`` when the field is excluded
+    /// - Throws: ``/ContinuumSQL/ContinuumError/fieldNotVersioned(table:field:)`` when the field is excluded
     ///   from versioning (its history is not kept, so no answer would be true).
     public func change<Property: QueryAddressableProperty>(_ field: KeyPath<M, Property>) throws -> FieldChange?
     where Property.Model == M {
@@ -21,8 +21,8 @@ extension Version {
     /// How the field with key `field` changed from the previous version to this one, `nil`
     /// when it did not; the ``changeset`` entry of the field, checked.
     ///
-    /// - Throws: ``ContinuumError/unknownColumn(table:column:)`` when the model has no such
-    ///   field, ``ContinuumError/fieldNotVersioned(table:field:)`` when it is excluded from
+    /// - Throws: ``/ContinuumSQL/ContinuumError/unknownColumn(table:column:)`` when the model has no such
+    ///   field, ``/ContinuumSQL/ContinuumError/fieldNotVersioned(table:field:)`` when it is excluded from
     ///   versioning.
     public func change(_ field: FieldKey) throws -> FieldChange? {
         self.changeset[try M.versionedColumn(field)]
@@ -31,8 +31,8 @@ extension Version {
     /// How the field named `field` changed from the previous version to this one, `nil` when
     /// it did not.
     ///
-    /// - Throws: ``ContinuumError/unknownColumn(table:column:)`` when the model has no such
-    ///   field, ``ContinuumError/fieldNotVersioned(table:field:)`` when it is excluded from
+    /// - Throws: ``/ContinuumSQL/ContinuumError/unknownColumn(table:column:)`` when the model has no such
+    ///   field, ``/ContinuumSQL/ContinuumError/fieldNotVersioned(table:field:)`` when it is excluded from
     ///   versioning.
     public func change(_ field: String) throws -> FieldChange? {
         try self.change(FieldKey.string(field))
@@ -46,8 +46,8 @@ extension Version {
     /// if try version.modified(\.$status) { ... }
     /// ```
     ///
-    /// - Throws: ``ContinuumError/modifiedFieldsNotTracked(table:)`` when the model does not
-    ///   track modified fields, ``ContinuumError/fieldNotVersioned(table:field:)`` when the
+    /// - Throws: ``/ContinuumSQL/ContinuumError/modifiedFieldsNotTracked(table:)`` when the model does not
+    ///   track modified fields, ``/ContinuumSQL/ContinuumError/fieldNotVersioned(table:field:)`` when the
     ///   field is excluded from versioning.
     public func modified<Property: QueryAddressableProperty>(_ field: KeyPath<M, Property>) throws -> Bool
     where Property.Model == M {
@@ -56,9 +56,9 @@ extension Version {
 
     /// Whether this version modified the field with key `field`, from its `_mod` flag.
     ///
-    /// - Throws: ``ContinuumError/unknownColumn(table:column:)`` when the model has no such
-    ///   field, ``ContinuumError/modifiedFieldsNotTracked(table:)`` when the model does not
-    ///   track modified fields, ``ContinuumError/fieldNotVersioned(table:field:)`` when the
+    /// - Throws: ``/ContinuumSQL/ContinuumError/unknownColumn(table:column:)`` when the model has no such
+    ///   field, ``/ContinuumSQL/ContinuumError/modifiedFieldsNotTracked(table:)`` when the model does not
+    ///   track modified fields, ``/ContinuumSQL/ContinuumError/fieldNotVersioned(table:field:)`` when the
     ///   field is excluded from versioning.
     public func modified(_ field: FieldKey) throws -> Bool {
         guard let column = try M.modifiedFlagColumn(field) else { return false }
@@ -67,9 +67,9 @@ extension Version {
 
     /// Whether this version modified the field named `field`, from its `_mod` flag.
     ///
-    /// - Throws: ``ContinuumError/unknownColumn(table:column:)`` when the model has no such
-    ///   field, ``ContinuumError/modifiedFieldsNotTracked(table:)`` when the model does not
-    ///   track modified fields, ``ContinuumError/fieldNotVersioned(table:field:)`` when the
+    /// - Throws: ``/ContinuumSQL/ContinuumError/unknownColumn(table:column:)`` when the model has no such
+    ///   field, ``/ContinuumSQL/ContinuumError/modifiedFieldsNotTracked(table:)`` when the model does not
+    ///   track modified fields, ``/ContinuumSQL/ContinuumError/fieldNotVersioned(table:field:)`` when the
     ///   field is excluded from versioning.
     public func modified(_ field: String) throws -> Bool {
         try self.modified(FieldKey.string(field))

@@ -9,13 +9,13 @@ extension Version {
     ///
     /// Run it inside `db.versioned(userID:...)` to attribute the revert.
     ///
-    /// - Throws: ``ContinuumError/tableNotVersioned(_:)`` when the model's table is no longer
-    ///   versioned (the revert would leave no history), ``ContinuumError/keyReused(table:deletedIn:reusedIn:)``
+    /// - Throws: ``/ContinuumSQL/ContinuumError/tableNotVersioned(_:)`` when the model's table is no longer
+    ///   versioned (the revert would leave no history), ``/ContinuumSQL/ContinuumError/keyReused(table:deletedIn:reusedIn:)``
     ///   when this version's row was deleted and SQLite gave its key to an unrelated row (an
     ///   `INTEGER PRIMARY KEY` without `AUTOINCREMENT`),
-    ///   ``ContinuumError/versionTableMismatch(table:modelVersionTable:versionTable:)`` when the
+    ///   ``/ContinuumSQL/ContinuumError/versionTableMismatch(table:modelVersionTable:versionTable:)`` when the
     ///   model reads another version table than its table is versioned into,
-    ///   ``ContinuumError/unsupportedNestedValue`` for field values that cannot be written back.
+    ///   ``/ContinuumSQL/ContinuumError/unsupportedNestedValue`` for field values that cannot be written back.
     public func revert(on database: any Database) async throws {
         let sql = try Continuum.sql(database)
         // Only a key deleted since this version can have been reused: one indexed probe first.

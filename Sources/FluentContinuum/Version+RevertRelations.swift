@@ -171,7 +171,7 @@ public struct RevertReport: Sendable, Hashable, CustomStringConvertible {
         var report: RevertReport { self.lock.withLock { RevertReport(counts: self.counts) } }
 
         /// Runs a write of `table`; a constraint the database enforces turns into
-        /// ``ContinuumError/revertCollision(table:)``.
+        /// ``/ContinuumSQL/ContinuumError/revertCollision(table:)``.
         static func colliding(_ table: String, _ write: () async throws -> Void) async throws {
             do {
                 try await write()
@@ -197,12 +197,12 @@ extension Version {
     /// ], on: db)
     /// ```
     ///
-    /// - Throws: ``ContinuumSQL/ContinuumError/parentVersionMissing(model:parent:transaction:)``
+    /// - Throws: ``/ContinuumSQL/ContinuumError/parentVersionMissing(model:parent:transaction:)``
     ///   when a referenced parent had no version at that point,
-    ///   ``ContinuumSQL/ContinuumError/deleteVersionHasNoValues(model:)`` for a DELETE version
+    ///   ``/ContinuumSQL/ContinuumError/deleteVersionHasNoValues(model:)`` for a DELETE version
     ///   (revert to the version before it);
-    ///   ``ContinuumSQL/ContinuumError/keyReused(table:deletedIn:reusedIn:)``;
-    ///   ``ContinuumSQL/ContinuumError/revertCollision(table:)`` when a row would break a
+    ///   ``/ContinuumSQL/ContinuumError/keyReused(table:deletedIn:reusedIn:)``;
+    ///   ``/ContinuumSQL/ContinuumError/revertCollision(table:)`` when a row would break a
     ///   constraint now (a UNIQUE value another row took). Nothing is written when it throws.
     @discardableResult
     public func revert(relations: [RevertRelation<M>], on database: any Database) async throws -> RevertReport {

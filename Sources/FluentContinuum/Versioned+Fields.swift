@@ -16,8 +16,8 @@ extension Versioned {
 
     /// The version-table column of `field`.
     ///
-    /// - Throws: ``ContinuumError/unknownColumn(table:column:)`` when the model has no such field,
-    ///   ``ContinuumError/fieldNotVersioned(table:field:)`` when it is excluded from versioning.
+    /// - Throws: ``/ContinuumSQL/ContinuumError/unknownColumn(table:column:)`` when the model has no such field,
+    ///   ``/ContinuumSQL/ContinuumError/fieldNotVersioned(table:field:)`` when it is excluded from versioning.
     static func versionedColumn(_ field: FieldKey) throws -> String {
         let name = field.description
         guard Self.keys.contains(where: { $0.description == name }) else {
@@ -33,7 +33,7 @@ extension Versioned {
     /// which has none (a version never modifies its entity's key).
     ///
     /// - Throws: the errors of ``versionedColumn(_:)``, and
-    ///   ``ContinuumError/modifiedFieldsNotTracked(table:)`` when the model does not track
+    ///   ``/ContinuumSQL/ContinuumError/modifiedFieldsNotTracked(table:)`` when the model does not track
     ///   modified fields.
     static func modifiedFlagColumn(_ field: FieldKey) throws -> String? {
         let name = try Self.versionedColumn(field)
@@ -51,8 +51,8 @@ extension Versioned {
     /// ```
     /// Rename several fields at once with `syncVersioning(renamedFields:on:)`.
     ///
-    /// - Throws: ``ContinuumError/tableNotVersioned(_:)`` and the errors of
-    ///   ``VersioningEngine/sync(_:renamedColumns:on:)``.
+    /// - Throws: ``/ContinuumSQL/ContinuumError/tableNotVersioned(_:)`` and the errors of
+    ///   ``/ContinuumSQL/VersioningEngine/sync(_:renamedColumns:on:)``.
     public static func syncVersioning<Property: QueryAddressableProperty>(
         renamed old: FieldKey,
         to new: KeyPath<Self, Property>,
@@ -68,8 +68,8 @@ extension Versioned {
     /// try await Article.syncVersioning(renamedFields: [.string("title"): .string("headline")], on: database)
     /// ```
     ///
-    /// - Throws: ``ContinuumError/tableNotVersioned(_:)`` and the errors of
-    ///   ``VersioningEngine/sync(_:renamedColumns:on:)``.
+    /// - Throws: ``/ContinuumSQL/ContinuumError/tableNotVersioned(_:)`` and the errors of
+    ///   ``/ContinuumSQL/VersioningEngine/sync(_:renamedColumns:on:)``.
     public static func syncVersioning(renamedFields: [FieldKey: FieldKey], on database: any Database) async throws {
         let renamed = Dictionary(renamedFields.map { ($0.key.description, $0.value.description) }, uniquingKeysWith: { first, _ in first })
         try await Self.syncVersioning(renamedFields: renamed, on: database)
@@ -77,7 +77,7 @@ extension Versioned {
 }
 
 extension Versioned {
-    /// Throws ``ContinuumError/fieldNotVersioned(table:field:)`` when a filter or sort of
+    /// Throws ``/ContinuumSQL/ContinuumError/fieldNotVersioned(table:field:)`` when a filter or sort of
     /// `query` names a field excluded from versioning: the version table has no such column.
     static func requireVersionedFields(of query: DatabaseQuery) throws {
         let excluded = Set(Self.versioningOptions.excludedFields.map(\.description))

@@ -8,7 +8,7 @@ extension Versioned {
     /// This entity's versions, oldest first, in one query; each version's `previous`, `next`,
     /// `index` and `changeset` need no further query.
     ///
-    /// - Throws: ``ContinuumError/idRequired(model:)`` when the model has no id yet.
+    /// - Throws: ``/ContinuumSQL/ContinuumError/idRequired(model:)`` when the model has no id yet.
     public func versions(on database: any Database) async throws -> [Version<Self>] {
         try await History<Self>.load(key: History<Self>.key(of: self), on: database).versions
     }
@@ -97,12 +97,12 @@ extension QueryBuilder where Model: Versioned {
     /// of queries however many entities match.
     ///
     /// - Parameter modified: Only versions whose `_mod` flag is set for each of these fields.
-    /// - Throws: ``ContinuumError/versionsQueryHasJoins(table:)`` for a query with joins
+    /// - Throws: ``/ContinuumSQL/ContinuumError/versionsQueryHasJoins(table:)`` for a query with joins
     ///   (versions are read from the model's version table alone),
-    ///   ``ContinuumError/fieldNotVersioned(table:field:)`` for a filter, sort or modified field
-    ///   that is excluded from versioning, ``ContinuumError/modifiedFieldsNotTracked(table:)``
+    ///   ``/ContinuumSQL/ContinuumError/fieldNotVersioned(table:field:)`` for a filter, sort or modified field
+    ///   that is excluded from versioning, ``/ContinuumSQL/ContinuumError/modifiedFieldsNotTracked(table:)``
     ///   for modified fields of a model that does not track them,
-    ///   ``ContinuumError/unknownColumn(table:column:)`` for a modified field the model lacks.
+    ///   ``/ContinuumSQL/ContinuumError/unknownColumn(table:column:)`` for a modified field the model lacks.
     public func versions(modified fields: [String] = []) async throws -> [Version<Model>] {
         try await self.versions(modifiedKeys: fields.map { FieldKey.string($0) })
     }
@@ -114,11 +114,11 @@ extension QueryBuilder where Model: Versioned {
     /// let renamed = try await Article.query(on: db).versions(modified: [.string("name")])
     /// ```
     ///
-    /// - Throws: ``ContinuumError/versionsQueryHasJoins(table:)`` for a query with joins,
-    ///   ``ContinuumError/fieldNotVersioned(table:field:)`` for a filter, sort or modified field
-    ///   that is excluded from versioning, ``ContinuumError/modifiedFieldsNotTracked(table:)``
+    /// - Throws: ``/ContinuumSQL/ContinuumError/versionsQueryHasJoins(table:)`` for a query with joins,
+    ///   ``/ContinuumSQL/ContinuumError/fieldNotVersioned(table:field:)`` for a filter, sort or modified field
+    ///   that is excluded from versioning, ``/ContinuumSQL/ContinuumError/modifiedFieldsNotTracked(table:)``
     ///   when the model does not track modified fields,
-    ///   ``ContinuumError/unknownColumn(table:column:)`` for a modified field the model lacks.
+    ///   ``/ContinuumSQL/ContinuumError/unknownColumn(table:column:)`` for a modified field the model lacks.
     public func versions(modified fields: [FieldKey]) async throws -> [Version<Model>] {
         try await self.versions(modifiedKeys: fields)
     }
@@ -131,10 +131,10 @@ extension QueryBuilder where Model: Versioned {
     /// let both = try await Article.query(on: db).versions(modified: \.$name, \.$status)
     /// ```
     ///
-    /// - Throws: ``ContinuumError/modifiedFieldsNotTracked(table:)`` when the model does not
-    ///   track modified fields, ``ContinuumError/fieldNotVersioned(table:field:)`` for a field
+    /// - Throws: ``/ContinuumSQL/ContinuumError/modifiedFieldsNotTracked(table:)`` when the model does not
+    ///   track modified fields, ``/ContinuumSQL/ContinuumError/fieldNotVersioned(table:field:)`` for a field
     ///   excluded from versioning (or filtered or sorted on), and
-    ///   ``ContinuumError/versionsQueryHasJoins(table:)`` for a query with joins.
+    ///   ``/ContinuumSQL/ContinuumError/versionsQueryHasJoins(table:)`` for a query with joins.
     public func versions<Property: QueryAddressableProperty, each More: QueryAddressableProperty>(
         modified field: KeyPath<Model, Property>,
         _ more: repeat KeyPath<Model, each More>

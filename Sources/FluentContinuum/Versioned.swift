@@ -18,6 +18,8 @@ public protocol Versioned: Model {
 }
 
 extension Versioned {
+    /// Every field versioned, no modified-field flags, `<schema>_version`, the type's name as
+    /// the entity name: `VersioningOptions()`.
     public static var versioningOptions: VersioningOptions { .init() }
 
     /// The name recorded in `transaction_changes` for this model.
@@ -58,7 +60,7 @@ public struct VersioningOptions: Sendable, Hashable {
     public var entityName: String?
     /// SQLite only: reject writes to the model's table made outside a `versioned` scope
     /// instead of giving each changed row a transaction of its own (see
-    /// ``ContinuumSQL/TableVersioningOptions/requiresScope``). PostgreSQL groups every
+    /// ``/ContinuumSQL/TableVersioningOptions/requiresScope``). PostgreSQL groups every
     /// transaction by itself and ignores it. Default `false`.
     public var requiresScope: Bool
     /// Whether the versioning migration indexes each `@Parent`/`@OptionalParent` reference in
@@ -68,6 +70,7 @@ public struct VersioningOptions: Sendable, Hashable {
     /// `true`; each index costs every versioned write of the table a little.
     public var indexesParentKeys: Bool
 
+    /// Options with the given values; every parameter has its property's default.
     public init(
         excludedFields: [FieldKey] = [],
         versionTableName: String? = nil,

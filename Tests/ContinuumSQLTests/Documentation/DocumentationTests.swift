@@ -104,6 +104,7 @@ struct DocumentationTests {
         let articles = Set(blocks.map(\.file))
         #expect(articles == [
             "FluentContinuum.md", "GettingStartedWithFluent.md", "ReadingHistory.md", "Reverting.md", "MigrationsWithFluent.md",
+            "TimeTravel.md",
         ])
         #expect(blocks.count >= 15)
     }

@@ -544,3 +544,126 @@ struct FluentDocumentationExamples {
         }
     }
 }
+
+/// The examples of TimeTravel.md, on the test module's blog models (`Author`, `Post`,
+/// `PostComment`, `Label`: RelationTests.swift) and `Article` with its tags (Models.swift).
+@Suite("Documentation examples: time travel")
+struct TimeTravelExamples {
+    /// Ann's post "Hello" with the comment "first" and the label "swift" (transaction 1), then
+    /// the comment "second" (transaction 2); returns the post.
+    func blog(_ db: any Database) async throws -> Post {
+        try await CreateBlog().prepare(on: db)
+        let ann = Author(name: "Ann")
+        let post = Post(title: "Hello", authorID: 0)
+        try await db.versioned { db in
+            try await ann.save(on: db)
+            post.$author.id = try ann.requireID()
+            try await post.save(on: db)
+            try await PostComment(body: "first", postID: post.id).save(on: db)
+            let label = Label(name: "swift")
+            try await label.save(on: db)
+            try await post.$labels.attach(label, on: db)
+        }
+        try await db.versioned { db in try await PostComment(body: "second", postID: post.id).save(on: db) }
+        return post
+    }
+
+    @Test("TimeTravel.md: relations of a version", arguments: TestDatabase.allCases)
+    func relations(_ database: TestDatabase) async throws {
+        try await database.run { context in
+            let db = context.fluent
+            let post = try await blog(db)
+
+            let version = try await post.versions(on: db)[0]
+            let author = try await version.related(\.$author, on: db)        // Version<Author>?
+            let comments = try await version.related(\.$comments, on: db)    // [Version<PostComment>]
+            let labels = try await version.related(\.$labels, on: db)        // through the pivot
+            let later = try await version.related(\.$comments, at: 42, on: db)
+
+            #expect(author?.model.name == "Ann")
+            #expect(comments.map(\.model.body) == ["first"])
+            #expect(labels.map(\.model.name) == ["swift"])
+            #expect(later.map(\.model.body).sorted() == ["first", "second"])
+        }
+    }
+
+    @Test("TimeTravel.md: many versions at once", arguments: TestDatabase.allCases)
+    func manyVersions(_ database: TestDatabase) async throws {
+        try await database.run { context in
+            let db = context.fluent
+            _ = try await blog(db)
+
+            let versions = try await Post.query(on: db).versions()
+            let comments = try await versions.loadRelated(\.$comments, on: db)   // [[Version<PostComment>]]
+            try await versions.loadRelated(\.$author, on: db)                     // fills model.author
+
+            #expect(comments.map { $0.map(\.model.body) } == [["first"]])
+            #expect(versions.map(\.model.author.name) == ["Ann"])
+        }
+    }
+
+    @Test("TimeTravel.md: whole tables as of a moment", arguments: TestDatabase.allCases)
+    func wholeTables(_ database: TestDatabase) async throws {
+        try await database.run { context in
+            let db = context.fluent
+            try await CreateFixtures().prepare(on: db)
+            let article = Article(name: "Some article", status: .published)
+            try await db.versioned { db in
+                try await article.save(on: db)
+                try await Tag(name: "python", articleID: article.requireID()).save(on: db)
+            }
+            let monday = Date()
+            try await db.versioned { db in try await Article(name: "Later").save(on: db) }
+
+            let then = try await Article.query(on: db)
+                .filter(\.$status == .published)
+                .sort(\.$name)
+                .asOf(transaction: 42)
+                .with(\.$tags)
+                .paginate(PageRequest(page: 1, per: 20))
+            let one = try await Article.find(7, asOf: 42, on: db)
+            let countThen = try await Article.query(on: db).asOf(monday).count()
+
+            #expect(then.items.map(\.name) == ["Some article"])
+            #expect(then.items.first?.tags.map(\.name) == ["python"])
+            #expect(one == nil, "there is no article 7")
+            #expect(countThen == 1)
+        }
+    }
+
+    @Test("TimeTravel.md: revert with relations", arguments: TestDatabase.allCases)
+    func revertWithRelations(_ database: TestDatabase) async throws {
+        try await database.run { context in
+            let db = context.fluent
+            let post = try await blog(db)
+            let version = try await post.versions(on: db)[0]
+
+            let report = try await version.revert(relations: [
+                .relation(\.$author, then: [.relation(\.$posts)]),
+                .relation(\.$comments),
+                .relation(\.$labels),
+            ], on: db)
+
+            #expect(report.counts[.deleted]?["comment"] == 1, "the comment added since")
+            #expect(try await PostComment.query(on: db).all().map(\.body) == ["first"])
+        }
+    }
+
+    @Test("TimeTravel.md: revert a whole transaction", arguments: TestDatabase.allCases)
+    func revertTransaction(_ database: TestDatabase) async throws {
+        try await database.run { context in
+            let db = context.fluent
+            _ = try await blog(db)
+            let transaction = try #require(try await Transaction.query(on: db).sort(\.$id, .descending).first())
+
+            let plan = try await transaction.revertPlan(on: db)     // dry run: rows and conflicts
+            try await db.versioned(userID: "admin") { db in
+                try await transaction.revert(on: db, conflicts: .skip)
+            }
+
+            #expect(plan.changes.map(\.undo) == [.delete])
+            #expect(plan.conflicts.isEmpty)
+            #expect(try await PostComment.query(on: db).all().map(\.body) == ["first"])
+        }
+    }
+}
