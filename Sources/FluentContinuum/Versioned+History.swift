@@ -96,7 +96,7 @@ extension QueryBuilder where Model: Versioned {
     /// Every matched version comes with its entity's whole history, loaded in a fixed number
     /// of queries however many entities match.
     ///
-    /// - Parameter modified: Only versions whose `_mod` flag is set for each of these fields.
+    /// - Parameter fields: Only versions whose `_mod` flag is set for each of these fields.
     /// - Throws: ``/ContinuumSQL/ContinuumError/versionsQueryHasJoins(table:)`` for a query with joins
     ///   (versions are read from the model's version table alone),
     ///   ``/ContinuumSQL/ContinuumError/fieldNotVersioned(table:field:)`` for a filter, sort or modified field

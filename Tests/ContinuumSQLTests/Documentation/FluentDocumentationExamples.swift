@@ -657,12 +657,13 @@ struct TimeTravelExamples {
             let transaction = try #require(try await Transaction.query(on: db).sort(\.$id, .descending).first())
 
             let plan = try await transaction.revertPlan(on: db)     // dry run: rows and conflicts
-            try await db.versioned(userID: "admin") { db in
-                try await transaction.revert(on: db, conflicts: .skip)
+            let done = try await db.versioned(userID: "admin") { db in
+                try await transaction.revert(on: db, conflicts: .skip)   // the plan it carried out
             }
 
             #expect(plan.changes.map(\.undo) == [.delete])
             #expect(plan.conflicts.isEmpty)
+            #expect(done.changes.count == 1)
             #expect(try await PostComment.query(on: db).all().map(\.body) == ["first"])
         }
     }
