@@ -119,7 +119,7 @@ struct FluentDocumentationExamples {
         func prepare(on database: any Database) async throws {
             let sql = database as! any SQLDatabase
             try await sql.raw("ALTER TABLE page RENAME COLUMN text TO content").run()
-            try await Page.syncVersioning(renamedFields: ["text": "content"], on: database)
+            try await Page.syncVersioning(renamed: "text", to: \.$content, on: database)
         }
 
         func revert(on database: any Database) async throws {
@@ -159,7 +159,7 @@ struct FluentDocumentationExamples {
             try await article.save(on: db)                 // outside a scope: still versioned
 
             let versions = try await article.versions(on: db)      // oldest first, in one query
-            let change = versions[1].changeset["name"]             // "Updated article" → "Final"
+            let change = try versions[1].change(\.$name)           // "Updated article" → "Final"
             try await versions[0].revert(on: db)                   // writes it back as a new version
             let log = try await Transaction.query(on: db).filter(\.$userID == "42").all()
             // README: end
@@ -361,7 +361,7 @@ struct FluentDocumentationExamples {
 
             let versions = try await article.versions(on: db)      // oldest first, one query
             let first = versions[0].model.name                     // "Some article"
-            let change = versions[1].changeset["name"]             // "Some article" → "Updated article"
+            let change = try versions[1].change(\.$name)           // "Some article" → "Updated article"
             let old = try change?.old(as: String.self)             // "Some article"
             let modified = versions[1].modifiedFields              // ["name", "status"]
             let previous = versions[1].previous?.transactionID     // versions[0].transactionID, no query
@@ -421,7 +421,7 @@ struct FluentDocumentationExamples {
 
             let published = try await Article.query(on: db).filter(\.$status == "published").versions()
             let latest = try await Article.query(on: db).sort(\.$name).limit(20).versions()
-            let renamed = try await Article.query(on: db).versions(modified: ["name"])
+            let renamed = try await Article.query(on: db).versions(modified: \.$name)
 
             #expect(published.map(\.operation) == [.update, .delete], "the DELETE version keeps the last values")
             #expect(latest.map(\.model.name) == ["Another article", "Some article", "Updated article", "Updated article"])
