@@ -5,7 +5,8 @@
 #
 # First it checks that users of the libraries resolve only what the libraries need
 # (scripts/check-dependencies.sh, resolution only). Without arguments (as in CI) it also builds
-# the command line (CLI/, its own package) and runs the README's demo command before the tests.
+# the command line (CLI/, its own package) and runs the README's demo command before the tests;
+# the command-line tests run the binary it builds (CONTINUUM_CLI).
 #
 # On a fresh Debian machine, as root, it installs what the tests need from Debian's packages
 # when missing: PostgreSQL, the sqlite3 client (the crash tests kill one) and Python's venv
@@ -22,6 +23,10 @@ start_postgres
 export CONTINUUM_PSQL="$PGBIN/psql"
 CONTINUUM_PYTHON=$(scripts/python-env.sh)
 export CONTINUUM_PYTHON
+# The command line (its own package): the command-line tests run this binary.
+swift build --package-path CLI
+CONTINUUM_CLI="$(swift build --package-path CLI --show-bin-path)/continuum"
+export CONTINUUM_CLI
 if [ $# -eq 0 ]; then
   # The README's run command (output kept in .build/continuum-demo.txt; shown if it fails).
   mkdir -p .build

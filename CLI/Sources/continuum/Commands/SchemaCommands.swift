@@ -1,0 +1,244 @@
+import ArgumentParser
+import ContinuumSQL
+import Foundation
+import SQLKit
+
+/// Runs `body` and turns engine errors into command-line advice naming `tables`.
+func explained<R>(_ tables: [String], _ body: () async throws -> R) async throws -> R {
+    do {
+        return try await body()
+    } catch let error as ContinuumError {
+        throw CLIError.from(error, tables: tables)
+    }
+}
+
+/// Counts the rows of `table` for a progress bar's total (only when a bar is drawn).
+func rowCount(_ table: String, in session: Session, options: OutputOptions) async throws -> Int? {
+    guard ProgressBar.shows(options) else { return nil }
+    return try await session.sql.raw("SELECT COUNT(*) AS \"n\" FROM \(ident: table)").first()?.decode(column: "n", as: Int.self)
+}
+
+/// A box for the last progress a callback reported.
+final class LastProgress: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: BackfillProgress?
+    func set(_ progress: BackfillProgress) { self.lock.withLock { self.value = progress } }
+    var get: BackfillProgress? { self.lock.withLock { self.value } }
+}
+
+struct InitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init",
+        abstract: "Create the shared schema: the transaction log and the registry of versioned tables.",
+        discussion: """
+            Idempotent. A transaction table made by SQLAlchemy-Continuum is kept. On SQLite a \
+            missing file is created.
+
+            Example:
+              continuum --database sqlite:app.sqlite init
+            """
+    )
+
+    @OptionGroup var connection: DatabaseOptions
+
+    func run() async throws {
+        try await self.connection.withSession(creating: true) { session, _ in
+            let existed = try await session.engine.isInstalled(on: session.sql)
+            try await explained([]) { try await session.engine.install(on: session.sql) }
+            let configuration = session.engine.configuration
+            Terminal.out(
+                existed
+                    ? "the shared schema is already installed in \(session.url.display)\n"
+                    : "installed the shared schema in \(session.url.display): \(configuration.transactionTable), \(configuration.transactionChangesTable), \(configuration.transactionMetaTable), _continuum_tables\n"
+            )
+        }
+    }
+}
+
+struct EnableCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "enable",
+        abstract: "Start versioning tables: version table, triggers, and a version for every row already there.",
+        discussion: """
+            Each table is enabled in one transaction of its own; the rows it already holds get an \
+            INSERT version (in one recorded transaction, batched) unless --no-backfill. A version \
+            table left by SQLAlchemy-Continuum or an earlier `disable` is adopted.
+
+            Example:
+              continuum --database sqlite:app.sqlite enable article tag --exclude views --track-modified
+            """
+    )
+
+    @OptionGroup var connection: DatabaseOptions
+
+    @Argument(help: "The tables to version (SCHEMA.TABLE on PostgreSQL for another schema).")
+    var tables: [String]
+
+    @Option(name: .customLong("exclude"), help: ArgumentHelp("A column to leave out of history (repeatable); every table named must have it.", valueName: "column"))
+    var excluded: [String] = []
+
+    @Flag(help: "Record which columns each version changed (<column>_mod flags, SQLAlchemy-Continuum's PropertyModTrackerPlugin).")
+    var trackModified = false
+
+    @Flag(help: "Do not version the rows already in the table (run `continuum backfill` later).")
+    var noBackfill = false
+
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if self.tables.isEmpty { throw ValidationError("name at least one table to enable") }
+    }
+
+    func run() async throws {
+        try await self.connection.withSession(tables: self.tables) { session, tables in
+            for table in tables {
+                let total = self.noBackfill ? nil : try await explained([table]) { try await rowCount(table, in: session, options: self.output) }
+                let bar = ProgressBar("backfilling \(table)", total: total, options: self.output)
+                let last = LastProgress()
+                let options = TableVersioningOptions(excludedColumns: Set(self.excluded), tracksModifiedColumns: self.trackModified)
+                try await explained([table]) {
+                    try await session.engine.enable(table, options: options, backfill: !self.noBackfill, on: session.sql) { progress in
+                        last.set(progress)
+                        bar.update(progress.rowsScanned)
+                    }
+                }
+                if let progress = last.get { bar.finish(progress.rowsScanned) }
+                let versioned = try await session.engine.versionedTable(table, on: session.sql)
+                var text = "enabled \(table) (history in \(versioned.versionTable))"
+                if let progress = last.get, progress.versionsWritten > 0 {
+                    text += ": \(progress.versionsWritten) existing rows versioned in transaction \(progress.transactionID.map(String.init) ?? "-")"
+                } else if self.noBackfill {
+                    text += ": existing rows not versioned (run `continuum backfill \(table)`)"
+                }
+                Terminal.out(text + "\n")
+            }
+        }
+    }
+}
+
+struct DisableCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "disable",
+        abstract: "Stop versioning a table: drop its triggers (history is kept unless --drop-history).",
+        discussion: """
+            The version table stays, readable with SQL, and a later `enable` adopts it and \
+            continues each row's history. --drop-history deletes it for good.
+
+            Example:
+              continuum --database sqlite:app.sqlite disable tag
+            """
+    )
+
+    @OptionGroup var connection: DatabaseOptions
+
+    @Argument(help: "The table.")
+    var table: String
+
+    @Flag(help: "Also drop the version table, deleting the table's history.")
+    var dropHistory = false
+
+    func run() async throws {
+        try await self.connection.withSession(tables: [self.table]) { session, tables in
+            let table = tables[0]
+            let versioned = try await explained([table]) { try await session.engine.versionedTable(table, on: session.sql) }
+            try await explained([table]) { try await session.engine.disable(table, keepHistory: !self.dropHistory, on: session.sql) }
+            Terminal.out(
+                self.dropHistory
+                    ? "disabled \(table) and dropped its history (\(versioned.versionTable))\n"
+                    : "disabled \(table); its history stays in \(versioned.versionTable)\n"
+            )
+        }
+    }
+}
+
+struct SyncCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync",
+        abstract: "Bring versioning up to date after a migration changed a table.",
+        discussion: """
+            New columns are added to the version table, dropped ones stay as history, renamed \
+            ones keep their history under the new name when given with --rename; the triggers \
+            are regenerated. One transaction.
+
+            Example:
+              continuum --database sqlite:app.sqlite sync article --rename title=name
+            """
+    )
+
+    @OptionGroup var connection: DatabaseOptions
+
+    @Argument(help: "The table.")
+    var table: String
+
+    @Option(name: .customLong("rename"), help: ArgumentHelp("A column the migration renamed (repeatable).", valueName: "old=new"))
+    var renames: [String] = []
+
+    func run() async throws {
+        var renamed: [String: String] = [:]
+        for rename in self.renames {
+            let parts = rename.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw ValidationError("--rename \(rename): write OLD=NEW, for example --rename title=name")
+            }
+            renamed[parts[0]] = parts[1]
+        }
+        try await self.connection.withSession(tables: [self.table]) { session, tables in
+            let table = tables[0]
+            let drift = try await explained([table]) { try await session.engine.checkDrift(table, on: session.sql) }
+            try await explained([table]) { try await session.engine.sync(table, renamedColumns: renamed, on: session.sql) }
+            Terminal.out(
+                drift == nil && renamed.isEmpty
+                    ? "synced \(table): versioning already matched the table; triggers regenerated\n"
+                    : "synced \(table): versioning matches the table again\n"
+            )
+        }
+    }
+}
+
+struct BackfillCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backfill",
+        abstract: "Write an INSERT version for every row of a versioned table that has none.",
+        discussion: """
+            For tables enabled with --no-backfill, or before backfill existed. Batched (each \
+            batch commits on its own, memory stays bounded) and resumable: run it again after an \
+            interruption. The versions share one transaction whose meta has continuum.backfill.
+
+            Example:
+              continuum --database postgres://app@db/app backfill article
+            """
+    )
+
+    @OptionGroup var connection: DatabaseOptions
+
+    @Argument(help: "The table.")
+    var table: String
+
+    @Option(help: "Rows per batch.")
+    var batchSize = VersioningEngine.defaultBackfillBatchSize
+
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if self.batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+    }
+
+    func run() async throws {
+        try await self.connection.withSession(tables: [self.table]) { session, tables in
+            let table = tables[0]
+            _ = try await explained([table]) { try await session.engine.versionedTable(table, on: session.sql) }
+            let bar = ProgressBar("backfilling \(table)", total: try await rowCount(table, in: session, options: self.output), options: self.output)
+            let result = try await explained([table]) {
+                try await session.engine.backfill(table, batchSize: self.batchSize, on: session.sql) { progress in
+                    bar.update(progress.rowsScanned)
+                }
+            }
+            bar.finish(result.rowsScanned)
+            if let transaction = result.transactionID, result.versionsWritten > 0 {
+                Terminal.out("backfilled \(table): \(result.versionsWritten) of \(result.rowsScanned) rows had no version; versioned in transaction \(transaction)\n")
+            } else {
+                Terminal.out("backfilled \(table): all \(result.rowsScanned) rows already had a version; nothing written\n")
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import ArgumentParser
+import ContinuumSQL
+import Foundation
+import SQLKit
+
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "List the versioned tables with their version counts and drift, and the command that fixes each problem.",
+        discussion: """
+            Exits with 1 when a table has drifted from its versioning (a migration ran without \
+            `continuum sync`) or the database has no shared schema.
+
+            Example:
+              continuum --database sqlite:app.sqlite status
+              continuum --database sqlite:app.sqlite status --json
+            """
+    )
+
+    @OptionGroup var connection: DatabaseOptions
+    @OptionGroup var output: OutputOptions
+
+    struct TableStatus: Encodable {
+        var table: String
+        var versionTable: String
+        var entityName: String
+        var versions: Int?
+        var excludedColumns: [String]
+        var tracksModifiedColumns: Bool
+        var drift: [String]
+        var fix: String?
+
+        enum CodingKeys: String, CodingKey {
+            case table, versionTable = "version_table", entityName = "entity_name", versions
+            case excludedColumns = "excluded_columns", tracksModifiedColumns = "tracks_modified_columns", drift, fix
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(self.table, forKey: .table)
+            try container.encode(self.versionTable, forKey: .versionTable)
+            try container.encode(self.entityName, forKey: .entityName)
+            try container.encode(self.versions, forKey: .versions)
+            try container.encode(self.excludedColumns, forKey: .excludedColumns)
+            try container.encode(self.tracksModifiedColumns, forKey: .tracksModifiedColumns)
+            try container.encode(self.drift, forKey: .drift)
+            try container.encode(self.fix, forKey: .fix)
+        }
+    }
+
+    struct Report: Encodable {
+        var installed: Bool
+        var tables: [TableStatus]
+        var problems: Int
+    }
+
+    func run() async throws {
+        let printer = Printer(self.output)
+        let report = try await self.connection.withSession { session, _ in
+            guard try await session.engine.isInstalled(on: session.sql) else {
+                return Report(installed: false, tables: [], problems: 1)
+            }
+            var tables: [TableStatus] = []
+            for versioned in try await session.engine.versionedTables(on: session.sql) {
+                let drift = try await session.engine.checkDrift(versioned.table, on: session.sql)
+                let versions: Int? = drift?.problems.contains(.versionTableMissing) == true ? nil : try await session.sql
+                    .raw("SELECT COUNT(*) AS \"n\" FROM \(ident: versioned.versionTable)").first()?.decode(column: "n", as: Int.self)
+                var fix: String?
+                if let drift {
+                    if drift.problems.contains(.tableMissing) {
+                        fix = "continuum disable \(versioned.table)"
+                    } else if drift.problems.contains(.versionTableMissing) {
+                        fix = "continuum disable \(versioned.table) && continuum enable \(versioned.table)"
+                    } else {
+                        fix = "continuum sync \(versioned.table)"
+                    }
+                }
+                tables.append(TableStatus(
+                    table: versioned.table, versionTable: versioned.versionTable, entityName: versioned.entityName, versions: versions,
+                    excludedColumns: versioned.options.excludedColumns.sorted(), tracksModifiedColumns: versioned.options.tracksModifiedColumns,
+                    drift: drift?.problems.map(\.description) ?? [], fix: fix
+                ))
+            }
+            return Report(installed: true, tables: tables, problems: tables.filter { $0.fix != nil }.count)
+        }
+        if self.output.json {
+            try JSONOutput.print(report)
+        } else if !report.installed {
+            printer.line("no versioning schema in this database: run `continuum init`, then `continuum enable TABLE`")
+        } else if report.tables.isEmpty {
+            printer.line("no table is versioned yet: run `continuum enable TABLE`")
+        } else {
+            let style = printer.style
+            printer.table(
+                ["table", "version table", "entity", "versions", "options", "state"],
+                report.tables.map { table in
+                    var options: [String] = []
+                    if !table.excludedColumns.isEmpty { options.append("excludes \(table.excludedColumns.joined(separator: ","))") }
+                    if table.tracksModifiedColumns { options.append("tracks modified") }
+                    return [
+                        table.table, table.versionTable, table.entityName, table.versions.map(String.init) ?? "-",
+                        options.isEmpty ? "-" : options.joined(separator: "; "),
+                        table.fix == nil ? style.green("ok") : style.red("drifted"),
+                    ]
+                }
+            )
+            for table in report.tables where table.fix != nil {
+                printer.line()
+                printer.line("\(style.bold(table.table)): \(table.drift.joined(separator: "; "))")
+                printer.line("  fix: \(table.fix!)")
+            }
+        }
+        if report.problems > 0 { throw ExitCode(ExitStatus.problems) }
+    }
+}
