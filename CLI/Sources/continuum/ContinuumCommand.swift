@@ -31,6 +31,10 @@ struct ContinuumCommand: AsyncParsableCommand {
         ]
     )
 
+    /// `--database` and `--schema` before the command name; every command reads the same values
+    /// (an `@OptionGroup` of the same type), so they may also follow it.
+    @OptionGroup var connection: DatabaseOptions
+
     /// Parses, runs, and maps failures to the documented exit statuses: usage errors 64
     /// (ArgumentParser's own), engine and driver errors 2 with their message on stderr.
     static func main() async {

@@ -94,10 +94,17 @@ extension VersioningEngine {
         var problems: [IntegrityReport.Problem] = []
         let count = try await database.rows(generated: "SELECT COUNT(*) AS \"n\" FROM \(vt)").first?.decode(column: "n", as: Int.self) ?? 0
 
+        // Only the versions that break the chain come back (a window over the key), so memory
+        // stays bounded on a history of millions of versions.
+        let partition = key.map { "v.\(SQLText.identifier($0.name))" }.joined(separator: ", ")
+        let nativeKey = key.indices.map { "v.\(SQLText.identifier(key[$0].name)) AS \"o\($0)\"" }.joined(separator: ", ")
+        let distinct = dialect == .sqlite ? "IS NOT" : "IS DISTINCT FROM"
         let chain = try await database.rows(generated: """
-            SELECT \(keySelect), v."transaction_id" AS "tx", v."end_transaction_id" AS "end",
-                   (SELECT MIN(w."transaction_id") FROM \(vt) AS w WHERE \(match("w", "v")) AND w."transaction_id" > v."transaction_id") AS "next"
-            FROM \(vt) AS v ORDER BY \(key.map { "v.\(SQLText.identifier($0.name))" }.joined(separator: ", ")), v."transaction_id"
+            SELECT * FROM (SELECT \(keySelect), \(nativeKey), v."transaction_id" AS "tx", v."end_transaction_id" AS "end",
+                   LEAD(v."transaction_id") OVER (PARTITION BY \(partition) ORDER BY v."transaction_id") AS "next"
+                FROM \(vt) AS v) AS c
+            WHERE c."end" \(distinct) c."next" OR c."end" <= c."tx"
+            ORDER BY \(key.indices.map { "c.\"o\($0)\"" }.joined(separator: ", ")), c."tx"
             """)
         for row in chain {
             let tx = try row.decode(column: "tx", as: Int.self)

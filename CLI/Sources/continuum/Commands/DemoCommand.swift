@@ -10,7 +10,15 @@ import NIOPosix
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run the seed scenario on a new SQLite file and print the history it leaves."
+        abstract: "Run the seed scenario on a new SQLite file and print the history it leaves.",
+        discussion: """
+            SQLAlchemy-Continuum's seed scenario through the typed FluentContinuum API. The file \
+            is replaced if it exists; explore it afterwards with the other commands.
+
+            Example:
+              continuum demo --file demo.sqlite
+              continuum --database sqlite:demo.sqlite log
+            """
     )
 
     @Option(help: "The SQLite file to create (replaced if it exists).")

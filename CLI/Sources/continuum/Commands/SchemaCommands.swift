@@ -14,7 +14,7 @@ func explained<R>(_ tables: [String], _ body: () async throws -> R) async throws
 
 /// Counts the rows of `table` for a progress bar's total (only when a bar is drawn).
 func rowCount(_ table: String, in session: Session, options: OutputOptions) async throws -> Int? {
-    guard ProgressBar.shows(options) else { return nil }
+    guard ProgressBar.shows(json: options.json, quiet: options.quiet) else { return nil }
     return try await session.sql.raw("SELECT COUNT(*) AS \"n\" FROM \(ident: table)").first()?.decode(column: "n", as: Int.self)
 }
 
@@ -23,7 +23,7 @@ final class LastProgress: @unchecked Sendable {
     private let lock = NSLock()
     private var value: BackfillProgress?
     func set(_ progress: BackfillProgress) { self.lock.withLock { self.value = progress } }
-    var get: BackfillProgress? { self.lock.withLock { self.value } }
+    var latest: BackfillProgress? { self.lock.withLock { self.value } }
 }
 
 struct InitCommand: AsyncParsableCommand {
@@ -92,8 +92,9 @@ struct EnableCommand: AsyncParsableCommand {
     func run() async throws {
         try await self.connection.withSession(tables: self.tables) { session, tables in
             for table in tables {
-                let total = self.noBackfill ? nil : try await explained([table]) { try await rowCount(table, in: session, options: self.output) }
-                let bar = ProgressBar("backfilling \(table)", total: total, options: self.output)
+                var total: Int?
+                if !self.noBackfill { total = try await explained([table]) { try await rowCount(table, in: session, options: self.output) } }
+                let bar = ProgressBar("backfilling \(table)", total: total, enabled: ProgressBar.shows(json: false, quiet: self.output.quiet))
                 let last = LastProgress()
                 let options = TableVersioningOptions(excludedColumns: Set(self.excluded), tracksModifiedColumns: self.trackModified)
                 try await explained([table]) {
@@ -102,10 +103,10 @@ struct EnableCommand: AsyncParsableCommand {
                         bar.update(progress.rowsScanned)
                     }
                 }
-                if let progress = last.get { bar.finish(progress.rowsScanned) }
+                if let progress = last.latest { bar.finish(progress.rowsScanned) }
                 let versioned = try await session.engine.versionedTable(table, on: session.sql)
                 var text = "enabled \(table) (history in \(versioned.versionTable))"
-                if let progress = last.get, progress.versionsWritten > 0 {
+                if let progress = last.latest, progress.versionsWritten > 0 {
                     text += ": \(progress.versionsWritten) existing rows versioned in transaction \(progress.transactionID.map(String.init) ?? "-")"
                 } else if self.noBackfill {
                     text += ": existing rows not versioned (run `continuum backfill \(table)`)"
@@ -227,7 +228,8 @@ struct BackfillCommand: AsyncParsableCommand {
         try await self.connection.withSession(tables: [self.table]) { session, tables in
             let table = tables[0]
             _ = try await explained([table]) { try await session.engine.versionedTable(table, on: session.sql) }
-            let bar = ProgressBar("backfilling \(table)", total: try await rowCount(table, in: session, options: self.output), options: self.output)
+            let total = try await rowCount(table, in: session, options: self.output)
+            let bar = ProgressBar("backfilling \(table)", total: total, enabled: ProgressBar.shows(json: false, quiet: self.output.quiet))
             let result = try await explained([table]) {
                 try await session.engine.backfill(table, batchSize: self.batchSize, on: session.sql) { progress in
                     bar.update(progress.rowsScanned)

@@ -63,8 +63,11 @@ struct StatusCommand: AsyncParsableCommand {
             var tables: [TableStatus] = []
             for versioned in try await session.engine.versionedTables(on: session.sql) {
                 let drift = try await session.engine.checkDrift(versioned.table, on: session.sql)
-                let versions: Int? = drift?.problems.contains(.versionTableMissing) == true ? nil : try await session.sql
-                    .raw("SELECT COUNT(*) AS \"n\" FROM \(ident: versioned.versionTable)").first()?.decode(column: "n", as: Int.self)
+                var versions: Int?
+                if drift?.problems.contains(.versionTableMissing) != true {
+                    versions = try await session.sql
+                        .raw("SELECT COUNT(*) AS \"n\" FROM \(ident: versioned.versionTable)").first()?.decode(column: "n", as: Int.self)
+                }
                 var fix: String?
                 if let drift {
                     if drift.problems.contains(.tableMissing) {

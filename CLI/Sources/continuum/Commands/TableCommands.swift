@@ -108,21 +108,23 @@ struct AsOfCommand: AsyncParsableCommand {
             }
             let buffer = LineBuffer()
             let counter = Counter()
-            let encoder = JSONOutput.encoder()
+            let encoder = SendableBox(JSONOutput.encoder())
             let pages = self.output.json ? nil : SendableBox<RowPages?>(nil)
             if self.output.json { Terminal.out("[") }
+            let point = transaction
+            let title = "\(printer.style.bold(versioned.table)) as of transaction \(point)"
             try await explained([table]) {
-                try await session.engine.forEachRow(of: table, asOf: transaction, on: session.sql) { row in
+                try await session.engine.forEachRow(of: table, asOf: point, on: session.sql) { row in
                     let count = counter.increment()
                     if let pages {
                         if pages.value == nil {
-                            if !self.output.json { printer.line("\(printer.style.bold(versioned.table)) as of transaction \(transaction)") }
+                            printer.line(title)
                             pages.value = RowPages(header: row.columns, printer: printer)
                         }
                         pages.value!.append(row.values.map { printer.value($0) })
                     } else {
-                        var data = Data(count == 1 ? "\n" : ",\n".utf8)
-                        data.append(try encoder.encode(VersionJSON.values(row)))
+                        var data = Data((count == 1 ? "\n" : ",\n").utf8)
+                        data.append(try encoder.value.encode(VersionJSON.values(row)))
                         buffer.append(data)
                     }
                 }
@@ -176,19 +178,18 @@ struct ExportCommand: AsyncParsableCommand {
         try await self.connection.withSession(tables: [self.table]) { session, tables in
             let table = tables[0]
             let versioned = try await explained([table]) { try await session.engine.versionedTable(table, on: session.sql) }
-            var options = OutputOptions()
-            options.quiet = self.quiet
+            let shows = ProgressBar.shows(json: false, quiet: self.quiet)
             var total: Int?
-            if ProgressBar.shows(options) {
+            if shows {
                 total = try await session.sql.raw("SELECT COUNT(*) AS \"n\" FROM \(ident: versioned.versionTable)").first()?.decode(column: "n", as: Int.self)
             }
-            let bar = ProgressBar("exporting \(table)", total: total, options: options)
+            let bar = ProgressBar("exporting \(table)", total: total, enabled: shows)
             let buffer = LineBuffer()
             let counter = Counter()
-            let encoder = JSONOutput.encoder()
+            let encoder = SendableBox(JSONOutput.encoder())
             try await explained([table]) {
                 try await session.engine.forEachVersion(of: table, since: self.since, on: session.sql) { version in
-                    var data = try encoder.encode(VersionJSON(version: version))
+                    var data = try encoder.value.encode(VersionJSON(version: version))
                     data.append(0x0A)
                     buffer.append(data)
                     bar.update(counter.increment())
@@ -240,15 +241,21 @@ struct VerifyCommand: AsyncParsableCommand {
 
         init(_ problem: IntegrityReport.Problem) {
             self.description = problem.description
+            var key: [String]?
+            var transaction: Int?
+            let kind: String
             switch problem {
-            case .brokenChain(let key, let tx, _): (self.kind, self.key, self.transactionID) = ("broken_chain", key, tx)
-            case .selfClosing(let key, let tx): (self.kind, self.key, self.transactionID) = ("self_closing", key, tx)
-            case .liveRowDiffers(let key): (self.kind, self.key) = ("live_row_differs", key)
-            case .liveRowWithoutVersion(let key): (self.kind, self.key) = ("live_row_without_version", key)
-            case .versionWithoutLiveRow(let key): (self.kind, self.key) = ("version_without_live_row", key)
-            case .missingTransaction(let id): (self.kind, self.transactionID) = ("missing_transaction", id)
-            case .staleScopeState: self.kind = "stale_scope_state"
+            case .brokenChain(let k, let tx, _): kind = "broken_chain"; key = k; transaction = tx
+            case .selfClosing(let k, let tx): kind = "self_closing"; key = k; transaction = tx
+            case .liveRowDiffers(let k): kind = "live_row_differs"; key = k
+            case .liveRowWithoutVersion(let k): kind = "live_row_without_version"; key = k
+            case .versionWithoutLiveRow(let k): kind = "version_without_live_row"; key = k
+            case .missingTransaction(let id): kind = "missing_transaction"; transaction = id
+            case .staleScopeState: kind = "stale_scope_state"
             }
+            self.kind = kind
+            self.key = key
+            self.transactionID = transaction
         }
     }
 
@@ -268,7 +275,7 @@ struct VerifyCommand: AsyncParsableCommand {
         let reports = try await self.connection.withSession(tables: self.tables) { session, tables in
             try await requireInstalled(session)
             let names = tables.isEmpty ? try await session.engine.versionedTables(on: session.sql).map(\.table) : tables
-            let bar = ProgressBar("verifying", total: names.count, options: self.output)
+            let bar = ProgressBar("verifying", total: names.count, enabled: ProgressBar.shows(json: self.output.json, quiet: self.output.quiet))
             var reports: [IntegrityReport] = []
             for (index, table) in names.enumerated() {
                 bar.update(index, force: true)
@@ -374,15 +381,16 @@ struct RevertTransactionCommand: AsyncParsableCommand {
                 throw CLIError("no transaction \(self.transaction) in the log: list transactions with `continuum log`")
             }
             let changes = try await session.engine.textChanges(inTransaction: self.transaction, on: session.sql)
+            let skips = self.onConflict == .skip
             var steps = changes.map { change in
-                Step(
+                let undo: String = switch change.version.operation {
+                case .insert: "delete"
+                case .update: "restore"
+                case .delete: "reinsert"
+                }
+                return Step(
                     table: change.version.table, key: Dictionary(uniqueKeysWithValues: zip(change.version.keyColumns, change.version.key)),
-                    undo: switch change.version.operation {
-                    case .insert: "delete"
-                    case .update: "restore"
-                    case .delete: "reinsert"
-                    },
-                    conflict: change.version.endTransactionID, skipped: self.onConflict == .skip && change.version.endTransactionID != nil
+                    undo: undo, conflict: change.version.endTransactionID, skipped: skips && change.version.endTransactionID != nil
                 )
             }
             var revertID: Int?

@@ -131,15 +131,15 @@ final class ProgressBar: @unchecked Sendable {
     private var lastDraw = Date.distantPast
     private let lock = NSLock()
 
-    init(_ label: String, total: Int?, options: OutputOptions) {
+    init(_ label: String, total: Int?, enabled: Bool) {
         self.label = label
         self.total = total
-        self.enabled = Terminal.stderrIsTerminal && !options.json && !options.quiet
+        self.enabled = enabled
     }
 
-    /// Whether a bar is drawn (so a caller may skip counting a total for nothing).
-    static func shows(_ options: OutputOptions) -> Bool {
-        Terminal.stderrIsTerminal && !options.json && !options.quiet
+    /// Whether a bar is drawn: stderr is a terminal and the output is neither JSON nor quiet.
+    static func shows(json: Bool, quiet: Bool) -> Bool {
+        Terminal.stderrIsTerminal && !json && !quiet
     }
 
     func update(_ count: Int, force: Bool = false) {

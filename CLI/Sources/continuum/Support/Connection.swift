@@ -116,7 +116,7 @@ extension DatabaseOptions {
     func withSession<R: Sendable>(
         tables: [String] = [],
         creating: Bool = false,
-        _ body: @Sendable (Session, [String]) async throws -> R
+        _ body: (Session, [String]) async throws -> R
     ) async throws -> R {
         let url = try self.url()
         let (schema, resolved) = try self.resolve(tables)
