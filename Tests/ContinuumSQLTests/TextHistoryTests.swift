@@ -15,7 +15,7 @@ struct TextHistoryTests {
         try await db.engine.enable("translation", on: db.sql)
         let blob = db.kind == .sqlite ? "X'CAFE'" : "'\\xcafe'::bytea"
         try await db.engine.versioned(on: db.sql, userID: "alice") { sql in
-            try await sql.raw(SQLQueryString("INSERT INTO translation (id, lang, title, body) VALUES (1, 'en', 'Hello', \(blob)), (1, 'fr', 'Bonjour', NULL), (2, 'en', 'Two', NULL), (10, 'en', 'Ten', NULL)")).run()
+            try await sql.raw("INSERT INTO translation (id, lang, title, body) VALUES (1, 'en', 'Hello', \(unsafeRaw: blob)), (1, 'fr', 'Bonjour', NULL), (2, 'en', 'Two', NULL), (10, 'en', 'Ten', NULL)").run()
         }
         let insert = try await db.engine.transactions(limit: 1, on: db.sql)[0].id
         try await db.engine.versioned(on: db.sql, userID: "bob", meta: ["why": "typo"]) { sql in

@@ -74,6 +74,7 @@ struct ContinuumCommand: AsyncParsableCommand {
             guard let message = error.serverInfo?[.message] else { return "PostgreSQL: \(error.code)" }
             return "PostgreSQL refused the statement: \(message) (SQLSTATE \(error.serverInfo?[.sqlState] ?? "?")); nothing was changed"
         }
-        return String(describing: error)
+        let text = String(describing: error)
+        return text.hasPrefix("error: ") ? String(text.dropFirst("error: ".count)) : text
     }
 }

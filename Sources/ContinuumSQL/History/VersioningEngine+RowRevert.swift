@@ -82,7 +82,7 @@ extension VersioningEngine {
                     try await connection.raw("""
                         UPDATE \(unsafeRaw: liveTable) AS l SET \(unsafeRaw: assignments.joined(separator: ", ")) FROM \(unsafeRaw: versionTable) AS p \
                         WHERE \(unsafeRaw: sameKey) AND p."transaction_id" = \(bind: target.transactionID) AND
-                        """ + match).run()
+                        """ + " " + match).run()
                 }
                 return RowRevertResult(action: .updated, version: target)
             }
@@ -95,7 +95,7 @@ extension VersioningEngine {
             try await connection.raw("""
                 INSERT INTO \(unsafeRaw: liveTable) (\(unsafeRaw: list)) SELECT \(unsafeRaw: selected) FROM \(unsafeRaw: versionTable) AS p \
                 WHERE p."transaction_id" = \(bind: target.transactionID) AND
-                """ + keyMatch).run()
+                """ + " " + keyMatch).run()
             return RowRevertResult(action: .inserted, version: target)
         }
     }

@@ -74,6 +74,7 @@ struct Printer: Sendable {
                 text += cell
                 if index < columns - 1 { text += String(repeating: " ", count: widths[index] - Style.visibleWidth(cell) + 2) }
             }
+            while text.last == " " { text.removeLast() }
             return text + "\n"
         }
         var text = line(header.map { self.style.bold($0) })
