@@ -34,12 +34,12 @@ enum ContinuumCLI {
             Issue.record("no continuum binary at \(self.binary): build it with `swift build --package-path CLI` (scripts/test.sh does) or set CONTINUUM_CLI")
             throw CancellationError()
         }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("continuum-cli-tests")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("continuum-cli-tests")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         let id = UUID().uuidString
-        let out = directory.appendingPathComponent("\(id).out"), err = directory.appendingPathComponent("\(id).err")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
+        let out = scratch.appendingPathComponent("\(id).out"), err = scratch.appendingPathComponent("\(id).err")
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         defer {
             try? FileManager.default.removeItem(at: out)
             try? FileManager.default.removeItem(at: err)
