@@ -13,6 +13,9 @@ public struct RowRevertResult: Sendable, Hashable, CustomStringConvertible {
         case deleted
         /// The row already was as it was then (absent then and now): nothing was written.
         case unchanged
+        /// The key has no history at all (a row that predates versioning and was never
+        /// backfilled, or a key that never existed): nothing was written.
+        case noHistory
     }
 
     /// What was done.
@@ -39,8 +42,7 @@ extension VersioningEngine {
     ///
     /// - Parameter key: Every primary-key column with its value as text.
     /// - Throws: ``ContinuumError/tableNotVersioned(_:)``, ``ContinuumError/invalidPrimaryKey(table:expected:)``,
-    ///   ``ContinuumError/invalidOption(_:)`` when the row has no history at all, or the
-    ///   database's error (a constraint the old values now break), after rolling back.
+    ///   or the database's error (a constraint the old values now break), after rolling back.
     @discardableResult
     public func revert(
         _ table: String,
@@ -53,11 +55,7 @@ extension VersioningEngine {
     ) async throws -> RowRevertResult {
         try await self.versioned(on: database, userID: userID, remoteAddress: remoteAddress, meta: meta) { connection in
             let versions = try await self.textVersions(of: table, key: key, on: connection)
-            guard !versions.isEmpty else {
-                throw ContinuumError.invalidOption(
-                    "table \"\(table)\" has no history for this key: check the key (list keys with a history read), or backfill the table"
-                )
-            }
+            guard !versions.isEmpty else { return RowRevertResult(action: .noHistory, version: nil) }
             let reader = try await TextVersionReader(table, on: connection)
             guard let live = try await Introspector(connection).describe(table) else { throw ContinuumError.tableNotFound(table) }
             let keyColumns = reader.entry.keyColumns

@@ -18,7 +18,7 @@ public struct TextVersion: Sendable, Hashable, CustomStringConvertible {
     /// The transaction that wrote the next version of the row, or `nil` for the latest.
     public var endTransactionID: Int?
     /// What happened to the row in ``transactionID``.
-    public var operation: Operation
+    public var operation: VersionOperation
     /// The versioned columns (key columns included), in the order the table declares them.
     public var columns: [String]
     /// The value of each of ``columns`` as text, `nil` for NULL.
@@ -132,7 +132,7 @@ extension VersioningEngine {
     ///   - since: Only versions written by transactions after this one (for an incremental
     ///     export: pass the largest transaction id the previous export saw).
     ///   - body: Called once per version, in order; throwing from it stops the read.
-    /// - Throws: ``ContinuumError/tableNotVersioned(_:)``, ``ContinuumError/invalidOption(_:)``
+    /// - Throws: ``ContinuumError/tableNotVersioned(_:)``, ``ContinuumError/invalidBatchSize(_:)``
     ///   for a batch size below 1.
     public func forEachVersion(
         of table: String,
@@ -154,7 +154,7 @@ extension VersioningEngine {
     /// try await engine.forEachRow(of: "article", asOf: 42, on: sql) { row in print(row.key, row["name"]) }
     /// ```
     ///
-    /// - Throws: ``ContinuumError/tableNotVersioned(_:)``, ``ContinuumError/invalidOption(_:)``
+    /// - Throws: ``ContinuumError/tableNotVersioned(_:)``, ``ContinuumError/invalidBatchSize(_:)``
     ///   for a batch size below 1.
     public func forEachRow(
         of table: String,
@@ -205,7 +205,7 @@ extension VersioningEngine {
         on database: any SQLDatabase,
         _ body: @Sendable (TextVersion) async throws -> Void
     ) async throws {
-        guard batchSize >= 1 else { throw ContinuumError.invalidOption("a read batch holds at least 1 row") }
+        guard batchSize >= 1 else { throw ContinuumError.invalidBatchSize(batchSize) }
         let reader = try await TextVersionReader(table, on: database)
         let keyColumns = reader.entry.keyColumns
         let order = (keyColumns.map { "v.\(SQLText.identifier($0.name))" } + (withTransaction ? ["v.\"transaction_id\""] : []))
@@ -271,8 +271,8 @@ struct TextVersionReader: Sendable {
         let columns = self.entry.columns
         let values = try columns.indices.map { try row.decode(column: "c\($0)", as: String?.self) }
         let operation = try row.decode(column: "op", as: Int.self)
-        guard let known = Operation(rawValue: operation) else {
-            throw ContinuumError.unexpectedSchema("a version of table \"\(self.entry.table)\" has operation_type \(operation); expected 0, 1 or 2")
+        guard let known = VersionOperation(rawValue: operation) else {
+            throw ContinuumError.unknownOperation(table: self.entry.table, operationType: operation)
         }
         let keyColumns = self.entry.keyColumns.map(\.name)
         return TextVersion(

@@ -216,7 +216,7 @@ struct RevertCommand: AsyncParsableCommand {
             let result = try await explained([table]) {
                 try await session.engine.revert(table, key: key, to: self.to, userID: self.user, meta: ["continuum.reverted_to": String(self.to)], on: session.sql)
             }
-            let latest = result.action == .unchanged ? nil : try await rowVersions(table, key: key, in: session).last?.transactionID
+            let latest = result.action == .unchanged || result.action == .noHistory ? nil : try await rowVersions(table, key: key, in: session).last?.transactionID
             return Reverted(table: table, key: key, action: result.action.rawValue, revertedTo: self.to, transactionID: latest)
         }
         if self.output.json {

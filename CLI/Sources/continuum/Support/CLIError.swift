@@ -78,13 +78,11 @@ extension CLIError {
                 return CLIError("table \"\(table)\" has no primary key: versions are keyed by primary key, so add one before `continuum enable \(table)`")
             }
         }
-        let text = error.description
-        if text.contains("changed again by later transactions") {
+        if error.code == .revertConflicts {
             return CLIError(
-                text.components(separatedBy: ": list them").first!
-                    + ": list them with `--dry-run`, then choose `--on-conflict skip` (leave them) or `--on-conflict overwrite` (discard the later changes)"
+                "rows this transaction changed were changed again by later transactions, so nothing was reverted: list them with `--dry-run`, then choose `--on-conflict skip` (leave them) or `--on-conflict overwrite` (discard the later changes)"
             )
         }
-        return CLIError(text)
+        return CLIError(error.description)
     }
 }
