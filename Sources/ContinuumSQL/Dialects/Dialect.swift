@@ -26,6 +26,11 @@ protocol Dialect: Sendable {
     static func describe(_ table: String, on database: any SQLDatabase) async throws -> TableDescription?
     /// What `name` is when it exists but is not a plain table ("view", ...); `nil` otherwise.
     static func unsupportedRelationKind(_ name: String, on database: any SQLDatabase) async throws -> String?
+    /// The tables `table`'s foreign keys reference (transaction revert orders tables by them).
+    static func referencedTables(_ table: String, on database: any SQLDatabase) async throws -> Set<String>
+    /// Whether a failed statement aborts the transaction it runs in (PostgreSQL): then the
+    /// engine probes before a read that may fail, instead of reading first.
+    static var failedStatementAbortsTransaction: Bool { get }
     /// Names of the triggers on `table`, excluding the database's internal ones.
     static func triggers(on table: String, in database: any SQLDatabase) async throws -> Set<String>
 

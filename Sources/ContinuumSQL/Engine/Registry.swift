@@ -31,7 +31,7 @@ struct RegistryEntry: Sendable, Hashable {
     /// - Throws: ``ContinuumError/tableNotVersioned(_:)`` when the schema or the table's entry is missing.
     static func require(_ table: String, from database: any SQLDatabase) async throws -> RegistryEntry {
         let introspector = try Introspector(database)
-        if try SQLDialectKind(database) == .sqlite {
+        if try !SQLDialectKind(database).dialectType.failedStatementAbortsTransaction {
             // A failed statement leaves an SQLite transaction usable: read first (one query),
             // ask whether versioning is installed only when the read fails.
             let entry: RegistryEntry?

@@ -159,17 +159,7 @@ extension VersioningEngine {
 
     /// The tables `table`'s foreign keys reference.
     private static func referencedTables(_ table: String, on database: any SQLDatabase) async throws -> Set<String> {
-        let rows: [any SQLRow]
-        switch try SQLDialectKind(database) {
-        case .sqlite:
-            rows = try await database.raw("SELECT \"table\" AS \"parent\" FROM pragma_foreign_key_list(\(bind: table))").all()
-        case .postgresql:
-            rows = try await database.raw("""
-                SELECT DISTINCT c.confrelid::regclass::text AS "parent" FROM pg_catalog.pg_constraint c
-                WHERE c.contype = 'f' AND c.conrelid = to_regclass(\(bind: SQLText.identifier(table)))
-                """).all()
-        }
-        return Set(try rows.map { try $0.decode(column: "parent", as: String.self).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) })
+        try await SQLDialectKind(database).dialectType.referencedTables(table, on: database)
     }
 
     /// `v` key columns equal to `other`'s.

@@ -1,3 +1,4 @@
+import Foundation
 import SQLKit
 
 /// PostgreSQL's catalogs, read for ``Introspector``.
@@ -71,6 +72,17 @@ extension PostgreSQLDialect {
             )
         }
         return TableDescription(schema: schema, name: table, columns: columns, versionsUpdatesPerStatement: perStatement)
+    }
+
+    static var failedStatementAbortsTransaction: Bool { true }
+
+    static func referencedTables(_ table: String, on database: any SQLDatabase) async throws -> Set<String> {
+        let rows = try await database.raw("""
+            SELECT DISTINCT c.confrelid::regclass::text AS "parent" FROM pg_catalog.pg_constraint c
+            WHERE c.contype = 'f' AND c.conrelid = to_regclass(\(bind: SQLText.identifier(table)))
+            """).all()
+        // regclass prints a name quoted when it needs quotes.
+        return Set(try rows.map { try $0.decode(column: "parent", as: String.self).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) })
     }
 
     static func unsupportedRelationKind(_ name: String, on database: any SQLDatabase) async throws -> String? {

@@ -33,6 +33,13 @@ extension SQLiteDialect {
         return TableDescription(schema: nil, name: table, columns: columns, reusesKeys: reusesKeys, keyIsRowid: keyIsRowid)
     }
 
+    static var failedStatementAbortsTransaction: Bool { false }
+
+    static func referencedTables(_ table: String, on database: any SQLDatabase) async throws -> Set<String> {
+        let rows = try await database.raw("SELECT \"table\" AS \"parent\" FROM pragma_foreign_key_list(\(bind: table))").all()
+        return Set(try rows.map { try $0.decode(column: "parent", as: String.self) })
+    }
+
     static func unsupportedRelationKind(_ name: String, on database: any SQLDatabase) async throws -> String? {
         guard let row = try await database.raw(
             "SELECT \"type\", \"sql\" FROM \"sqlite_master\" WHERE \"name\" = \(bind: name) AND \"type\" IN ('table', 'view')"
