@@ -4,7 +4,7 @@ import PackageDescription
 let package = Package(
     name: "swift-continuum",
     platforms: [
-        .macOS(.v13),
+        .macOS(.v13)
     ],
     products: [
         .library(name: "ContinuumSQL", targets: ["ContinuumSQL"]),
@@ -24,7 +24,7 @@ let package = Package(
         .target(
             name: "ContinuumSQL",
             dependencies: [
-                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLKit", package: "sql-kit")
             ],
             swiftSettings: swiftSettings
         ),

@@ -6,7 +6,7 @@ import PackageDescription
 let package = Package(
     name: "swift-continuum-benchmarks",
     platforms: [
-        .macOS(.v13),
+        .macOS(.v13)
     ],
     dependencies: [
         .package(name: "swift-continuum", path: ".."),
@@ -24,7 +24,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
-        ),
+        )
     ]
 )
 

@@ -7,10 +7,10 @@ import PackageDescription
 let package = Package(
     name: "swift-continuum-cli",
     platforms: [
-        .macOS(.v13),
+        .macOS(.v13)
     ],
     products: [
-        .executable(name: "continuum", targets: ["continuum"]),
+        .executable(name: "continuum", targets: ["continuum"])
     ],
     dependencies: [
         .package(name: "swift-continuum", path: ".."),
@@ -33,7 +33,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
-        ),
+        )
     ]
 )
 

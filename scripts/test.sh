@@ -16,6 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/check-dependencies.sh
+scripts/check-format.sh
 source scripts/postgres.sh
 
 command -v sqlite3 >/dev/null 2>&1 || apt_install sqlite3

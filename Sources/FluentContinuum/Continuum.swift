@@ -97,9 +97,11 @@ struct EnableVersioningMigration<M: Versioned>: AsyncMigration {
         if M.versioningOptions.indexesParentKeys {
             for columns in M.parentKeyColumns {
                 let name = "ix_\(M.versionSchema)_\(columns.joined(separator: "_"))_transaction_id"
-                try await sql.raw("""
+                try await sql.raw(
+                    """
                     CREATE INDEX IF NOT EXISTS \(ident: name) ON \(ident: M.versionSchema) (\(idents: columns + ["transaction_id"], joinedBy: ", "))
-                    """).run()
+                    """
+                ).run()
             }
         }
     }

@@ -131,7 +131,8 @@ struct AsOfDatabase: Database {
             let next = try await sql.select().column("issued_at").from(log).where("id", .greaterThan, id).orderBy("id").limit(1).first()
             if let next, let issued = try next.decode(column: "issued_at", as: LogTimestamp?.self)?.date { cutoff = issued }
         case .date(let date):
-            transactionID = try await sql.select().column("id").from(log)
+            transactionID =
+                try await sql.select().column("id").from(log)
                 .where(SQLColumn("issued_at"), .lessThan, LogTimestamp.expression(date.addingTimeInterval(0.000_001), on: self.base))
                 .orderBy("id", .descending).limit(1)
                 .first(decodingColumn: "id", as: Int.self) ?? 0
@@ -191,7 +192,8 @@ struct AsOfDatabase: Database {
         let converted = SQLQueryConverter(delegate: PlainConverterDelegate()).convert(query)
         let transactionID = resolved.transactionID
         let tables: [any SQLExpression] = shadows.map { shadow in
-            SQLQueryString("""
+            SQLQueryString(
+                """
                 \(ident: shadow.table) AS (SELECT * FROM \(ident: shadow.versionTable) WHERE \(ident: "transaction_id") <= \(bind: transactionID) \
                 AND (\(ident: "end_transaction_id") IS NULL OR \(ident: "end_transaction_id") > \(bind: transactionID)) \
                 AND \(ident: "operation_type") <> \(bind: VersionOperation.delete.rawValue))
@@ -225,9 +227,10 @@ struct AsOfDatabase: Database {
             return filter
         case .group(let filters, let relation):
             if case .or = relation, filters.count == 2,
-               case .value(let nullField, .equality(inverse: false), .null) = filters[0],
-               case .value(let field, .order(inverse: false, equality: false), .bind(let now)) = filters[1],
-               "\(nullField)" == "\(field)", let then = Self.softDeleteValue(now, at: cutoff) {
+                case .value(let nullField, .equality(inverse: false), .null) = filters[0],
+                case .value(let field, .order(inverse: false, equality: false), .bind(let now)) = filters[1],
+                "\(nullField)" == "\(field)", let then = Self.softDeleteValue(now, at: cutoff)
+            {
                 return .group([filters[0], .value(field, .greaterThan, .bind(then))], .or)
             }
             return .group(try filters.map { try Self.rewrite($0, cutoff: cutoff, excluded: excluded) }, relation)

@@ -188,8 +188,11 @@ extension QueryBuilder where Model: TransactionLogModel {
     @discardableResult
     public func changed<M: Versioned>(_ model: M.Type) -> Self {
         let changes = Continuum.configuration(of: self.database).transactionChangesTable
-        return self.filter(.sql(SQLQueryString("""
-            \(ident: Model.schemaOrAlias).\(ident: "id") IN (SELECT \(ident: "transaction_id") FROM \(ident: changes) WHERE \(ident: "entity_name") = \(bind: M.entityName))
-            """)))
+        return self.filter(
+            .sql(
+                SQLQueryString(
+                    """
+                    \(ident: Model.schemaOrAlias).\(ident: "id") IN (SELECT \(ident: "transaction_id") FROM \(ident: changes) WHERE \(ident: "entity_name") = \(bind: M.entityName))
+                    """)))
     }
 }

@@ -1,8 +1,8 @@
 import ContinuumSQL
 import FluentKit
 import FluentSQL
-import SQLKit
 import Foundation
+import SQLKit
 
 /// The moment a relation of a version is read at.
 struct RelationPoint: Sendable, Hashable {
@@ -345,7 +345,7 @@ enum RelationReader {
         let histories = try await History<To>.loadMany(keys: keys.compactMap { $0 }, on: database)
         return zip(keys, points).map { key, point in
             guard let key, let history = histories[History<To>.identity(key)],
-                  let position = history.entries.lastIndex(where: { point.holds($0.record) })
+                let position = history.entries.lastIndex(where: { point.holds($0.record) })
             else { return nil }
             return Version(history: history, position: position).reading(at: point.transactionID, before: point.before)
         }
@@ -381,7 +381,8 @@ enum RelationReader {
             let values = try sourceFields.map { try ValueConverter.expression(key[$0]!) }
             return values.count == 1 ? values[0] : SQLGroupExpression(values)
         }
-        let referenceColumns: any SQLExpression = foreignKeys.count == 1
+        let referenceColumns: any SQLExpression =
+            foreignKeys.count == 1
             ? SQLIdentifier(foreignKeys[0].description) : SQLGroupExpression(foreignKeys.map { SQLIdentifier($0.description) })
         let earliest = points.map(\.transactionID).min()!, latest = points.map(\.transactionID).max()!
         let keyFields = History<To>.idKeys
@@ -396,11 +397,14 @@ enum RelationReader {
                     .from(To.versionSchema)
                     .where(referenceColumns, .in, SQLGroupExpression(chunk))
                     .where("transaction_id", .lessThanOrEqual, SQLBind(latest))
-                    .where(SQLGroupExpression(SQLBinaryExpression(
-                        SQLBinaryExpression(SQLIdentifier("end_transaction_id"), .is, SQLLiteral.null),
-                        .or,
-                        SQLBinaryExpression(SQLIdentifier("end_transaction_id"), .greaterThanOrEqual, SQLBind(earliest))
-                    )))
+                    .where(
+                        SQLGroupExpression(
+                            SQLBinaryExpression(
+                                SQLBinaryExpression(SQLIdentifier("end_transaction_id"), .is, SQLLiteral.null),
+                                .or,
+                                SQLBinaryExpression(SQLIdentifier("end_transaction_id"), .greaterThanOrEqual, SQLBind(earliest))
+                            ))
+                    )
                     .where("operation_type", .notEqual, SQLBind(VersionRecordOperation.delete))
                     .orderBy(SQLKit.SQLList(keyFields.map { SQLOrderBy(expression: SQLIdentifier($0.description), direction: SQLDirection.ascending) }))
                     .all()
@@ -429,8 +433,8 @@ enum RelationReader {
             let expected = sourceFields.map { FieldValue(sourceKey[$0]!) }
             return (byReference[expected] ?? []).compactMap { identity -> Version<To>? in
                 guard let history = histories[identity],
-                      let position = history.entries.lastIndex(where: { point.holds($0.record) }),
-                      foreignKeys.map({ history.entries[position].values[$0.description] ?? .null }) == expected
+                    let position = history.entries.lastIndex(where: { point.holds($0.record) }),
+                    foreignKeys.map({ history.entries[position].values[$0.description] ?? .null }) == expected
                 else { return nil }
                 return Version(history: history, position: position).reading(at: point.transactionID, before: point.before)
             }

@@ -20,8 +20,9 @@ extension Version {
         let sql = try Continuum.sql(database)
         // Only a key deleted since this version can have been reused: one indexed probe first.
         if sql.dialect.name == "sqlite", try await self.deletedSince(on: sql),
-           try await Continuum.engine(for: database).describe(M.schema, on: sql)?.reusesKeys == true,
-           let life = try await self.reloaded(on: database)?.laterLife {
+            try await Continuum.engine(for: database).describe(M.schema, on: sql)?.reusesKeys == true,
+            let life = try await self.reloaded(on: database)?.laterLife
+        {
             // The key was deleted and inserted again (since this version was read, perhaps); on
             // a table whose keys SQLite reuses, the new row is another entity, not this one restored.
             throw ContinuumError.keyReused(table: M.schema, deletedIn: life.deletedIn, reusedIn: life.reinsertedIn)
@@ -30,7 +31,8 @@ extension Version {
         // table: the registry is asked inside the write itself, so the common case costs one
         // statement. When nothing was written, the registry is asked again to tell "not
         // versioned" (a typed error) from "the row is gone" (insert it again).
-        let guarded = SQLQueryString("""
+        let guarded = SQLQueryString(
+            """
             EXISTS (SELECT 1 FROM \(ident: "_continuum_tables") WHERE \(ident: "table_name") = \(bind: M.schema) AND \(ident: "version_table") = \(bind: M.versionSchema))
             """)
         let key = try self.key.map { (SQLIdentifier($0.key.description), try ValueConverter.expression($0.value)) }

@@ -100,7 +100,7 @@ public struct Version<M: Versioned>: Sendable {
         let entries = self.history.entries
         guard let last = entries.last, last.record.operation != .delete else { return nil }
         guard let deleted = entries[self.position...].firstIndex(where: { $0.record.operation == .delete }),
-              let lastDelete = entries.lastIndex(where: { $0.record.operation == .delete }), lastDelete + 1 < entries.count
+            let lastDelete = entries.lastIndex(where: { $0.record.operation == .delete }), lastDelete + 1 < entries.count
         else { return nil }
         let start = entries[..<self.position].lastIndex(where: { $0.record.operation == .delete }).map { $0 + 1 } ?? 0
         let restored = entries[lastDelete + 1].values
@@ -185,7 +185,8 @@ final class History<M: Versioned>: Sendable {
         while start < unique.count {
             let chunk = unique[start..<min(start + Self.keysPerQuery, unique.count)]
             start += Self.keysPerQuery
-            let columns: any SQLExpression = fields.count == 1
+            let columns: any SQLExpression =
+                fields.count == 1
                 ? SQLIdentifier(fields[0].description) : SQLGroupExpression(fields.map { SQLIdentifier($0.description) })
             let tuples: [any SQLExpression] = try chunk.map { key in
                 let values = try fields.map { field -> any SQLExpression in
@@ -255,4 +256,3 @@ enum ValueConverter {
         }
     }
 }
-

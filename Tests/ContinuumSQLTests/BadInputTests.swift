@@ -55,10 +55,11 @@ struct BadInputTests {
             try await db.engine.sync("item", on: db.sql)
             #expect(try await db.engine.checkDrift(on: db.sql).isEmpty)
             try await db.engine.versioned(on: db.sql) { try await $0.raw("UPDATE item SET name = 'b'").run() }
-            #expect(try await db.versions("item_version", ["id", "name", "legacy"]) == [
-                ["1", "a", "old", "1", "2", "0"],
-                ["1", "b", nil, "2", nil, "1"],
-            ])
+            #expect(
+                try await db.versions("item_version", ["id", "name", "legacy"]) == [
+                    ["1", "a", "old", "1", "2", "0"],
+                    ["1", "b", nil, "2", nil, "1"],
+                ])
             try await db.expectConsistent("item")
         }
     }

@@ -90,20 +90,21 @@ struct ConcurrencyTests {
             try await db.exec("INSERT INTO item (id, name, qty) VALUES (1, 'a', 0), (2, 'b', 0)")
             try await db.sql.withSession { older in
                 try await older.raw("BEGIN").run()
-                try await older.raw("UPDATE item SET qty = 1 WHERE id = 2").run()   // takes the older id
+                try await older.raw("UPDATE item SET qty = 1 WHERE id = 2").run()  // takes the older id
                 try await db.engine.versioned(on: db.sql) { younger in
                     try await younger.raw("UPDATE item SET qty = 2 WHERE id = 1").run()
                 }
-                try await older.raw("UPDATE item SET qty = 3 WHERE id = 1").run()   // closes the younger version
+                try await older.raw("UPDATE item SET qty = 3 WHERE id = 1").run()  // closes the younger version
                 try await older.raw("COMMIT").run()
             }
-            #expect(try await db.versions("item_version", ["id", "qty"]) == [
-                ["1", "0", "1", "3", "0"],
-                ["1", "2", "3", "4", "1"],
-                ["1", "3", "4", nil, "1"],
-                ["2", "0", "1", "4", "0"],
-                ["2", "1", "4", nil, "1"],
-            ])
+            #expect(
+                try await db.versions("item_version", ["id", "qty"]) == [
+                    ["1", "0", "1", "3", "0"],
+                    ["1", "2", "3", "4", "1"],
+                    ["1", "3", "4", nil, "1"],
+                    ["2", "0", "1", "4", "0"],
+                    ["2", "1", "4", nil, "1"],
+                ])
             // The older transaction took id 2 and left it for 4: ids follow commit order.
             #expect(try await db.rows("SELECT CAST(id AS TEXT) FROM \"transaction\" ORDER BY id") == [["1"], ["3"], ["4"]])
             #expect(try await db.rows("SELECT CAST(transaction_id AS TEXT) FROM transaction_changes ORDER BY 1") == [["1"], ["3"], ["4"]])

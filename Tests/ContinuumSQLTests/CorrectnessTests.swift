@@ -76,7 +76,8 @@ struct CorrectnessTests {
             }
             // Each schema's transaction of the shared database transaction carries alice and the meta.
             for schema in [home, tenant] {
-                let rows = try await db.rows("""
+                let rows = try await db.rows(
+                    """
                     SELECT CAST(t.user_id AS TEXT) AS a, CAST(t.remote_addr AS TEXT) AS b, CAST(m.value AS TEXT) AS c, CAST(COUNT(v.*) AS TEXT) AS d
                     FROM "\(schema)"."transaction" t LEFT JOIN "\(schema)".transaction_meta m ON m.transaction_id = t.id AND m.key = 'reason'
                     JOIN "\(schema)".item_version v ON v.transaction_id = t.id
@@ -85,7 +86,8 @@ struct CorrectnessTests {
                 #expect(rows == [["alice", "10.0.0.7", "both", schema == home ? "2" : "3"]], "\(schema)")
             }
             // The other writer's version stands, as its own transaction without an actor, and ends at alice's.
-            let other = try await db.rows("""
+            let other = try await db.rows(
+                """
                 SELECT CAST(v.name AS TEXT) AS a, CAST(t.user_id AS TEXT) AS b, CAST(v.end_transaction_id = a.id AS TEXT) AS c
                 FROM "\(tenant)".item_version v JOIN "\(tenant)"."transaction" t ON t.id = v.transaction_id,
                      "\(tenant)"."transaction" a WHERE v.id = 2 AND v.name = 'other writer' AND a.user_id = 'alice'
@@ -94,7 +96,8 @@ struct CorrectnessTests {
             // Rows nobody touched keep their history.
             let untouched = try await db.rows("SELECT CAST(name AS TEXT) AS a, CAST(operation_type AS TEXT) AS b FROM \"\(tenant)\".item_version WHERE id = 5")
             #expect(untouched == [["untouched", "0"]])
-            let setup = try await db.rows("""
+            let setup = try await db.rows(
+                """
                 SELECT CAST(COUNT(*) AS TEXT) FROM "\(tenant)".item_version v JOIN "\(tenant)"."transaction" t ON t.id = v.transaction_id
                 WHERE t.user_id = 'setup'
                 """)
@@ -137,7 +140,8 @@ struct CorrectnessTests {
             try await db.engine.install(on: db.sql)
             try await db.engine.enable("item", on: db.sql)
             try await db.expectConsistent("item")
-            let versions = try await db.rows("""
+            let versions = try await db.rows(
+                """
                 SELECT CAST(COUNT(*) AS TEXT) AS a, CAST(COUNT(DISTINCT transaction_id) AS TEXT) AS b,
                        CAST(MIN(operation_type) AS TEXT) AS c, CAST(MAX(operation_type) AS TEXT) AS d
                 FROM item_version
@@ -240,7 +244,8 @@ struct CorrectnessTests {
             #expect(teams.contains { $0[0] == "3" } == false)  // inserted and truncated in one transaction: nothing
             let members = try await db.versions("member_version", ["id", "name"])
             #expect(members.filter { $0.last == "2" }.map { [$0[0], $0[1]] } == [["1", "ann"], ["2", "bob"]])
-            let actor = try await db.rows("""
+            let actor = try await db.rows(
+                """
                 SELECT DISTINCT CAST(t.user_id AS TEXT) FROM team_version v JOIN "transaction" t ON t.id = v.transaction_id WHERE v.operation_type = 2
                 """)
             #expect(actor == [["wiper"]])
@@ -251,10 +256,12 @@ struct CorrectnessTests {
 
     /// The variables, the block label and the implicit names the generated PL/pgSQL declares.
     static func generatedNames() throws -> [String] {
-        let table = TableDescription(schema: "public", name: "sample", columns: [
-            ColumnDescription(name: "id", type: "integer", isNotNull: true, primaryKeyPosition: 1),
-            ColumnDescription(name: "name", type: "text", isNotNull: false, primaryKeyPosition: 0),
-        ], versionsUpdatesPerStatement: true)
+        let table = TableDescription(
+            schema: "public", name: "sample",
+            columns: [
+                ColumnDescription(name: "id", type: "integer", isNotNull: true, primaryKeyPosition: 1),
+                ColumnDescription(name: "name", type: "text", isNotNull: false, primaryKeyPosition: 0),
+            ], versionsUpdatesPerStatement: true)
         let sql = try VersioningEngine().versioningSQL(for: table, options: .init(tracksModifiedColumns: true), dialect: .postgresql).joined(separator: "\n")
         var names: Set<String> = ["new", "old", "found", "tg_op", "tg_relid", "n1", "o1", "p", "l", "n", "o", "v", "continuum_old_1"]
         let declaration = try Regex(#"(?m)^\s+([a-z_][a-z0-9_]*) (?:bigint|boolean|record);$"#)

@@ -2,8 +2,9 @@ import ContinuumSQL
 import Foundation
 import SQLKit
 import Testing
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A client killed with SIGKILL in the middle of a large versioned transaction leaves no
@@ -56,8 +57,9 @@ struct CrashTests {
 
     @Test("SQLite: the sqlite3 client killed inside a 300,000-row versioned transaction")
     func sqliteClientKilled() async throws {
-        let sqlite3 = try #require(["/usr/bin/sqlite3", "/usr/local/bin/sqlite3"].first { FileManager.default.isExecutableFile(atPath: $0) },
-                                   "the sqlite3 client is missing: scripts/test.sh installs it")
+        let sqlite3 = try #require(
+            ["/usr/bin/sqlite3", "/usr/local/bin/sqlite3"].first { FileManager.default.isExecutableFile(atPath: $0) },
+            "the sqlite3 client is missing: scripts/test.sh installs it")
         try await TestDatabase.sqlite.run { db in
             try await Self.setUp(db)
             let file = try #require(try await db.sql.raw("SELECT file FROM pragma_database_list WHERE name = 'main'").first()?.decode(column: "file", as: String.self))
@@ -89,8 +91,10 @@ struct CrashTests {
                 SELECT pg_sleep(2);
 
                 """
-            try await Self.killMidway(try Psql.executable(), arguments: Psql.arguments, environment: ["PGAPPNAME": "continuum_crash_\(schema)", "PGPASSWORD": ProcessInfo.processInfo.environment["POSTGRES_PASSWORD"] ?? ""],
-                                      script: script, after: .milliseconds(1500))
+            try await Self.killMidway(
+                try Psql.executable(), arguments: Psql.arguments,
+                environment: ["PGAPPNAME": "continuum_crash_\(schema)", "PGPASSWORD": ProcessInfo.processInfo.environment["POSTGRES_PASSWORD"] ?? ""],
+                script: script, after: .milliseconds(1500))
             // The server ends the orphaned session when it next talks to the dead client.
             for _ in 0..<200 {
                 let alive = try await db.sql.raw("SELECT COUNT(*) AS n FROM pg_stat_activity WHERE application_name = \(bind: "continuum_crash_\(schema)")")

@@ -21,7 +21,10 @@ struct EdgeTests {
             }
             try await db.exec("INSERT INTO person VALUES (2, 'someone.long@example.org')")  // 24 characters
             try await db.exec("UPDATE person SET email = 'twenty-six-characters@x.io' WHERE id = 1")
-            #expect(try await db.rows("SELECT CAST(format_type(atttypid, atttypmod) AS TEXT) AS t FROM pg_attribute WHERE attrelid = 'person_version'::regclass AND attname = 'email'") == [["character varying(100)"]])
+            #expect(
+                try await db.rows("SELECT CAST(format_type(atttypid, atttypmod) AS TEXT) AS t FROM pg_attribute WHERE attrelid = 'person_version'::regclass AND attname = 'email'") == [
+                    ["character varying(100)"]
+                ])
             #expect(try await db.engine.checkDrift(on: db.sql).isEmpty)
             try await db.expectConsistent("person")
 
@@ -149,9 +152,11 @@ struct EdgeTests {
             // Counted inside the renumbered transaction itself: this backend's scans, nobody else's.
             let scans = try await db.sql.withSession { connection in
                 @Sendable func counts() async throws -> (Int, Int) {
-                    let row = try await connection.raw("""
+                    let row = try await connection.raw(
+                        """
                         SELECT seq_scan AS s, COALESCE(idx_scan, 0) AS i FROM pg_stat_xact_user_tables WHERE relid = 'item_version'::regclass
-                        """).first()!
+                        """
+                    ).first()!
                     return (try row.decode(column: "s", as: Int.self), try row.decode(column: "i", as: Int.self))
                 }
                 try await connection.raw("BEGIN").run()

@@ -205,8 +205,10 @@ struct TableModel: Sendable {
             for index in self.versions.indices where self.versions[index].key == key && self.versions[index].endTransactionID == nil {
                 self.versions[index].endTransactionID = transactionID
             }
-            self.versions.append(Version(key: key, values: version.values, transactionID: transactionID, endTransactionID: nil,
-                                         operation: version.operation, mods: version.mods))
+            self.versions.append(
+                Version(
+                    key: key, values: version.values, transactionID: transactionID, endTransactionID: nil,
+                    operation: version.operation, mods: version.mods))
         }
         self.pending = [:]
     }
@@ -214,8 +216,10 @@ struct TableModel: Sendable {
     /// Rows as the test reads them back: key, values, transaction, end, operation, mods.
     var expectedRows: [[String?]] {
         self.versions.sorted { ($0.key, $0.transactionID) < ($1.key, $1.transactionID) }.map { version in
-            [String(version.key)] + version.values + [String(version.transactionID), version.endTransactionID.map(String.init),
-                                                      String(version.operation)]
+            [String(version.key)] + version.values + [
+                String(version.transactionID), version.endTransactionID.map(String.init),
+                String(version.operation),
+            ]
                 + (self.tracksMods ? version.mods.map { $0 ? "1" : "0" } : [])
         }
     }

@@ -36,9 +36,10 @@ struct InteropTests {
             #expect(article.versions.map(\.operationType) == [0, 1, 1])
             #expect(article.versions.map(\.index) == [0, 1, 2])
             #expect(article.versions.map { $0.values["name"] } == [.string("Some article"), .string("Updated article"), .string("Some article")])
-            #expect(article.versions[0].changeset == [
-                "id": [.null, .int(1)], "name": [.null, .string("Some article")], "content": [.null, .string("Some content")],
-            ])
+            #expect(
+                article.versions[0].changeset == [
+                    "id": [.null, .int(1)], "name": [.null, .string("Some article")], "content": [.null, .string("Some content")],
+                ])
             #expect(article.versions[1].changeset == ["name": [.string("Some article"), .string("Updated article")]])
             #expect(article.versions[2].changeset == ["name": [.string("Updated article"), .string("Some article")]])
             #expect(article.at.mapValues { $0?.transactionID } == ["1": 1, "2": 2, "3": 2, "4": 4])
@@ -48,9 +49,10 @@ struct InteropTests {
             #expect(tag.versions.map(\.operationType) == [0, 2])
             #expect(tag.at.mapValues { $0?.operationType } == ["1": 0, "2": 0, "3": 2, "4": 2])
             #expect(dump.transactions.map(\.id) == [1, 2, 3, 4])
-            #expect(dump.transactions.map(\.changedEntities) == [
-                ["Article": [1], "Tag": [1]], ["Article": [1]], ["Tag": [1]], ["Article": [1]],
-            ])
+            #expect(
+                dump.transactions.map(\.changedEntities) == [
+                    ["Article": [1], "Tag": [1]], ["Article": [1]], ["Tag": [1]], ["Article": [1]],
+                ])
 
             // What Continuum read equals what swift-continuum reads.
             let ours = try await db.engine.versions(of: "article", key: ["id": 1], on: db.sql)
@@ -80,19 +82,21 @@ struct InteropTests {
             }
             try await db.expectConsistent("article", "tag")
             // Continuum's transactions were 1...4; ours continue at 5 and close its open versions.
-            #expect(try await db.versions("article_version", ["id", "name"]) == [
-                ["1", "Some article", "1", "2", "0"],
-                ["1", "Updated article", "2", "4", "1"],
-                ["1", "Some article", "4", "5", "1"],
-                ["1", "Adopted article", "5", "7", "1"],
-                ["1", "Adopted article", "7", nil, "2"],
-            ])
-            #expect(try await db.versions("tag_version", ["id", "name"], orderBy: ["id", "transaction_id"]) == [
-                ["1", "python", "1", "3", "0"],
-                ["1", "python", "3", nil, "2"],
-                ["2", "swift", "6", "7", "0"],
-                ["2", "swift", "7", nil, "2"],
-            ])
+            #expect(
+                try await db.versions("article_version", ["id", "name"]) == [
+                    ["1", "Some article", "1", "2", "0"],
+                    ["1", "Updated article", "2", "4", "1"],
+                    ["1", "Some article", "4", "5", "1"],
+                    ["1", "Adopted article", "5", "7", "1"],
+                    ["1", "Adopted article", "7", nil, "2"],
+                ])
+            #expect(
+                try await db.versions("tag_version", ["id", "name"], orderBy: ["id", "transaction_id"]) == [
+                    ["1", "python", "1", "3", "0"],
+                    ["1", "python", "3", nil, "2"],
+                    ["2", "swift", "6", "7", "0"],
+                    ["2", "swift", "7", nil, "2"],
+                ])
             #expect(try await db.rows("SELECT CAST(user_id AS TEXT) FROM \"transaction\" WHERE id = 5") == [["swift"]])
 
             // Continuum reads the continued history as its own.
@@ -141,12 +145,13 @@ extension InteropTests {
             }
             try await db.expectConsistent("article_label")
             let read = try JSONDecoder().decode(ManyToMany.self, from: try ContinuumInterop.run("dump-m2m", db))
-            #expect(read.versions == [
-                .init(transactionID: 1, name: "a", labels: [1, 2]),
-                .init(transactionID: 2, name: "a2", labels: [2]),
-                .init(transactionID: 3, name: "a3", labels: [1, 2]),
-                .init(transactionID: 4, name: "a4", labels: [1]),
-            ])
+            #expect(
+                read.versions == [
+                    .init(transactionID: 1, name: "a", labels: [1, 2]),
+                    .init(transactionID: 2, name: "a2", labels: [2]),
+                    .init(transactionID: 3, name: "a3", labels: [1, 2]),
+                    .init(transactionID: 4, name: "a4", labels: [1]),
+                ])
         }
     }
 }
@@ -200,10 +205,15 @@ enum ContinuumInterop {
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
-            if container.decodeNil() { self = .null }
-            else if let value = try? container.decode(Int.self) { self = .int(value) }
-            else if let value = try? container.decode(String.self) { self = .string(value) }
-            else { self = .other }
+            if container.decodeNil() {
+                self = .null
+            } else if let value = try? container.decode(Int.self) {
+                self = .int(value)
+            } else if let value = try? container.decode(String.self) {
+                self = .string(value)
+            } else {
+                self = .other
+            }
         }
     }
 
@@ -225,7 +235,9 @@ enum ContinuumInterop {
             arguments.append("sqlite:///" + (db.file ?? ""))
         case .postgres:
             let password = environment["POSTGRES_PASSWORD"].flatMap { $0.isEmpty ? nil : ":" + $0 } ?? ""
-            arguments.append("postgresql+psycopg2://\(environment["POSTGRES_USER"] ?? "postgres")\(password)@\(environment["POSTGRES_HOST"] ?? "127.0.0.1"):\(environment["POSTGRES_PORT"] ?? "5432")/\(environment["POSTGRES_DB"] ?? "postgres")")
+            arguments.append(
+                "postgresql+psycopg2://\(environment["POSTGRES_USER"] ?? "postgres")\(password)@\(environment["POSTGRES_HOST"] ?? "127.0.0.1"):\(environment["POSTGRES_PORT"] ?? "5432")/\(environment["POSTGRES_DB"] ?? "postgres")"
+            )
             arguments += ["--schema", db.schema ?? "public"]
         }
         let process = Process()

@@ -8,7 +8,8 @@ struct PostgreSQLTests {
     @Test("json, jsonb, point, xml and array columns: no-op updates write nothing, real changes are versioned")
     func typesWithoutEquality() async throws {
         try await TestDatabase.postgres.run { db in
-            try await db.exec("""
+            try await db.exec(
+                """
                 CREATE TABLE doc (id SERIAL PRIMARY KEY, j json, jb jsonb, p point, x xml, tags text[], js json[], pts point[])
                 """)
             try await db.engine.install(on: db.sql)
@@ -29,10 +30,12 @@ struct PostgreSQLTests {
             try await db.engine.versioned(on: db.sql) { sql in
                 try await sql.raw("UPDATE doc SET p = point(3, 4), js = ARRAY['{\"k\": 2}'::json] WHERE id = 1").run()
             }
-            #expect(try await db.rows("""
-                SELECT CAST(p_mod AS TEXT), CAST(js_mod AS TEXT), CAST(j_mod AS TEXT), CAST(tags_mod AS TEXT)
-                FROM doc_version WHERE transaction_id = 2
-                """) == [["1", "1", "0", "0"]])
+            #expect(
+                try await db.rows(
+                    """
+                    SELECT CAST(p_mod AS TEXT), CAST(js_mod AS TEXT), CAST(j_mod AS TEXT), CAST(tags_mod AS TEXT)
+                    FROM doc_version WHERE transaction_id = 2
+                    """) == [["1", "1", "0", "0"]])
             try await db.engine.versioned(on: db.sql) { sql in
                 try await sql.raw("UPDATE doc SET j = NULL WHERE id = 1").run()
             }
@@ -55,9 +58,10 @@ struct PostgreSQLTests {
                 try await sql.raw("UPDATE article SET name = 'c' WHERE id = 1").run()
                 try await sql.raw("INSERT INTO tag (name, article_id) VALUES ('u', 2)").run()
             }
-            #expect(try await db.rows("SELECT CAST(transaction_id AS TEXT), entity_name FROM transaction_changes ORDER BY entity_name") == [
-                ["1", "article"], ["1", "tag"],
-            ])
+            #expect(
+                try await db.rows("SELECT CAST(transaction_id AS TEXT), entity_name FROM transaction_changes ORDER BY entity_name") == [
+                    ["1", "article"], ["1", "tag"],
+                ])
             // A second transaction records its entities anew.
             try await db.engine.versioned(on: db.sql) { try await $0.raw("UPDATE article SET name = 'd'").run() }
             #expect(try await db.count("transaction_changes") == 3)
@@ -82,7 +86,8 @@ struct PostgreSQLTests {
             let tables = ["plain", "deferred", "parted", "derived"]
             for table in tables { try await db.engine.enable(table, on: db.sql) }
             // tgtype bit 0: a row-level trigger.
-            let levels = try await db.rows("""
+            let levels = try await db.rows(
+                """
                 SELECT c.relname::text, CASE WHEN t.tgtype & 1 = 1 THEN 'row' ELSE 'statement' END
                 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
                 WHERE t.tgname = 'continuum_update' AND c.relname IN ('plain', 'deferred', 'parted', 'derived') ORDER BY 1
@@ -105,18 +110,22 @@ struct PostgreSQLTests {
                 // Rows of the inheritance child, updated through its parent.
                 try await sql.raw("UPDATE base SET v = v || '2'").run()
             }
-            #expect(try await db.versions("plain_version", ["id", "v"]) == [
-                ["1", "a", "1", "2", "0"], ["1", "a2", "2", nil, "1"], ["2", "b", "1", "2", "0"], ["2", "b2", "2", nil, "1"],
-            ])
-            #expect(try await db.versions("deferred_version", ["id", "v"]) == [
-                ["1", "a", "1", "2", "0"], ["1", "b", "2", nil, "1"], ["2", "b", "1", "2", "0"], ["2", "a", "2", nil, "1"],
-            ])
-            #expect(try await db.versions("parted_version", ["id", "v"]) == [
-                ["1", "a", "1", "2", "0"], ["1", "a2", "2", nil, "1"], ["2", "b", "1", "2", "0"], ["2", "b2", "2", nil, "1"],
-            ])
-            #expect(try await db.versions("derived_version", ["id", "v"]) == [
-                ["1", "a", "1", "2", "0"], ["1", "a2", "2", nil, "1"], ["2", "b", "1", "2", "0"], ["2", "b2", "2", nil, "1"],
-            ])
+            #expect(
+                try await db.versions("plain_version", ["id", "v"]) == [
+                    ["1", "a", "1", "2", "0"], ["1", "a2", "2", nil, "1"], ["2", "b", "1", "2", "0"], ["2", "b2", "2", nil, "1"],
+                ])
+            #expect(
+                try await db.versions("deferred_version", ["id", "v"]) == [
+                    ["1", "a", "1", "2", "0"], ["1", "b", "2", nil, "1"], ["2", "b", "1", "2", "0"], ["2", "a", "2", nil, "1"],
+                ])
+            #expect(
+                try await db.versions("parted_version", ["id", "v"]) == [
+                    ["1", "a", "1", "2", "0"], ["1", "a2", "2", nil, "1"], ["2", "b", "1", "2", "0"], ["2", "b2", "2", nil, "1"],
+                ])
+            #expect(
+                try await db.versions("derived_version", ["id", "v"]) == [
+                    ["1", "a", "1", "2", "0"], ["1", "a2", "2", nil, "1"], ["2", "b", "1", "2", "0"], ["2", "b2", "2", nil, "1"],
+                ])
             for table in tables { try await db.expectConsistent(table) }
 
             // A versioned plain table that later gains an inheritance child: drift says so, sync
@@ -127,10 +136,12 @@ struct PostgreSQLTests {
             guard case .triggersOutdated = drift.problems.first else { Issue.record("\(drift)"); return }
             try await db.engine.sync("plain", on: db.sql)
             #expect(try await db.engine.checkDrift("plain", on: db.sql) == nil)
-            #expect(try await db.rows("""
-                SELECT CASE WHEN t.tgtype & 1 = 1 THEN 'row' ELSE 'statement' END FROM pg_trigger t
-                WHERE t.tgname = 'continuum_update' AND t.tgrelid = 'plain'::regclass
-                """) == [["row"]])
+            #expect(
+                try await db.rows(
+                    """
+                    SELECT CASE WHEN t.tgtype & 1 = 1 THEN 'row' ELSE 'statement' END FROM pg_trigger t
+                    WHERE t.tgname = 'continuum_update' AND t.tgrelid = 'plain'::regclass
+                    """) == [["row"]])
         }
     }
 
@@ -252,10 +263,12 @@ struct PostgreSQLTests {
             try await db.engine.versioned(on: db.sql) { sql in try await sql.raw("UPDATE doc SET name = 'one' WHERE id = 1").run() }
             try await db.engine.versioned(on: db.sql) { sql in try await sql.raw("UPDATE doc SET name = name || '!'").run() }
             // Every open version equals its live row.
-            #expect(try await db.rows("""
-                SELECT count(*)::text FROM doc d JOIN doc_version v ON v.id = d.id AND v.end_transaction_id IS NULL
-                WHERE v.name IS DISTINCT FROM d.name OR v.stamp IS DISTINCT FROM d.stamp
-                """) == [["0"]])
+            #expect(
+                try await db.rows(
+                    """
+                    SELECT count(*)::text FROM doc d JOIN doc_version v ON v.id = d.id AND v.end_transaction_id IS NULL
+                    WHERE v.name IS DISTINCT FROM d.name OR v.stamp IS DISTINCT FROM d.stamp
+                    """) == [["0"]])
             #expect(try await db.rows("SELECT stamp FROM doc_version WHERE id = 1 AND end_transaction_id IS NULL") == [["stamped one!"]])
             try await db.expectConsistent("doc")
         }
@@ -278,10 +291,11 @@ struct PostgreSQLTests {
                 INSERT INTO "\(schema)".article (id, name) VALUES (2, 'autocommit');
                 """
             try Psql.run(script)
-            #expect(try await db.versions("article_version", ["id", "name"]) == [
-                ["1", "edited in psql", "1", nil, "0"],
-                ["2", "autocommit", "2", nil, "0"],
-            ])
+            #expect(
+                try await db.versions("article_version", ["id", "name"]) == [
+                    ["1", "edited in psql", "1", nil, "0"],
+                    ["2", "autocommit", "2", nil, "0"],
+                ])
             #expect(try await db.versions("tag_version", ["id", "name"]) == [["1", "t", "1", nil, "0"]])
             #expect(try await db.count("transaction") == 2)
         }

@@ -5,17 +5,21 @@ import Testing
 /// A change here changes what every user's database runs on each write: review it as such.
 @Suite("Generated SQL")
 struct SQLShapeTests {
-    static let article = TableDescription(schema: "public", name: "article", columns: [
-        ColumnDescription(name: "id", type: "INTEGER", isNotNull: true, primaryKeyPosition: 1),
-        ColumnDescription(name: "name", type: "VARCHAR(255)", isNotNull: false, primaryKeyPosition: 0),
-        ColumnDescription(name: "content", type: "TEXT", isNotNull: false, primaryKeyPosition: 0),
-    ])
+    static let article = TableDescription(
+        schema: "public", name: "article",
+        columns: [
+            ColumnDescription(name: "id", type: "INTEGER", isNotNull: true, primaryKeyPosition: 1),
+            ColumnDescription(name: "name", type: "VARCHAR(255)", isNotNull: false, primaryKeyPosition: 0),
+            ColumnDescription(name: "content", type: "TEXT", isNotNull: false, primaryKeyPosition: 0),
+        ])
 
-    static let postgresArticle = TableDescription(schema: "public", name: "article", columns: [
-        ColumnDescription(name: "id", type: "integer", isNotNull: true, primaryKeyPosition: 1),
-        ColumnDescription(name: "name", type: "character varying(255)", isNotNull: false, primaryKeyPosition: 0),
-        ColumnDescription(name: "content", type: "json", isNotNull: false, primaryKeyPosition: 0, comparesAsText: true),
-    ], versionsUpdatesPerStatement: true)
+    static let postgresArticle = TableDescription(
+        schema: "public", name: "article",
+        columns: [
+            ColumnDescription(name: "id", type: "integer", isNotNull: true, primaryKeyPosition: 1),
+            ColumnDescription(name: "name", type: "character varying(255)", isNotNull: false, primaryKeyPosition: 0),
+            ColumnDescription(name: "content", type: "json", isNotNull: false, primaryKeyPosition: 0, comparesAsText: true),
+        ], versionsUpdatesPerStatement: true)
 
     @Test("SQLite: version table, indexes and triggers")
     func sqlite() throws {
@@ -34,13 +38,14 @@ struct SQLShapeTests {
         var table = Self.postgresArticle
         table.versionsUpdatesPerStatement = false
         let sql = try VersioningEngine().versioningSQL(for: table, options: .init(entityName: "Article"), dialect: .postgresql)
-        #expect(sql.suffix(5) == [
-            #"CREATE TRIGGER "continuum_insert_delete" AFTER INSERT OR DELETE ON "public"."article" FOR EACH ROW EXECUTE FUNCTION "public"."_continuum_article_version"()"#,
-            #"CREATE TRIGGER "continuum_truncate" BEFORE TRUNCATE ON "public"."article" FOR EACH STATEMENT EXECUTE FUNCTION "public"."_continuum_article_version_truncate"()"#,
-            #"CREATE TRIGGER "continuum_update" AFTER UPDATE ON "public"."article" FOR EACH ROW WHEN (NOT pg_catalog.record_image_eq(ROW(OLD."id", OLD."name", OLD."content"), ROW(NEW."id", NEW."name", NEW."content"))) EXECUTE FUNCTION "public"."_continuum_article_version"()"#,
-            #"DROP FUNCTION IF EXISTS "public"."_continuum_article_version_update"()"#,
-            #"DROP FUNCTION IF EXISTS "public"."_continuum_article_key_moved"()"#,
-        ])
+        #expect(
+            sql.suffix(5) == [
+                #"CREATE TRIGGER "continuum_insert_delete" AFTER INSERT OR DELETE ON "public"."article" FOR EACH ROW EXECUTE FUNCTION "public"."_continuum_article_version"()"#,
+                #"CREATE TRIGGER "continuum_truncate" BEFORE TRUNCATE ON "public"."article" FOR EACH STATEMENT EXECUTE FUNCTION "public"."_continuum_article_version_truncate"()"#,
+                #"CREATE TRIGGER "continuum_update" AFTER UPDATE ON "public"."article" FOR EACH ROW WHEN (NOT pg_catalog.record_image_eq(ROW(OLD."id", OLD."name", OLD."content"), ROW(NEW."id", NEW."name", NEW."content"))) EXECUTE FUNCTION "public"."_continuum_article_version"()"#,
+                #"DROP FUNCTION IF EXISTS "public"."_continuum_article_version_update"()"#,
+                #"DROP FUNCTION IF EXISTS "public"."_continuum_article_key_moved"()"#,
+            ])
         #expect(!sql.contains { $0.contains("continuum_columns") && $0.hasPrefix("CREATE") })
     }
 
@@ -49,21 +54,31 @@ struct SQLShapeTests {
         let sqlite = VersioningEngine().sharedSchemaSQL(dialect: .sqlite)
         #expect(sqlite.first == #"CREATE TABLE IF NOT EXISTS "transaction" ("id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, "remote_addr" VARCHAR(50), "issued_at" DATETIME, "user_id" VARCHAR(255))"#)
         let postgres = VersioningEngine().sharedSchemaSQL(dialect: .postgresql, schema: "app")
-        #expect(postgres.prefix(2) == [
-            #"CREATE SEQUENCE IF NOT EXISTS "app"."transaction_id_seq""#,
-            #"CREATE TABLE IF NOT EXISTS "app"."transaction" ("id" BIGINT NOT NULL DEFAULT nextval('"app"."transaction_id_seq"'::regclass), "remote_addr" VARCHAR(50), "issued_at" TIMESTAMP WITHOUT TIME ZONE, "user_id" VARCHAR(255), "native_transaction_id" xid8, "login_role" VARCHAR(255), "client_addr" VARCHAR(50), PRIMARY KEY ("id"))"#,
-        ])
-        #expect(postgres.contains { $0.hasPrefix(#"CREATE OR REPLACE FUNCTION "app"."_continuum_transaction_id"() RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp"#) })
-        #expect(postgres.contains { $0.hasPrefix(#"CREATE OR REPLACE FUNCTION "app"."_continuum_renumber_transaction"(p_old bigint) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp"#) })
+        #expect(
+            postgres.prefix(2) == [
+                #"CREATE SEQUENCE IF NOT EXISTS "app"."transaction_id_seq""#,
+                #"CREATE TABLE IF NOT EXISTS "app"."transaction" ("id" BIGINT NOT NULL DEFAULT nextval('"app"."transaction_id_seq"'::regclass), "remote_addr" VARCHAR(50), "issued_at" TIMESTAMP WITHOUT TIME ZONE, "user_id" VARCHAR(255), "native_transaction_id" xid8, "login_role" VARCHAR(255), "client_addr" VARCHAR(50), PRIMARY KEY ("id"))"#,
+            ])
+        #expect(
+            postgres.contains {
+                $0.hasPrefix(#"CREATE OR REPLACE FUNCTION "app"."_continuum_transaction_id"() RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp"#)
+            })
+        #expect(
+            postgres.contains {
+                $0.hasPrefix(
+                    #"CREATE OR REPLACE FUNCTION "app"."_continuum_renumber_transaction"(p_old bigint) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp"#)
+            })
         #expect(postgres.contains(#"REVOKE ALL ON FUNCTION "app"."_continuum_renumber_transaction"(bigint) FROM PUBLIC"#))
     }
 
     @Test("quotes inside names and literals are doubled")
     func quoting() throws {
-        let table = TableDescription(schema: "public", name: #"we"ird"#, columns: [
-            ColumnDescription(name: #"k"ey"#, type: "INTEGER", isNotNull: true, primaryKeyPosition: 1),
-            ColumnDescription(name: "v", type: "TEXT", isNotNull: false, primaryKeyPosition: 0),
-        ])
+        let table = TableDescription(
+            schema: "public", name: #"we"ird"#,
+            columns: [
+                ColumnDescription(name: #"k"ey"#, type: "INTEGER", isNotNull: true, primaryKeyPosition: 1),
+                ColumnDescription(name: "v", type: "TEXT", isNotNull: false, primaryKeyPosition: 0),
+            ])
         let sql = try VersioningEngine().versioningSQL(for: table, options: .init(entityName: "It's"), dialect: .sqlite).joined(separator: "\n")
         #expect(sql.contains(#"CREATE TABLE "we""ird_version" ("k""ey" INTEGER NOT NULL"#))
         #expect(sql.contains("'It''s'"))
@@ -91,219 +106,155 @@ extension SQLShapeTests {
         #"CREATE INDEX IF NOT EXISTS "ix_article_version_transaction_id" ON "public"."article_version" ("transaction_id")"#,
         #"CREATE INDEX IF NOT EXISTS "ix_article_version_open" ON "public"."article_version" ("id") WHERE "end_transaction_id" IS NULL"#,
         #"""
-            CREATE OR REPLACE FUNCTION "public"."_continuum_article_version"() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $continuum$
-            #variable_conflict use_column
-            <<continuum_fn>>
-            DECLARE
-                v_tx bigint;
-                v_previous bigint;
-                v_recorded boolean;
-                v_old record;
-                v_new record;
-            BEGIN
-                IF TG_RELID <> '"public"."article"'::regclass AND pg_partition_root(TG_RELID) IS DISTINCT FROM '"public"."article"'::regclass THEN
-                    RAISE EXCEPTION 'swift-continuum: this function versions %, not %', '"public"."article"'::regclass, TG_RELID::regclass;
-                END IF;
-                -- Both always hold a row of the table: an expression naming an unassigned
-                -- record fails even in a branch that is not taken.
-                IF TG_OP = 'INSERT' THEN
-                    v_old := NEW;
-                    v_new := NEW;
-                ELSIF TG_OP = 'DELETE' THEN
-                    v_old := OLD;
-                    v_new := OLD;
-                ELSE
-                    v_old := OLD;
-                    v_new := NEW;
-                END IF;
-                v_tx := NULL;
+        CREATE OR REPLACE FUNCTION "public"."_continuum_article_version"() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $continuum$
+        #variable_conflict use_column
+        <<continuum_fn>>
+        DECLARE
+            v_tx bigint;
+            v_previous bigint;
+            v_recorded boolean;
+            v_old record;
+            v_new record;
+        BEGIN
+            IF TG_RELID <> '"public"."article"'::regclass AND pg_partition_root(TG_RELID) IS DISTINCT FROM '"public"."article"'::regclass THEN
+                RAISE EXCEPTION 'swift-continuum: this function versions %, not %', '"public"."article"'::regclass, TG_RELID::regclass;
+            END IF;
+            -- Both always hold a row of the table: an expression naming an unassigned
+            -- record fails even in a branch that is not taken.
+            IF TG_OP = 'INSERT' THEN
+                v_old := NEW;
+                v_new := NEW;
+            ELSIF TG_OP = 'DELETE' THEN
+                v_old := OLD;
+                v_new := OLD;
+            ELSE
+                v_old := OLD;
+                v_new := NEW;
+            END IF;
+            v_tx := NULL;
+            v_recorded := false;
+            SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article')
+            INTO v_tx, v_recorded
+            FROM "public"."transaction" AS t WHERE t."id" = CASE WHEN current_setting('continuum.tx_1503733f2ec84a18', true) ~ '^[0-9]{1,18}$' THEN current_setting('continuum.tx_1503733f2ec84a18', true)::bigint END AND t."native_transaction_id" = pg_current_xact_id();
+            IF v_tx IS NULL THEN
+                v_tx := "public"."_continuum_transaction_id"();
                 v_recorded := false;
-                SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article')
-                INTO v_tx, v_recorded
-                FROM "public"."transaction" AS t WHERE t."id" = CASE WHEN current_setting('continuum.tx_1503733f2ec84a18', true) ~ '^[0-9]{1,18}$' THEN current_setting('continuum.tx_1503733f2ec84a18', true)::bigint END AND t."native_transaction_id" = pg_current_xact_id();
-                IF v_tx IS NULL THEN
-                    v_tx := "public"."_continuum_transaction_id"();
-                    v_recorded := false;
-                END IF;
-                IF NOT v_recorded THEN
-                    INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
-                END IF;
-                IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (NOT (continuum_fn.v_old."id" = continuum_fn.v_new."id"))) THEN
-                    DELETE FROM "public"."article_version" WHERE "id" = continuum_fn.v_old."id" AND "transaction_id" = continuum_fn.v_tx AND "operation_type" = 0;
-                    IF FOUND THEN
-                        UPDATE "public"."article_version" SET "end_transaction_id" = NULL WHERE "id" = continuum_fn.v_old."id" AND "end_transaction_id" = continuum_fn.v_tx;
-                    ELSE
-                        UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_old."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
-                        IF continuum_fn.v_previous > continuum_fn.v_tx THEN
-                            v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
-                            UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_old."id" AND "transaction_id" = continuum_fn.v_previous;
-                        END IF;
-                        INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_old."id", continuum_fn.v_old."name", continuum_fn.v_old."content", continuum_fn.v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
-                    END IF;
-                    IF TG_OP = 'DELETE' THEN
-                        RETURN NULL;
-                    END IF;
-                ELSIF TG_OP = 'UPDATE' THEN
-                    UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_new."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
+            END IF;
+            IF NOT v_recorded THEN
+                INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
+            END IF;
+            IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (NOT (continuum_fn.v_old."id" = continuum_fn.v_new."id"))) THEN
+                DELETE FROM "public"."article_version" WHERE "id" = continuum_fn.v_old."id" AND "transaction_id" = continuum_fn.v_tx AND "operation_type" = 0;
+                IF FOUND THEN
+                    UPDATE "public"."article_version" SET "end_transaction_id" = NULL WHERE "id" = continuum_fn.v_old."id" AND "end_transaction_id" = continuum_fn.v_tx;
+                ELSE
+                    UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_old."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
                     IF continuum_fn.v_previous > continuum_fn.v_tx THEN
                         v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
-                        UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_new."id" AND "transaction_id" = continuum_fn.v_previous;
+                        UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_old."id" AND "transaction_id" = continuum_fn.v_previous;
                     END IF;
-                    INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_new."id", continuum_fn.v_new."name", continuum_fn.v_new."content", continuum_fn.v_tx, NULL, 1, NOT pg_catalog.record_image_eq(ROW(continuum_fn.v_old."name"), ROW(continuum_fn.v_new."name")), NOT pg_catalog.record_image_eq(ROW(continuum_fn.v_old."content"), ROW(continuum_fn.v_new."content"))) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "name_mod" = "public"."article_version"."name_mod" OR EXCLUDED."name_mod", "content_mod" = "public"."article_version"."content_mod" OR EXCLUDED."content_mod";
+                    INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_old."id", continuum_fn.v_old."name", continuum_fn.v_old."content", continuum_fn.v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
+                END IF;
+                IF TG_OP = 'DELETE' THEN
                     RETURN NULL;
                 END IF;
+            ELSIF TG_OP = 'UPDATE' THEN
                 UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_new."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
                 IF continuum_fn.v_previous > continuum_fn.v_tx THEN
                     v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
                     UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_new."id" AND "transaction_id" = continuum_fn.v_previous;
                 END IF;
-                INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_new."id", continuum_fn.v_new."name", continuum_fn.v_new."content", continuum_fn.v_tx, NULL, 0, continuum_fn.v_new."name" IS NOT NULL, continuum_fn.v_new."content" IS NOT NULL) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 1, "name_mod" = "public"."article_version"."name_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."name"), ROW(EXCLUDED."name")), "content_mod" = "public"."article_version"."content_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."content"), ROW(EXCLUDED."content"));
+                INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_new."id", continuum_fn.v_new."name", continuum_fn.v_new."content", continuum_fn.v_tx, NULL, 1, NOT pg_catalog.record_image_eq(ROW(continuum_fn.v_old."name"), ROW(continuum_fn.v_new."name")), NOT pg_catalog.record_image_eq(ROW(continuum_fn.v_old."content"), ROW(continuum_fn.v_new."content"))) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "name_mod" = "public"."article_version"."name_mod" OR EXCLUDED."name_mod", "content_mod" = "public"."article_version"."content_mod" OR EXCLUDED."content_mod";
                 RETURN NULL;
-            END
-            $continuum$
-            """#,
+            END IF;
+            UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_new."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
+            IF continuum_fn.v_previous > continuum_fn.v_tx THEN
+                v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
+                UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_new."id" AND "transaction_id" = continuum_fn.v_previous;
+            END IF;
+            INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_new."id", continuum_fn.v_new."name", continuum_fn.v_new."content", continuum_fn.v_tx, NULL, 0, continuum_fn.v_new."name" IS NOT NULL, continuum_fn.v_new."content" IS NOT NULL) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 1, "name_mod" = "public"."article_version"."name_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."name"), ROW(EXCLUDED."name")), "content_mod" = "public"."article_version"."content_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."content"), ROW(EXCLUDED."content"));
+            RETURN NULL;
+        END
+        $continuum$
+        """#,
         #"REVOKE ALL ON FUNCTION "public"."_continuum_article_version"() FROM PUBLIC"#,
         #"""
-            CREATE OR REPLACE FUNCTION "public"."_continuum_article_version_truncate"() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $continuum$
-            #variable_conflict use_column
-            <<continuum_fn>>
-            DECLARE
-                v_tx bigint;
-                v_previous bigint;
-                v_recorded boolean;
-                v_row record;
-            BEGIN
-                IF TG_RELID <> '"public"."article"'::regclass AND pg_partition_root(TG_RELID) IS DISTINCT FROM '"public"."article"'::regclass THEN
-                    RAISE EXCEPTION 'swift-continuum: this function versions %, not %', '"public"."article"'::regclass, TG_RELID::regclass;
-                END IF;
-                FOR v_row IN EXECUTE CASE WHEN (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = TG_RELID) = 'p'
-                    THEN $sql$SELECT * FROM "public"."article"$sql$ ELSE $sql$SELECT * FROM ONLY "public"."article"$sql$ END LOOP
+        CREATE OR REPLACE FUNCTION "public"."_continuum_article_version_truncate"() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $continuum$
+        #variable_conflict use_column
+        <<continuum_fn>>
+        DECLARE
+            v_tx bigint;
+            v_previous bigint;
+            v_recorded boolean;
+            v_row record;
+        BEGIN
+            IF TG_RELID <> '"public"."article"'::regclass AND pg_partition_root(TG_RELID) IS DISTINCT FROM '"public"."article"'::regclass THEN
+                RAISE EXCEPTION 'swift-continuum: this function versions %, not %', '"public"."article"'::regclass, TG_RELID::regclass;
+            END IF;
+            FOR v_row IN EXECUTE CASE WHEN (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = TG_RELID) = 'p'
+                THEN $sql$SELECT * FROM "public"."article"$sql$ ELSE $sql$SELECT * FROM ONLY "public"."article"$sql$ END LOOP
+                IF v_tx IS NULL THEN
+                    v_tx := NULL;
+                    v_recorded := false;
+                    SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article')
+                    INTO v_tx, v_recorded
+                    FROM "public"."transaction" AS t WHERE t."id" = CASE WHEN current_setting('continuum.tx_1503733f2ec84a18', true) ~ '^[0-9]{1,18}$' THEN current_setting('continuum.tx_1503733f2ec84a18', true)::bigint END AND t."native_transaction_id" = pg_current_xact_id();
                     IF v_tx IS NULL THEN
-                        v_tx := NULL;
+                        v_tx := "public"."_continuum_transaction_id"();
                         v_recorded := false;
-                        SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article')
-                        INTO v_tx, v_recorded
-                        FROM "public"."transaction" AS t WHERE t."id" = CASE WHEN current_setting('continuum.tx_1503733f2ec84a18', true) ~ '^[0-9]{1,18}$' THEN current_setting('continuum.tx_1503733f2ec84a18', true)::bigint END AND t."native_transaction_id" = pg_current_xact_id();
-                        IF v_tx IS NULL THEN
-                            v_tx := "public"."_continuum_transaction_id"();
-                            v_recorded := false;
-                        END IF;
-                        IF NOT v_recorded THEN
-                            INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
-                        END IF;
                     END IF;
-                    DELETE FROM "public"."article_version" WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_tx AND "operation_type" = 0;
-                    IF FOUND THEN
-                        UPDATE "public"."article_version" SET "end_transaction_id" = NULL WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" = continuum_fn.v_tx;
-                    ELSE
-                        UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
-                        IF continuum_fn.v_previous > continuum_fn.v_tx THEN
-                            v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
-                            UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_previous;
-                        END IF;
-                        INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
+                    IF NOT v_recorded THEN
+                        INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
                     END IF;
-                END LOOP;
-                RETURN NULL;
-            END
-            $continuum$
-            """#,
+                END IF;
+                DELETE FROM "public"."article_version" WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_tx AND "operation_type" = 0;
+                IF FOUND THEN
+                    UPDATE "public"."article_version" SET "end_transaction_id" = NULL WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" = continuum_fn.v_tx;
+                ELSE
+                    UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
+                    IF continuum_fn.v_previous > continuum_fn.v_tx THEN
+                        v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
+                        UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_previous;
+                    END IF;
+                    INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
+                END IF;
+            END LOOP;
+            RETURN NULL;
+        END
+        $continuum$
+        """#,
         #"REVOKE ALL ON FUNCTION "public"."_continuum_article_version_truncate"() FROM PUBLIC"#,
         #"""
-            CREATE OR REPLACE FUNCTION "public"."_continuum_article_version_update"() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $continuum$
-            #variable_conflict use_column
-            <<continuum_fn>>
-            DECLARE
-                v_tx bigint;
-                v_previous bigint;
-                v_recorded boolean;
-                v_moved boolean;
-                v_changed boolean;
-                v_first boolean;
-                v_row record;
-            BEGIN
-                IF TG_RELID <> '"public"."article"'::regclass AND pg_partition_root(TG_RELID) IS DISTINCT FROM '"public"."article"'::regclass THEN
-                    RAISE EXCEPTION 'swift-continuum: this function versions %, not %', '"public"."article"'::regclass, TG_RELID::regclass;
-                END IF;
-                IF (SELECT count(*) FROM "continuum_new_rows") <= 32 THEN
-                    IF current_setting('continuum.moved_788bbe4b662ce56a', true) = '1'
-                       AND EXISTS (SELECT o.* FROM "continuum_old_rows" AS o WHERE NOT EXISTS (SELECT 1 FROM "continuum_new_rows" AS n WHERE o."id" = n."id")) THEN
-                        v_tx := NULL;
-                        v_recorded := false;
-                        SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article')
-                        INTO v_tx, v_recorded
-                        FROM "public"."transaction" AS t WHERE t."id" = CASE WHEN current_setting('continuum.tx_1503733f2ec84a18', true) ~ '^[0-9]{1,18}$' THEN current_setting('continuum.tx_1503733f2ec84a18', true)::bigint END AND t."native_transaction_id" = pg_current_xact_id();
-                        IF v_tx IS NULL THEN
-                            v_tx := "public"."_continuum_transaction_id"();
-                            v_recorded := false;
-                        END IF;
-                        IF NOT v_recorded THEN
-                            INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
-                        END IF;
-                        FOR v_row IN EXECUTE $sql$SELECT j.* FROM (SELECT o.*, n."id" IS NULL AS "continuum_side" FROM "continuum_old_rows" AS o FULL JOIN "continuum_new_rows" AS n ON o."id" = n."id" OFFSET 0) AS j WHERE j."continuum_side"$sql$ LOOP
-                            DELETE FROM "public"."article_version" WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_tx AND "operation_type" = 0;
-                            IF FOUND THEN
-                                UPDATE "public"."article_version" SET "end_transaction_id" = NULL WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" = continuum_fn.v_tx;
-                            ELSE
-                                UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
-                                IF continuum_fn.v_previous > continuum_fn.v_tx THEN
-                                    v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
-                                    UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_previous;
-                                END IF;
-                                INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
-                            END IF;
-                        END LOOP;
-                        FOR v_row IN EXECUTE $sql$SELECT j.* FROM (SELECT CASE WHEN l."id" IS NULL THEN n."id" ELSE l."id" END AS "id", CASE WHEN l."id" IS NULL THEN n."name" ELSE l."name" END AS "name", CASE WHEN l."id" IS NULL THEN n."content" ELSE l."content" END AS "content", o."id" IS NULL AS "continuum_side" FROM "continuum_old_rows" AS o FULL JOIN "continuum_new_rows" AS n ON o."id" = n."id" LEFT JOIN "public"."article" AS l ON l."id" = n."id" OFFSET 0) AS j WHERE j."continuum_side"$sql$ LOOP
-                            UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
-                            IF continuum_fn.v_previous > continuum_fn.v_tx THEN
-                                v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
-                                UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_previous;
-                            END IF;
-                            INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 0, continuum_fn.v_row."name" IS NOT NULL, continuum_fn.v_row."content" IS NOT NULL) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 1, "name_mod" = "public"."article_version"."name_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."name"), ROW(EXCLUDED."name")), "content_mod" = "public"."article_version"."content_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."content"), ROW(EXCLUDED."content"));
-                        END LOOP;
-                    END IF;
-                    FOR v_row IN SELECT CASE WHEN l."id" IS NULL THEN n."id" ELSE l."id" END AS "id", CASE WHEN l."id" IS NULL THEN n."name" ELSE l."name" END AS "name", CASE WHEN l."id" IS NULL THEN n."content" ELSE l."content" END AS "content", o."name" AS "continuum_old_1", o."content" AS "continuum_old_2" FROM "continuum_new_rows" AS n JOIN "continuum_old_rows" AS o ON o."id" = n."id" LEFT JOIN "public"."article" AS l ON l."id" = n."id" WHERE NOT pg_catalog.record_image_eq(ROW(o."id", o."name", o."content"), ROW(n."id", n."name", n."content")) LOOP
-                        IF v_tx IS NULL THEN
-                            v_tx := NULL;
-                            v_recorded := false;
-                            SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article')
-                            INTO v_tx, v_recorded
-                            FROM "public"."transaction" AS t WHERE t."id" = CASE WHEN current_setting('continuum.tx_1503733f2ec84a18', true) ~ '^[0-9]{1,18}$' THEN current_setting('continuum.tx_1503733f2ec84a18', true)::bigint END AND t."native_transaction_id" = pg_current_xact_id();
-                            IF v_tx IS NULL THEN
-                                v_tx := "public"."_continuum_transaction_id"();
-                                v_recorded := false;
-                            END IF;
-                            IF NOT v_recorded THEN
-                                INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
-                            END IF;
-                        END IF;
-                        UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
-                        IF continuum_fn.v_previous > continuum_fn.v_tx THEN
-                            v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
-                            UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_previous;
-                        END IF;
-                        INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 1, NOT pg_catalog.record_image_eq(ROW(continuum_fn.v_row."continuum_old_1"), ROW(continuum_fn.v_row."name")), NOT pg_catalog.record_image_eq(ROW(continuum_fn.v_row."continuum_old_2"), ROW(continuum_fn.v_row."content"))) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "name_mod" = "public"."article_version"."name_mod" OR EXCLUDED."name_mod", "content_mod" = "public"."article_version"."content_mod" OR EXCLUDED."content_mod";
-                    END LOOP;
-                    RETURN NULL;
-                END IF;
-                EXECUTE $sql$SELECT COALESCE(bool_or(o."id" IS NULL OR n."id" IS NULL), false), COALESCE(bool_or(o."id" IS NOT NULL AND n."id" IS NOT NULL AND NOT pg_catalog.record_image_eq(ROW(o."id", o."name", o."content"), ROW(n."id", n."name", n."content"))), false) FROM "continuum_old_rows" AS o FULL JOIN "continuum_new_rows" AS n ON o."id" = n."id"$sql$ INTO v_moved, v_changed;
-                IF NOT v_moved AND NOT v_changed THEN
-                    RETURN NULL;
-                END IF;
-                v_tx := NULL;
-                v_recorded := false;
-                SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article')
-                INTO v_tx, v_recorded
-                FROM "public"."transaction" AS t WHERE t."id" = CASE WHEN current_setting('continuum.tx_1503733f2ec84a18', true) ~ '^[0-9]{1,18}$' THEN current_setting('continuum.tx_1503733f2ec84a18', true)::bigint END AND t."native_transaction_id" = pg_current_xact_id();
-                IF v_tx IS NULL THEN
-                    v_tx := "public"."_continuum_transaction_id"();
+        CREATE OR REPLACE FUNCTION "public"."_continuum_article_version_update"() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $continuum$
+        #variable_conflict use_column
+        <<continuum_fn>>
+        DECLARE
+            v_tx bigint;
+            v_previous bigint;
+            v_recorded boolean;
+            v_moved boolean;
+            v_changed boolean;
+            v_first boolean;
+            v_row record;
+        BEGIN
+            IF TG_RELID <> '"public"."article"'::regclass AND pg_partition_root(TG_RELID) IS DISTINCT FROM '"public"."article"'::regclass THEN
+                RAISE EXCEPTION 'swift-continuum: this function versions %, not %', '"public"."article"'::regclass, TG_RELID::regclass;
+            END IF;
+            IF (SELECT count(*) FROM "continuum_new_rows") <= 32 THEN
+                IF current_setting('continuum.moved_788bbe4b662ce56a', true) = '1'
+                   AND EXISTS (SELECT o.* FROM "continuum_old_rows" AS o WHERE NOT EXISTS (SELECT 1 FROM "continuum_new_rows" AS n WHERE o."id" = n."id")) THEN
+                    v_tx := NULL;
                     v_recorded := false;
-                END IF;
-                IF NOT v_recorded THEN
-                    INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
-                END IF;
-                v_first := NOT v_recorded;
-                IF v_moved THEN
+                    SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article')
+                    INTO v_tx, v_recorded
+                    FROM "public"."transaction" AS t WHERE t."id" = CASE WHEN current_setting('continuum.tx_1503733f2ec84a18', true) ~ '^[0-9]{1,18}$' THEN current_setting('continuum.tx_1503733f2ec84a18', true)::bigint END AND t."native_transaction_id" = pg_current_xact_id();
+                    IF v_tx IS NULL THEN
+                        v_tx := "public"."_continuum_transaction_id"();
+                        v_recorded := false;
+                    END IF;
+                    IF NOT v_recorded THEN
+                        INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
+                    END IF;
                     FOR v_row IN EXECUTE $sql$SELECT j.* FROM (SELECT o.*, n."id" IS NULL AS "continuum_side" FROM "continuum_old_rows" AS o FULL JOIN "continuum_new_rows" AS n ON o."id" = n."id" OFFSET 0) AS j WHERE j."continuum_side"$sql$ LOOP
                         DELETE FROM "public"."article_version" WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_tx AND "operation_type" = 0;
                         IF FOUND THEN
@@ -326,20 +277,84 @@ extension SQLShapeTests {
                         INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 0, continuum_fn.v_row."name" IS NOT NULL, continuum_fn.v_row."content" IS NOT NULL) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 1, "name_mod" = "public"."article_version"."name_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."name"), ROW(EXCLUDED."name")), "content_mod" = "public"."article_version"."content_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."content"), ROW(EXCLUDED."content"));
                     END LOOP;
                 END IF;
-                IF v_changed THEN
-                    IF v_first AND NOT v_moved THEN
-                        EXECUTE $sql$WITH "pairs" AS MATERIALIZED (SELECT j."n1", j."n2", j."n3", j."m1", j."m2" FROM (SELECT CASE WHEN l."id" IS NULL THEN n."id" ELSE l."id" END AS "n1", CASE WHEN l."id" IS NULL THEN n."name" ELSE l."name" END AS "n2", CASE WHEN l."id" IS NULL THEN n."content" ELSE l."content" END AS "n3", NOT pg_catalog.record_image_eq(ROW(o."name"), ROW(CASE WHEN l."id" IS NULL THEN n."name" ELSE l."name" END)) AS "m1", NOT pg_catalog.record_image_eq(ROW(o."content"), ROW(CASE WHEN l."id" IS NULL THEN n."content" ELSE l."content" END)) AS "m2", o."id" IS NOT NULL AND n."id" IS NOT NULL AND NOT pg_catalog.record_image_eq(ROW(o."id", o."name", o."content"), ROW(n."id", n."name", n."content")) AS "continuum_changed" FROM "continuum_old_rows" AS o FULL JOIN "continuum_new_rows" AS n ON o."id" = n."id" LEFT JOIN "public"."article" AS l ON l."id" = n."id" OFFSET 0) AS j WHERE j."continuum_changed"), "closed" AS (UPDATE "public"."article_version" AS v SET "end_transaction_id" = $1 FROM "pairs" AS p WHERE v."id" = p."n1" AND v."end_transaction_id" IS NULL AND v."transaction_id" <> $1 RETURNING v."transaction_id"), "merged" AS (INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") SELECT p."n1", p."n2", p."n3", $1, NULL, 1, p."m1", p."m2" FROM "pairs" AS p) SELECT max("transaction_id") FROM "closed"$sql$ INTO v_previous USING continuum_fn.v_tx;
-                    ELSE
-                        EXECUTE $sql$WITH "pairs" AS MATERIALIZED (SELECT j."n1", j."n2", j."n3", j."m1", j."m2" FROM (SELECT CASE WHEN l."id" IS NULL THEN n."id" ELSE l."id" END AS "n1", CASE WHEN l."id" IS NULL THEN n."name" ELSE l."name" END AS "n2", CASE WHEN l."id" IS NULL THEN n."content" ELSE l."content" END AS "n3", NOT pg_catalog.record_image_eq(ROW(o."name"), ROW(CASE WHEN l."id" IS NULL THEN n."name" ELSE l."name" END)) AS "m1", NOT pg_catalog.record_image_eq(ROW(o."content"), ROW(CASE WHEN l."id" IS NULL THEN n."content" ELSE l."content" END)) AS "m2", o."id" IS NOT NULL AND n."id" IS NOT NULL AND NOT pg_catalog.record_image_eq(ROW(o."id", o."name", o."content"), ROW(n."id", n."name", n."content")) AS "continuum_changed" FROM "continuum_old_rows" AS o FULL JOIN "continuum_new_rows" AS n ON o."id" = n."id" LEFT JOIN "public"."article" AS l ON l."id" = n."id" OFFSET 0) AS j WHERE j."continuum_changed"), "closed" AS (UPDATE "public"."article_version" AS v SET "end_transaction_id" = $1 FROM "pairs" AS p WHERE v."id" = p."n1" AND v."end_transaction_id" IS NULL AND v."transaction_id" <> $1 RETURNING v."transaction_id"), "merged" AS (INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") SELECT p."n1", p."n2", p."n3", $1, NULL, 1, p."m1", p."m2" FROM "pairs" AS p ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "name_mod" = "public"."article_version"."name_mod" OR EXCLUDED."name_mod", "content_mod" = "public"."article_version"."content_mod" OR EXCLUDED."content_mod") SELECT max("transaction_id") FROM "closed"$sql$ INTO v_previous USING continuum_fn.v_tx;
+                FOR v_row IN SELECT CASE WHEN l."id" IS NULL THEN n."id" ELSE l."id" END AS "id", CASE WHEN l."id" IS NULL THEN n."name" ELSE l."name" END AS "name", CASE WHEN l."id" IS NULL THEN n."content" ELSE l."content" END AS "content", o."name" AS "continuum_old_1", o."content" AS "continuum_old_2" FROM "continuum_new_rows" AS n JOIN "continuum_old_rows" AS o ON o."id" = n."id" LEFT JOIN "public"."article" AS l ON l."id" = n."id" WHERE NOT pg_catalog.record_image_eq(ROW(o."id", o."name", o."content"), ROW(n."id", n."name", n."content")) LOOP
+                    IF v_tx IS NULL THEN
+                        v_tx := NULL;
+                        v_recorded := false;
+                        SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article')
+                        INTO v_tx, v_recorded
+                        FROM "public"."transaction" AS t WHERE t."id" = CASE WHEN current_setting('continuum.tx_1503733f2ec84a18', true) ~ '^[0-9]{1,18}$' THEN current_setting('continuum.tx_1503733f2ec84a18', true)::bigint END AND t."native_transaction_id" = pg_current_xact_id();
+                        IF v_tx IS NULL THEN
+                            v_tx := "public"."_continuum_transaction_id"();
+                            v_recorded := false;
+                        END IF;
+                        IF NOT v_recorded THEN
+                            INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
+                        END IF;
                     END IF;
+                    UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
                     IF continuum_fn.v_previous > continuum_fn.v_tx THEN
                         v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
+                        UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_previous;
                     END IF;
-                END IF;
+                    INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 1, NOT pg_catalog.record_image_eq(ROW(continuum_fn.v_row."continuum_old_1"), ROW(continuum_fn.v_row."name")), NOT pg_catalog.record_image_eq(ROW(continuum_fn.v_row."continuum_old_2"), ROW(continuum_fn.v_row."content"))) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "name_mod" = "public"."article_version"."name_mod" OR EXCLUDED."name_mod", "content_mod" = "public"."article_version"."content_mod" OR EXCLUDED."content_mod";
+                END LOOP;
                 RETURN NULL;
-            END
-            $continuum$
-            """#,
+            END IF;
+            EXECUTE $sql$SELECT COALESCE(bool_or(o."id" IS NULL OR n."id" IS NULL), false), COALESCE(bool_or(o."id" IS NOT NULL AND n."id" IS NOT NULL AND NOT pg_catalog.record_image_eq(ROW(o."id", o."name", o."content"), ROW(n."id", n."name", n."content"))), false) FROM "continuum_old_rows" AS o FULL JOIN "continuum_new_rows" AS n ON o."id" = n."id"$sql$ INTO v_moved, v_changed;
+            IF NOT v_moved AND NOT v_changed THEN
+                RETURN NULL;
+            END IF;
+            v_tx := NULL;
+            v_recorded := false;
+            SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article')
+            INTO v_tx, v_recorded
+            FROM "public"."transaction" AS t WHERE t."id" = CASE WHEN current_setting('continuum.tx_1503733f2ec84a18', true) ~ '^[0-9]{1,18}$' THEN current_setting('continuum.tx_1503733f2ec84a18', true)::bigint END AND t."native_transaction_id" = pg_current_xact_id();
+            IF v_tx IS NULL THEN
+                v_tx := "public"."_continuum_transaction_id"();
+                v_recorded := false;
+            END IF;
+            IF NOT v_recorded THEN
+                INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
+            END IF;
+            v_first := NOT v_recorded;
+            IF v_moved THEN
+                FOR v_row IN EXECUTE $sql$SELECT j.* FROM (SELECT o.*, n."id" IS NULL AS "continuum_side" FROM "continuum_old_rows" AS o FULL JOIN "continuum_new_rows" AS n ON o."id" = n."id" OFFSET 0) AS j WHERE j."continuum_side"$sql$ LOOP
+                    DELETE FROM "public"."article_version" WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_tx AND "operation_type" = 0;
+                    IF FOUND THEN
+                        UPDATE "public"."article_version" SET "end_transaction_id" = NULL WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" = continuum_fn.v_tx;
+                    ELSE
+                        UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
+                        IF continuum_fn.v_previous > continuum_fn.v_tx THEN
+                            v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
+                            UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_previous;
+                        END IF;
+                        INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
+                    END IF;
+                END LOOP;
+                FOR v_row IN EXECUTE $sql$SELECT j.* FROM (SELECT CASE WHEN l."id" IS NULL THEN n."id" ELSE l."id" END AS "id", CASE WHEN l."id" IS NULL THEN n."name" ELSE l."name" END AS "name", CASE WHEN l."id" IS NULL THEN n."content" ELSE l."content" END AS "content", o."id" IS NULL AS "continuum_side" FROM "continuum_old_rows" AS o FULL JOIN "continuum_new_rows" AS n ON o."id" = n."id" LEFT JOIN "public"."article" AS l ON l."id" = n."id" OFFSET 0) AS j WHERE j."continuum_side"$sql$ LOOP
+                    UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
+                    IF continuum_fn.v_previous > continuum_fn.v_tx THEN
+                        v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
+                        UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_previous;
+                    END IF;
+                    INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 0, continuum_fn.v_row."name" IS NOT NULL, continuum_fn.v_row."content" IS NOT NULL) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 1, "name_mod" = "public"."article_version"."name_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."name"), ROW(EXCLUDED."name")), "content_mod" = "public"."article_version"."content_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."content"), ROW(EXCLUDED."content"));
+                END LOOP;
+            END IF;
+            IF v_changed THEN
+                IF v_first AND NOT v_moved THEN
+                    EXECUTE $sql$WITH "pairs" AS MATERIALIZED (SELECT j."n1", j."n2", j."n3", j."m1", j."m2" FROM (SELECT CASE WHEN l."id" IS NULL THEN n."id" ELSE l."id" END AS "n1", CASE WHEN l."id" IS NULL THEN n."name" ELSE l."name" END AS "n2", CASE WHEN l."id" IS NULL THEN n."content" ELSE l."content" END AS "n3", NOT pg_catalog.record_image_eq(ROW(o."name"), ROW(CASE WHEN l."id" IS NULL THEN n."name" ELSE l."name" END)) AS "m1", NOT pg_catalog.record_image_eq(ROW(o."content"), ROW(CASE WHEN l."id" IS NULL THEN n."content" ELSE l."content" END)) AS "m2", o."id" IS NOT NULL AND n."id" IS NOT NULL AND NOT pg_catalog.record_image_eq(ROW(o."id", o."name", o."content"), ROW(n."id", n."name", n."content")) AS "continuum_changed" FROM "continuum_old_rows" AS o FULL JOIN "continuum_new_rows" AS n ON o."id" = n."id" LEFT JOIN "public"."article" AS l ON l."id" = n."id" OFFSET 0) AS j WHERE j."continuum_changed"), "closed" AS (UPDATE "public"."article_version" AS v SET "end_transaction_id" = $1 FROM "pairs" AS p WHERE v."id" = p."n1" AND v."end_transaction_id" IS NULL AND v."transaction_id" <> $1 RETURNING v."transaction_id"), "merged" AS (INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") SELECT p."n1", p."n2", p."n3", $1, NULL, 1, p."m1", p."m2" FROM "pairs" AS p) SELECT max("transaction_id") FROM "closed"$sql$ INTO v_previous USING continuum_fn.v_tx;
+                ELSE
+                    EXECUTE $sql$WITH "pairs" AS MATERIALIZED (SELECT j."n1", j."n2", j."n3", j."m1", j."m2" FROM (SELECT CASE WHEN l."id" IS NULL THEN n."id" ELSE l."id" END AS "n1", CASE WHEN l."id" IS NULL THEN n."name" ELSE l."name" END AS "n2", CASE WHEN l."id" IS NULL THEN n."content" ELSE l."content" END AS "n3", NOT pg_catalog.record_image_eq(ROW(o."name"), ROW(CASE WHEN l."id" IS NULL THEN n."name" ELSE l."name" END)) AS "m1", NOT pg_catalog.record_image_eq(ROW(o."content"), ROW(CASE WHEN l."id" IS NULL THEN n."content" ELSE l."content" END)) AS "m2", o."id" IS NOT NULL AND n."id" IS NOT NULL AND NOT pg_catalog.record_image_eq(ROW(o."id", o."name", o."content"), ROW(n."id", n."name", n."content")) AS "continuum_changed" FROM "continuum_old_rows" AS o FULL JOIN "continuum_new_rows" AS n ON o."id" = n."id" LEFT JOIN "public"."article" AS l ON l."id" = n."id" OFFSET 0) AS j WHERE j."continuum_changed"), "closed" AS (UPDATE "public"."article_version" AS v SET "end_transaction_id" = $1 FROM "pairs" AS p WHERE v."id" = p."n1" AND v."end_transaction_id" IS NULL AND v."transaction_id" <> $1 RETURNING v."transaction_id"), "merged" AS (INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") SELECT p."n1", p."n2", p."n3", $1, NULL, 1, p."m1", p."m2" FROM "pairs" AS p ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "name_mod" = "public"."article_version"."name_mod" OR EXCLUDED."name_mod", "content_mod" = "public"."article_version"."content_mod" OR EXCLUDED."content_mod") SELECT max("transaction_id") FROM "closed"$sql$ INTO v_previous USING continuum_fn.v_tx;
+                END IF;
+                IF continuum_fn.v_previous > continuum_fn.v_tx THEN
+                    v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
+                END IF;
+            END IF;
+            RETURN NULL;
+        END
+        $continuum$
+        """#,
         #"REVOKE ALL ON FUNCTION "public"."_continuum_article_version_update"() FROM PUBLIC"#,
         #"CREATE OR REPLACE FUNCTION "public"."_continuum_article_key_moved"() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $continuum$ BEGIN PERFORM set_config('continuum.moved_788bbe4b662ce56a', '1', true); RETURN NULL; END $continuum$"#,
         #"REVOKE ALL ON FUNCTION "public"."_continuum_article_key_moved"() FROM PUBLIC"#,

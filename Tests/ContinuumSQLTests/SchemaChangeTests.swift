@@ -20,10 +20,11 @@ struct SchemaChangeTests {
             try await db.engine.sync("item", on: db.sql)
             #expect(try await db.engine.checkDrift(on: db.sql).isEmpty)
             try await db.engine.versioned(on: db.sql) { sql in try await sql.raw("UPDATE item SET price = 10 WHERE id = 1").run() }
-            #expect(try await db.versions("item_version", ["name", "price", "price_mod"]) == [
-                ["a", nil, "0", "1", "2", "0"],
-                ["a", "10", "1", "2", nil, "1"],
-            ])
+            #expect(
+                try await db.versions("item_version", ["name", "price", "price_mod"]) == [
+                    ["a", nil, "0", "1", "2", "0"],
+                    ["a", "10", "1", "2", nil, "1"],
+                ])
         }
     }
 
@@ -35,10 +36,11 @@ struct SchemaChangeTests {
                 try await sql.raw("ALTER TABLE item DROP COLUMN qty").run()
             }
             try await db.engine.versioned(on: db.sql) { sql in try await sql.raw("UPDATE item SET name = 'b' WHERE id = 1").run() }
-            #expect(try await db.versions("item_version", ["name", "qty"]) == [
-                ["a", "1", "1", "2", "0"],
-                ["b", nil, "2", nil, "1"],
-            ])
+            #expect(
+                try await db.versions("item_version", ["name", "qty"]) == [
+                    ["a", "1", "1", "2", "0"],
+                    ["b", nil, "2", nil, "1"],
+                ])
             #expect(try await db.engine.checkDrift(on: db.sql).isEmpty)
         }
     }
@@ -72,10 +74,11 @@ struct SchemaChangeTests {
                 try await sql.raw("ALTER TABLE item RENAME COLUMN name TO title").run()
             }
             try await db.engine.versioned(on: db.sql) { sql in try await sql.raw("UPDATE item SET title = 'b' WHERE id = 1").run() }
-            #expect(try await db.versions("item_version", ["title", "title_mod"]) == [
-                ["a", "1", "1", "2", "0"],
-                ["b", "1", "2", nil, "1"],
-            ])
+            #expect(
+                try await db.versions("item_version", ["title", "title_mod"]) == [
+                    ["a", "1", "1", "2", "0"],
+                    ["b", "1", "2", nil, "1"],
+                ])
             #expect(try await db.engine.checkDrift(on: db.sql).isEmpty)
         }
     }
@@ -114,9 +117,10 @@ struct SchemaChangeTests {
             try await db.engine.enable("item", on: db.sql)
             // Enabling again backfills the row written while versioning was off (transaction 2).
             try await db.engine.versioned(on: db.sql) { sql in try await sql.raw("UPDATE item SET qty = 5 WHERE id = 1").run() }
-            #expect(try await db.versions("item_version", ["id", "qty"]) == [
-                ["1", "1", "1", "3", "0"], ["1", "5", "3", nil, "1"], ["2", "1", "2", nil, "0"],
-            ])
+            #expect(
+                try await db.versions("item_version", ["id", "qty"]) == [
+                    ["1", "1", "1", "3", "0"], ["1", "5", "3", nil, "1"], ["2", "1", "2", nil, "0"],
+                ])
             try await db.expectConsistent("item")
             try await db.engine.disable("item", keepHistory: false, on: db.sql)
             #expect(try await !db.tableExists("item_version"))

@@ -204,4 +204,3 @@ final class Item: Model, @unchecked Sendable {
         self.qty = qty
     }
 }
-

@@ -77,8 +77,9 @@ struct SecurityTests {
 
     /// Runs `script` with the sqlite3 client, as another program with access to the file would.
     static func sqlite3(_ file: String, _ script: String) throws {
-        let executable = try #require(["/usr/bin/sqlite3", "/usr/local/bin/sqlite3"].first { FileManager.default.isExecutableFile(atPath: $0) },
-                                      "the sqlite3 client is missing: scripts/test.sh installs it")
+        let executable = try #require(
+            ["/usr/bin/sqlite3", "/usr/local/bin/sqlite3"].first { FileManager.default.isExecutableFile(atPath: $0) },
+            "the sqlite3 client is missing: scripts/test.sh installs it")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = [file, script]
@@ -143,16 +144,17 @@ struct SecurityTests {
             let schema = "\"\(db.schema!)\""
             // Mallory may create objects in the schema the application's search_path names.
             let mallory = try await Role.create(in: db, grants: ["GRANT USAGE, CREATE ON SCHEMA \(schema) TO $ROLE"])
-            #expect(await mallory.transaction([
-                "CREATE TABLE \(schema).stolen (value TEXT)",
-                "GRANT INSERT ON \(schema).stolen TO PUBLIC",
-                """
-                CREATE FUNCTION \(schema).spy(a VARCHAR, b VARCHAR) RETURNS BOOLEAN LANGUAGE plpgsql AS $$
-                BEGIN INSERT INTO \(schema).stolen VALUES (a); RETURN a::text = b::text; END $$
-                """,
-                // varchar has no exact `=` in pg_catalog, so an exact match anywhere on the path wins.
-                "CREATE OPERATOR \(schema).= (LEFTARG = VARCHAR, RIGHTARG = VARCHAR, FUNCTION = \(schema).spy)",
-            ]) == nil)
+            #expect(
+                await mallory.transaction([
+                    "CREATE TABLE \(schema).stolen (value TEXT)",
+                    "GRANT INSERT ON \(schema).stolen TO PUBLIC",
+                    """
+                    CREATE FUNCTION \(schema).spy(a VARCHAR, b VARCHAR) RETURNS BOOLEAN LANGUAGE plpgsql AS $$
+                    BEGIN INSERT INTO \(schema).stolen VALUES (a); RETURN a::text = b::text; END $$
+                    """,
+                    // varchar has no exact `=` in pg_catalog, so an exact match anywhere on the path wins.
+                    "CREATE OPERATOR \(schema).= (LEFTARG = VARCHAR, RIGHTARG = VARCHAR, FUNCTION = \(schema).spy)",
+                ]) == nil)
             try await db.exec("CREATE TABLE code (code VARCHAR(20) PRIMARY KEY, label VARCHAR(20))")
             try await db.engine.install(on: db.sql)
             try await db.engine.enable("code", options: .init(tracksModifiedColumns: true), on: db.sql)
@@ -183,9 +185,11 @@ struct SecurityTests {
             let engine = VersioningEngine(configuration: .init(readerRole: reader.name))
             try await engine.install(on: db.sql)
             try await engine.enable("item", on: db.sql)
-            let writer = try await Role.create(in: db, grants: [
-                "GRANT USAGE, CREATE ON SCHEMA \(schema) TO $ROLE", "GRANT SELECT, INSERT, UPDATE, DELETE ON \(schema).item TO $ROLE",
-            ])
+            let writer = try await Role.create(
+                in: db,
+                grants: [
+                    "GRANT USAGE, CREATE ON SCHEMA \(schema) TO $ROLE", "GRANT SELECT, INSERT, UPDATE, DELETE ON \(schema).item TO $ROLE",
+                ])
             let stranger = try await Role.create(in: db, grants: ["GRANT USAGE ON SCHEMA \(schema) TO $ROLE"])
 
             // The writer's changes are versioned, with its scope's actor and meta.
@@ -241,18 +245,21 @@ struct SecurityTests {
                 "ALTER TABLE note ENABLE ROW LEVEL SECURITY",
                 "CREATE POLICY tenant_rows ON note USING (tenant = current_setting('app.tenant', true))"
             )
-            let tenant = try await Role.create(in: db, grants: [
-                "GRANT USAGE ON SCHEMA \(schema) TO $ROLE", "GRANT SELECT, INSERT, UPDATE, DELETE ON \(schema).note TO $ROLE",
-            ])
+            let tenant = try await Role.create(
+                in: db,
+                grants: [
+                    "GRANT USAGE ON SCHEMA \(schema) TO $ROLE", "GRANT SELECT, INSERT, UPDATE, DELETE ON \(schema).note TO $ROLE",
+                ])
             let engine = VersioningEngine(configuration: .init(readerRole: tenant.name))
             try await engine.install(on: db.sql)
             try await engine.enable("note", on: db.sql)
             for (id, owner) in [(1, "a"), (2, "b"), (3, "a")] {
-                #expect(await tenant.transaction([
-                    "SELECT set_config('app.tenant', '\(owner)', true)",
-                    "INSERT INTO note VALUES (\(id), '\(owner)', 'text')",
-                    "UPDATE note SET body = 'edited'",  // only the tenant's own rows
-                ]) == nil)
+                #expect(
+                    await tenant.transaction([
+                        "SELECT set_config('app.tenant', '\(owner)', true)",
+                        "INSERT INTO note VALUES (\(id), '\(owner)', 'text')",
+                        "UPDATE note SET body = 'edited'",  // only the tenant's own rows
+                    ]) == nil)
             }
             #expect(try await db.count("note_version") == 3)  // the owner sees every version
             for (name, visible) in [("a", [1, 3]), ("b", [2])] {
@@ -275,9 +282,10 @@ struct SecurityTests {
             let schema = "\"\(db.schema!)\""
             try await db.exec("CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT)")
             let mallory = try await Role.create(in: db, grants: ["GRANT USAGE, CREATE ON SCHEMA \(schema) TO $ROLE"])
-            #expect(await mallory.transaction([
-                "CREATE TABLE \(schema).item_version (id INTEGER NOT NULL, name TEXT, transaction_id BIGINT NOT NULL, end_transaction_id BIGINT, operation_type SMALLINT NOT NULL, PRIMARY KEY (id, transaction_id))",
-            ]) == nil)
+            #expect(
+                await mallory.transaction([
+                    "CREATE TABLE \(schema).item_version (id INTEGER NOT NULL, name TEXT, transaction_id BIGINT NOT NULL, end_transaction_id BIGINT, operation_type SMALLINT NOT NULL, PRIMARY KEY (id, transaction_id))"
+                ]) == nil)
             try await db.engine.install(on: db.sql)
             let error = await #expect(throws: ContinuumError.versionTableNotOwned(table: "item", versionTable: "item_version", owner: mallory.name)) {
                 try await db.engine.enable("item", on: db.sql)
@@ -293,9 +301,10 @@ struct SecurityTests {
         try await TestDatabase.postgres.run { db in
             try await SemanticsTests.setUp(db)
             let writer = try await Role.create(in: db, grants: Self.writerGrants(db))
-            #expect(await writer.transaction([
-                "SELECT set_config('continuum.user_id', 'the-ceo', true)", "INSERT INTO item (id, name, qty) VALUES (1, 'one', 1)",
-            ]) == nil)
+            #expect(
+                await writer.transaction([
+                    "SELECT set_config('continuum.user_id', 'the-ceo', true)", "INSERT INTO item (id, name, qty) VALUES (1, 'one', 1)",
+                ]) == nil)
             let log = try await db.engine.transactions(on: db.sql)
             #expect(log.map(\.userID) == ["the-ceo"])
             #expect(log.map(\.loginRole) == [writer.name])
@@ -330,17 +339,20 @@ struct SecurityTests {
             let writer = try await Role.create(in: db, grants: Self.writerGrants(db))
 
             // Erase: point the cache at row 1's INSERT transaction and delete the row.
-            #expect(await writer.transaction([
-                "SELECT set_config('\(setting)', '\(first)', true)", "DELETE FROM item WHERE id = 1",
-            ]) == nil)
+            #expect(
+                await writer.transaction([
+                    "SELECT set_config('\(setting)', '\(first)', true)", "DELETE FROM item WHERE id = 1",
+                ]) == nil)
             // Overwrite: point it at alice's update of row 2 and change the row again.
-            #expect(await writer.transaction([
-                "SELECT set_config('\(setting)', '\(second)', true)", "UPDATE item SET qty = 666 WHERE id = 2",
-            ]) == nil)
+            #expect(
+                await writer.transaction([
+                    "SELECT set_config('\(setting)', '\(second)', true)", "UPDATE item SET qty = 666 WHERE id = 2",
+                ]) == nil)
             // Graft, and a session-level setting for every later transaction of the session.
-            #expect(await writer.transaction([
-                "SELECT set_config('\(setting)', '\(first)', false)", "UPDATE item SET name = 'grafted' WHERE id = 3",
-            ]) == nil)
+            #expect(
+                await writer.transaction([
+                    "SELECT set_config('\(setting)', '\(first)', false)", "UPDATE item SET name = 'grafted' WHERE id = 3",
+                ]) == nil)
             // Renumber someone else's transaction directly: the writer may not run the function,
             // and even its owner can renumber only its own transaction.
             let renumber = await writer.transaction(["SELECT \"\(db.schema!)\"._continuum_renumber_transaction(\(first))"])
@@ -351,13 +363,15 @@ struct SecurityTests {
             #expect(owner.map { String(reflecting: $0).contains("can only renumber itself") } == true)
 
             // History stands: alice's transactions hold exactly what alice wrote.
-            let alice = try await db.rows("""
+            let alice = try await db.rows(
+                """
                 SELECT CAST(v.id AS TEXT) AS a, CAST(v.qty AS TEXT) AS b, CAST(v.operation_type AS TEXT) AS c FROM item_version v
                 JOIN "transaction" t ON t.id = v.transaction_id WHERE t.user_id = 'alice' ORDER BY v.transaction_id, v.id
                 """)
             #expect(alice == [["1", "1", "0"], ["2", "2", "0"], ["3", "3", "0"], ["2", "20", "1"]])
             // The writer's changes are versions of transactions of their own, each recorded in transaction_changes.
-            let writes = try await db.rows("""
+            let writes = try await db.rows(
+                """
                 SELECT CAST(v.id AS TEXT) AS a, CAST(v.operation_type AS TEXT) AS b,
                        CAST(EXISTS (SELECT 1 FROM transaction_changes c WHERE c.transaction_id = v.transaction_id AND c.entity_name = 'item') AS TEXT) AS c
                 FROM item_version v WHERE v.transaction_id > \(second) ORDER BY v.transaction_id

@@ -30,21 +30,25 @@ struct SeedScenarioTests {
                 try await sql.raw("UPDATE article SET name = \(bind: "Some article"), content = \(bind: "Some content") WHERE id = 1").run()
             }
 
-            #expect(try await db.versions("article_version", ["id", "name"]) == [
-                ["1", "Some article", "1", "2", "0"],
-                ["1", "Updated article", "2", "4", "1"],
-                ["1", "Some article", "4", nil, "1"],
-            ])
-            #expect(try await db.versions("tag_version", ["id", "name", "article_id"]) == [
-                ["1", "python", "1", "1", "3", "0"],
-                ["1", "python", "1", "3", nil, "2"],
-            ])
-            #expect(try await db.rows("SELECT CAST(id AS TEXT), user_id FROM \"transaction\" ORDER BY id") == [
-                ["1", "1"], ["2", nil], ["3", nil], ["4", nil],
-            ])
-            #expect(try await db.rows("SELECT CAST(transaction_id AS TEXT), entity_name FROM transaction_changes ORDER BY 1, 2") == [
-                ["1", "Article"], ["1", "Tag"], ["2", "Article"], ["3", "Tag"], ["4", "Article"],
-            ])
+            #expect(
+                try await db.versions("article_version", ["id", "name"]) == [
+                    ["1", "Some article", "1", "2", "0"],
+                    ["1", "Updated article", "2", "4", "1"],
+                    ["1", "Some article", "4", nil, "1"],
+                ])
+            #expect(
+                try await db.versions("tag_version", ["id", "name", "article_id"]) == [
+                    ["1", "python", "1", "1", "3", "0"],
+                    ["1", "python", "1", "3", nil, "2"],
+                ])
+            #expect(
+                try await db.rows("SELECT CAST(id AS TEXT), user_id FROM \"transaction\" ORDER BY id") == [
+                    ["1", "1"], ["2", nil], ["3", nil], ["4", nil],
+                ])
+            #expect(
+                try await db.rows("SELECT CAST(transaction_id AS TEXT), entity_name FROM transaction_changes ORDER BY 1, 2") == [
+                    ["1", "Article"], ["1", "Tag"], ["2", "Article"], ["3", "Tag"], ["4", "Article"],
+                ])
         }
     }
 }

@@ -35,8 +35,9 @@ struct SemanticsTests {
     }
 
     /// Semantics.md, "No-op updates"
-    @Test("one UPDATE over many rows: changed rows get versions, unchanged rows none, a moved key a delete and an insert",
-          arguments: TestDatabase.allCases)
+    @Test(
+        "one UPDATE over many rows: changed rows get versions, unchanged rows none, a moved key a delete and an insert",
+        arguments: TestDatabase.allCases)
     func multiRowUpdate(_ database: TestDatabase) async throws {
         try await database.run { db in
             try await Self.setUp(db, options: .init(tracksModifiedColumns: true))
@@ -48,33 +49,39 @@ struct SemanticsTests {
             #expect(try await db.count("transaction") == 1)
             try await db.engine.versioned(on: db.sql) { sql in
                 // 1: qty changes; 2: untouched values; 3 moves to 30; 4: name changes.
-                try await sql.raw("""
+                try await sql.raw(
+                    """
                     UPDATE item SET qty = CASE WHEN id = 1 THEN 10 ELSE qty END, name = CASE WHEN id = 4 THEN 'x' ELSE name END,
                     id = CASE WHEN id = 3 THEN 30 ELSE id END
-                    """).run()
+                    """
+                ).run()
                 // A second statement of the transaction merges into its versions: 30 stays an INSERT.
-                try await sql.raw("""
+                try await sql.raw(
+                    """
                     UPDATE item SET name = CASE WHEN id = 1 THEN 'z' ELSE name END, qty = CASE WHEN id = 30 THEN 31 ELSE qty END
-                    """).run()
+                    """
+                ).run()
             }
-            #expect(try await db.versions("item_version", ["id", "name", "qty", "name_mod", "qty_mod"]) == [
-                ["1", "a", "1", "1", "1", "1", "2", "0"],
-                ["1", "z", "10", "1", "1", "2", nil, "1"],
-                ["2", "b", "2", "1", "1", "1", nil, "0"],
-                ["3", "c", "3", "1", "1", "1", "2", "0"],
-                ["3", "c", "3", "1", "1", "2", nil, "2"],
-                ["4", "d", "4", "1", "1", "1", "2", "0"],
-                ["4", "x", "4", "1", "0", "2", nil, "1"],
-                ["30", "c", "31", "1", "1", "2", nil, "0"],
-            ])
+            #expect(
+                try await db.versions("item_version", ["id", "name", "qty", "name_mod", "qty_mod"]) == [
+                    ["1", "a", "1", "1", "1", "1", "2", "0"],
+                    ["1", "z", "10", "1", "1", "2", nil, "1"],
+                    ["2", "b", "2", "1", "1", "1", nil, "0"],
+                    ["3", "c", "3", "1", "1", "1", "2", "0"],
+                    ["3", "c", "3", "1", "1", "2", nil, "2"],
+                    ["4", "d", "4", "1", "1", "1", "2", "0"],
+                    ["4", "x", "4", "1", "0", "2", nil, "1"],
+                    ["30", "c", "31", "1", "1", "2", nil, "0"],
+                ])
             #expect(try await db.count("transaction") == 2)
             try await db.expectConsistent("item")
         }
     }
 
     /// Semantics.md, "One version per row and transaction"
-    @Test("bulk UPDATEs of 100 rows: a first write, a merge into it and a key move, row for row like single updates",
-          arguments: TestDatabase.allCases)
+    @Test(
+        "bulk UPDATEs of 100 rows: a first write, a merge into it and a key move, row for row like single updates",
+        arguments: TestDatabase.allCases)
     func bulkUpdates(_ database: TestDatabase) async throws {
         try await database.run { db in
             try await Self.setUp(db, options: .init(tracksModifiedColumns: true))
@@ -120,10 +127,11 @@ struct SemanticsTests {
                 try await sql.raw("UPDATE item SET qty = 2 WHERE id = 1").run()
                 try await sql.raw("UPDATE item SET name = 'c' WHERE id = 1").run()
             }
-            #expect(try await Self.items(db) == [
-                ["1", "a", "1", "1", "2", "0"],
-                ["1", "c", "2", "2", nil, "1"],
-            ])
+            #expect(
+                try await Self.items(db) == [
+                    ["1", "a", "1", "1", "2", "0"],
+                    ["1", "c", "2", "2", nil, "1"],
+                ])
             try await db.expectConsistent("item")
         }
     }
@@ -158,10 +166,11 @@ struct SemanticsTests {
                 try await sql.raw("INSERT INTO item (id, name, qty) VALUES (1, 'b', 2)").run()
                 try await sql.raw("DELETE FROM item WHERE id = 1").run()
             }
-            #expect(try await Self.items(db) == [
-                ["1", "a", "1", "1", "2", "0"],
-                ["1", "a", "1", "2", nil, "2"],
-            ])
+            #expect(
+                try await Self.items(db) == [
+                    ["1", "a", "1", "1", "2", "0"],
+                    ["1", "a", "1", "2", nil, "2"],
+                ])
             try await db.expectConsistent("item")
         }
     }
@@ -178,10 +187,11 @@ struct SemanticsTests {
                 try await sql.raw("DELETE FROM item WHERE id = 1").run()
                 try await sql.raw("INSERT INTO item (id, name, qty) VALUES (1, 'b', 1)").run()
             }
-            #expect(try await Self.items(db) == [
-                ["1", "a", "1", "1", "2", "0"],
-                ["1", "b", "1", "2", nil, "1"],
-            ])
+            #expect(
+                try await Self.items(db) == [
+                    ["1", "a", "1", "1", "2", "0"],
+                    ["1", "b", "1", "2", nil, "1"],
+                ])
             try await db.expectConsistent("item")
         }
     }
@@ -195,12 +205,13 @@ struct SemanticsTests {
             try await db.engine.versioned(on: db.sql) { sql in try await sql.raw("DELETE FROM item WHERE id = 1").run() }
             try await db.engine.versioned(on: db.sql) { sql in try await sql.raw("INSERT INTO item (id, name, qty) VALUES (1, 'z', 9)").run() }
             try await db.engine.versioned(on: db.sql) { sql in try await sql.raw("UPDATE item SET qty = 10 WHERE id = 1").run() }
-            #expect(try await Self.items(db) == [
-                ["1", "a", "1", "1", "2", "0"],
-                ["1", "a", "1", "2", "3", "2"],
-                ["1", "z", "9", "3", "4", "0"],
-                ["1", "z", "10", "4", nil, "1"],
-            ])
+            #expect(
+                try await Self.items(db) == [
+                    ["1", "a", "1", "1", "2", "0"],
+                    ["1", "a", "1", "2", "3", "2"],
+                    ["1", "z", "9", "3", "4", "0"],
+                    ["1", "z", "10", "4", nil, "1"],
+                ])
             try await db.expectConsistent("item")
         }
     }
@@ -241,11 +252,12 @@ struct SemanticsTests {
             try await Self.setUp(db)
             try await db.engine.versioned(on: db.sql) { sql in try await sql.raw("INSERT INTO item (id, name, qty) VALUES (1, 'a', 1)").run() }
             try await db.engine.versioned(on: db.sql) { sql in try await sql.raw("UPDATE item SET id = 10, name = 'b' WHERE id = 1").run() }
-            #expect(try await Self.items(db) == [
-                ["1", "a", "1", "1", "2", "0"],
-                ["1", "a", "1", "2", nil, "2"],
-                ["10", "b", "1", "2", nil, "0"],
-            ])
+            #expect(
+                try await Self.items(db) == [
+                    ["1", "a", "1", "1", "2", "0"],
+                    ["1", "a", "1", "2", nil, "2"],
+                    ["10", "b", "1", "2", nil, "0"],
+                ])
             try await db.expectConsistent("item")
         }
     }
@@ -259,15 +271,16 @@ struct SemanticsTests {
             try await db.engine.versioned(on: db.sql) { sql in try await sql.raw("UPDATE item SET rowid = 10 WHERE id = 1").run() }
             try await db.engine.versioned(on: db.sql) { sql in try await sql.raw("UPDATE item SET _rowid_ = 20 WHERE id = 10").run() }
             try await db.engine.versioned(on: db.sql) { sql in try await sql.raw("UPDATE item SET oid = 30 WHERE id = 20").run() }
-            #expect(try await Self.items(db) == [
-                ["1", "a", "1", "1", "2", "0"],
-                ["1", "a", "1", "2", nil, "2"],
-                ["10", "a", "1", "2", "3", "0"],
-                ["10", "a", "1", "3", nil, "2"],
-                ["20", "a", "1", "3", "4", "0"],
-                ["20", "a", "1", "4", nil, "2"],
-                ["30", "a", "1", "4", nil, "0"],
-            ])
+            #expect(
+                try await Self.items(db) == [
+                    ["1", "a", "1", "1", "2", "0"],
+                    ["1", "a", "1", "2", nil, "2"],
+                    ["10", "a", "1", "2", "3", "0"],
+                    ["10", "a", "1", "3", nil, "2"],
+                    ["20", "a", "1", "3", "4", "0"],
+                    ["20", "a", "1", "4", nil, "2"],
+                    ["30", "a", "1", "4", nil, "0"],
+                ])
             try await db.expectConsistent("item")
         }
     }
@@ -283,10 +296,11 @@ struct SemanticsTests {
             try await db.engine.versioned(on: db.sql) { sql in
                 try await sql.raw("INSERT INTO item (id, name, qty) VALUES (1, 'b', 1) ON CONFLICT (id) DO UPDATE SET name = excluded.name").run()
             }
-            #expect(try await Self.items(db) == [
-                ["1", "a", "1", "1", "2", "0"],
-                ["1", "b", "1", "2", nil, "1"],
-            ])
+            #expect(
+                try await Self.items(db) == [
+                    ["1", "a", "1", "1", "2", "0"],
+                    ["1", "b", "1", "2", nil, "1"],
+                ])
             #expect(try await db.count("transaction") == 2)
         }
     }
@@ -305,11 +319,12 @@ struct SemanticsTests {
                 try await sql.raw("INSERT INTO item (id, name, qty) VALUES (2, 'x', 1)").run()
                 try await sql.raw("INSERT OR REPLACE INTO item (id, name, qty) VALUES (2, 'y', 2)").run()
             }
-            #expect(try await Self.items(db) == [
-                ["1", "a", "1", "1", "2", "0"],
-                ["1", "b", "1", "2", nil, "1"],
-                ["2", "y", "2", "3", nil, "0"],
-            ])
+            #expect(
+                try await Self.items(db) == [
+                    ["1", "a", "1", "1", "2", "0"],
+                    ["1", "b", "1", "2", nil, "1"],
+                    ["2", "y", "2", "3", nil, "0"],
+                ])
             #expect(try await db.count("transaction") == 3)
         }
     }
@@ -346,10 +361,11 @@ struct SemanticsTests {
                 try await sql.raw("INSERT INTO tag (id, name, article_id) VALUES (1, 't1', 1), (2, 't2', 1)").run()
             }
             try await db.engine.versioned(on: db.sql) { sql in try await sql.raw("DELETE FROM article WHERE id = 1").run() }
-            #expect(try await db.versions("tag_version", ["id", "name"]) == [
-                ["1", "t1", "1", "2", "0"], ["1", "t1", "2", nil, "2"],
-                ["2", "t2", "1", "2", "0"], ["2", "t2", "2", nil, "2"],
-            ])
+            #expect(
+                try await db.versions("tag_version", ["id", "name"]) == [
+                    ["1", "t1", "1", "2", "0"], ["1", "t1", "2", nil, "2"],
+                    ["2", "t2", "1", "2", "0"], ["2", "t2", "2", nil, "2"],
+                ])
             #expect(try await db.count("transaction") == 2)
             try await db.expectConsistent("article", "tag")
         }
@@ -419,16 +435,18 @@ struct SemanticsTests {
             ] {
                 try await db.engine.versioned(on: db.sql) { sql in try await sql.raw(SQLQueryString(statement)).run() }
             }
-            #expect(try await Self.items(db).map { Array($0.prefix(3)) } == [
-                ["1", nil, nil], ["1", "a", nil], ["1", nil, "0"], ["1", nil, nil],
-            ])
+            #expect(
+                try await Self.items(db).map { Array($0.prefix(3)) } == [
+                    ["1", nil, nil], ["1", "a", nil], ["1", nil, "0"], ["1", nil, nil],
+                ])
         }
     }
 
     @Test("names that need quoting: reserved words, mixed case, spaces, quotes", arguments: TestDatabase.allCases)
     func quotedIdentifiers(_ database: TestDatabase) async throws {
         try await database.run { db in
-            try await db.exec(#"CREATE TABLE "Order Items" ("order" INTEGER NOT NULL, "user" TEXT NOT NULL, "MixedCase" TEXT, "with space" TEXT, "quo""te" TEXT, "select" INTEGER, PRIMARY KEY ("order", "user"))"#)
+            try await db.exec(
+                #"CREATE TABLE "Order Items" ("order" INTEGER NOT NULL, "user" TEXT NOT NULL, "MixedCase" TEXT, "with space" TEXT, "quo""te" TEXT, "select" INTEGER, PRIMARY KEY ("order", "user"))"#)
             try await db.engine.install(on: db.sql)
             try await db.engine.enable("Order Items", options: .init(tracksModifiedColumns: true, entityName: "It's \"odd\""), on: db.sql)
             try await db.engine.versioned(on: db.sql) { sql in
@@ -438,11 +456,12 @@ struct SemanticsTests {
                 try await sql.raw(#"UPDATE "Order Items" SET "quo""te" = 'q2', "with space" = NULL WHERE "order" = 1"#).run()
             }
             try await db.engine.versioned(on: db.sql) { sql in try await sql.raw(#"DELETE FROM "Order Items""#).run() }
-            #expect(try await db.versions("Order Items_version", ["order", "user", "quo\"te", "with space_mod", "quo\"te_mod", "MixedCase_mod"], orderBy: ["order", "user"]) == [
-                ["1", "u", "q", "1", "1", "1", "1", "2", "0"],
-                ["1", "u", "q2", "1", "1", "0", "2", "3", "1"],
-                ["1", "u", "q2", "1", "1", "1", "3", nil, "2"],
-            ])
+            #expect(
+                try await db.versions("Order Items_version", ["order", "user", "quo\"te", "with space_mod", "quo\"te_mod", "MixedCase_mod"], orderBy: ["order", "user"]) == [
+                    ["1", "u", "q", "1", "1", "1", "1", "2", "0"],
+                    ["1", "u", "q2", "1", "1", "0", "2", "3", "1"],
+                    ["1", "u", "q2", "1", "1", "1", "3", nil, "2"],
+                ])
             #expect(try await db.rows("SELECT DISTINCT entity_name FROM transaction_changes") == [["It's \"odd\""]])
         }
     }

@@ -9,13 +9,16 @@ import Testing
 struct TextHistoryTests {
     /// `translation` has a composite key (id, lang); three transactions change it.
     static func setUp(_ db: TestContext) async throws -> (insert: Int, update: Int, delete: Int) {
-        try await db.exec("CREATE TABLE translation (id INTEGER NOT NULL, lang VARCHAR(8) NOT NULL, title TEXT, body BLOB_OR_BYTEA, PRIMARY KEY (id, lang))"
-            .replacingOccurrences(of: "BLOB_OR_BYTEA", with: db.kind == .sqlite ? "BLOB" : "BYTEA"))
+        try await db.exec(
+            "CREATE TABLE translation (id INTEGER NOT NULL, lang VARCHAR(8) NOT NULL, title TEXT, body BLOB_OR_BYTEA, PRIMARY KEY (id, lang))"
+                .replacingOccurrences(of: "BLOB_OR_BYTEA", with: db.kind == .sqlite ? "BLOB" : "BYTEA"))
         try await db.engine.install(on: db.sql)
         try await db.engine.enable("translation", on: db.sql)
         let blob = db.kind == .sqlite ? "X'CAFE'" : "'\\xcafe'::bytea"
         try await db.engine.versioned(on: db.sql, userID: "alice") { sql in
-            try await sql.raw("INSERT INTO translation (id, lang, title, body) VALUES (1, 'en', 'Hello', \(unsafeRaw: blob)), (1, 'fr', 'Bonjour', NULL), (2, 'en', 'Two', NULL), (10, 'en', 'Ten', NULL)").run()
+            try await sql.raw(
+                "INSERT INTO translation (id, lang, title, body) VALUES (1, 'en', 'Hello', \(unsafeRaw: blob)), (1, 'fr', 'Bonjour', NULL), (2, 'en', 'Two', NULL), (10, 'en', 'Ten', NULL)"
+            ).run()
         }
         let insert = try await db.engine.transactions(limit: 1, on: db.sql)[0].id
         try await db.engine.versioned(on: db.sql, userID: "bob", meta: ["why": "typo"]) { sql in

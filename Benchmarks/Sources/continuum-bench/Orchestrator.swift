@@ -105,10 +105,12 @@ struct Orchestrator {
         case .postgres:
             return try await target.withDatabase { database in
                 try await database.sql.raw("VACUUM FULL").run()
-                let row = try await database.sql.raw("""
+                let row = try await database.sql.raw(
+                    """
                     SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0)::int8 AS "bytes" FROM pg_class c
                     JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r'
-                    """).first()
+                    """
+                ).first()
                 return try row?.decode(column: "bytes", as: Int.self) ?? 0
             }
         }

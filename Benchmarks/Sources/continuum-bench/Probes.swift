@@ -64,7 +64,9 @@ struct Probes {
         var markdown: String {
             var lines = ["#### Scale probes", "", "| backend | bulk UPDATE of rows | unversioned s | versioned s | ratio (median) |", "|---|---:|---:|---:|---:|"]
             for bulk in self.bulk {
-                lines.append("| \(Backend(rawValue: bulk.backend)?.title ?? bulk.backend) | \(bulk.rows) | \(String(format: "%.3f", median(bulk.unversionedSeconds))) | \(String(format: "%.3f", median(bulk.versionedSeconds))) | \(String(format: "%.2f", bulk.ratio)) |")
+                lines.append(
+                    "| \(Backend(rawValue: bulk.backend)?.title ?? bulk.backend) | \(bulk.rows) | \(String(format: "%.3f", median(bulk.unversionedSeconds))) | \(String(format: "%.3f", median(bulk.versionedSeconds))) | \(String(format: "%.2f", bulk.ratio)) |"
+                )
             }
             lines += [
                 "", "| backend | version rows | one entity's history, µs | one as-of read, µs | tags of 100 versions, µs | as-of page of 20 with total, µs |",
@@ -190,8 +192,8 @@ struct Probes {
     /// VmHWM of a process of this machine (the server runs here), in MiB; 0 when unreadable.
     private static func peakMiB(pid: Int) -> Double {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-              let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) })
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) })
         else { return 0 }
         return kilobytes / 1024
     }
@@ -199,12 +201,13 @@ struct Probes {
     /// Inserts `rows` articles in one statement.
     private func fill(_ backend: Backend, rows: Int, on sql: any SQLDatabase) async throws {
         let select = "SELECT 'Article ' || i, 'lorem ipsum dolor sit amet consectetur adipiscing elit', 'draft', 0"
-        let statement: String = switch backend {
-        case .sqlite:
-            "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < \(rows)) INSERT INTO article (title, body, status, views) \(select) FROM s"
-        case .postgres:
-            "INSERT INTO article (title, body, status, views) \(select) FROM generate_series(1, \(rows)) AS s(i)"
-        }
+        let statement: String =
+            switch backend {
+            case .sqlite:
+                "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < \(rows)) INSERT INTO article (title, body, status, views) \(select) FROM s"
+            case .postgres:
+                "INSERT INTO article (title, body, status, views) \(select) FROM generate_series(1, \(rows)) AS s(i)"
+            }
         try await sql.raw(SQLQueryString(statement)).run()
     }
 
@@ -237,22 +240,26 @@ struct Probes {
                 try await sql.raw(SQLQueryString(transaction)).run()
                 try await sql.raw(SQLQueryString(versions)).run()
             }
-            try await sql.raw("""
+            try await sql.raw(
+                """
                 INSERT INTO tag_version (id, article_id, name, transaction_id, end_transaction_id, operation_type)
                 SELECT id, article_id, name, 1, NULL, 0 FROM tag
-                """).run()
+                """
+            ).run()
             if backend == .postgres { try await sql.raw("ANALYZE").run() }
             var random = SplitMix64(seed: 7)
             var history: [Double] = []
             var asOf: [Double] = []
             for _ in 0..<self.reads {
                 let id = 1 + Int(random.next() % UInt64(entities))
-                history.append(try await Self.time {
-                    guard try await Article.versions(id: id, on: database.fluent).count == 10 else { throw BenchError("article \(id) lacks versions") }
-                } * 1e6)
-                asOf.append(try await Self.time {
-                    guard try await Article.version(id: id, at: 5, on: database.fluent) != nil else { throw BenchError("article \(id) has no version at 5") }
-                } * 1e6)
+                history.append(
+                    try await Self.time {
+                        guard try await Article.versions(id: id, on: database.fluent).count == 10 else { throw BenchError("article \(id) lacks versions") }
+                    } * 1e6)
+                asOf.append(
+                    try await Self.time {
+                        guard try await Article.version(id: id, at: 5, on: database.fluent) != nil else { throw BenchError("article \(id) has no version at 5") }
+                    } * 1e6)
             }
             // Relations of 100 versions, and an as-of page, each repeated.
             var relations: [Double] = []
@@ -260,15 +267,17 @@ struct Probes {
             for _ in 0..<max(5, self.reads / 20) {
                 let ids = (0..<100).map { _ in 1 + Int(random.next() % UInt64(entities)) }
                 let versions = try await Article.query(on: database.fluent).filter(\.$id ~~ ids).filter(.sql(SQLRaw("transaction_id = 5"))).versions()
-                relations.append(try await Self.time {
-                    let tags = try await versions.loadRelated(\.$tags, on: database.fluent)
-                    guard tags.allSatisfy({ $0.count == 1 }) else { throw BenchError("a version lacks its tag") }
-                } * 1e6)
+                relations.append(
+                    try await Self.time {
+                        let tags = try await versions.loadRelated(\.$tags, on: database.fluent)
+                        guard tags.allSatisfy({ $0.count == 1 }) else { throw BenchError("a version lacks its tag") }
+                    } * 1e6)
                 let page = 1 + Int(random.next() % UInt64(max(1, entities / 20)))
-                pages.append(try await Self.time {
-                    let found = try await Article.query(on: database.fluent).sort(\.$id).asOf(transaction: 5).paginate(PageRequest(page: page, per: 20))
-                    guard found.items.count == 20, found.metadata.total == entities else { throw BenchError("as-of page \(page) is short") }
-                } * 1e6)
+                pages.append(
+                    try await Self.time {
+                        let found = try await Article.query(on: database.fluent).sort(\.$id).asOf(transaction: 5).paginate(PageRequest(page: page, per: 20))
+                        guard found.items.count == 20, found.metadata.total == entities else { throw BenchError("as-of page \(page) is short") }
+                    } * 1e6)
             }
             let plan = try await Self.relationPlan(backend, on: sql)
             return HistoryRead(
@@ -276,7 +285,9 @@ struct Probes {
                 relationsMicros: median(relations), asOfPageMicros: median(pages), relationPlan: plan
             )
         }
-        log("probe history \(backend.rawValue) \(versionRows) versions: \(String(format: "%.0f", read.historyMicros)) µs, as-of \(String(format: "%.0f", read.asOfMicros)) µs, tags of 100 versions \(String(format: "%.0f", read.relationsMicros)) µs, as-of page \(String(format: "%.0f", read.asOfPageMicros)) µs")
+        log(
+            "probe history \(backend.rawValue) \(versionRows) versions: \(String(format: "%.0f", read.historyMicros)) µs, as-of \(String(format: "%.0f", read.asOfMicros)) µs, tags of 100 versions \(String(format: "%.0f", read.relationsMicros)) µs, as-of page \(String(format: "%.0f", read.asOfPageMicros)) µs"
+        )
         return read
     }
 

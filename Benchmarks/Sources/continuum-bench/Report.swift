@@ -77,24 +77,28 @@ struct Report: Codable, Sendable {
             }
             for config in present {
                 let own = mine.filter { $0.result.config == config.rawValue }
-                self.configurations.append(ConfigurationSummary(
-                    backend: backend.rawValue, config: config.rawValue,
-                    sizeBytes: Int(median(own.map { Double($0.sizeBytes) })),
-                    peakRSSKiB: Int(median(own.map { Double($0.result.peakRSSKiB) })),
-                    rows: own.last?.result.rows ?? [:]
-                ))
+                self.configurations.append(
+                    ConfigurationSummary(
+                        backend: backend.rawValue, config: config.rawValue,
+                        sizeBytes: Int(median(own.map { Double($0.sizeBytes) })),
+                        peakRSSKiB: Int(median(own.map { Double($0.result.peakRSSKiB) })),
+                        rows: own.last?.result.rows ?? [:]
+                    ))
             }
         }
     }
 
     var markdown: String {
         var lines: [String] = []
-        lines.append("Run \(self.date) on \(self.machine); N = \(self.articles) articles, \(self.rounds) round(s), medians; ratio = versioned ÷ unversioned ops/s in the same round; cost = extra µs per op.")
+        lines.append(
+            "Run \(self.date) on \(self.machine); N = \(self.articles) articles, \(self.rounds) round(s), medians; ratio = versioned ÷ unversioned ops/s in the same round; cost = extra µs per op.")
         for backend in Backend.allCases {
             let phases = self.phases.filter { $0.backend == backend.rawValue }
             guard !phases.isEmpty else { continue }
             lines += ["", "#### \(backend.title)", ""]
-            lines.append("| phase | Fluent | + continuum | ratio | cost µs | raw SQL | + continuum | ratio | cost µs | SQLAlchemy | + Continuum | ratio | cost µs | ours ÷ Continuum (ops/s) | Continuum cost ÷ ours |")
+            lines.append(
+                "| phase | Fluent | + continuum | ratio | cost µs | raw SQL | + continuum | ratio | cost µs | SQLAlchemy | + Continuum | ratio | cost µs | ours ÷ Continuum (ops/s) | Continuum cost ÷ ours |"
+            )
             lines.append("|---|" + String(repeating: "---:|", count: 14))
             for summary in phases {
                 var cells = [summary.phase]
@@ -113,7 +117,9 @@ struct Report: Codable, Sendable {
             lines += ["", "| configuration | database size after the workload (compacted) | peak RSS | versions (article + tag) |", "|---|---:|---:|---:|"]
             for config in self.configurations where config.backend == backend.rawValue {
                 let versions = (config.rows["article_version"] ?? 0) + (config.rows["tag_version"] ?? 0)
-                lines.append("| \(Configuration(rawValue: config.config)?.title ?? config.config) | \(String(format: "%.2f MiB", Double(config.sizeBytes) / 1_048_576)) | \(String(format: "%.0f MiB", Double(config.peakRSSKiB) / 1024)) | \(versions == 0 ? "—" : String(versions)) |")
+                lines.append(
+                    "| \(Configuration(rawValue: config.config)?.title ?? config.config) | \(String(format: "%.2f MiB", Double(config.sizeBytes) / 1_048_576)) | \(String(format: "%.0f MiB", Double(config.peakRSSKiB) / 1024)) | \(versions == 0 ? "—" : String(versions)) |"
+                )
             }
         }
         if let probes = self.probes { lines += ["", probes.markdown] }

@@ -24,10 +24,12 @@ struct SQLWorkload: Sendable {
             for batch in workload.allIDBatches {
                 try await self.scope(database) { sql in
                     for id in batch {
-                        let row = try await sql.raw("""
+                        let row = try await sql.raw(
+                            """
                             INSERT INTO article (title, body, status, views) \
                             VALUES (\(bind: Workload.title(id)), \(bind: workload.body(id)), \(bind: Workload.status), \(bind: 0)) RETURNING id
-                            """).first()
+                            """
+                        ).first()
                         let articleID = try row!.decode(column: "id", as: Int.self)
                         try await sql.raw("INSERT INTO tag (article_id, name) VALUES (\(bind: articleID), \(bind: Workload.tagName(id)))").run()
                     }
@@ -83,16 +85,20 @@ struct SQLWorkload: Sendable {
                             guard let first = try await self.engine.versions(of: "article", key: ["id": id], on: sql).first else {
                                 throw BenchError("article \(id) has no history")
                             }
-                            try await sql.raw("""
+                            try await sql.raw(
+                                """
                                 UPDATE article SET title = \(bind: try first.decode("title", as: String?.self)), \
                                 body = \(bind: try first.decode("body", as: String?.self)), status = \(bind: try first.decode("status", as: String?.self)), \
                                 views = \(bind: try first.decode("views", as: Int?.self)) WHERE id = \(bind: id)
-                                """).run()
+                                """
+                            ).run()
                         } else {
-                            try await sql.raw("""
+                            try await sql.raw(
+                                """
                                 UPDATE article SET title = \(bind: Workload.title(id)), body = \(bind: workload.body(id)), \
                                 status = \(bind: Workload.status), views = \(bind: 0) WHERE id = \(bind: id)
-                                """).run()
+                                """
+                            ).run()
                         }
                     }
                 }

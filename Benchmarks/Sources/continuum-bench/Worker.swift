@@ -4,9 +4,9 @@ import Foundation
 import SQLKit
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// One configuration's full workload on one fresh database, in this process; the orchestrator
@@ -61,14 +61,14 @@ struct Worker {
     static func peakRSSKiB() -> Int {
         var usage = rusage()
         #if canImport(Glibc)
-        getrusage(RUSAGE_SELF.rawValue, &usage)
+            getrusage(RUSAGE_SELF.rawValue, &usage)
         #else
-        getrusage(RUSAGE_SELF, &usage)
+            getrusage(RUSAGE_SELF, &usage)
         #endif
         #if canImport(Darwin)
-        return Int(usage.ru_maxrss) / 1024
+            return Int(usage.ru_maxrss) / 1024
         #else
-        return Int(usage.ru_maxrss)
+            return Int(usage.ru_maxrss)
         #endif
     }
 }

@@ -62,7 +62,7 @@ struct ContinuumCommand: AsyncParsableCommand {
             Self.exit(withError: error)
         } catch let error as CleanExit {
             Self.exit(withError: error)
-        } catch where String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
+        } catch  where String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
             // Help, usage and validation errors raised while running (such as `--help` after
             // a command's arguments): ArgumentParser prints and chooses the status.
             Self.exit(withError: error)

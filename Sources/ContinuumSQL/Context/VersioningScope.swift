@@ -145,7 +145,7 @@ extension VersioningEngine {
             do {
                 try await connection.run(generated: "BEGIN IMMEDIATE")
                 break
-            } catch where Self.isBusy(error) && wait.canRetry {
+            } catch  where Self.isBusy(error) && wait.canRetry {
                 try await wait.sleep()
             } catch {
                 try await connection.run(generated: "PRAGMA busy_timeout = \(Self.sqliteBusyTimeout)")
@@ -243,7 +243,6 @@ extension VersioningEngine {
         try await dialect.dialect(self.configuration).endScope(scope, on: connection)
     }
 }
-
 
 /// Another SQLite connection holds the write lock: roll back and try again later. Thrown to the
 /// caller once ``SQLiteLockWait`` gives up.

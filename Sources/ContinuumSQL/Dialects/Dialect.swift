@@ -130,10 +130,11 @@ extension Dialect {
     /// `CREATE TABLE` of the version table (every column of ``VersionRowLayout``), then its indexes.
     func createVersionTable(_ plan: VersioningPlan) -> [String] {
         let layout = VersionRowLayout(plan)
-        let definitions = layout.columns.map { column in
-            let definition = self.definition(of: column)
-            return SQLText.identifier(column.name) + (definition.isEmpty ? "" : " " + definition)
-        } + ["PRIMARY KEY (\(layout.conflictTarget))"]
+        let definitions =
+            layout.columns.map { column in
+                let definition = self.definition(of: column)
+                return SQLText.identifier(column.name) + (definition.isEmpty ? "" : " " + definition)
+            } + ["PRIMARY KEY (\(layout.conflictTarget))"]
         return ["CREATE TABLE \(self.qualified(plan.versionTable)) (\(definitions.joined(separator: ", ")))"] + self.indexes(plan)
     }
 
@@ -186,11 +187,13 @@ extension Dialect {
         for (index, entry) in meta.enumerated() {
             rows = rows + (index == 0 ? "" : " UNION ALL ") + "SELECT \(bind: entry.key) AS \"k\", \(bind: entry.value) AS \"v\""
         }
-        try await connection.raw("""
+        try await connection.raw(
+            """
             INSERT INTO \(table) ("transaction_id", "key", "value")
             SELECT t."id", m."k", m."v" FROM (SELECT \(id) AS "id") AS t, (\(rows)) AS m
             WHERE t."id" IS NOT NULL
             ON CONFLICT ("transaction_id", "key") DO UPDATE SET "value" = excluded."value"
-            """).run()
+            """
+        ).run()
     }
 }

@@ -27,33 +27,37 @@ struct VersionRowLayout: Sendable {
                 merged: column.isPrimaryKey ? .none : .same(.incoming(column))
             )
         }
-        columns.append(VersionColumn(
-            name: VersioningPlan.transactionColumn, kind: .transactionID,
-            written: .same(.transactionID), merged: .none
-        ))
-        columns.append(VersionColumn(
-            name: VersioningPlan.endTransactionColumn, kind: .endTransactionID,
-            written: .same(.null), merged: .none
-        ))
-        columns.append(VersionColumn(
-            name: VersioningPlan.operationColumn, kind: .operation,
-            written: .init(insert: .operation(.insert), update: .operation(.update), delete: .operation(.delete)),
-            // A row inserted after this transaction deleted its key is an update of the key;
-            // an update merged into the transaction's version keeps that version's operation.
-            merged: .init(insert: .operation(.update), update: nil, delete: .operation(.delete))
-        ))
+        columns.append(
+            VersionColumn(
+                name: VersioningPlan.transactionColumn, kind: .transactionID,
+                written: .same(.transactionID), merged: .none
+            ))
+        columns.append(
+            VersionColumn(
+                name: VersioningPlan.endTransactionColumn, kind: .endTransactionID,
+                written: .same(.null), merged: .none
+            ))
+        columns.append(
+            VersionColumn(
+                name: VersioningPlan.operationColumn, kind: .operation,
+                written: .init(insert: .operation(.insert), update: .operation(.update), delete: .operation(.delete)),
+                // A row inserted after this transaction deleted its key is an update of the key;
+                // an update merged into the transaction's version keeps that version's operation.
+                merged: .init(insert: .operation(.update), update: nil, delete: .operation(.delete))
+            ))
         if plan.tracksModifiedColumns {
             for column in plan.modifiableColumns {
                 let flag = VersionValue.kept(column.modColumn)
-                columns.append(VersionColumn(
-                    name: column.modColumn, kind: .modifiedFlag(column),
-                    written: .init(insert: .isSet(column), update: .differs(.before(column), .row(column)), delete: .true),
-                    merged: .init(
-                        insert: .or(flag, .differs(.kept(column.name, column), .incoming(column))),
-                        update: .or(flag, .incomingFlag(column.modColumn)),
-                        delete: .true
-                    )
-                ))
+                columns.append(
+                    VersionColumn(
+                        name: column.modColumn, kind: .modifiedFlag(column),
+                        written: .init(insert: .isSet(column), update: .differs(.before(column), .row(column)), delete: .true),
+                        merged: .init(
+                            insert: .or(flag, .differs(.kept(column.name, column), .incoming(column))),
+                            update: .or(flag, .incomingFlag(column.modColumn)),
+                            delete: .true
+                        )
+                    ))
             }
         }
         self.columns = columns

@@ -113,9 +113,10 @@ private final class Backfill: @unchecked Sendable {
         self.dialect = dialect
         self.batchSize = batchSize
         if dialect == .sqlite {
-            let sql = try await connection.raw(
-                "SELECT \"sql\" FROM \"sqlite_master\" WHERE \"type\" = 'table' AND \"name\" = \(bind: table)"
-            ).first()?.decode(column: "sql", as: String?.self) ?? ""
+            let sql =
+                try await connection.raw(
+                    "SELECT \"sql\" FROM \"sqlite_master\" WHERE \"type\" = 'table' AND \"name\" = \(bind: table)"
+                ).first()?.decode(column: "sql", as: String?.self) ?? ""
             let name = sql.uppercased().contains("WITHOUT ROWID") ? nil : ["rowid", "_rowid_", "oid"].first { live.column(named: $0) == nil }
             self.rowid = name.map { "\"\($0)\"" }
         } else {
@@ -171,13 +172,15 @@ private final class Backfill: @unchecked Sendable {
     private func nextRange(after cursor: [String]?, on connection: any SQLDatabase) async throws -> (count: Int, last: [String]?) {
         let live = self.qualified(self.plan.table.name)
         let columns = self.cursorColumns
-        let row = try await connection.raw("""
+        let row = try await connection.raw(
+            """
             WITH "b" AS MATERIALIZED (SELECT \(unsafeRaw: columns.enumerated().map { "l.\($1) AS \"c\($0)\"" }.joined(separator: ", "))
                 FROM \(unsafeRaw: live) AS l \(self.after(cursor)) ORDER BY \(unsafeRaw: columns.map { "l.\($0)" }.joined(separator: ", "))
                 LIMIT \(unsafeRaw: String(self.batchSize)))
             SELECT (SELECT COUNT(*) FROM "b") AS "n", \(unsafeRaw: columns.indices.map { "\(self.asText("\"c\($0)\"")) AS \"k\($0)\"" }.joined(separator: ", "))
             FROM "b" ORDER BY \(unsafeRaw: columns.indices.map { "\"c\($0)\" DESC" }.joined(separator: ", ")) LIMIT 1
-            """).first()
+            """
+        ).first()
         guard let row else { return (0, nil) }
         return (try row.decode(column: "n", as: Int.self), try columns.indices.map { try row.decode(column: "k\($0)", as: String.self) })
     }
@@ -224,9 +227,11 @@ private final class Backfill: @unchecked Sendable {
 
     /// Whether a row of the batch has no version yet.
     private func anyMissing(after cursor: [String]?, on connection: any SQLDatabase) async throws -> Bool {
-        try await connection.raw("""
+        try await connection.raw(
+            """
             SELECT 1 AS "missing" FROM (\(self.batch(after: cursor))) AS b WHERE NOT EXISTS (\(unsafeRaw: self.openVersion)) LIMIT 1
-            """).first() != nil
+            """
+        ).first() != nil
     }
 
     /// Writes the batch's missing versions; returns how many.
@@ -268,28 +273,37 @@ private final class Backfill: @unchecked Sendable {
     private func createTransaction(on connection: any SQLDatabase) async throws -> Int {
         let configuration = self.engine.configuration
         let transaction = self.qualified(configuration.transactionTable)
-        let row: (any SQLRow)? = switch self.dialect {
-        case .sqlite:
-            try await connection.raw("""
-                INSERT INTO \(unsafeRaw: transaction) ("issued_at") VALUES (strftime('%Y-%m-%d %H:%M:%f', 'now') || '000') RETURNING "id"
-                """).first()
-        case .postgresql:
-            try await connection.raw("""
-                INSERT INTO \(unsafeRaw: transaction) ("issued_at", "native_transaction_id", "login_role", "client_addr")
-                VALUES (now() AT TIME ZONE 'UTC', pg_current_xact_id(), session_user, host(inet_client_addr())) RETURNING "id"
-                """).first()
-        }
+        let row: (any SQLRow)? =
+            switch self.dialect {
+            case .sqlite:
+                try await connection.raw(
+                    """
+                    INSERT INTO \(unsafeRaw: transaction) ("issued_at") VALUES (strftime('%Y-%m-%d %H:%M:%f', 'now') || '000') RETURNING "id"
+                    """
+                ).first()
+            case .postgresql:
+                try await connection.raw(
+                    """
+                    INSERT INTO \(unsafeRaw: transaction) ("issued_at", "native_transaction_id", "login_role", "client_addr")
+                    VALUES (now() AT TIME ZONE 'UTC', pg_current_xact_id(), session_user, host(inet_client_addr())) RETURNING "id"
+                    """
+                ).first()
+            }
         guard let id = try row?.decode(column: "id", as: Int.self) else {
             throw ContinuumError.transactionIDMissing(transactionTable: configuration.transactionTable)
         }
-        try await connection.raw("""
+        try await connection.raw(
+            """
             INSERT INTO \(unsafeRaw: self.qualified(configuration.transactionMetaTable)) ("transaction_id", "key", "value")
             VALUES (\(bind: id), \(bind: backfillMetaKey), \(bind: self.plan.table.name))
-            """).run()
-        try await connection.raw("""
+            """
+        ).run()
+        try await connection.raw(
+            """
             INSERT INTO \(unsafeRaw: self.qualified(configuration.transactionChangesTable)) ("transaction_id", "entity_name")
             VALUES (\(bind: id), \(bind: self.plan.entityName))
-            """).run()
+            """
+        ).run()
         return id
     }
 }

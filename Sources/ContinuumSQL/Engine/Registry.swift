@@ -19,10 +19,14 @@ struct RegistryEntry: Sendable, Hashable {
     var formatVersion: Int
 
     static func load(_ table: String, from database: any SQLDatabase) async throws -> RegistryEntry? {
-        guard let row = try await database.raw("""
-            SELECT "table_name", "version_table", "entity_name", "options", "columns", "format_version"
-            FROM \(ident: VersioningConfiguration.registryTable) WHERE "table_name" = \(bind: table)
-            """).first() else { return nil }
+        guard
+            let row = try await database.raw(
+                """
+                SELECT "table_name", "version_table", "entity_name", "options", "columns", "format_version"
+                FROM \(ident: VersioningConfiguration.registryTable) WHERE "table_name" = \(bind: table)
+                """
+            ).first()
+        else { return nil }
         return try Self(row: row)
     }
 
@@ -58,10 +62,12 @@ struct RegistryEntry: Sendable, Hashable {
     }
 
     static func all(from database: any SQLDatabase) async throws -> [RegistryEntry] {
-        try await database.raw("""
+        try await database.raw(
+            """
             SELECT "table_name", "version_table", "entity_name", "options", "columns", "format_version"
             FROM \(ident: VersioningConfiguration.registryTable) ORDER BY "table_name"
-            """).all().map(Self.init(row:))
+            """
+        ).all().map(Self.init(row:))
     }
 
     private init(row: any SQLRow) throws {
@@ -88,13 +94,15 @@ struct RegistryEntry: Sendable, Hashable {
         encoder.outputFormatting = .sortedKeys
         let options = String(decoding: try encoder.encode(self.options), as: UTF8.self)
         let columns = String(decoding: try encoder.encode(self.columns), as: UTF8.self)
-        try await database.raw("""
+        try await database.raw(
+            """
             INSERT INTO \(ident: VersioningConfiguration.registryTable)
                 ("table_name", "version_table", "entity_name", "options", "columns", "format_version")
             VALUES (\(bind: self.table), \(bind: self.versionTable), \(bind: self.entityName), \(bind: options), \(bind: columns), \(bind: self.formatVersion))
             ON CONFLICT ("table_name") DO UPDATE SET "version_table" = excluded."version_table", "entity_name" = excluded."entity_name",
                 "options" = excluded."options", "columns" = excluded."columns", "format_version" = excluded."format_version"
-            """).run()
+            """
+        ).run()
     }
 
     static func delete(_ table: String, from database: any SQLDatabase) async throws {

@@ -123,7 +123,8 @@ public struct VersioningEngine: Sendable {
                 try self.checkAdoptable(existing, plan: plan)
                 try await self.checkOwnership(plan, on: connection)
                 for statement in generator.addMissingColumns(plan, to: existing) + generator.indexes(plan)
-                    + [plan.repairChainsStatement(qualifiedVersionTable: generator.qualified(plan.versionTable))] {
+                    + [plan.repairChainsStatement(qualifiedVersionTable: generator.qualified(plan.versionTable))]
+                {
                     try await connection.run(generated: statement)
                 }
             } else {
@@ -286,7 +287,8 @@ public struct VersioningEngine: Sendable {
         // its type and the values it holds; checkDrift goes on reporting it.
         for column in plan.columns {
             guard let stored = versionTable.column(named: column.name), stored.type != column.type,
-                  let statement = generator.alterVersionColumnType(plan, column) else { continue }
+                let statement = generator.alterVersionColumnType(plan, column)
+            else { continue }
             try await connection.run(generated: "SAVEPOINT \"_continuum_type\"")
             do {
                 try await connection.run(generated: statement)
@@ -317,18 +319,26 @@ public struct VersioningEngine: Sendable {
         guard try SQLDialectKind(connection) == .postgresql, let schema = plan.table.schema else { return }
         let live = SQLText.identifier(schema) + "." + SQLText.identifier(plan.table.name)
         let versionTable = SQLText.identifier(schema) + "." + SQLText.identifier(plan.versionTable)
-        guard let table = try await connection.raw("""
-            SELECT c.relrowsecurity AS "enabled" FROM pg_class c WHERE c.oid = to_regclass(\(bind: live))
-            """).first() else { return }
+        guard
+            let table = try await connection.raw(
+                """
+                SELECT c.relrowsecurity AS "enabled" FROM pg_class c WHERE c.oid = to_regclass(\(bind: live))
+                """
+            ).first()
+        else { return }
         let enabled = try table.decode(column: "enabled", as: Bool.self)
-        let policies = try await connection.raw("""
+        let policies = try await connection.raw(
+            """
             SELECT p.polname::text AS "name", p.polpermissive AS "permissive", pg_get_expr(p.polqual, p.polrelid) AS "qual",
                    ARRAY(SELECT CASE WHEN r = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(r)::text) END FROM unnest(p.polroles) AS r)::text[] AS "roles"
             FROM pg_policy p WHERE p.polrelid = to_regclass(\(bind: live)) AND p.polcmd IN ('r', '*') ORDER BY p.polname
-            """).all()
-        let existing = try await connection.raw("""
+            """
+        ).all()
+        let existing = try await connection.raw(
+            """
             SELECT p.polname::text AS "name" FROM pg_policy p WHERE p.polrelid = to_regclass(\(bind: versionTable))
-            """).all().map { try $0.decode(column: "name", as: String.self) }
+            """
+        ).all().map { try $0.decode(column: "name", as: String.self) }
         var statements = existing.map { "DROP POLICY IF EXISTS \(SQLText.identifier($0)) ON \(versionTable)" }
         for policy in policies {
             let name = SQLText.identifier(try policy.decode(column: "name", as: String.self))
@@ -362,11 +372,15 @@ public struct VersioningEngine: Sendable {
     private func checkOwnership(_ plan: VersioningPlan, on connection: any SQLDatabase) async throws {
         guard try SQLDialectKind(connection) == .postgresql, let schema = plan.table.schema else { return }
         let name = SQLText.identifier(schema) + "." + SQLText.identifier(plan.versionTable)
-        guard let row = try await connection.raw("""
-            SELECT pg_get_userbyid(c.relowner)::text AS "owner",
-                   c.relowner = r.oid OR EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.member = r.oid AND m.roleid = c.relowner) AS "owned"
-            FROM pg_class c, pg_roles r WHERE c.oid = to_regclass(\(bind: name)) AND r.rolname = current_user
-            """).first(), try !row.decode(column: "owned", as: Bool.self) else { return }
+        guard
+            let row = try await connection.raw(
+                """
+                SELECT pg_get_userbyid(c.relowner)::text AS "owner",
+                       c.relowner = r.oid OR EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.member = r.oid AND m.roleid = c.relowner) AS "owned"
+                FROM pg_class c, pg_roles r WHERE c.oid = to_regclass(\(bind: name)) AND r.rolname = current_user
+                """
+            ).first(), try !row.decode(column: "owned", as: Bool.self)
+        else { return }
         let owner = try row.decode(column: "owner", as: String.self)
         throw ContinuumError.versionTableNotOwned(table: plan.table.name, versionTable: plan.versionTable, owner: owner)
     }

@@ -103,19 +103,23 @@ extension VersioningEngine {
         }
         guard let lowest = records.last?.id, let highest = records.first?.id else { return records }
         let index = Dictionary(uniqueKeysWithValues: records.enumerated().map { ($1.id, $0) })
-        let meta = try await database.raw("""
+        let meta = try await database.raw(
+            """
             SELECT "transaction_id", "key", "value" FROM \(ident: self.configuration.transactionMetaTable)
             WHERE "transaction_id" BETWEEN \(bind: lowest) AND \(bind: highest)
-            """).all()
+            """
+        ).all()
         for row in meta {
             if let position = index[try row.decode(column: "transaction_id", as: Int.self)] {
                 records[position].meta[try row.decode(column: "key", as: String.self)] = try row.decode(column: "value", as: String?.self) ?? ""
             }
         }
-        let changes = try await database.raw("""
+        let changes = try await database.raw(
+            """
             SELECT "transaction_id", "entity_name" FROM \(ident: self.configuration.transactionChangesTable)
             WHERE "transaction_id" BETWEEN \(bind: lowest) AND \(bind: highest) ORDER BY "entity_name"
-            """).all()
+            """
+        ).all()
         for row in changes {
             if let position = index[try row.decode(column: "transaction_id", as: Int.self)] {
                 records[position].changedEntities.append(try row.decode(column: "entity_name", as: String.self))
@@ -146,7 +150,7 @@ extension VersioningEngine {
         let day = parts[0].split(separator: "-").compactMap { Int($0) }
         let time = parts[1].split(separator: ":")
         guard day.count == 3, time.count == 3, let hour = Int(time[0]), let minute = Int(time[1]),
-              let seconds = Double(time[2].filter { $0 != "Z" })
+            let seconds = Double(time[2].filter { $0 != "Z" })
         else {
             return nil
         }

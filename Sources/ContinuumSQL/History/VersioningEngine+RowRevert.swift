@@ -77,10 +77,12 @@ extension VersioningEngine {
             if exists {
                 let assignments = columns.filter { !$0.isPrimaryKey }.map { "\(SQLText.identifier($0.name)) = p.\(SQLText.identifier($0.name))" }
                 if !assignments.isEmpty {
-                    try await connection.raw("""
+                    try await connection.raw(
+                        """
                         UPDATE \(unsafeRaw: liveTable) AS l SET \(unsafeRaw: assignments.joined(separator: ", ")) FROM \(unsafeRaw: versionTable) AS p \
                         WHERE \(unsafeRaw: sameKey) AND p."transaction_id" = \(bind: target.transactionID) AND
-                        """ + " " + match).run()
+                        """ + " " + match
+                    ).run()
                 }
                 return RowRevertResult(action: .updated, version: target)
             }
@@ -90,10 +92,12 @@ extension VersioningEngine {
             for (index, column) in keyColumns.enumerated() {
                 keyMatch = keyMatch + (index == 0 ? "" : " AND ") + "p.\(ident: column.name) = " + reader.typed(key[column.name]!, as: column)
             }
-            try await connection.raw("""
+            try await connection.raw(
+                """
                 INSERT INTO \(unsafeRaw: liveTable) (\(unsafeRaw: list)) SELECT \(unsafeRaw: selected) FROM \(unsafeRaw: versionTable) AS p \
                 WHERE p."transaction_id" = \(bind: target.transactionID) AND
-                """ + " " + keyMatch).run()
+                """ + " " + keyMatch
+            ).run()
             return RowRevertResult(action: .inserted, version: target)
         }
     }

@@ -110,15 +110,19 @@ extension VersioningEngine {
         for table in try await self.versionedTables(on: database) {
             let reader = try await TextVersionReader(table.table, on: database)
             let order = reader.entry.keyColumns.map { "v.\(SQLText.identifier($0.name))" }.joined(separator: ", ")
-            let written = try await database.raw("""
+            let written = try await database.raw(
+                """
                 SELECT \(unsafeRaw: reader.selectList) FROM \(unsafeRaw: reader.versionTable) AS v
                 WHERE v."transaction_id" = \(bind: id) ORDER BY \(unsafeRaw: order)
-                """).all().map(reader.decode)
+                """
+            ).all().map(reader.decode)
             guard !written.isEmpty else { continue }
-            let replaced = try await database.raw("""
+            let replaced = try await database.raw(
+                """
                 SELECT \(unsafeRaw: reader.selectList) FROM \(unsafeRaw: reader.versionTable) AS v
                 WHERE v."end_transaction_id" = \(bind: id)
-                """).all().map(reader.decode)
+                """
+            ).all().map(reader.decode)
             let previous = Dictionary(replaced.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
             changes += written.map { TextChange(version: $0, previous: previous[$0.key]) }
         }
@@ -176,9 +180,11 @@ extension VersioningEngine {
         let dialect = try SQLDialectKind(database)
         let bound = Self.naiveUTC(date)
         let value: SQLQueryString = dialect == .postgresql ? "CAST(\(bind: bound) AS timestamp)" : "\(bind: bound)"
-        let row = try await database.raw("""
+        let row = try await database.raw(
+            """
             SELECT MAX("id") AS "id" FROM \(ident: self.configuration.transactionTable) WHERE "issued_at" <= \(value)
-            """).first()
+            """
+        ).first()
         return try row?.decode(column: "id", as: Int?.self)
     }
 

@@ -43,10 +43,11 @@ extension VersioningEngine {
         if let since = filter.since { query = query + " AND t.\"issued_at\" >= " + timestamp(since) }
         if let until = filter.until { query = query + " AND t.\"issued_at\" < " + timestamp(until) }
         if let entity = filter.entityName {
-            query = query + """
-                 AND EXISTS (SELECT 1 FROM \(ident: self.configuration.transactionChangesTable) AS c \
-                WHERE c."transaction_id" = t."id" AND c."entity_name" = \(bind: entity))
-                """
+            query =
+                query + """
+                     AND EXISTS (SELECT 1 FROM \(ident: self.configuration.transactionChangesTable) AS c \
+                    WHERE c."transaction_id" = t."id" AND c."entity_name" = \(bind: entity))
+                    """
         }
         query = query + " ORDER BY t.\"id\" DESC LIMIT \(bind: max(0, limit))"
         let ids = try await database.raw(query).all().map { try $0.decode(column: "id", as: Int.self) }

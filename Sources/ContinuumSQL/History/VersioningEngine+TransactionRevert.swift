@@ -75,11 +75,12 @@ extension VersioningEngine {
             query = query + SQLQueryString(keys.map { SQLText.identifier($0) }.joined(separator: ", "))
             for row in try await database.raw(query).all() {
                 let version = try VersionRecord(table: entry.table, row: row)
-                let undo: TransactionRevertPlan.Undo = switch version.operation {
-                case .insert: .delete
-                case .update: .restore
-                case .delete: .reinsert
-                }
+                let undo: TransactionRevertPlan.Undo =
+                    switch version.operation {
+                    case .insert: .delete
+                    case .update: .restore
+                    case .delete: .reinsert
+                    }
                 changes.append(.init(version: version, undo: undo, skipped: false))
             }
         }
@@ -171,10 +172,12 @@ extension VersioningEngine {
     private static func undoInserts(_ entry: RegistryEntry, transaction id: Int, unchangedOnly: Bool, on database: any SQLDatabase) async throws {
         let table = SQLText.identifier(entry.table), versions = SQLText.identifier(entry.versionTable)
         let condition = unchangedOnly ? " AND v.\"end_transaction_id\" IS NULL" : ""
-        try await database.raw("""
+        try await database.raw(
+            """
             DELETE FROM \(unsafeRaw: table) WHERE EXISTS (SELECT 1 FROM \(unsafeRaw: versions) AS v WHERE \(unsafeRaw: Self.sameKey(entry, "v", table)) \
             AND v."transaction_id" = \(bind: id) AND v."operation_type" = \(literal: VersionOperationCode.insert)\(unsafeRaw: condition))
-            """).run()
+            """
+        ).run()
     }
 
     /// Writes back the versions the transaction's updates replaced.
@@ -184,11 +187,13 @@ extension VersioningEngine {
         let table = SQLText.identifier(entry.table), versions = SQLText.identifier(entry.versionTable)
         let condition = unchangedOnly ? " AND v.\"end_transaction_id\" IS NULL" : ""
         let assignments = columns.map { "\(SQLText.identifier($0)) = p.\(SQLText.identifier($0))" }.joined(separator: ", ")
-        try await database.raw("""
+        try await database.raw(
+            """
             UPDATE \(unsafeRaw: table) SET \(unsafeRaw: assignments) FROM \(unsafeRaw: versions) AS p JOIN \(unsafeRaw: versions) AS v ON \(unsafeRaw: Self.sameKey(entry, "v", "p")) \
             AND v."transaction_id" = \(bind: id) AND v."operation_type" = \(literal: VersionOperationCode.update)\(unsafeRaw: condition) \
             WHERE p."end_transaction_id" = \(bind: id) AND \(unsafeRaw: Self.sameKey(entry, "p", table))
-            """).run()
+            """
+        ).run()
     }
 
     /// Inserts again the rows the transaction deleted (their versions before it).
@@ -205,11 +210,13 @@ extension VersioningEngine {
             upsert = others.isEmpty ? " ON CONFLICT (\(keys)) DO NOTHING" : " ON CONFLICT (\(keys)) DO UPDATE SET \(others.joined(separator: ", "))"
         }
         // SQLite needs a WHERE for its upsert parser to tell ON CONFLICT from a join condition.
-        try await database.raw("""
+        try await database.raw(
+            """
             INSERT INTO \(unsafeRaw: table) (\(unsafeRaw: list)) SELECT \(unsafeRaw: selected) FROM \(unsafeRaw: versions) AS p JOIN \(unsafeRaw: versions) AS v ON \(unsafeRaw: Self.sameKey(entry, "v", "p")) \
             AND v."transaction_id" = \(bind: id) AND v."operation_type" = \(literal: VersionOperationCode.delete)\(unsafeRaw: condition) \
             WHERE p."end_transaction_id" = \(bind: id)\(unsafeRaw: upsert)
-            """).run()
+            """
+        ).run()
     }
 }
 

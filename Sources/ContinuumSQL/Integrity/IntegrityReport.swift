@@ -99,13 +99,14 @@ extension VersioningEngine {
         let partition = key.map { "v.\(SQLText.identifier($0.name))" }.joined(separator: ", ")
         let nativeKey = key.indices.map { "v.\(SQLText.identifier(key[$0].name)) AS \"o\($0)\"" }.joined(separator: ", ")
         let distinct = dialect == .sqlite ? "IS NOT" : "IS DISTINCT FROM"
-        let chain = try await database.rows(generated: """
-            SELECT * FROM (SELECT \(keySelect), \(nativeKey), v."transaction_id" AS "tx", v."end_transaction_id" AS "end",
-                   LEAD(v."transaction_id") OVER (PARTITION BY \(partition) ORDER BY v."transaction_id") AS "next"
-                FROM \(vt) AS v) AS c
-            WHERE c."end" \(distinct) c."next" OR c."end" <= c."tx"
-            ORDER BY \(key.indices.map { "c.\"o\($0)\"" }.joined(separator: ", ")), c."tx"
-            """)
+        let chain = try await database.rows(
+            generated: """
+                SELECT * FROM (SELECT \(keySelect), \(nativeKey), v."transaction_id" AS "tx", v."end_transaction_id" AS "end",
+                       LEAD(v."transaction_id") OVER (PARTITION BY \(partition) ORDER BY v."transaction_id") AS "next"
+                    FROM \(vt) AS v) AS c
+                WHERE c."end" \(distinct) c."next" OR c."end" <= c."tx"
+                ORDER BY \(key.indices.map { "c.\"o\($0)\"" }.joined(separator: ", ")), c."tx"
+                """)
         for row in chain {
             let tx = try row.decode(column: "tx", as: Int.self)
             let end = try row.decode(column: "end", as: Int?.self)
@@ -118,28 +119,31 @@ extension VersioningEngine {
         }
 
         let differs = versioned.isEmpty ? "false" : "NOT (" + SQLText.balanced(versioned.map(same), "AND") + ")"
-        let liveRows = try await database.rows(generated: """
-            SELECT \(key.indices.map { "CAST(l.\(SQLText.identifier(key[$0].name)) AS TEXT) AS \"k\($0)\"" }.joined(separator: ", ")),
-                   CASE WHEN v."operation_type" IS NULL OR v."operation_type" = 2 THEN 1 ELSE 0 END AS "missing"
-            FROM \(lt) AS l LEFT JOIN \(vt) AS v ON \(match("v", "l")) AND v."end_transaction_id" IS NULL
-            WHERE v."operation_type" IS NULL OR v."operation_type" = 2 OR \(differs)
-            """)
+        let liveRows = try await database.rows(
+            generated: """
+                SELECT \(key.indices.map { "CAST(l.\(SQLText.identifier(key[$0].name)) AS TEXT) AS \"k\($0)\"" }.joined(separator: ", ")),
+                       CASE WHEN v."operation_type" IS NULL OR v."operation_type" = 2 THEN 1 ELSE 0 END AS "missing"
+                FROM \(lt) AS l LEFT JOIN \(vt) AS v ON \(match("v", "l")) AND v."end_transaction_id" IS NULL
+                WHERE v."operation_type" IS NULL OR v."operation_type" = 2 OR \(differs)
+                """)
         for row in liveRows {
             problems.append(try row.decode(column: "missing", as: Int.self) == 1 ? .liveRowWithoutVersion(key: try keys(row)) : .liveRowDiffers(key: try keys(row)))
         }
 
-        let orphans = try await database.rows(generated: """
-            SELECT \(keySelect) FROM \(vt) AS v
-            WHERE v."end_transaction_id" IS NULL AND v."operation_type" <> 2 AND NOT EXISTS (SELECT 1 FROM \(lt) AS l WHERE \(match("l", "v")))
-            """)
+        let orphans = try await database.rows(
+            generated: """
+                SELECT \(keySelect) FROM \(vt) AS v
+                WHERE v."end_transaction_id" IS NULL AND v."operation_type" <> 2 AND NOT EXISTS (SELECT 1 FROM \(lt) AS l WHERE \(match("l", "v")))
+                """)
         for row in orphans { problems.append(.versionWithoutLiveRow(key: try keys(row))) }
 
         let transactions = SQLText.identifier(self.configuration.transactionTable)
-        let missing = try await database.rows(generated: """
-            SELECT DISTINCT x."id" AS "id" FROM (SELECT "transaction_id" AS "id" FROM \(vt)
-                UNION SELECT "end_transaction_id" FROM \(vt) WHERE "end_transaction_id" IS NOT NULL) AS x
-            WHERE NOT EXISTS (SELECT 1 FROM \(transactions) AS t WHERE t."id" = x."id") ORDER BY 1
-            """)
+        let missing = try await database.rows(
+            generated: """
+                SELECT DISTINCT x."id" AS "id" FROM (SELECT "transaction_id" AS "id" FROM \(vt)
+                    UNION SELECT "end_transaction_id" FROM \(vt) WHERE "end_transaction_id" IS NOT NULL) AS x
+                WHERE NOT EXISTS (SELECT 1 FROM \(transactions) AS t WHERE t."id" = x."id") ORDER BY 1
+                """)
         for row in missing { problems.append(.missingTransaction(id: try row.decode(column: "id", as: Int.self))) }
 
         if try await dialect.dialectType.hasStaleScope(on: database) {

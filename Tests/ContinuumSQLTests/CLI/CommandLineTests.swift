@@ -36,11 +36,12 @@ struct CommandLineTests {
             let again = try await db.cli(expecting: 0, "init")
             #expect(again.stdout.contains("already installed"))
             let status = try await db.cli(expecting: 0, "status")
-            #expect(status.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) } == [
-                ["table", "version", "table", "entity", "versions", "options", "state"],
-                ["article", "article_version", "article", "3", "-", "ok"],
-                ["tag", "tag_version", "tag", "0", "-", "ok"],
-            ])
+            #expect(
+                status.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) } == [
+                    ["table", "version", "table", "entity", "versions", "options", "state"],
+                    ["article", "article_version", "article", "3", "-", "ok"],
+                    ["tag", "tag_version", "tag", "0", "-", "ok"],
+                ])
             let json = try #require(try await db.cli(expecting: 0, "status", "--json").json() as? [String: Any])
             #expect(json["installed"] as? Bool == true)
             let tables = try #require(json["tables"] as? [[String: Any]])
@@ -139,9 +140,10 @@ struct CommandLineTests {
             let now = try #require(try await db.cli(expecting: 0, "as-of", "article", "--transaction", String(change), "--json").json() as? [[String: Any]])
             #expect(now.map { $0["name"] as? String } == ["One", "Second"])
             let human = try await db.cli(expecting: 0, "as-of", "article", "--transaction", String(change))
-            #expect(human.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) } == [
-                ["article", "as", "of", "transaction", String(change)], ["id", "name", "content"], ["1", "One", "a"], ["2", "Second", "b"], ["2", "rows"],
-            ])
+            #expect(
+                human.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) } == [
+                    ["article", "as", "of", "transaction", String(change)], ["id", "name", "content"], ["1", "One", "a"], ["2", "Second", "b"], ["2", "rows"],
+                ])
             let byDate = try #require(try await db.cli(expecting: 0, "as-of", "article", "--date", "2999-01-01", "--json").json() as? [Any])
             #expect(byDate.count == 2)
             let early = try await db.cli(expecting: 2, "as-of", "article", "--date", "2000-01-01")
@@ -277,9 +279,11 @@ struct CommandLineTests {
             #expect(url.stderr.contains("unrecognised database URL (scheme \"mysql\")"))
             let none = try await ContinuumCLI.run(["status"])
             #expect(none.status == 64 && none.stderr.contains("no database given"))
-            let fromEnvironment = try await ContinuumCLI.run(["status", "--json"] + (db.kind == .postgres ? ["--schema", db.schema!] : []), environment: [
-                "DATABASE_URL": db.kind == .sqlite ? "sqlite:\(db.file!)" : TestContext.postgresURL,
-            ])
+            let fromEnvironment = try await ContinuumCLI.run(
+                ["status", "--json"] + (db.kind == .postgres ? ["--schema", db.schema!] : []),
+                environment: [
+                    "DATABASE_URL": db.kind == .sqlite ? "sqlite:\(db.file!)" : TestContext.postgresURL
+                ])
             #expect(fromEnvironment.status == 0, "\(fromEnvironment)")
             let missingFile = try await ContinuumCLI.run(["--database", "sqlite:/nonexistent/app.sqlite", "status"])
             #expect(missingFile.status == 2 && missingFile.stderr.contains("the SQLite file /nonexistent/app.sqlite does not exist"))

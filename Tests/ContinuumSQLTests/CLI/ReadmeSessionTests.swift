@@ -11,7 +11,10 @@ struct ReadmeSessionTests {
 
     /// The session: `sqlite3` plays the application (any program's writes are versioned).
     static let session: [[String]] = [
-        ["sqlite3", "blog.sqlite", "CREATE TABLE article (id INTEGER PRIMARY KEY AUTOINCREMENT, title TEXT, body TEXT); INSERT INTO article (title, body) VALUES ('Hello', 'First post'), ('Draft', NULL)"],
+        [
+            "sqlite3", "blog.sqlite",
+            "CREATE TABLE article (id INTEGER PRIMARY KEY AUTOINCREMENT, title TEXT, body TEXT); INSERT INTO article (title, body) VALUES ('Hello', 'First post'), ('Draft', NULL)",
+        ],
         ["continuum", "--database", "sqlite:blog.sqlite", "init"],
         ["continuum", "--database", "sqlite:blog.sqlite", "enable", "article"],
         ["sqlite3", "blog.sqlite", "UPDATE article SET title = 'Hello, world' WHERE id = 1; DELETE FROM article WHERE id = 2"],

@@ -102,10 +102,11 @@ struct DocumentationTests {
     func catalogArticles() throws {
         let blocks = try Self.catalogBlocks()
         let articles = Set(blocks.map(\.file))
-        #expect(articles == [
-            "FluentContinuum.md", "GettingStartedWithFluent.md", "ReadingHistory.md", "Reverting.md", "MigrationsWithFluent.md",
-            "TimeTravel.md",
-        ])
+        #expect(
+            articles == [
+                "FluentContinuum.md", "GettingStartedWithFluent.md", "ReadingHistory.md", "Reverting.md", "MigrationsWithFluent.md",
+                "TimeTravel.md",
+            ])
         #expect(blocks.count >= 15)
     }
 

@@ -30,7 +30,7 @@ struct AsOfTests {
     func replay(_ database: TestDatabase) async throws {
         try await database.run { db in
             try await CreateFixtures().prepare(on: db.fluent)
-            var random = SeededGenerator(state: 20261129)
+            var random = SeededGenerator(state: 20_261_129)
             var expected: [Int: Snapshot] = [:]
             for step in 0..<40 {
                 let live = try await Article.query(on: db.fluent).sort(\.$id).all()

@@ -343,12 +343,13 @@ struct RelationTests {
                 try await post.delete(on: db)
             }
             let version = try #require(try await Post.versions(id: id, on: db.fluent).first { $0.transactionID == t1 })
-            try await version.revert(relations: [
-                .relation(\.$author, then: [.relation(\.$posts)]),
-                .relation(\.$comments),
-                .relation(\.$cover, then: [.relation(\.$post)]),
-                .relation(\.$labels),
-            ], on: db.fluent)
+            try await version.revert(
+                relations: [
+                    .relation(\.$author, then: [.relation(\.$posts)]),
+                    .relation(\.$comments),
+                    .relation(\.$cover, then: [.relation(\.$post)]),
+                    .relation(\.$labels),
+                ], on: db.fluent)
             #expect(try await Post.find(id, on: db.fluent)?.title == "p")
             #expect(try await PostComment.query(on: db.fluent).sort(\.$id).all().map(\.body) == ["c1", "c2"])
             #expect(try await Cover.query(on: db.fluent).all().map(\.url) == ["u1"])
@@ -393,7 +394,8 @@ struct RelationTests {
         try await database.run { db in
             try await CreateBlog().prepare(on: db.fluent)
             func indexes(_ table: String) async throws -> [String] {
-                let query = db.kind == .sqlite
+                let query =
+                    db.kind == .sqlite
                     ? "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = '\(table)' AND name LIKE 'ix_%' ORDER BY name"
                     : "SELECT indexname FROM pg_indexes WHERE tablename = '\(table)' AND schemaname = current_schema() AND indexname LIKE 'ix_%' ORDER BY indexname"
                 // Leaving out the engine's own indexes.

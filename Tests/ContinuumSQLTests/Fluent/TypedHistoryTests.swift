@@ -278,4 +278,3 @@ struct TypedHistoryTests {
         }
     }
 }
-

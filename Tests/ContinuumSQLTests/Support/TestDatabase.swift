@@ -165,7 +165,8 @@ struct TestContext: Sendable {
 
     /// Whether a table exists.
     func tableExists(_ table: String) async throws -> Bool {
-        let query = self.kind == .sqlite
+        let query =
+            self.kind == .sqlite
             ? "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = '\(table)'"
             : "SELECT COUNT(*) AS n FROM pg_class WHERE oid = to_regclass('\(SQLText.quoted(table))')"
         return try await self.sql.raw(SQLQueryString(query)).first()!.decode(column: "n", as: Int.self) > 0

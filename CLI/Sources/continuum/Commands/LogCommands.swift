@@ -117,10 +117,11 @@ struct ShowCommand: AsyncParsableCommand {
             return (record, try await session.engine.textChanges(inTransaction: self.transaction, on: session.sql))
         }
         if self.output.json {
-            try JSONOutput.print(Shown(
-                transaction: TransactionJSON(record: record),
-                versions: changes.map { VersionJSON(version: $0.version, changes: ChangeJSON.list(from: $0.previous, to: $0.version)) }
-            ))
+            try JSONOutput.print(
+                Shown(
+                    transaction: TransactionJSON(record: record),
+                    versions: changes.map { VersionJSON(version: $0.version, changes: ChangeJSON.list(from: $0.previous, to: $0.version)) }
+                ))
             return
         }
         let printer = Printer(self.output)

@@ -59,12 +59,13 @@ struct HistoryCommand: AsyncParsableCommand {
             return (versions, try await transactionRecords(Set(versions.map(\.transactionID)), in: session))
         }
         if self.output.json {
-            try JSONOutput.print(versions.enumerated().map { index, version in
-                VersionJSON(
-                    version: version, changes: ChangeJSON.list(from: index == 0 ? nil : versions[index - 1], to: version),
-                    transaction: transactions[version.transactionID]
-                )
-            })
+            try JSONOutput.print(
+                versions.enumerated().map { index, version in
+                    VersionJSON(
+                        version: version, changes: ChangeJSON.list(from: index == 0 ? nil : versions[index - 1], to: version),
+                        transaction: transactions[version.transactionID]
+                    )
+                })
             return
         }
         let printer = Printer(self.output)
@@ -143,10 +144,11 @@ struct DiffCommand: AsyncParsableCommand {
         let before = state(versions, at: self.from), after = state(versions, at: self.to)
         let changes = ChangeJSON.list(from: before, to: after)
         if self.output.json {
-            try JSONOutput.print(Diff(
-                table: versions[0].table, key: key, from: self.from, to: self.to, existsBefore: before != nil, existsAfter: after != nil,
-                changes: changes
-            ))
+            try JSONOutput.print(
+                Diff(
+                    table: versions[0].table, key: key, from: self.from, to: self.to, existsBefore: before != nil, existsAfter: after != nil,
+                    changes: changes
+                ))
             return
         }
         let printer = Printer(self.output)
@@ -224,12 +226,13 @@ struct RevertCommand: AsyncParsableCommand {
             return
         }
         let key = result.key.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
-        let what: String = switch result.action {
-        case "updated": "restored to its values after transaction \(self.to)"
-        case "inserted": "inserted again with its values after transaction \(self.to)"
-        case "deleted": "deleted: it did not exist after transaction \(self.to)"
-        default: "unchanged: it did not exist after transaction \(self.to), nor does it now"
-        }
+        let what: String =
+            switch result.action {
+            case "updated": "restored to its values after transaction \(self.to)"
+            case "inserted": "inserted again with its values after transaction \(self.to)"
+            case "deleted": "deleted: it did not exist after transaction \(self.to)"
+            default: "unchanged: it did not exist after transaction \(self.to), nor does it now"
+            }
         Terminal.out("\(result.table) \(key): \(what)" + (result.transactionID.map { " (transaction \($0))" } ?? "") + "\n")
     }
 }

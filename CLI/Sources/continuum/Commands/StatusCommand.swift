@@ -78,11 +78,12 @@ struct StatusCommand: AsyncParsableCommand {
                         fix = "continuum sync \(versioned.table)"
                     }
                 }
-                tables.append(TableStatus(
-                    table: versioned.table, versionTable: versioned.versionTable, entityName: versioned.entityName, versions: versions,
-                    excludedColumns: versioned.options.excludedColumns.sorted(), tracksModifiedColumns: versioned.options.tracksModifiedColumns,
-                    drift: drift?.problems.map(\.description) ?? [], fix: fix
-                ))
+                tables.append(
+                    TableStatus(
+                        table: versioned.table, versionTable: versioned.versionTable, entityName: versioned.entityName, versions: versions,
+                        excludedColumns: versioned.options.excludedColumns.sorted(), tracksModifiedColumns: versioned.options.tracksModifiedColumns,
+                        drift: drift?.problems.map(\.description) ?? [], fix: fix
+                    ))
             }
             return Report(installed: true, tables: tables, problems: tables.filter { $0.fix != nil }.count)
         }

@@ -28,7 +28,11 @@ final class LineBuffer: @unchecked Sendable {
 final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var value = 0
-    func increment() -> Int { self.lock.withLock { self.value += 1; return self.value } }
+    func increment() -> Int {
+        self.lock.withLock {
+            self.value += 1; return self.value
+        }
+    }
     var count: Int { self.lock.withLock { self.value } }
 }
 
@@ -286,10 +290,11 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         let valid = reports.allSatisfy(\.isValid)
         if self.output.json {
-            try JSONOutput.print(Report(
-                valid: valid,
-                tables: reports.map { TableJSON(table: $0.table, versions: $0.versionCount, valid: $0.isValid, problems: $0.problems.map(ProblemJSON.init)) }
-            ))
+            try JSONOutput.print(
+                Report(
+                    valid: valid,
+                    tables: reports.map { TableJSON(table: $0.table, versions: $0.versionCount, valid: $0.isValid, problems: $0.problems.map(ProblemJSON.init)) }
+                ))
         } else {
             let printer = Printer(self.output)
             if reports.isEmpty { printer.line("no table is versioned yet: nothing to verify") }
@@ -383,11 +388,12 @@ struct RevertTransactionCommand: AsyncParsableCommand {
             let changes = try await session.engine.textChanges(inTransaction: self.transaction, on: session.sql)
             let skips = self.onConflict == .skip
             var steps = changes.map { change in
-                let undo: String = switch change.version.operation {
-                case .insert: "delete"
-                case .update: "restore"
-                case .delete: "reinsert"
-                }
+                let undo: String =
+                    switch change.version.operation {
+                    case .insert: "delete"
+                    case .update: "restore"
+                    case .delete: "reinsert"
+                    }
                 return Step(
                     table: change.version.table, key: Dictionary(uniqueKeysWithValues: zip(change.version.keyColumns, change.version.key)),
                     undo: undo, conflict: change.version.endTransactionID, skipped: skips && change.version.endTransactionID != nil
@@ -413,7 +419,8 @@ struct RevertTransactionCommand: AsyncParsableCommand {
         let printer = Printer(self.output)
         let conflicts = result.changes.filter { $0.conflict != nil }.count
         if result.dryRun {
-            printer.line("reverting transaction \(result.transaction) would change \(result.changes.count) row\(result.changes.count == 1 ? "" : "s") (\(conflicts) conflict\(conflicts == 1 ? "" : "s"))")
+            printer.line(
+                "reverting transaction \(result.transaction) would change \(result.changes.count) row\(result.changes.count == 1 ? "" : "s") (\(conflicts) conflict\(conflicts == 1 ? "" : "s"))")
         } else {
             let reverted = result.changes.filter { !$0.skipped }.count
             printer.line(

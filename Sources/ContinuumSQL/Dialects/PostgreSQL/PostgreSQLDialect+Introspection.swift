@@ -19,17 +19,22 @@ extension PostgreSQLDialect {
 
     static func describe(_ table: String, on database: any SQLDatabase) async throws -> TableDescription? {
         let regclass = SQLText.identifier(table)
-        guard let relation = try await database.raw("""
-            SELECT n.nspname::text AS "schema",
-                   c.relkind = 'r' AND NOT c.relispartition
-                   AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid OR i.inhparent = c.oid)
-                   AS "per_statement"
-            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.oid = to_regclass(\(bind: regclass)) AND c.relkind IN ('r', 'p')
-            """).first() else { return nil }
+        guard
+            let relation = try await database.raw(
+                """
+                SELECT n.nspname::text AS "schema",
+                       c.relkind = 'r' AND NOT c.relispartition
+                       AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid OR i.inhparent = c.oid)
+                       AS "per_statement"
+                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE c.oid = to_regclass(\(bind: regclass)) AND c.relkind IN ('r', 'p')
+                """
+            ).first()
+        else { return nil }
         let schema = try relation.decode(column: "schema", as: String.self)
         let perStatement = try relation.decode(column: "per_statement", as: Bool.self)
-        let rows = try await database.raw("""
+        let rows = try await database.raw(
+            """
             SELECT a.attname::text AS "name", format_type(a.atttypid, a.atttypmod) AS "type", a.attnotnull AS "not_null",
                    COALESCE((SELECT k.n FROM unnest(pk.indkey) WITH ORDINALITY AS k(attnum, n) WHERE k.attnum = a.attnum), 0)::int8 AS "pk",
                    NOT (et.typtype = 'e' OR EXISTS (SELECT 1 FROM pg_operator o
@@ -41,9 +46,11 @@ extension PostgreSQLDialect {
             LEFT JOIN pg_index pk ON pk.indrelid = a.attrelid AND pk.indisprimary
             WHERE a.attrelid = to_regclass(\(bind: regclass)) AND a.attnum > 0 AND NOT a.attisdropped
             ORDER BY a.attnum
-            """).all()
+            """
+        ).all()
         // The schema of each key column's equality operator, from the primary key's operator classes.
-        let operators = try await database.raw("""
+        let operators = try await database.raw(
+            """
             SELECT a.attname::text AS "name", n.nspname::text AS "schema"
             FROM pg_index pk
             CROSS JOIN LATERAL unnest(pk.indkey::int2[], pk.indclass::oid[]) AS k(attnum, opclass)
@@ -54,7 +61,8 @@ extension PostgreSQLDialect {
             JOIN pg_operator o ON o.oid = ao.amopopr
             JOIN pg_namespace n ON n.oid = o.oprnamespace
             WHERE pk.indrelid = to_regclass(\(bind: regclass)) AND pk.indisprimary
-            """).all()
+            """
+        ).all()
         var operatorSchemas: [String: String] = [:]
         for row in operators {
             let schema = try row.decode(column: "schema", as: String.self)
@@ -77,10 +85,12 @@ extension PostgreSQLDialect {
     static var failedStatementAbortsTransaction: Bool { true }
 
     static func referencedTables(_ table: String, on database: any SQLDatabase) async throws -> Set<String> {
-        let rows = try await database.raw("""
+        let rows = try await database.raw(
+            """
             SELECT DISTINCT c.confrelid::regclass::text AS "parent" FROM pg_catalog.pg_constraint c
             WHERE c.contype = 'f' AND c.conrelid = to_regclass(\(bind: SQLText.identifier(table)))
-            """).all()
+            """
+        ).all()
         // regclass prints a name quoted when it needs quotes.
         return Set(try rows.map { try $0.decode(column: "parent", as: String.self).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) })
     }

@@ -8,27 +8,33 @@ extension PostgreSQLDialect {
     func beginScope(_ context: TransactionContext, _ scope: ScopeState, on connection: any SQLDatabase) async throws {
         // The actor and address are the scope's claims for the whole database transaction:
         // every schema it writes to gets a transaction row carrying them.
-        let row = try await connection.raw("""
+        let row = try await connection.raw(
+            """
             SELECT set_config(\(bind: VersioningConfiguration.settingUserID), \(bind: context.userID ?? ""), true) AS "u",
                    set_config(\(bind: VersioningConfiguration.settingRemoteAddress), \(bind: context.remoteAddress ?? ""), true) AS "a",
                    set_config(\(bind: ScopeState.scopeSetting), \(bind: scope.token), true) AS "s",
                    \(Self.transactionsInProgress)
-            """).first()
+            """
+        ).first()
         // If versioned writes already happened in this transaction (outside any scope), their
         // transaction rows exist: give them the scope's actor too, through the owner-run
         // helper of each schema (the application role has no rights on history).
         let (schemas, legacy) = try Self.transactionsInProgress(row)
         for schema in schemas {
-            try await connection.raw("""
+            try await connection.raw(
+                """
                 SELECT \(ident: schema).\(ident: VersioningConfiguration.claimFunction)(\(bind: context.userID ?? ""), \(bind: context.remoteAddress ?? ""))
-                """).run()
+                """
+            ).run()
         }
         if legacy {
-            try await connection.raw("""
+            try await connection.raw(
+                """
                 UPDATE \(ident: self.configuration.transactionTable)
                 SET "user_id" = COALESCE("user_id", \(bind: context.userID)), "remote_addr" = COALESCE("remote_addr", \(bind: context.remoteAddress))
                 WHERE "id" = \(Self.ownTransaction(setting: VersioningConfiguration.legacySettingTransactionID, table: "\(ident: self.configuration.transactionTable)"))
-                """).run()
+                """
+            ).run()
         }
     }
 
@@ -39,9 +45,11 @@ extension PostgreSQLDialect {
         guard !meta.isEmpty else { return }
         let (schemas, legacy) = try Self.transactionsInProgress(try await connection.raw("SELECT \(Self.transactionsInProgress)").first())
         for schema in schemas {
-            try await connection.raw("""
+            try await connection.raw(
+                """
                 SELECT \(ident: schema).\(ident: VersioningConfiguration.metaFunction)(\(bind: meta.map(\.key)), \(bind: meta.map(\.value)))
-                """).run()
+                """
+            ).run()
         }
         if legacy {
             try await self.insertMeta(

@@ -92,18 +92,20 @@ extension PostgreSQLDialect {
     /// pays no per-row function call); other tables get a row-level update trigger.
     func createTriggers(_ plan: VersioningPlan) -> [String] {
         let table = self.qualified(plan.table.name)
-        var statements = self.readerGrants([self.qualified(plan.versionTable)]) + [
-            self.function(plan), "REVOKE ALL ON FUNCTION \(self.functionName(plan))() FROM PUBLIC",
-            self.truncateFunction(plan), "REVOKE ALL ON FUNCTION \(self.truncateFunctionName(plan))() FROM PUBLIC",
-        ]
+        var statements =
+            self.readerGrants([self.qualified(plan.versionTable)]) + [
+                self.function(plan), "REVOKE ALL ON FUNCTION \(self.functionName(plan))() FROM PUBLIC",
+                self.truncateFunction(plan), "REVOKE ALL ON FUNCTION \(self.truncateFunctionName(plan))() FROM PUBLIC",
+            ]
         if plan.updatesPerStatement {
             let moved = Self.literal(Self.movedSetting(schema: self.schema, table: plan.table.name))
             statements.append(self.updateFunction(plan))
             statements.append("REVOKE ALL ON FUNCTION \(self.updateFunctionName(plan))() FROM PUBLIC")
-            statements.append(Self.function(
-                self.keyMovedFunctionName(plan), returns: "trigger", runsAsOwner: false,
-                body: " BEGIN PERFORM set_config(\(moved), '1', true); RETURN NULL; END "
-            ))
+            statements.append(
+                Self.function(
+                    self.keyMovedFunctionName(plan), returns: "trigger", runsAsOwner: false,
+                    body: " BEGIN PERFORM set_config(\(moved), '1', true); RETURN NULL; END "
+                ))
             statements.append("REVOKE ALL ON FUNCTION \(self.keyMovedFunctionName(plan))() FROM PUBLIC")
         }
         statements += self.dropTriggers(plan, dropFunction: false)
@@ -127,7 +129,9 @@ extension PostgreSQLDialect {
             // under the installer's search_path; a function call named with its schema cannot be hijacked.
             var condition = self.differs("OLD", "NEW", plan.primaryKey)
             if !plan.modifiableColumns.isEmpty {
-                condition += " OR (false AND (" + plan.modifiableColumns.map { "OLD.\(SQLText.identifier($0.name)) IS NULL" }
+                condition +=
+                    " OR (false AND ("
+                    + plan.modifiableColumns.map { "OLD.\(SQLText.identifier($0.name)) IS NULL" }
                     .joined(separator: " AND ") + "))"
             }
             statements.append(

@@ -88,7 +88,9 @@ extension PostgreSQLDialect {
         let tracked = VersionRowLayout(plan).columnsReadBefore(.update)
         let oldAliases = tracked.indices.map { "\"\(prefix)\($0 + 1)\"" }
         let oldAlias = Dictionary(uniqueKeysWithValues: zip(tracked.map(\.name), oldAliases))
-        let changedRows = "SELECT " + (rows.newColumns + zip(tracked, oldAliases).map { "o.\(SQLText.identifier($0.name)) AS \($1)" })
+        let changedRows =
+            "SELECT "
+            + (rows.newColumns + zip(tracked, oldAliases).map { "o.\(SQLText.identifier($0.name)) AS \($1)" })
             .joined(separator: ", ")
             + " FROM \(Self.newRows) AS n JOIN \(Self.oldRows) AS o ON \(rows.keyJoin) LEFT JOIN \(rows.table) AS l ON \(rows.liveJoin) "
             + "WHERE \(rows.anyChanged)"
@@ -145,7 +147,8 @@ extension PostgreSQLDialect {
         let pairs = newPairs + otherPairs
         let pairKeyMatch = plan.primaryKey.map { $0.equals("v.\(SQLText.identifier($0.name))", "p.\(newNames[$0.name]!)") }
             .joined(separator: " AND ")
-        let joined = "SELECT " + pairs.map { "\($0.value) AS \($0.name)" }.joined(separator: ", ")
+        let joined =
+            "SELECT " + pairs.map { "\($0.value) AS \($0.name)" }.joined(separator: ", ")
             + ", \(rows.firstOld) IS NOT NULL AND \(rows.firstNew) IS NOT NULL AND \(rows.anyChanged) AS \"continuum_changed\" "
             + "FROM \(rows.paired) LEFT JOIN \(rows.table) AS l ON \(rows.liveJoin) OFFSET 0"
         let selected = "SELECT \(pairs.map { "j.\($0.name)" }.joined(separator: ", ")) FROM (\(joined)) AS j WHERE j.\"continuum_changed\""

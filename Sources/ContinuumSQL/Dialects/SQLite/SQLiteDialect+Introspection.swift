@@ -11,9 +11,11 @@ extension SQLiteDialect {
     }
 
     static func describe(_ table: String, on database: any SQLDatabase) async throws -> TableDescription? {
-        guard let master = try await database.raw(
-            "SELECT \"sql\" FROM \"sqlite_master\" WHERE \"type\" = 'table' AND \"name\" = \(bind: table)"
-        ).first() else { return nil }
+        guard
+            let master = try await database.raw(
+                "SELECT \"sql\" FROM \"sqlite_master\" WHERE \"type\" = 'table' AND \"name\" = \(bind: table)"
+            ).first()
+        else { return nil }
         let sql = try master.decode(column: "sql", as: String?.self) ?? ""
         let rows = try await database.raw(
             "SELECT \"name\", \"type\", \"notnull\", \"pk\" FROM pragma_table_info(\(bind: table))"
@@ -41,9 +43,11 @@ extension SQLiteDialect {
     }
 
     static func unsupportedRelationKind(_ name: String, on database: any SQLDatabase) async throws -> String? {
-        guard let row = try await database.raw(
-            "SELECT \"type\", \"sql\" FROM \"sqlite_master\" WHERE \"name\" = \(bind: name) AND \"type\" IN ('table', 'view')"
-        ).first() else { return nil }
+        guard
+            let row = try await database.raw(
+                "SELECT \"type\", \"sql\" FROM \"sqlite_master\" WHERE \"name\" = \(bind: name) AND \"type\" IN ('table', 'view')"
+            ).first()
+        else { return nil }
         if try row.decode(column: "type", as: String.self) == "view" { return "view" }
         let sql = try row.decode(column: "sql", as: String?.self) ?? ""
         return sql.uppercased().hasPrefix("CREATE VIRTUAL TABLE") ? "virtual table" : nil

@@ -6,10 +6,12 @@ extension SQLiteDialect {
     func beginScope(_ context: TransactionContext, _ scope: ScopeState, on connection: any SQLDatabase) async throws {
         // The first write of the transaction: it takes SQLite's write lock, so no other
         // connection can see or change the state row until this transaction ends.
-        try await connection.raw("""
+        try await connection.raw(
+            """
             UPDATE \(ident: VersioningConfiguration.stateTable) SET "active" = 1, "transaction_id" = NULL,
                 "user_id" = \(bind: context.userID), "remote_addr" = \(bind: context.remoteAddress)
-            """).run()
+            """
+        ).run()
     }
 
     /// Only the scope's connection sees the state row active (the scope's transaction has not
@@ -29,9 +31,11 @@ extension SQLiteDialect {
     static func clearStaleScope(on connection: any SQLDatabase) async throws -> Bool {
         let state = VersioningConfiguration.stateTable
         guard try await connection.raw("SELECT \"active\" FROM \(ident: state) WHERE \"active\" <> 0").first() != nil else { return false }
-        try await connection.raw("""
+        try await connection.raw(
+            """
             UPDATE \(ident: state) SET "active" = 0, "transaction_id" = NULL, "user_id" = NULL, "remote_addr" = NULL
-            """).run()
+            """
+        ).run()
         return true
     }
 
@@ -41,8 +45,10 @@ extension SQLiteDialect {
             scope, into: "\(ident: self.configuration.transactionMetaTable)",
             transaction: "(SELECT \"transaction_id\" FROM \(ident: VersioningConfiguration.stateTable))", on: connection
         )
-        try await connection.raw("""
+        try await connection.raw(
+            """
             UPDATE \(ident: VersioningConfiguration.stateTable) SET "active" = 0, "transaction_id" = NULL, "user_id" = NULL, "remote_addr" = NULL
-            """).run()
+            """
+        ).run()
     }
 }

@@ -42,13 +42,14 @@ extension SQLiteDialect {
 
         // An insert whose values equal the key's open, live version changes nothing: that is an
         // `INSERT OR REPLACE` of an identical row (the replace itself fires no delete trigger).
-        let sameAsOpen = SQLText.balanced(["v.\"end_transaction_id\" IS NULL", "v.\"operation_type\" <> 2"]
-            + plan.primaryKey.map { "v.\(SQLText.identifier($0.name)) = NEW.\(SQLText.identifier($0.name))" }
-            + plan.modifiableColumns.map { column in
-                column.type.uppercased().contains("JSON")
-                    ? "NOT " + self.differs("v", "NEW", column)
-                    : "v.\(SQLText.identifier(column.name)) IS NEW.\(SQLText.identifier(column.name)) COLLATE BINARY"
-            }, "AND")
+        let sameAsOpen = SQLText.balanced(
+            ["v.\"end_transaction_id\" IS NULL", "v.\"operation_type\" <> 2"]
+                + plan.primaryKey.map { "v.\(SQLText.identifier($0.name)) = NEW.\(SQLText.identifier($0.name))" }
+                + plan.modifiableColumns.map { column in
+                    column.type.uppercased().contains("JSON")
+                        ? "NOT " + self.differs("v", "NEW", column)
+                        : "v.\(SQLText.identifier(column.name)) IS NEW.\(SQLText.identifier(column.name)) COLLATE BINARY"
+                }, "AND")
 
         var statements = self.dropTriggers(plan)
         statements.append(
@@ -130,7 +131,8 @@ extension SQLiteDialect {
     private func deleteStatements(_ plan: VersioningPlan, row: String) -> [String] {
         let layout = VersionRowLayout(plan)
         let versionTable = SQLText.identifier(plan.versionTable)
-        let insertedHere = "SELECT 1 FROM \(versionTable) AS v WHERE \(plan.keyMatch(row, alias: "v")) "
+        let insertedHere =
+            "SELECT 1 FROM \(versionTable) AS v WHERE \(plan.keyMatch(row, alias: "v")) "
             + "AND v.\"transaction_id\" = s.\"transaction_id\" AND v.\"operation_type\" = 0"
         let sources = VersionRowSources(row: { "\(row).\(SQLText.identifier($0.name))" }, transactionID: "s.\"transaction_id\"")
         return [
