@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite against SQLite files and a throwaway PostgreSQL server.
 #
-#   scripts/test.sh [swift test arguments...]
+#   scripts/test.sh [swift test arguments...]     (runs `swift test --traits Vapor ARGS`)
 #
 # First it checks that users of the libraries resolve only what the libraries need
 # (scripts/check-dependencies.sh, resolution only). Without arguments (as in CI) it also builds
@@ -35,4 +35,6 @@ if [ $# -eq 0 ]; then
     || { tail -n 40 .build/continuum-demo.txt >&2; echo "test.sh: swift run --package-path CLI continuum demo failed" >&2; exit 1; }
   echo "test.sh: the demo ran (swift run --package-path CLI continuum demo)"
 fi
-swift test "$@"
+# The trait Vapor builds VaporContinuum and its tests (Tests/ContinuumSQLTests/Vapor/); users of
+# the other libraries never resolve Vapor (scripts/check-dependencies.sh, above).
+swift test --traits Vapor "$@"
