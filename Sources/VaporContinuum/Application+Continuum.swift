@@ -94,7 +94,7 @@ extension Application {
             FluentContinuum.Continuum.engine(for: self.application.db(id))
         }
 
-        private struct Key: StorageKey {
+        private struct Key: StorageKey, LockKey {
             typealias Value = NIOLockedValueBox<Settings>
         }
 

@@ -1,4 +1,5 @@
 #if Vapor
+import Foundation
 import NIOCore
 
 /// A network in CIDR notation (`10.0.0.0/8`, `fd00::/8`, or one address: `127.0.0.1`), such as
@@ -40,6 +41,7 @@ public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
         return Self.mask(candidate, self.prefixLength) == self.bytes
     }
 
+    /// The network in CIDR notation, `10.0.0.0/8`.
     public var description: String {
         let address = (try? SocketAddress(packedIPAddress: ByteBuffer(bytes: self.bytes), port: 0))?.ipAddress ?? "?"
         return "\(address)/\(self.prefixLength)"

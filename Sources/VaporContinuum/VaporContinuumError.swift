@@ -19,6 +19,7 @@ public struct VaporContinuumError: Error, Sendable, Equatable, CustomStringConve
     /// (``DriftCheck/refuseToStart``).
     public static func drift(tables: [String]) -> Self { .init(.drift(tables)) }
 
+    /// What happened and what to do.
     public var description: String {
         switch self.code {
         case .invalidNetwork(let text):

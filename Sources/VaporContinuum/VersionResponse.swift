@@ -89,7 +89,7 @@ public struct TransactionResponse: Content, Sendable, Hashable {
     public var meta: [String: String]?
 
     /// The response for `transaction`.
-    public init<Table>(_ transaction: TransactionLog<Table>, meta: [String: String]? = nil) {
+    public init<Table: TransactionTableName>(_ transaction: TransactionLog<Table>, meta: [String: String]? = nil) {
         self.id = transaction.id ?? 0
         self.issuedAt = transaction.issuedAt
         self.userID = transaction.userID
@@ -101,12 +101,19 @@ public struct TransactionResponse: Content, Sendable, Hashable {
 /// A JSON value: how a version's field values appear in responses. Dates appear as ISO 8601
 /// text in UTC, as ``FluentContinuum/FieldValue`` prints them.
 public enum FieldJSON: Codable, Sendable, Hashable {
+    /// NULL.
     case null
+    /// A boolean.
     case bool(Bool)
+    /// A whole number.
     case integer(Int)
+    /// A number with a fraction.
     case number(Double)
+    /// Text (and dates, as ISO 8601 text).
     case string(String)
+    /// An array.
     case array([FieldJSON])
+    /// An object.
     case object([String: FieldJSON])
 
     /// The JSON form of a version's field value.
@@ -123,6 +130,7 @@ public enum FieldJSON: Codable, Sendable, Hashable {
         }
     }
 
+    /// Decodes any JSON value.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
@@ -142,6 +150,7 @@ public enum FieldJSON: Codable, Sendable, Hashable {
         }
     }
 
+    /// Encodes the value as JSON.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {

@@ -124,7 +124,7 @@ public struct VersionRoutes<M: Versioned, Log: TransactionTableName>: RouteColle
     func transactions(_ req: Request) async throws -> Page<TransactionResponse> {
         let db = req.db(self.database)
         let query = TransactionLog<Log>.query(on: db).changed(M.self)
-        if let user = try req.query.get(String?.self, at: "user") { query.filter(\.$userID == user) }
+        if let user = req.query[String.self, at: "user"] { query.filter(\.$userID == user) }
         if let after = try Self.date(req, "after") { query.issued(after: after) }
         if let before = try Self.date(req, "before") { query.issued(before: before) }
         return try await query.sort(\.$id, .descending).paginate(for: req).map { TransactionResponse($0) }
@@ -154,7 +154,7 @@ public struct VersionRoutes<M: Versioned, Log: TransactionTableName>: RouteColle
     /// The transaction log rows with `ids`, in one query.
     private func transactions(_ ids: [Int], on db: any Database) async throws -> [Int: TransactionResponse] {
         guard !ids.isEmpty else { return [:] }
-        let rows = try await TransactionLog<Log>.query(on: db).filter(\.$id ~~ Set(ids)).all()
+        let rows = try await TransactionLog<Log>.query(on: db).filter(\.$id ~~ Array(Set(ids))).all()
         var result: [Int: TransactionResponse] = [:]
         for row in rows { if let id = row.id { result[id] = TransactionResponse(row) } }
         return result
@@ -170,7 +170,7 @@ public struct VersionRoutes<M: Versioned, Log: TransactionTableName>: RouteColle
     }
 
     private static func date(_ req: Request, _ name: String) throws -> Date? {
-        guard let text = try req.query.get(String?.self, at: name) else { return nil }
+        guard let text = req.query[String.self, at: name] else { return nil }
         let formatter = ISO8601DateFormatter()
         if let date = formatter.date(from: text) { return date }
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
