@@ -86,6 +86,10 @@ struct RequestContextTests {
                     throw Abort(.imATeapot)
                 }
             }
+            app.post("plain") { req async throws -> String in
+                try await Article(name: "outside").save(on: req.db)
+                return "ok"
+            }
             // A real server on loopback, so the request has a socket peer (127.0.0.1).
             let tester = try app.testing(method: .running(hostname: "127.0.0.1", port: 0))
             try await tester.test(.POST, "articles?name=A", headers: ["X-User": "alice"]) { res in #expect(res.status == .ok) }
@@ -102,6 +106,13 @@ struct RequestContextTests {
             try await tester.test(.POST, "fail", headers: ["X-User": "carol"]) { res in #expect(res.status == .imATeapot) }
             #expect(try await Transaction.query(on: app.db).count() == 2)
             #expect(try await Article.query(on: app.db).count() == 2)
+
+            // A write through req.db outside req.versioned is versioned, with no user or address.
+            try await tester.test(.POST, "plain", headers: ["X-User": "dave"]) { res in #expect(res.status == .ok) }
+            let outside = try #require(try await Transaction.query(on: app.db).sort(\.$id, .descending).first())
+            #expect(outside.userID == nil)
+            #expect(outside.remoteAddress == nil)
+            #expect(try await Transaction.query(on: app.db).count() == 3)
             try await db.expectConsistent("article", "tag")
         }
     }
