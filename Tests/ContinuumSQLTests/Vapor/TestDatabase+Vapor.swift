@@ -14,6 +14,7 @@ extension TestDatabase {
     ) async throws -> R {
         try await self.run { db in
             let app = try await Application.make(.testing)
+            app.logger.logLevel = ProcessInfo.processInfo.environment["CONTINUUM_TEST_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .critical
             do {
                 switch self {
                 case .sqlite:
