@@ -17,7 +17,7 @@ let package = Package(
             name: "Vapor",
             description: "Builds VaporContinuum against Vapor and Fluent. Off by default, so that users "
                 + "of ContinuumSQL and FluentContinuum never resolve Vapor."
-        ),
+        )
     ],
     dependencies: [
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),

@@ -1,5 +1,5 @@
 #if Vapor
-@_exported import FluentContinuum
-@_exported import Fluent
-@_exported import Vapor
+    @_exported import FluentContinuum
+    @_exported import Fluent
+    @_exported import Vapor
 #endif
