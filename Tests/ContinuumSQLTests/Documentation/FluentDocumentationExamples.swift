@@ -1,3 +1,5 @@
+// swift-format-ignore-file
+// Not formatted: its lines are the documentation's examples, compared line by line (DocumentationTests).
 import FluentContinuum
 import FluentKit
 import Foundation
@@ -46,11 +48,11 @@ struct FluentDocumentationExamples {
     final class Post: Model, Versioned, @unchecked Sendable {
         static let schema = "post"
         static let versioningOptions = VersioningOptions(
-            excludedFields: ["views"],  // not copied; a change to views alone writes no version
-            versionTableName: "post_history",  // default: post_version
-            tracksModifiedFields: true,  // a title_mod flag: modifiedFields, versions(modified:)
-            entityName: "BlogPost",  // recorded in transaction_changes; default: "Post"
-            requiresScope: true  // SQLite: refuse writes made outside db.versioned
+            excludedFields: ["views"],           // not copied; a change to views alone writes no version
+            versionTableName: "post_history",    // default: post_version
+            tracksModifiedFields: true,          // a title_mod flag: modifiedFields, versions(modified:)
+            entityName: "BlogPost",              // recorded in transaction_changes; default: "Post"
+            requiresScope: true                  // SQLite: refuse writes made outside db.versioned
         )
 
         @ID(custom: "id", generatedBy: .database) var id: Int?
@@ -84,7 +86,7 @@ struct FluentDocumentationExamples {
 
     // GettingStartedWithFluent.md, "Nested scopes"
     func publish(_ article: Article, on db: any Database) async throws {
-        try await db.versioned(meta: ["action": "publish"]) { db in  // joins the caller's scope
+        try await db.versioned(meta: ["action": "publish"]) { db in   // joins the caller's scope
             article.status = "published"
             try await article.save(on: db)
         }
@@ -94,7 +96,7 @@ struct FluentDocumentationExamples {
     struct AddArticleSummary: AsyncMigration {
         func prepare(on database: any Database) async throws {
             try await database.schema("article").field("summary", .string).update()
-            try await Article.syncVersioning(on: database)  // article_version gains summary
+            try await Article.syncVersioning(on: database)   // article_version gains summary
         }
 
         func revert(on database: any Database) async throws {
@@ -145,22 +147,22 @@ struct FluentDocumentationExamples {
             let db = app.db
             app.migrations.add(CreateArticle())
             // README: begin
-            app.migrations.add(Continuum.migration)  // the transaction log, once per database
-            app.migrations.add(Article.versioning)  // article_version + triggers, after the table exists
+            app.migrations.add(Continuum.migration)   // the transaction log, once per database
+            app.migrations.add(Article.versioning)    // article_version + triggers, after the table exists
             try await app.autoMigrate()
 
             let article = Article(name: "Some article")
             try await db.versioned(userID: "42", remoteAddress: "10.0.0.1", meta: ["reason": "typo"]) { db in
                 try await article.save(on: db)
                 article.name = "Updated article"
-                try await article.save(on: db)  // one version: the net INSERT
+                try await article.save(on: db)             // one version: the net INSERT
             }
             article.name = "Final"
-            try await article.save(on: db)  // outside a scope: still versioned
+            try await article.save(on: db)                 // outside a scope: still versioned
 
-            let versions = try await article.versions(on: db)  // oldest first, in one query
-            let change = try versions[1].change(\.$name)  // "Updated article" → "Final"
-            try await versions[0].revert(on: db)  // writes it back as a new version
+            let versions = try await article.versions(on: db)      // oldest first, in one query
+            let change = try versions[1].change(\.$name)           // "Updated article" → "Final"
+            try await versions[0].revert(on: db)                   // writes it back as a new version
             let log = try await Transaction.query(on: db).filter(\.$userID == "42").all()
             // README: end
 
@@ -177,9 +179,9 @@ struct FluentDocumentationExamples {
     @Test("FluentContinuum.md: the overview", arguments: TestDatabase.allCases)
     func overview(_ database: TestDatabase) async throws {
         try await database.runApp { app in
-            app.migrations.add(Continuum.migration)  // the transaction log, once per database
-            app.migrations.add(CreateArticle())  // the article table
-            app.migrations.add(Article.versioning)  // article_version and its triggers
+            app.migrations.add(Continuum.migration)   // the transaction log, once per database
+            app.migrations.add(CreateArticle())       // the article table
+            app.migrations.add(Article.versioning)    // article_version and its triggers
             try await app.autoMigrate()
 
             let article = Article(name: "Some article")
@@ -187,12 +189,12 @@ struct FluentDocumentationExamples {
                 try await article.save(on: db)
             }
             article.name = "Updated article"
-            try await article.save(on: app.db)  // outside a scope: versioned too
+            try await article.save(on: app.db)        // outside a scope: versioned too
 
-            let versions = try await article.versions(on: app.db)  // oldest first
-            let operations = versions.map(\.operation)  // [.insert, .update]
-            let change = versions[1].changeset["name"]  // "Some article" → "Updated article"
-            let author = try await versions[0].transaction(on: app.db).userID  // "42"
+            let versions = try await article.versions(on: app.db)   // oldest first
+            let operations = versions.map(\.operation)               // [.insert, .update]
+            let change = versions[1].changeset["name"]               // "Some article" → "Updated article"
+            let author = try await versions[0].transaction(on: app.db).userID   // "42"
             try await versions[0].revert(on: app.db)  // a third version, with the first one's values
 
             #expect(operations == [.insert, .update])
@@ -255,7 +257,7 @@ struct FluentDocumentationExamples {
             if database == .sqlite {
                 await #expect(throws: (any Error).self) { try await post.save(on: app.db) }
             } else {
-                try await post.save(on: app.db)  // PostgreSQL groups every transaction by itself
+                try await post.save(on: app.db)   // PostgreSQL groups every transaction by itself
             }
             #expect(try await post.versions(on: app.db).count == (database == .sqlite ? 3 : 4))
         }
@@ -285,7 +287,7 @@ struct FluentDocumentationExamples {
             #expect(try await log[2].versions(of: Article.self, on: db).map(\.model.name).sorted() == ["Fixed", "Renamed"])
 
             try await db.versioned(userID: "42") { db in
-                try await publish(article, on: db)  // the scope's db: one transaction
+                try await publish(article, on: db)       // the scope's db: one transaction
             }
 
             let last = try #require(try await Transaction.query(on: db).sort(\.$id, .descending).first())
@@ -299,7 +301,7 @@ struct FluentDocumentationExamples {
     func configuration(_ database: TestDatabase) async throws {
         try await database.runApp { app in
             app.databases.configureVersioning(.init(transactionTable: AuditLog.name))
-            app.migrations.add(Continuum.migration)  // creates audit_transaction
+            app.migrations.add(Continuum.migration)   // creates audit_transaction
             app.migrations.add(CreateArticle())
             app.migrations.add(Article.versioning)
             try await app.autoMigrate()
@@ -326,8 +328,8 @@ struct FluentDocumentationExamples {
                 try await Article(name: "b").save(on: db)
             }
 
-            try await Article.query(on: db).set(\.$status, to: "archived").update()  // two rows
-            let transactions = try await Transaction.query(on: db).count()  // PostgreSQL 2, SQLite 3
+            try await Article.query(on: db).set(\.$status, to: "archived").update()   // two rows
+            let transactions = try await Transaction.query(on: db).count()         // PostgreSQL 2, SQLite 3
 
             #expect(transactions == (database == .sqlite ? 3 : 2))
             #expect(try await Article.query(on: db).versions().count == 4)
@@ -359,13 +361,13 @@ struct FluentDocumentationExamples {
             let article = try await seedHistory(db)
             let id = try article.requireID()
 
-            let versions = try await article.versions(on: db)  // oldest first, one query
-            let first = versions[0].model.name  // "Some article"
-            let change = try versions[1].change(\.$name)  // "Some article" → "Updated article"
-            let old = try change?.old(as: String.self)  // "Some article"
-            let modified = versions[1].modifiedFields  // ["name", "status"]
-            let previous = versions[1].previous?.transactionID  // versions[0].transactionID, no query
-            let author = try await versions[1].transaction(on: db).userID  // "42"
+            let versions = try await article.versions(on: db)      // oldest first, one query
+            let first = versions[0].model.name                     // "Some article"
+            let change = try versions[1].change(\.$name)           // "Some article" → "Updated article"
+            let old = try change?.old(as: String.self)             // "Some article"
+            let modified = versions[1].modifiedFields              // ["name", "status"]
+            let previous = versions[1].previous?.transactionID     // versions[0].transactionID, no query
+            let author = try await versions[1].transaction(on: db).userID   // "42"
 
             #expect(versions.map(\.operation) == [.insert, .update, .delete])
             #expect(first == "Some article")
@@ -379,21 +381,21 @@ struct FluentDocumentationExamples {
             #expect(versions[2].next == nil)
             #expect(versions[0].endTransactionID == versions[1].transactionID)
 
-            let same = try await Article.versions(id: id, on: db)  // by id, deleted entities too
-            let count = try await Article.versionCount(id: id, on: db)  // 3
+            let same = try await Article.versions(id: id, on: db)   // by id, deleted entities too
+            let count = try await Article.versionCount(id: id, on: db)   // 3
 
             #expect(same.map(\.transactionID) == versions.map(\.transactionID))
             #expect(count == 3)
 
             let atFirst = try await Article.version(id: id, at: versions[0].transactionID, on: db)
-            let lastWeek = try await Article.version(id: id, asOf: Date().addingTimeInterval(-7 * 86_400), on: db)  // nil: not there yet
-            let now = try await Article.version(id: id, asOf: Date(), on: db)  // the DELETE version
+            let lastWeek = try await Article.version(id: id, asOf: Date().addingTimeInterval(-7 * 86_400), on: db)   // nil: not there yet
+            let now = try await Article.version(id: id, asOf: Date(), on: db)   // the DELETE version
 
             #expect(atFirst?.model.name == "Some article")
             #expect(lastWeek == nil)
             #expect(now?.operation == .delete)
 
-            let deleted = try await Article.deletedVersions(on: db)  // the last version of each deleted article
+            let deleted = try await Article.deletedVersions(on: db)   // the last version of each deleted article
 
             #expect(deleted.map(\.model.id) == [id])
             #expect(deleted.first?.previous?.model.name == "Updated article")
@@ -402,9 +404,9 @@ struct FluentDocumentationExamples {
                 .filter(\.$status == "published")
                 .sort(\.$name)
                 .asOf(transaction: versions[1].transactionID)
-                .all()  // the published articles then
-            let lastMonth = try await Article.query(on: db).asOf(Date().addingTimeInterval(-30 * 86_400)).count()  // 0
-            let found = try await Article.find(id, asOf: versions[0].transactionID, on: db)  // "Some article"
+                .all()                                           // the published articles then
+            let lastMonth = try await Article.query(on: db).asOf(Date().addingTimeInterval(-30 * 86_400)).count()   // 0
+            let found = try await Article.find(id, asOf: versions[0].transactionID, on: db)   // "Some article"
 
             #expect(then.map(\.name) == ["Updated article"])
             #expect(lastMonth == 0)
@@ -443,9 +445,9 @@ struct FluentDocumentationExamples {
                 .sort(\.$id)
                 .paginate(PageRequest(page: 1, per: 20))
             let first = page.items[0]
-            let meta = try await first.meta(on: db)  // ["reason": "typo"]
-            let written = try await first.versions(of: Article.self, on: db)  // its Article versions
-            let records = try await first.changedEntities(on: db)  // ["Article": [VersionRecord]]
+            let meta = try await first.meta(on: db)                              // ["reason": "typo"]
+            let written = try await first.versions(of: Article.self, on: db)     // its Article versions
+            let records = try await first.changedEntities(on: db)                // ["Article": [VersionRecord]]
             let touched = try await Transaction.query(on: db).changed(Article.self).count()
 
             #expect(page.items.count == 3 && page.metadata.total == 3)
@@ -472,7 +474,7 @@ struct FluentDocumentationExamples {
 
             let versions = try await article.versions(on: db)
             try await db.versioned(userID: "42", meta: ["reason": "undo"]) { db in
-                try await versions[0].revert(on: db)  // a new UPDATE version with the first version's values
+                try await versions[0].revert(on: db)   // a new UPDATE version with the first version's values
             }
 
             #expect(try await Article.find(id, on: db)?.name == "Some article")
@@ -486,7 +488,7 @@ struct FluentDocumentationExamples {
             let deleted = try await Article.deletedVersions(on: db)
             if let before = deleted.first?.previous {
                 try await db.versioned(userID: "42") { db in
-                    try await before.revert(on: db)  // inserts the row again, with its id
+                    try await before.revert(on: db)   // inserts the row again, with its id
                 }
             }
 
@@ -495,7 +497,7 @@ struct FluentDocumentationExamples {
             let history = try await Article.versions(id: id, on: db)
             if let delete = history.last(where: { $0.operation == .delete }) {
                 try await db.versioned(userID: "42") { db in
-                    try await delete.revert(on: db)  // deletes the row again
+                    try await delete.revert(on: db)   // deletes the row again
                 }
             }
 
@@ -538,11 +540,11 @@ struct FluentDocumentationExamples {
             #expect(pages == ["before", "after"], "history continues under the new name; page_version: \(raw)")
 
             let engine = Continuum.engine(for: app.db)
-            let drift = try await engine.checkDrift(on: app.db as! any SQLDatabase)  // [] when every table is in step
+            let drift = try await engine.checkDrift(on: app.db as! any SQLDatabase)   // [] when every table is in step
 
             #expect(drift.isEmpty)
 
-            try await app.autoRevert()  // Article.versioning's revert stops versioning, keeps article_version
+            try await app.autoRevert()   // Article.versioning's revert stops versioning, keeps article_version
 
             let kept = try await sql.raw("SELECT COUNT(*) AS n FROM article_version").first()?.decode(column: "n", as: Int.self)
             #expect(kept == 2)
@@ -581,9 +583,9 @@ struct TimeTravelExamples {
             let post = try await blog(db)
 
             let version = try await post.versions(on: db)[0]
-            let author = try await version.related(\.$author, on: db)  // Version<Author>?
-            let comments = try await version.related(\.$comments, on: db)  // [Version<PostComment>]
-            let labels = try await version.related(\.$labels, on: db)  // through the pivot
+            let author = try await version.related(\.$author, on: db)        // Version<Author>?
+            let comments = try await version.related(\.$comments, on: db)    // [Version<PostComment>]
+            let labels = try await version.related(\.$labels, on: db)        // through the pivot
             let later = try await version.related(\.$comments, at: 42, on: db)
 
             #expect(author?.model.name == "Ann")
@@ -600,8 +602,8 @@ struct TimeTravelExamples {
             _ = try await blog(db)
 
             let versions = try await Post.query(on: db).versions()
-            let comments = try await versions.loadRelated(\.$comments, on: db)  // [[Version<PostComment>]]
-            try await versions.loadRelated(\.$author, on: db)  // fills model.author
+            let comments = try await versions.loadRelated(\.$comments, on: db)   // [[Version<PostComment>]]
+            try await versions.loadRelated(\.$author, on: db)                     // fills model.author
 
             #expect(comments.map { $0.map(\.model.body) } == [["first"]])
             #expect(versions.map(\.model.author.name) == ["Ann"])
@@ -644,12 +646,11 @@ struct TimeTravelExamples {
             let post = try await blog(db)
             let version = try await post.versions(on: db)[0]
 
-            let report = try await version.revert(
-                relations: [
-                    .relation(\.$author, then: [.relation(\.$posts)]),
-                    .relation(\.$comments),
-                    .relation(\.$labels),
-                ], on: db)
+            let report = try await version.revert(relations: [
+                .relation(\.$author, then: [.relation(\.$posts)]),
+                .relation(\.$comments),
+                .relation(\.$labels),
+            ], on: db)
 
             #expect(report.counts[.deleted]?["comment"] == 1, "the comment added since")
             #expect(try await PostComment.query(on: db).all().map(\.body) == ["first"])
@@ -663,9 +664,9 @@ struct TimeTravelExamples {
             _ = try await blog(db)
             let transaction = try #require(try await Transaction.query(on: db).sort(\.$id, .descending).first())
 
-            let plan = try await transaction.revertPlan(on: db)  // dry run: rows and conflicts
+            let plan = try await transaction.revertPlan(on: db)     // dry run: rows and conflicts
             let done = try await db.versioned(userID: "admin") { db in
-                try await transaction.revert(on: db, conflicts: .skip)  // the plan it carried out
+                try await transaction.revert(on: db, conflicts: .skip)   // the plan it carried out
             }
 
             #expect(plan.changes.map(\.undo) == [.delete])
