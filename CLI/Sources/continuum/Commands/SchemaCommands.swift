@@ -66,6 +66,7 @@ struct EnableCommand: AsyncParsableCommand {
 
             Example:
               continuum --database sqlite:app.sqlite enable article tag --exclude views --track-modified
+              continuum --database postgres://app@db/flask enable article --entity-name Article
             """
     )
 
@@ -83,10 +84,18 @@ struct EnableCommand: AsyncParsableCommand {
     @Flag(help: "Do not version the rows already in the table (run `continuum backfill` later).")
     var noBackfill = false
 
+    @Option(
+        help: ArgumentHelp(
+            "The entity name recorded in transaction_changes (default: the table's name). On a database SQLAlchemy-Continuum versions, give its model class name (Article) so that both record the same; one table only.",
+            valueName: "name"))
+    var entityName: String?
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if self.tables.isEmpty { throw ValidationError("name at least one table to enable") }
+        if self.entityName != nil, self.tables.count > 1 { throw ValidationError("--entity-name names the entity of one table: enable the tables one at a time") }
+        if let name = self.entityName, name.isEmpty { throw ValidationError("--entity-name must not be empty") }
     }
 
     func run() async throws {
@@ -96,7 +105,7 @@ struct EnableCommand: AsyncParsableCommand {
                 if !self.noBackfill { total = try await explained([table]) { try await rowCount(table, in: session, options: self.output) } }
                 let bar = ProgressBar("backfilling \(table)", total: total, enabled: ProgressBar.shows(json: false, quiet: self.output.quiet))
                 let last = LastProgress()
-                let options = TableVersioningOptions(excludedColumns: Set(self.excluded), tracksModifiedColumns: self.trackModified)
+                let options = TableVersioningOptions(excludedColumns: Set(self.excluded), tracksModifiedColumns: self.trackModified, entityName: self.entityName)
                 try await explained([table]) {
                     try await session.engine.enable(table, options: options, backfill: !self.noBackfill, on: session.sql) { progress in
                         last.set(progress)
