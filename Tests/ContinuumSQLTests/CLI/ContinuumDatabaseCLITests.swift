@@ -48,7 +48,8 @@ struct ContinuumDatabaseCLITests {
             let asOf = try await db.cli(expecting: 0, "as-of", "tag", "--transaction", "2")
             #expect(words(asOf.stdout).contains(["1", "python", "1"]))
             #expect(try await db.cli(expecting: 0, "as-of", "tag", "--transaction", "3").stdout == "tag had no rows after transaction 3\n")
-            #expect(words(try await db.cli(expecting: 0, "verify").stdout) == [["ok", "article:", "3", "versions,", "history", "consistent"], ["ok", "tag:", "2", "versions,", "history", "consistent"]])
+            #expect(
+                words(try await db.cli(expecting: 0, "verify").stdout) == [["ok", "article:", "3", "versions,", "history", "consistent"], ["ok", "tag:", "2", "versions,", "history", "consistent"]])
 
             // Writes through the command line continue Continuum's chains.
             let revert = try await db.cli(expecting: 0, "revert", "article", "1", "--to", "2", "--user", "ops")
