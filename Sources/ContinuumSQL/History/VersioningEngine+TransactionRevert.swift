@@ -73,7 +73,8 @@ extension VersioningEngine {
             let keys = entry.keyColumns.map(\.name)
             var query: SQLQueryString = "SELECT * FROM \(ident: entry.versionTable) WHERE \"transaction_id\" = \(bind: id) ORDER BY "
             query = query + SQLQueryString(keys.map { SQLText.identifier($0) }.joined(separator: ", "))
-            for row in try await database.raw(query).all() {
+            let statement = query
+            for row in try await database.rowsUnderCurrentNames(expecting: entry.versionRowColumns, { try await $0.raw(statement).all() }) {
                 let version = try VersionRecord(table: entry.table, row: row)
                 let undo: TransactionRevertPlan.Undo =
                     switch version.operation {

@@ -533,11 +533,9 @@ struct FluentDocumentationExamples {
             #expect(versioned.count == 1, "the added column is versioned")
             // `$content.value`, not `content`: a version without the value fails here instead of trapping.
             let pages = try await Page.versions(id: 1, on: app.db).map(\.model.$content.value)
-            // Seen once in a few concurrent runs on SQLite (a version without content): the rows say why.
-            let raw = try await sql.raw("SELECT * FROM page_version").all().map { row in
-                row.allColumns.map { column in "\(column)=\(String(describing: try? row.decode(column: column, as: String?.self)))" }
-            }
-            #expect(pages == ["before", "after"], "history continues under the new name; page_version: \(raw)")
+            // On SQLite the read may run on a connection that read page_version before the
+            // rename (SchemaChangeTests.renamedOnAnotherConnection).
+            #expect(pages == ["before", "after"], "history continues under the new name")
 
             let engine = Continuum.engine(for: app.db)
             let drift = try await engine.checkDrift(on: app.db as! any SQLDatabase)   // [] when every table is in step
