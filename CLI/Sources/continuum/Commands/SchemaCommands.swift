@@ -46,10 +46,12 @@ struct InitCommand: AsyncParsableCommand {
             let existed = try await session.engine.isInstalled(on: session.sql)
             try await explained([]) { try await session.engine.install(on: session.sql) }
             let configuration = session.engine.configuration
+            // PostgreSQL: history lives in one schema; say which.
+            let place = self.connection.schema.map { "\(session.url.display) (schema \"\($0)\")" } ?? session.url.display
             Terminal.out(
                 existed
-                    ? "the shared schema is already installed in \(session.url.display)\n"
-                    : "installed the shared schema in \(session.url.display): \(configuration.transactionTable), \(configuration.transactionChangesTable), \(configuration.transactionMetaTable), _continuum_tables\n"
+                    ? "the shared schema is already installed in \(place)\n"
+                    : "installed the shared schema in \(place): \(configuration.transactionTable), \(configuration.transactionChangesTable), \(configuration.transactionMetaTable), _continuum_tables\n"
             )
         }
     }
