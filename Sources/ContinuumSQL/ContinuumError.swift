@@ -63,6 +63,7 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         case asOfQueryIsReadOnly
         case unsupportedAsOfJoin
         case asOfTableInOtherSchema(table: String, schema: String)
+        case modelInOtherSchema(model: String, schema: String)
         case foreignKeyMismatch(child: String, parent: String, columns: Int, keyColumns: Int)
         case revertConflicts(transaction: Int, conflicts: Int)
         case revertCollision(table: String)
@@ -238,6 +239,11 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
     public static func asOfTableInOtherSchema(table: String, schema: String) -> Self {
         .init(.asOfTableInOtherSchema(table: table, schema: schema))
     }
+    /// A model with a `space` (a PostgreSQL schema): history lives in the schema the
+    /// database's connections work in.
+    public static func modelInOtherSchema(model: String, schema: String) -> Self {
+        .init(.modelInOtherSchema(model: model, schema: schema))
+    }
     /// A relation read whose child model (`child`) references `parent` through `columns`
     /// foreign-key columns while `parent`'s key has `keyColumns`: use the composite relation
     /// property wrappers for a composite key.
@@ -355,6 +361,8 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         public static let unsupportedAsOfJoin = Code(rawValue: "unsupportedAsOfJoin")
         /// ``ContinuumError/asOfTableInOtherSchema(table:schema:)``.
         public static let asOfTableInOtherSchema = Code(rawValue: "asOfTableInOtherSchema")
+        /// ``ContinuumError/modelInOtherSchema(model:schema:)``.
+        public static let modelInOtherSchema = Code(rawValue: "modelInOtherSchema")
         /// ``ContinuumError/foreignKeyMismatch(child:parent:columns:keyColumns:)``.
         public static let foreignKeyMismatch = Code(rawValue: "foreignKeyMismatch")
         /// ``ContinuumError/revertConflicts(transaction:conflicts:)``.
@@ -417,6 +425,7 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         case .asOfQueryIsReadOnly: .asOfQueryIsReadOnly
         case .unsupportedAsOfJoin: .unsupportedAsOfJoin
         case .asOfTableInOtherSchema: .asOfTableInOtherSchema
+        case .modelInOtherSchema: .modelInOtherSchema
         case .foreignKeyMismatch: .foreignKeyMismatch
         case .revertConflicts: .revertConflicts
         case .revertCollision: .revertCollision
@@ -515,6 +524,8 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
             "an as-of query cannot read a custom join: join models with Fluent's join(_:on:)"
         case .asOfTableInOtherSchema(let table, let schema):
             "table \"\(table)\" lives in schema \"\(schema)\": as-of queries read models without a `space` only"
+        case .modelInOtherSchema(let model, let schema):
+            "model \(model) has the space \"\(schema)\": history lives in the schema the database's connections work in, so version it through a database whose search path starts with \"\(schema)\" (SQLPostgresConfiguration.searchPath) and give the model no space"
         case .foreignKeyMismatch(let child, let parent, let columns, let keyColumns):
             "\(child) references \(parent) through \(columns) column\(columns == 1 ? "" : "s"), but its key has \(keyColumns): declare the relation with the property wrapper for \(parent)'s key (@CompositeParent, @CompositeChildren for a composite key)"
         case .revertConflicts(let transaction, let conflicts):
