@@ -108,27 +108,32 @@ extension VersioningEngine {
         guard try await introspector.tableExists(self.configuration.activityTable) else {
             throw ContinuumError.activityTableMissing(table: self.configuration.activityTable)
         }
-        let entries = (object == nil && target == nil) ? [] : try await RegistryEntry.all(from: database)
-        let objectEntry = try object.map { try Self.activityEntry($0, in: entries, dialect: dialect) }
-        let targetEntry = try target.map { try Self.activityEntry($0, in: entries, dialect: dialect) }
-
         var record = ActivityRecord(id: 0, verb: verb, data: data, transactionID: 0, object: object, target: target)
         switch dialect {
         case .postgresql:
+            // The function checks the entities against the registry (the application role may
+            // not read it) and reports what it refused without writing anything.
             let row = try await database.raw(
                 """
-                SELECT "o_id", "o_transaction_id", "o_object_tx_id", "o_target_tx_id" FROM \
+                SELECT "o_id", "o_transaction_id", "o_object_tx_id", "o_target_tx_id", "o_error" FROM \
                 \(ident: VersioningConfiguration.activityFunction)(CAST(\(bind: verb) AS TEXT), CAST(\(bind: data) AS TEXT), \
-                CAST(\(bind: objectEntry?.table) AS TEXT), CAST(\(bind: object?.id) AS BIGINT), \
-                CAST(\(bind: targetEntry?.table) AS TEXT), CAST(\(bind: target?.id) AS BIGINT))
+                CAST(\(bind: object?.type) AS TEXT), CAST(\(bind: object?.id) AS BIGINT), \
+                CAST(\(bind: target?.type) AS TEXT), CAST(\(bind: target?.id) AS BIGINT))
                 """
             ).first()
             guard let row else { throw ContinuumError.activityOutsideScope }
+            if let error = try row.decode(column: "o_error", as: String?.self) {
+                let type = (error.hasPrefix("target") ? target?.type : object?.type) ?? ""
+                throw error.hasSuffix(":key") ? ContinuumError.activityKeyUnsupported(type: type) : ContinuumError.activityEntityNotVersioned(type: type)
+            }
             record.id = try row.decode(column: "o_id", as: Int.self)
             record.transactionID = try row.decode(column: "o_transaction_id", as: Int.self)
             record.objectTransactionID = try row.decode(column: "o_object_tx_id", as: Int?.self)
             record.targetTransactionID = try row.decode(column: "o_target_tx_id", as: Int?.self)
         case .sqlite:
+            let entries = (object == nil && target == nil) ? [] : try await RegistryEntry.all(from: database)
+            let objectEntry = try object.map { try Self.activityEntry($0, in: entries) }
+            let targetEntry = try target.map { try Self.activityEntry($0, in: entries) }
             guard let transactionID = try await SQLiteDialect.currentTransactionID(on: database, configuration: self.configuration) else {
                 throw ContinuumError.activityOutsideScope
             }
@@ -159,21 +164,16 @@ extension VersioningEngine {
         return record
     }
 
-    /// The versioned table recording `entity`'s type, which must have one integer key column.
-    private static func activityEntry(_ entity: ActivityEntity, in entries: [RegistryEntry], dialect: SQLDialectKind) throws -> RegistryEntry {
+    /// SQLite: the versioned table recording `entity`'s type (the first by table name when
+    /// several share it), which must have one key column of INTEGER affinity.
+    private static func activityEntry(_ entity: ActivityEntity, in entries: [RegistryEntry]) throws -> RegistryEntry {
         guard let entry = entries.sorted(by: { $0.table < $1.table }).first(where: { $0.entityName == entity.type }) else {
             throw ContinuumError.activityEntityNotVersioned(type: entity.type)
         }
         let keys = entry.keyColumns
         guard keys.count == 1 else { throw ContinuumError.activityKeyUnsupported(type: entity.type) }
-        let type = keys[0].type.lowercased()
-        let integer =
-            switch dialect {
-            // SQLite's rule for INTEGER affinity.
-            case .sqlite: type.contains("int")
-            case .postgresql: ["smallint", "integer", "bigint"].contains(type)
-            }
-        guard integer else { throw ContinuumError.activityKeyUnsupported(type: entity.type) }
+        // SQLite's rule for INTEGER affinity.
+        guard keys[0].type.lowercased().contains("int") else { throw ContinuumError.activityKeyUnsupported(type: entity.type) }
         return entry
     }
 

@@ -4,7 +4,7 @@
 /// The application role gets no rights on the activity table (it is history): it calls
 /// `_continuum_record_activity`, which takes the transaction id from the database
 /// (`_continuum_transaction_id()`, the current database transaction's own row), looks the
-/// object's and target's version tables up in the registry, and inserts the row.
+/// object's and target's version tables up in the registry by entity name, and inserts the row.
 extension PostgreSQLDialect {
     /// The activity table, its sequence and indexes, and the functions. A table
     /// SQLAlchemy-Continuum created is kept (its ids are drawn from the same sequence).
@@ -46,26 +46,41 @@ extension PostgreSQLDialect {
     }
 
     /// Records an activity in the current database transaction. The object's and target's
-    /// tables are looked up in the registry (only versioned tables, by their single key
-    /// column); their version at the activity is the latest one written at or before its
-    /// transaction.
+    /// versioned tables are found in the registry by entity name (the first by table name when
+    /// several share one); their version at the activity is the latest one written at or before
+    /// its transaction. Returns the new row's id and transaction ids, or, writing nothing, an
+    /// error code (`object:entity`, `object:key`, `target:entity`, `target:key`) when an entity's
+    /// type names no versioned table or its table has no single integer key: the application
+    /// role cannot read the registry to check beforehand.
     func activityFunctionDefinition() -> String {
         let registry = self.qualified(VersioningConfiguration.registryTable)
         let activity = self.qualified(self.configuration.activityTable)
         func lookup(_ side: String) -> String {
             """
-                IF p_\(side)_table IS NOT NULL THEN
-                    SELECT r."entity_name", r."version_table",
+                IF p_\(side)_type IS NOT NULL THEN
+                    SELECT r."version_table",
                         (SELECT k->>'name' FROM jsonb_array_elements(r."columns"::jsonb) AS k WHERE (k->>'primaryKeyPosition')::int = 1),
+                        (SELECT k->>'type' FROM jsonb_array_elements(r."columns"::jsonb) AS k WHERE (k->>'primaryKeyPosition')::int = 1),
                         (SELECT count(*) FROM jsonb_array_elements(r."columns"::jsonb) AS k WHERE (k->>'primaryKeyPosition')::int > 0)
-                    INTO v_type, v_version_table, v_key, v_keys
-                    FROM \(registry) AS r WHERE r."table_name" = p_\(side)_table;
-                    IF NOT FOUND OR v_keys <> 1 OR p_\(side)_id IS NULL THEN
-                        RAISE EXCEPTION 'swift-continuum: table % is not versioned with a single-column key', p_\(side)_table;
+                    INTO v_\(side)_version_table, v_\(side)_key, v_key_type, v_keys
+                    FROM \(registry) AS r WHERE r."entity_name" = p_\(side)_type ORDER BY r."table_name" LIMIT 1;
+                    IF NOT FOUND THEN
+                        RETURN QUERY SELECT NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, '\(side):entity'::text;
+                        RETURN;
                     END IF;
-                    v_\(side)_type := v_type;
+                    IF v_keys <> 1 OR v_key_type IS NULL OR v_key_type NOT IN ('smallint', 'integer', 'bigint') OR p_\(side)_id IS NULL THEN
+                        RETURN QUERY SELECT NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, '\(side):key'::text;
+                        RETURN;
+                    END IF;
+                END IF;
+
+            """
+        }
+        func version(_ side: String) -> String {
+            """
+                IF p_\(side)_type IS NOT NULL THEN
                     EXECUTE format('SELECT max(v."transaction_id") FROM %I.%I AS v WHERE v.%I = $1 AND v."transaction_id" <= $2',
-                        \(Self.literal(self.schema)), v_version_table, v_key) INTO v_\(side)_tx USING p_\(side)_id, v_tx;
+                        \(Self.literal(self.schema)), v_\(side)_version_table, v_\(side)_key) INTO v_\(side)_tx USING p_\(side)_id, v_tx;
                 END IF;
 
             """
@@ -73,29 +88,31 @@ extension PostgreSQLDialect {
         let body = """
 
             DECLARE
-                v_tx bigint := \(self.transactionIDFunction)();
-                v_type text;
-                v_version_table text;
-                v_key text;
+                v_tx bigint;
+                v_key_type text;
                 v_keys bigint;
-                v_object_type text;
+                v_object_version_table text;
+                v_object_key text;
                 v_object_tx bigint;
-                v_target_type text;
+                v_target_version_table text;
+                v_target_key text;
                 v_target_tx bigint;
                 v_id bigint;
             BEGIN
-            \(lookup("object"))\(lookup("target"))    INSERT INTO \(activity) ("verb", "data", "transaction_id", "object_type", "object_id", "object_tx_id",
+            \(lookup("object"))\(lookup("target"))    -- The current database transaction's own row, created now if nothing was written yet.
+                v_tx := \(self.transactionIDFunction)();
+            \(version("object"))\(version("target"))    INSERT INTO \(activity) ("verb", "data", "transaction_id", "object_type", "object_id", "object_tx_id",
                     "target_type", "target_id", "target_tx_id")
-                VALUES (p_verb, p_data::json, v_tx, v_object_type, p_object_id, v_object_tx, v_target_type, p_target_id, v_target_tx)
+                VALUES (p_verb, p_data::json, v_tx, p_object_type, p_object_id, v_object_tx, p_target_type, p_target_id, v_target_tx)
                 RETURNING "id" INTO v_id;
-                RETURN QUERY SELECT v_id, v_tx, v_object_tx, v_target_tx;
+                RETURN QUERY SELECT v_id, v_tx, v_object_tx, v_target_tx, NULL::text;
             END
 
             """
         return Self.function(
             self.qualified(VersioningConfiguration.activityFunction),
-            arguments: "p_verb text, p_data text, p_object_table text, p_object_id bigint, p_target_table text, p_target_id bigint",
-            returns: "TABLE (\"o_id\" bigint, \"o_transaction_id\" bigint, \"o_object_tx_id\" bigint, \"o_target_tx_id\" bigint)",
+            arguments: "p_verb text, p_data text, p_object_type text, p_object_id bigint, p_target_type text, p_target_id bigint",
+            returns: "TABLE (\"o_id\" bigint, \"o_transaction_id\" bigint, \"o_object_tx_id\" bigint, \"o_target_tx_id\" bigint, \"o_error\" text)",
             body: body
         )
     }
