@@ -42,7 +42,10 @@ extension VersioningEngine {
         case .sqlite: statements = SQLiteDialect(configuration: self.configuration).activitySchema()
         case .postgresql:
             let schema = try await introspector.currentSchema()
-            statements = PostgreSQLDialect(configuration: self.configuration, schema: schema ?? "public").activitySchema()
+            // The shared functions too: renumbering a transaction must renumber its activities,
+            // also in a database installed by a release that had no activity table.
+            let generator = PostgreSQLDialect(configuration: self.configuration, schema: schema ?? "public")
+            statements = generator.sharedFunctions() + generator.activitySchema()
         }
         for statement in statements { try await connection.run(generated: statement) }
     }

@@ -225,4 +225,33 @@ struct ActivityTests {
             #expect(try await db.count("audit_activity") == 2)
         }
     }
+
+    /// ConcurrencyTests' renumbering regression, with an activity recorded before the renumber.
+    @Test("PostgreSQL: a transaction renumbered to follow commit order takes its activities along")
+    func renumberedActivity() async throws {
+        try await TestDatabase.postgres.run(connectionsPerEventLoop: 4) { db in
+            try await SemanticsTests.setUp(db)
+            try await db.engine.installActivity(on: db.sql)
+            try await db.exec("INSERT INTO item (id, name, qty) VALUES (1, 'a', 0), (2, 'b', 0)")
+            try await db.sql.withSession { older in
+                try await db.engine.versioned(on: older, userID: "older") { sql in
+                    try await sql.raw("UPDATE item SET qty = 1 WHERE id = 2").run()  // takes the older id, 2
+                    let recorded = try await db.engine.recordActivity(
+                        verb: "count", object: .init(type: "item", id: 2), target: .init(type: "item", id: 1), on: sql)
+                    #expect([recorded.transactionID, recorded.objectTransactionID, recorded.targetTransactionID] == [2, 2, 1])
+                    // A younger transaction (another task: not this scope) commits a version of item 1 as 3.
+                    try await Task.detached {
+                        try await db.engine.versioned(on: db.sql) { try await $0.raw("UPDATE item SET qty = 2 WHERE id = 1").run() }
+                    }.value
+                    try await sql.raw("UPDATE item SET qty = 3 WHERE id = 1").run()  // closes it: renumbered to 4
+                }
+            }
+            let activity = try #require(try await db.engine.activities(on: db.sql).first)
+            #expect(activity.transactionID == 4)
+            #expect(activity.objectTransactionID == 4, "the object's version moved with its transaction")
+            #expect(activity.targetTransactionID == 1, "the target's version was another transaction's")
+            #expect(activity.userID == "older")
+            try await db.expectConsistent("item")
+        }
+    }
 }
