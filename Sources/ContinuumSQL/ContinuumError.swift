@@ -74,6 +74,7 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         case activityKeyUnsupported(type: String)
         case invalidActivityVerb
         case notAnActivityTable(table: String)
+        case invalidActivityData
     }
 
     private let reason: Reason
@@ -232,6 +233,8 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
     /// A table named like the activity table exists but lacks the ActivityPlugin's columns or
     /// its `id` primary key: it is the application's own table.
     public static func notAnActivityTable(table: String) -> Self { .init(.notAnActivityTable(table: table)) }
+    /// An activity's data is not JSON text.
+    public static var invalidActivityData: Self { .init(.invalidActivityData) }
 
     // MARK: Models
 
@@ -403,6 +406,8 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         public static let invalidActivityVerb = Code(rawValue: "invalidActivityVerb")
         /// ``ContinuumError/notAnActivityTable(table:)``.
         public static let notAnActivityTable = Code(rawValue: "notAnActivityTable")
+        /// ``ContinuumError/invalidActivityData``.
+        public static let invalidActivityData = Code(rawValue: "invalidActivityData")
         /// The deprecated ``ContinuumError/invalidOption(_:)``, which the engine no longer throws.
         public static let invalidOption = Code(rawValue: "invalidOption")
         /// The deprecated ``ContinuumError/unexpectedSchema(_:)``, which the engine no longer throws.
@@ -466,6 +471,7 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         case .activityKeyUnsupported: .activityKeyUnsupported
         case .invalidActivityVerb: .invalidActivityVerb
         case .notAnActivityTable: .notAnActivityTable
+        case .invalidActivityData: .invalidActivityData
         }
     }
 
@@ -581,6 +587,8 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
             "an activity's verb must be 1 to 255 bytes long (verb VARCHAR(255)): use a short word such as \"update\""
         case .notAnActivityTable(let table):
             "table \"\(table)\" exists but is not an activity table (it needs the primary key \"id\" and SQLAlchemy-Continuum's activity columns): rename that table, or choose another name with VersioningConfiguration(activityTable:)"
+        case .invalidActivityData:
+            "an activity's data must be JSON text (it is stored in a JSON column): encode it with JSONEncoder, or pass an Encodable value to Activity.record"
         }
     }
 

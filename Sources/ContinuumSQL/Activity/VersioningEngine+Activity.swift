@@ -69,7 +69,7 @@ extension VersioningEngine {
     ///   - verb: What happened (1 to 255 bytes).
     ///   - object: The entity the activity is about, by the entity name of its versioned table.
     ///   - target: The entity the activity was done to or in.
-    ///   - data: JSON text stored in `data` (PostgreSQL checks it is JSON).
+    ///   - data: JSON text stored in `data`.
     ///   - database: The database the scope passed to its body.
     /// - Returns: The activity as recorded (without the actor and time, which the feed reads
     ///   from the transaction log).
@@ -77,8 +77,8 @@ extension VersioningEngine {
     ///   ``ContinuumError/invalidActivityVerb``; ``ContinuumError/activityTableMissing(table:)``;
     ///   ``ContinuumError/activityEntityNotVersioned(type:)`` or
     ///   ``ContinuumError/activityKeyUnsupported(type:)`` for an object or target that is not
-    ///   versioned or has no single integer key; the driver's error for `data` that is not JSON
-    ///   (PostgreSQL).
+    ///   versioned or has no single integer key; ``ContinuumError/invalidActivityData`` for `data`
+    ///   that is not JSON.
     public func recordActivity(
         verb: String,
         object: ActivityEntity? = nil,
@@ -100,6 +100,9 @@ extension VersioningEngine {
         on database: any SQLDatabase
     ) async throws -> ActivityRecord {
         guard !verb.isEmpty, verb.utf8.count <= 255 else { throw ContinuumError.invalidActivityVerb }
+        if let data, (try? JSONSerialization.jsonObject(with: Data(data.utf8), options: .fragmentsAllowed)) == nil {
+            throw ContinuumError.invalidActivityData
+        }
         guard let scope = ScopeState.current else { throw ContinuumError.activityOutsideScope }
         do {
             try await scope.requireOwnConnection(database, inTransaction: inTransaction)

@@ -216,6 +216,9 @@ struct ActivityTests {
                 try await engine.versioned(on: db.sql) { sql in _ = try await engine.recordActivity(verb: "x", object: .init(type: "plain", id: 1), on: sql) }
             }
             await #expect(throws: ContinuumError.activityOutsideScope) { _ = try await engine.currentTransactionID(on: db.sql) }
+            await #expect(throws: ContinuumError.invalidActivityData) {
+                try await engine.versioned(on: db.sql) { sql in _ = try await engine.recordActivity(verb: "x", data: "{not json", on: sql) }
+            }
             let feed = try await engine.activities(on: db.sql)
             #expect(feed.map(\.verb) == ["update", "create"])
             #expect(feed.map(\.userID) == ["bob", "alice"])
