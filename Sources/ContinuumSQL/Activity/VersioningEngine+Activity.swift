@@ -72,7 +72,9 @@ extension VersioningEngine {
     ///   - data: JSON text stored in `data`.
     ///   - database: The database the scope passed to its body.
     /// - Returns: The activity as recorded (without the actor and time, which the feed reads
-    ///   from the transaction log).
+    ///   from the transaction log). On PostgreSQL its ``ActivityRecord/objectTransactionID`` and
+    ///   ``ActivityRecord/targetTransactionID`` are `nil` for a login that may not read the
+    ///   version table (they are history); the stored activity has them.
     /// - Throws: ``ContinuumError/activityOutsideScope`` outside a scope or on another handle;
     ///   ``ContinuumError/invalidActivityVerb``; ``ContinuumError/activityTableMissing(table:)``;
     ///   ``ContinuumError/activityEntityNotVersioned(type:)`` or

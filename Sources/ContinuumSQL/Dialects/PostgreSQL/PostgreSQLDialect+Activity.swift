@@ -48,7 +48,8 @@ extension PostgreSQLDialect {
     /// Records an activity in the current database transaction. The object's and target's
     /// versioned tables are found in the registry by entity name (the first by table name when
     /// several share one); their version at the activity is the latest one written at or before
-    /// its transaction. Returns the new row's id and transaction ids, or, writing nothing, an
+    /// its transaction. Returns the new row's id and transaction ids (the versions' only to a
+    /// login that may read their version table), or, writing nothing, an
     /// error code (`object:entity`, `object:key`, `target:entity`, `target:key`) when an entity's
     /// type names no versioned table or its table has no single integer key: the application
     /// role cannot read the registry to check beforehand.
@@ -105,7 +106,13 @@ extension PostgreSQLDialect {
                     "target_type", "target_id", "target_tx_id")
                 VALUES (p_verb, p_data::json, v_tx, p_object_type, p_object_id, v_object_tx, p_target_type, p_target_id, v_target_tx)
                 RETURNING "id" INTO v_id;
-                RETURN QUERY SELECT v_id, v_tx, v_object_tx, v_target_tx, NULL::text;
+                -- The versions' transaction ids are history: returned only to a login that may read them.
+                RETURN QUERY SELECT v_id, v_tx,
+                    CASE WHEN v_object_version_table IS NOT NULL AND has_table_privilege(session_user,
+                        format('%I.%I', \(Self.literal(self.schema)), v_object_version_table), 'SELECT') THEN v_object_tx END,
+                    CASE WHEN v_target_version_table IS NOT NULL AND has_table_privilege(session_user,
+                        format('%I.%I', \(Self.literal(self.schema)), v_target_version_table), 'SELECT') THEN v_target_tx END,
+                    NULL::text;
             END
 
             """
