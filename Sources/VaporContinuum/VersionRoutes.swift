@@ -25,7 +25,8 @@
     /// Restore and undelete run in ``Vapor/Request/versioned(on:meta:_:)``, so they record the
     /// request's user and address; a JSON body `{"meta": {"reason": "..."}}` adds meta. Dates in
     /// queries are ISO 8601 (`2026-11-29T10:00:00Z`). Unknown ids and versions answer `404`;
-    /// undeleting an entity that is not deleted answers `409`.
+    /// undeleting an entity that is not deleted answers `409`. The whole transaction log (every
+    /// model) is ``TransactionLogRoutes``; the activity feed, ``ActivityRoutes``.
     public struct VersionRoutes<M: Versioned, Log: TransactionTableName>: RouteCollection, Sendable {
         /// Reads an id from a path parameter; `nil` answers `400`.
         let parseID: @Sendable (String) -> M.IDValue?
