@@ -69,6 +69,13 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         case revertCollision(table: String)
         case parentVersionMissing(model: String, parent: String, transaction: Int)
         case deleteVersionHasNoValues(model: String)
+        case activityOutsideScope
+        case activityTableMissing(table: String)
+        case activityEntityNotVersioned(type: String)
+        case activityKeyUnsupported(type: String)
+        case invalidActivityVerb
+        case notAnActivityTable(table: String)
+        case invalidActivityData
     }
 
     private let reason: Reason
@@ -207,6 +214,28 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
     /// Reverting a DELETE version of `model` (an entity name) with its relations: a deletion has
     /// no values to restore; revert to the version before it.
     public static func deleteVersionHasNoValues(model: String) -> Self { .init(.deleteVersionHasNoValues(model: model)) }
+
+    // MARK: Activities
+
+    /// An activity was recorded outside a `versioned` scope (or on another handle than the
+    /// scope's): it has no transaction to belong to.
+    public static var activityOutsideScope: Self { .init(.activityOutsideScope) }
+    /// The activity table `table` does not exist in this database.
+    public static func activityTableMissing(table: String) -> Self { .init(.activityTableMissing(table: table)) }
+    /// An activity's object or target of entity name `type` belongs to no versioned table, so
+    /// its version at the activity could never be read.
+    public static func activityEntityNotVersioned(type: String) -> Self { .init(.activityEntityNotVersioned(type: type)) }
+    /// An activity's object or target of entity name `type` has a composite or non-integer
+    /// primary key: the activity table stores one integer id (`object_id BIGINT`), as
+    /// SQLAlchemy-Continuum does.
+    public static func activityKeyUnsupported(type: String) -> Self { .init(.activityKeyUnsupported(type: type)) }
+    /// An activity's verb is empty or longer than 255 bytes (`verb VARCHAR(255)`).
+    public static var invalidActivityVerb: Self { .init(.invalidActivityVerb) }
+    /// A table named like the activity table exists but lacks the ActivityPlugin's columns or
+    /// its `id` primary key: it is the application's own table.
+    public static func notAnActivityTable(table: String) -> Self { .init(.notAnActivityTable(table: table)) }
+    /// An activity's data is not JSON text.
+    public static var invalidActivityData: Self { .init(.invalidActivityData) }
 
     // MARK: Models
 
@@ -373,6 +402,20 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         public static let parentVersionMissing = Code(rawValue: "parentVersionMissing")
         /// ``ContinuumError/deleteVersionHasNoValues(model:)``.
         public static let deleteVersionHasNoValues = Code(rawValue: "deleteVersionHasNoValues")
+        /// ``ContinuumError/activityOutsideScope``.
+        public static let activityOutsideScope = Code(rawValue: "activityOutsideScope")
+        /// ``ContinuumError/activityTableMissing(table:)``.
+        public static let activityTableMissing = Code(rawValue: "activityTableMissing")
+        /// ``ContinuumError/activityEntityNotVersioned(type:)``.
+        public static let activityEntityNotVersioned = Code(rawValue: "activityEntityNotVersioned")
+        /// ``ContinuumError/activityKeyUnsupported(type:)``.
+        public static let activityKeyUnsupported = Code(rawValue: "activityKeyUnsupported")
+        /// ``ContinuumError/invalidActivityVerb``.
+        public static let invalidActivityVerb = Code(rawValue: "invalidActivityVerb")
+        /// ``ContinuumError/notAnActivityTable(table:)``.
+        public static let notAnActivityTable = Code(rawValue: "notAnActivityTable")
+        /// ``ContinuumError/invalidActivityData``.
+        public static let invalidActivityData = Code(rawValue: "invalidActivityData")
         /// The deprecated ``ContinuumError/invalidOption(_:)``, which the engine no longer throws.
         public static let invalidOption = Code(rawValue: "invalidOption")
         /// The deprecated ``ContinuumError/unexpectedSchema(_:)``, which the engine no longer throws.
@@ -431,6 +474,13 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         case .revertCollision: .revertCollision
         case .parentVersionMissing: .parentVersionMissing
         case .deleteVersionHasNoValues: .deleteVersionHasNoValues
+        case .activityOutsideScope: .activityOutsideScope
+        case .activityTableMissing: .activityTableMissing
+        case .activityEntityNotVersioned: .activityEntityNotVersioned
+        case .activityKeyUnsupported: .activityKeyUnsupported
+        case .invalidActivityVerb: .invalidActivityVerb
+        case .notAnActivityTable: .notAnActivityTable
+        case .invalidActivityData: .invalidActivityData
         }
     }
 
@@ -536,6 +586,20 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
             "cannot revert \(model) with its \(parent): no version of it was valid at transaction \(transaction), so nothing was reverted: revert without that relation"
         case .deleteVersionHasNoValues(let model):
             "a DELETE version of \(model) has no values to restore with its relations: revert to the version before it"
+        case .activityOutsideScope:
+            "an activity belongs to the transaction of the writes it describes, so it can only be recorded inside a versioned scope, through the database the scope passed to its body: record it in db.versioned { db in ... } (req.versioned in Vapor)"
+        case .activityTableMissing(let table):
+            "the activity table \"\(table)\" does not exist: create it with installActivity (Continuum.activityMigration in Fluent), or set VersioningConfiguration.createsActivityTable before install"
+        case .activityEntityNotVersioned(let type):
+            "no versioned table records the entity name \"\(type)\", so an activity about it could never show its version: enable versioning of that table (Fluent: migrations.add(Model.versioning)) before recording activities about it"
+        case .activityKeyUnsupported(let type):
+            "\(type) has a composite or non-integer primary key, but an activity records its object and target by one integer id (object_id BIGINT, as SQLAlchemy-Continuum's ActivityPlugin): give the model an integer id, or name the entity in the activity's data instead"
+        case .invalidActivityVerb:
+            "an activity's verb must be 1 to 255 bytes long (verb VARCHAR(255)): use a short word such as \"update\""
+        case .notAnActivityTable(let table):
+            "table \"\(table)\" exists but is not an activity table (it needs the primary key \"id\" and SQLAlchemy-Continuum's activity columns): rename that table, or choose another name with VersioningConfiguration(activityTable:)"
+        case .invalidActivityData:
+            "an activity's data must be JSON text (it is stored in a JSON column): encode it with JSONEncoder, or pass an Encodable value to Activity.record"
         }
     }
 
