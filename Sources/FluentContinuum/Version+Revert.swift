@@ -111,4 +111,14 @@ private enum ComputedColumnCache {
     static func store<M: Model>(_ columns: ComputedColumns, for model: M.Type) {
         self.lock.withLock { self.cache[ObjectIdentifier(model)] = columns }
     }
+
+    static func forget<M: Model>(_ model: M.Type) {
+        _ = self.lock.withLock { self.cache.removeValue(forKey: ObjectIdentifier(model)) }
+    }
+}
+
+extension Versioned {
+    /// Forgets which columns of this model's table the database computes, read by its first
+    /// revert (tests count the statements of a first revert).
+    package static func forgetComputedColumns() { ComputedColumnCache.forget(Self.self) }
 }

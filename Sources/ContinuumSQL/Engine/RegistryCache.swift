@@ -65,11 +65,20 @@ extension VersioningEngine {
     package func computedColumns(of table: String, on database: any SQLDatabase) async throws -> ComputedColumns {
         if let known = self.registryCache.computedColumns(table) { return known }
         guard try SQLDialectKind(database) == .postgresql else { return .none }
-        guard let live = try await Introspector(database).describe(table) else { throw ContinuumError.tableNotFound(table) }
-        let columns = ComputedColumns(
-            generated: Set(live.columns.filter(\.isGenerated).map(\.name)),
-            identityAlways: Set(live.columns.filter(\.isIdentityAlways).map(\.name))
-        )
+        // One query; a missing table has none (the write that follows reports it).
+        let rows = try await database.raw(
+            """
+            SELECT a.attname::text AS "name", a.attgenerated <> '' AS "generated"
+            FROM pg_catalog.pg_attribute a
+            WHERE a.attrelid = pg_catalog.to_regclass(\(bind: SQLText.identifier(table))) AND a.attnum > 0 AND NOT a.attisdropped
+              AND (a.attgenerated <> '' OR a.attidentity = 'a')
+            """
+        ).all()
+        var columns = ComputedColumns.none
+        for row in rows {
+            let name = try row.decode(column: "name", as: String.self)
+            if try row.decode(column: "generated", as: Bool.self) { columns.generated.insert(name) } else { columns.identityAlways.insert(name) }
+        }
         self.registryCache.store(columns, for: table)
         return columns
     }

@@ -87,11 +87,18 @@ struct ConfigurationTests {
             let versions = try await note.versions(on: db.fluent)
             let (counted, log) = db.counting()
             _ = try await Note.query(on: counted).count()  // opens the connection
+            Note.forgetComputedColumns()
             log.reset()
             try await versions[0].revert(on: counted)
-            // The update, guarded by the registry; SQLite first probes for a key it may have reused.
-            #expect(log.count == (database == .sqlite ? 2 : 1))
+            // The update, guarded by the registry; SQLite first probes for a key it may have
+            // reused. PostgreSQL's first revert of a model also reads, once per process, which
+            // columns the database computes (generated columns are never written back).
+            #expect(log.count == 2)
             #expect(try await Note.find(note.requireID(), on: db.fluent)?.text == "one")
+            log.reset()
+            try await versions[1].revert(on: counted)
+            #expect(log.count == (database == .sqlite ? 2 : 1), "every later revert is the one guarded write")
+            try await versions[0].revert(on: counted)
 
             try await Note.versioning.revert(on: db.fluent)  // stops versioning, keeps history
             await #expect(throws: ContinuumError.tableNotVersioned("note")) { try await versions[1].revert(on: db.fluent) }
