@@ -3,6 +3,7 @@ import FluentContinuum
 import FluentPostgresDriver
 import FluentSQLiteDriver
 import Leaf
+import LeafKit
 import Vapor
 import VaporContinuum
 
@@ -63,6 +64,12 @@ public func configure(_ app: Application, database: BlogDatabase = .fromEnvironm
     app.directory.viewsDirectory = views.path + "/"
     app.directory.publicDirectory = public_.path + "/"
     app.views.use(.leaf)
+    // Leaf's default refuses paths with a hidden folder, such as SwiftPM's `.build` where the
+    // resources live: keep the sandbox, allow only .leaf files.
+    app.leaf.sources = .singleSource(
+        NIOLeafFiles(
+            fileio: app.fileio, limits: [.toSandbox, .onlyLeafExtensions], sandboxDirectory: app.directory.viewsDirectory,
+            viewDirectory: app.directory.viewsDirectory))
     app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
     app.middleware.use(app.sessions.middleware)
     app.middleware.use(User.sessionAuthenticator())

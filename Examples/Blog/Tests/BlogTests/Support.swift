@@ -112,6 +112,7 @@ final class Browser: @unchecked Sendable {
         return try await self.send(.POST, path, form: form)
     }
 
+    @discardableResult
     func get(_ path: String) async throws -> TestingHTTPResponse {
         try await self.send(.GET, path)
     }

@@ -89,7 +89,8 @@ struct PostController: RouteCollection {
             throw Abort(.notFound)
         }
         let versions = try await Post.versions(id: id, on: req.db)
-        let last = try await versions.last.map { try await History.transactions([$0.transactionID], on: req.db)[$0.transactionID] } ?? nil
+        let lastID = versions.last?.transactionID ?? 0
+        let last = try await History.transactions([lastID], on: req.db)[lastID]
         let page = ShowPage(
             id: id, title: post.title, paragraphs: Self.paragraphs(post.body), author: post.author.name,
             revisions: versions.count, editedBy: last?.userName ?? "",
