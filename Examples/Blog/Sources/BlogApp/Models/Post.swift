@@ -1,5 +1,6 @@
 import Fluent
 import FluentContinuum
+import SQLKit
 import Vapor
 
 /// A blog post. `Versioned`: every change to the `post` table is kept in `post_version`.
@@ -23,8 +24,11 @@ public final class Post: Model, Versioned, @unchecked Sendable {
 
 struct CreatePost: AsyncMigration {
     func prepare(on database: any Database) async throws {
+        // On SQLite, AUTOINCREMENT: a deleted post's id is never given to a new post, so each
+        // id has one history (swift-continuum warns about plain INTEGER PRIMARY KEY).
+        let sqlite = (database as? any SQLDatabase)?.dialect.name == "sqlite"
         try await database.schema(Post.schema)
-            .field("id", .int, .identifier(auto: true))
+            .field("id", .int, sqlite ? .sql(unsafeRaw: "PRIMARY KEY AUTOINCREMENT") : .identifier(auto: true))
             .field("title", .string, .required)
             .field("body", .string, .required)
             .field("author_id", .uuid, .required, .references(User.schema, "id"))
