@@ -171,7 +171,7 @@ struct HistoryController: RouteCollection {
         ]
         let page = RestorePage(
             id: id, revision: Self.row(version, info, latest: last), currentNumber: last.index + 1, fields: fields,
-            reason: "Restore revision \(version.index + 1)")
+            reason: "")
         return try await req.render("restore", title: "Restore revision \(version.index + 1)", nav: "posts", page)
     }
 
@@ -188,16 +188,15 @@ struct HistoryController: RouteCollection {
             throw Abort(.notFound, reason: "This post has no such revision.")
         }
         let number = version.index + 1
-        let meta = [
+        var meta = [
             "action": Action.restored.rawValue,
             "restored_revision": String(number),
-            "reason": PostController.reason(form.reason, default: "Restore revision \(number)"),
-        ]
+            ]
+        if let reason = PostController.reason(form.reason) { meta["reason"] = reason }
         // The revert writes the old values back as a new version, in this request's transaction:
         // recorded with the acting user and address like any edit.
         try await req.versioned(meta: meta) { db in
-            guard let current = try await Post.find(id, on: db) else { throw Abort(.conflict, reason: "This post is deleted: undelete it first.") }
-            _ = current
+            guard try await Post.find(id, on: db) != nil else { throw Abort(.conflict, reason: "This post is deleted: undelete it first.") }
             try await version.revert(on: db)
         }
         req.flash("Restored revision \(number) as a new revision.")
@@ -244,8 +243,9 @@ struct HistoryController: RouteCollection {
         guard last.operation == .delete, let before = last.previous else {
             throw Abort(.conflict, reason: "This post is not deleted.")
         }
-        try await req.versioned(meta: ["action": Action.undeleted.rawValue, "reason": PostController.reason(form.reason, default: "Undeleted")]) {
-            db in
+        var meta = ["action": Action.undeleted.rawValue]
+        if let reason = PostController.reason(form.reason) { meta["reason"] = reason }
+        try await req.versioned(meta: meta) { db in
             try await before.revert(on: db)
         }
         req.flash("“\(before.model.title)” is back.")

@@ -144,8 +144,9 @@ struct PostController: RouteCollection {
                 status: .unprocessableEntity)
         }
         let authorID = try user.requireID()
-        let reason = Self.reason(form.reason, default: "First draft")
-        let id = try await req.versioned(meta: ["action": Action.created.rawValue, "reason": reason]) { db in
+        var meta = ["action": Action.created.rawValue]
+        if let reason = Self.reason(form.reason) { meta["reason"] = reason }
+        let id = try await req.versioned(meta: meta) { db in
             let post = Post(title: title, body: form.body, authorID: authorID)
             try await post.create(on: db)
             return try post.requireID()
@@ -187,9 +188,9 @@ struct PostController: RouteCollection {
                 postID: id, fromRevision: form.fromRevision, fromTransaction: form.fromTransaction, submit: "Save changes")
             return try await req.render("form", title: "Edit post", nav: "posts", page, status: .unprocessableEntity)
         }
-        var meta = ["action": Action.edited.rawValue, "reason": Self.reason(form.reason, default: "")]
+        var meta = ["action": Action.edited.rawValue]
+        if let reason = Self.reason(form.reason) { meta["reason"] = reason }
         if let revision = form.fromRevision { meta["based_on_revision"] = String(revision) }
-        if meta["reason"] == "" { meta["reason"] = nil }
         let changed = try await req.versioned(meta: meta) { db -> Bool in
             guard let post = try await Post.find(id, on: db) else { throw Abort(.notFound) }
             guard post.title != title || post.body != form.body else { return false }
@@ -222,8 +223,9 @@ struct PostController: RouteCollection {
     func delete(req: Request) async throws -> Response {
         let id = try req.parameters.require("id", as: Int.self)
         let form = try req.content.decode(ReasonForm.self)
-        let title = try await req.versioned(meta: ["action": Action.deleted.rawValue, "reason": Self.reason(form.reason, default: "Deleted")]) {
-            db -> String in
+        var meta = ["action": Action.deleted.rawValue]
+        if let reason = Self.reason(form.reason) { meta["reason"] = reason }
+        let title = try await req.versioned(meta: meta) { db -> String in
             guard let post = try await Post.find(id, on: db) else { throw Abort(.notFound) }
             try await post.delete(on: db)
             return post.title
@@ -241,8 +243,9 @@ struct PostController: RouteCollection {
         return nil
     }
 
-    static func reason(_ text: String?, default fallback: String) -> String {
+    /// The reason typed in a form, trimmed and at most 500 characters; `nil` when none was given.
+    static func reason(_ text: String?) -> String? {
         let trimmed = (text ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        return String((trimmed.isEmpty ? fallback : trimmed).prefix(500))
+        return trimmed.isEmpty ? nil : String(trimmed.prefix(500))
     }
 }

@@ -34,6 +34,8 @@ enum Formatting {
     static func excerpt(_ text: String, limit: Int = 160) -> String {
         let line = text.split(whereSeparator: \.isNewline).joined(separator: " ")
         guard line.count > limit else { return line }
-        return line.prefix(limit).trimmingCharacters(in: .whitespaces) + "…"
+        let cut = line.prefix(limit)
+        let words = cut.lastIndex(of: " ").map { cut[..<$0] } ?? cut
+        return words.trimmingCharacters(in: .whitespaces.union(.punctuationCharacters)) + "…"
     }
 }
