@@ -221,6 +221,7 @@ def run(driver):
     click(driver, row_for(driver, 3).find_element(By.LINK_TEXT, "Restore"))
     check("Restore revision 3?" in text(driver), "a confirmation page")
     check(len(driver.find_elements(By.CSS_SELECTOR, ".diff ins")) > 0, "the confirmation shows what changes")
+    fill(driver, "reason", "Back to the reviewed version")
     shot(driver, "restore-confirm")
     submit(driver, driver.find_element(By.CSS_SELECTOR, "form.stack"))
     check("Restored revision 3" in flash(driver), "restored")
@@ -228,6 +229,7 @@ def run(driver):
     check(len(rows) == 5, f"the restore is a fifth revision, not {len(rows)} rows")
     newest = row_for(driver, 5).text
     check("Restored" in newest and "Bob Okafor" in newest and "to revision 3" in newest, f"revision 5 is Bob's restore: {newest}")
+    check("Back to the reviewed version" in newest, "the restore's reason is in the history")
     shot(driver, "history-after-restore")
     go(driver, f"/posts/{pid}")
     check(driver.find_element(By.TAG_NAME, "h1").text == TITLE_3, "the post is back at revision 3's title")
