@@ -59,10 +59,10 @@ public func configure(_ app: Application, database: BlogDatabase = .fromEnvironm
 
     // Templates and the stylesheet ship as resources of this module.
     guard let views = Bundle.module.url(forResource: "Views", withExtension: nil),
-        let public_ = Bundle.module.url(forResource: "Public", withExtension: nil)
+        let publicFolder = Bundle.module.url(forResource: "Public", withExtension: nil)
     else { throw Abort(.internalServerError, reason: "the blog's Views and Public resources are missing") }
     app.directory.viewsDirectory = views.path + "/"
-    app.directory.publicDirectory = public_.path + "/"
+    app.directory.publicDirectory = publicFolder.path + "/"
     app.views.use(.leaf)
     // Leaf's default refuses paths with a hidden folder, such as SwiftPM's `.build` where the
     // resources live: keep the sandbox, allow only .leaf files.

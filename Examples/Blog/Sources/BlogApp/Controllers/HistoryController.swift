@@ -191,7 +191,7 @@ struct HistoryController: RouteCollection {
         var meta = [
             "action": Action.restored.rawValue,
             "restored_revision": String(number),
-            ]
+        ]
         if let reason = PostController.reason(form.reason) { meta["reason"] = reason }
         // The revert writes the old values back as a new version, in this request's transaction:
         // recorded with the acting user and address like any edit.

@@ -66,7 +66,8 @@ struct ErrorPageMiddleware: AsyncMiddleware {
             case .notFound: heading = "Not found"
             default: heading = error.status.reasonPhrase
             }
-            let message = error.status == .notFound && error.reason == error.status.reasonPhrase
+            let message =
+                error.status == .notFound && error.reason == error.status.reasonPhrase
                 ? "There is nothing at this address. It may have been deleted." : error.reason
             return try await request.render(
                 "error", title: heading, nav: "",
