@@ -19,6 +19,15 @@ struct WordDiffTests {
             ])
     }
 
+    @Test("punctuation is a token of its own: an added comma is the only change")
+    func punctuation() {
+        let segments = WordDiff.segments(from: "who made it and why.", to: "who made it, when and why!")
+        #expect(segments.first == DiffSegment(.same, "who made it"))
+        #expect(segments.filter { $0.kind == .deleted }.map(\.text) == ["."])
+        #expect(segments.filter { $0.kind == .inserted }.map(\.text).joined().filter { !$0.isWhitespace } == ",when!")
+        #expect(segments.filter { $0.kind != .inserted }.map(\.text).joined() == "who made it and why.")
+    }
+
     @Test("insertions, deletions, empty sides and line breaks")
     func edges() {
         #expect(WordDiff.segments(from: "", to: "") == [])

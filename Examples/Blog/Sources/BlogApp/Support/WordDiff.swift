@@ -14,8 +14,9 @@ public struct DiffSegment: Codable, Sendable, Equatable {
     }
 }
 
-/// A word-level diff: words and the whitespace between them are tokens; the longest common
-/// subsequence of tokens is kept, the rest is marked inserted or deleted.
+/// A word-level diff: words, the whitespace between them and each punctuation mark are tokens
+/// (so "it" → "it," is one inserted comma); the longest common subsequence of tokens is kept,
+/// the rest is marked inserted or deleted.
 public enum WordDiff {
     /// Above this many token pairs, the texts are shown as one deletion and one insertion
     /// (the table would be too large to compute on every page view).
@@ -40,20 +41,27 @@ public enum WordDiff {
         return self.merged(pieces)
     }
 
-    /// Splits into runs of whitespace and runs of everything else.
+    /// Splits into runs of whitespace, runs of word characters (letters, digits, apostrophes
+    /// inside words) and single other characters.
     static func tokens(_ text: String) -> [Substring] {
+        enum Class { case space, word, other }
+        func kind(_ c: Character) -> Class {
+            if c.isWhitespace { return .space }
+            if c.isLetter || c.isNumber || c == "'" || c == "’" || c == "_" { return .word }
+            return .other
+        }
         var result: [Substring] = []
         var start = text.startIndex
         var index = text.startIndex
         while index < text.endIndex {
             let next = text.index(after: index)
-            if next < text.endIndex, text[next].isWhitespace != text[index].isWhitespace {
+            let current = kind(text[index])
+            if next == text.endIndex || current == .other || kind(text[next]) != current {
                 result.append(text[start..<next])
                 start = next
             }
             index = next
         }
-        if start < text.endIndex { result.append(text[start...]) }
         return result
     }
 
@@ -95,18 +103,16 @@ public enum WordDiff {
         return result
     }
 
-    /// Joins neighbouring tokens of one kind, and lets a lone whitespace token between two
-    /// changes of the same kind join them, so a rewritten phrase reads as one change.
+    /// Joins neighbouring tokens of one kind, and lets a lone whitespace token between a deletion
+    /// and an insertion join them, so a rewritten phrase reads as one change.
     private static func merged(_ pieces: [(DiffSegment.Kind, Substring)]) -> [DiffSegment] {
         var pieces = pieces
         var index = 1
         while index + 1 < pieces.count {
             let (kind, text) = pieces[index]
-            if kind == .same, text.allSatisfy(\.isWhitespace), pieces[index - 1].0 != .same,
-                pieces[index + 1].0 != .same
-            {
+            let (before, after) = (pieces[index - 1].0, pieces[index + 1].0)
+            if kind == .same, text.allSatisfy(\.isWhitespace), before != .same, after != .same, before != after {
                 // "old words" → "new words": show as [-old words-][+new words+], not word by word.
-                let before = pieces[index - 1].0
                 pieces[index] = (before, text)
                 pieces.insert((before == .deleted ? .inserted : .deleted, text), at: index + 1)
                 index += 2
