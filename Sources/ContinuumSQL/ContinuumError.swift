@@ -63,11 +63,19 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         case asOfQueryIsReadOnly
         case unsupportedAsOfJoin
         case asOfTableInOtherSchema(table: String, schema: String)
+        case modelInOtherSchema(model: String, schema: String)
         case foreignKeyMismatch(child: String, parent: String, columns: Int, keyColumns: Int)
         case revertConflicts(transaction: Int, conflicts: Int)
         case revertCollision(table: String)
         case parentVersionMissing(model: String, parent: String, transaction: Int)
         case deleteVersionHasNoValues(model: String)
+        case activityOutsideScope
+        case activityTableMissing(table: String)
+        case activityEntityNotVersioned(type: String)
+        case activityKeyUnsupported(type: String)
+        case invalidActivityVerb
+        case notAnActivityTable(table: String)
+        case invalidActivityData
     }
 
     private let reason: Reason
@@ -207,6 +215,28 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
     /// no values to restore; revert to the version before it.
     public static func deleteVersionHasNoValues(model: String) -> Self { .init(.deleteVersionHasNoValues(model: model)) }
 
+    // MARK: Activities
+
+    /// An activity was recorded outside a `versioned` scope (or on another handle than the
+    /// scope's): it has no transaction to belong to.
+    public static var activityOutsideScope: Self { .init(.activityOutsideScope) }
+    /// The activity table `table` does not exist in this database.
+    public static func activityTableMissing(table: String) -> Self { .init(.activityTableMissing(table: table)) }
+    /// An activity's object or target of entity name `type` belongs to no versioned table, so
+    /// its version at the activity could never be read.
+    public static func activityEntityNotVersioned(type: String) -> Self { .init(.activityEntityNotVersioned(type: type)) }
+    /// An activity's object or target of entity name `type` has a composite or non-integer
+    /// primary key: the activity table stores one integer id (`object_id BIGINT`), as
+    /// SQLAlchemy-Continuum does.
+    public static func activityKeyUnsupported(type: String) -> Self { .init(.activityKeyUnsupported(type: type)) }
+    /// An activity's verb is empty or longer than 255 bytes (`verb VARCHAR(255)`).
+    public static var invalidActivityVerb: Self { .init(.invalidActivityVerb) }
+    /// A table named like the activity table exists but lacks the ActivityPlugin's columns or
+    /// its `id` primary key: it is the application's own table.
+    public static func notAnActivityTable(table: String) -> Self { .init(.notAnActivityTable(table: table)) }
+    /// An activity's data is not JSON text.
+    public static var invalidActivityData: Self { .init(.invalidActivityData) }
+
     // MARK: Models
 
     /// A model reads versions from `modelVersionTable` (its `versionTableName`), but its table
@@ -237,6 +267,11 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
     /// An as-of query reading a table of another schema (a model with a `space`).
     public static func asOfTableInOtherSchema(table: String, schema: String) -> Self {
         .init(.asOfTableInOtherSchema(table: table, schema: schema))
+    }
+    /// A model with a `space` (a PostgreSQL schema): history lives in the schema the
+    /// database's connections work in.
+    public static func modelInOtherSchema(model: String, schema: String) -> Self {
+        .init(.modelInOtherSchema(model: model, schema: schema))
     }
     /// A relation read whose child model (`child`) references `parent` through `columns`
     /// foreign-key columns while `parent`'s key has `keyColumns`: use the composite relation
@@ -355,6 +390,8 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         public static let unsupportedAsOfJoin = Code(rawValue: "unsupportedAsOfJoin")
         /// ``ContinuumError/asOfTableInOtherSchema(table:schema:)``.
         public static let asOfTableInOtherSchema = Code(rawValue: "asOfTableInOtherSchema")
+        /// ``ContinuumError/modelInOtherSchema(model:schema:)``.
+        public static let modelInOtherSchema = Code(rawValue: "modelInOtherSchema")
         /// ``ContinuumError/foreignKeyMismatch(child:parent:columns:keyColumns:)``.
         public static let foreignKeyMismatch = Code(rawValue: "foreignKeyMismatch")
         /// ``ContinuumError/revertConflicts(transaction:conflicts:)``.
@@ -365,6 +402,20 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         public static let parentVersionMissing = Code(rawValue: "parentVersionMissing")
         /// ``ContinuumError/deleteVersionHasNoValues(model:)``.
         public static let deleteVersionHasNoValues = Code(rawValue: "deleteVersionHasNoValues")
+        /// ``ContinuumError/activityOutsideScope``.
+        public static let activityOutsideScope = Code(rawValue: "activityOutsideScope")
+        /// ``ContinuumError/activityTableMissing(table:)``.
+        public static let activityTableMissing = Code(rawValue: "activityTableMissing")
+        /// ``ContinuumError/activityEntityNotVersioned(type:)``.
+        public static let activityEntityNotVersioned = Code(rawValue: "activityEntityNotVersioned")
+        /// ``ContinuumError/activityKeyUnsupported(type:)``.
+        public static let activityKeyUnsupported = Code(rawValue: "activityKeyUnsupported")
+        /// ``ContinuumError/invalidActivityVerb``.
+        public static let invalidActivityVerb = Code(rawValue: "invalidActivityVerb")
+        /// ``ContinuumError/notAnActivityTable(table:)``.
+        public static let notAnActivityTable = Code(rawValue: "notAnActivityTable")
+        /// ``ContinuumError/invalidActivityData``.
+        public static let invalidActivityData = Code(rawValue: "invalidActivityData")
         /// The deprecated ``ContinuumError/invalidOption(_:)``, which the engine no longer throws.
         public static let invalidOption = Code(rawValue: "invalidOption")
         /// The deprecated ``ContinuumError/unexpectedSchema(_:)``, which the engine no longer throws.
@@ -417,11 +468,19 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         case .asOfQueryIsReadOnly: .asOfQueryIsReadOnly
         case .unsupportedAsOfJoin: .unsupportedAsOfJoin
         case .asOfTableInOtherSchema: .asOfTableInOtherSchema
+        case .modelInOtherSchema: .modelInOtherSchema
         case .foreignKeyMismatch: .foreignKeyMismatch
         case .revertConflicts: .revertConflicts
         case .revertCollision: .revertCollision
         case .parentVersionMissing: .parentVersionMissing
         case .deleteVersionHasNoValues: .deleteVersionHasNoValues
+        case .activityOutsideScope: .activityOutsideScope
+        case .activityTableMissing: .activityTableMissing
+        case .activityEntityNotVersioned: .activityEntityNotVersioned
+        case .activityKeyUnsupported: .activityKeyUnsupported
+        case .invalidActivityVerb: .invalidActivityVerb
+        case .notAnActivityTable: .notAnActivityTable
+        case .invalidActivityData: .invalidActivityData
         }
     }
 
@@ -515,6 +574,8 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
             "an as-of query cannot read a custom join: join models with Fluent's join(_:on:)"
         case .asOfTableInOtherSchema(let table, let schema):
             "table \"\(table)\" lives in schema \"\(schema)\": as-of queries read models without a `space` only"
+        case .modelInOtherSchema(let model, let schema):
+            "model \(model) has the space \"\(schema)\": history lives in the schema the database's connections work in, so version it through a database whose search path starts with \"\(schema)\" (SQLPostgresConfiguration.searchPath) and give the model no space"
         case .foreignKeyMismatch(let child, let parent, let columns, let keyColumns):
             "\(child) references \(parent) through \(columns) column\(columns == 1 ? "" : "s"), but its key has \(keyColumns): declare the relation with the property wrapper for \(parent)'s key (@CompositeParent, @CompositeChildren for a composite key)"
         case .revertConflicts(let transaction, let conflicts):
@@ -525,6 +586,20 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
             "cannot revert \(model) with its \(parent): no version of it was valid at transaction \(transaction), so nothing was reverted: revert without that relation"
         case .deleteVersionHasNoValues(let model):
             "a DELETE version of \(model) has no values to restore with its relations: revert to the version before it"
+        case .activityOutsideScope:
+            "an activity belongs to the transaction of the writes it describes, so it can only be recorded inside a versioned scope, through the database the scope passed to its body: record it in db.versioned { db in ... } (req.versioned in Vapor)"
+        case .activityTableMissing(let table):
+            "the activity table \"\(table)\" does not exist: create it with installActivity (Continuum.activityMigration in Fluent), or set VersioningConfiguration.createsActivityTable before install"
+        case .activityEntityNotVersioned(let type):
+            "no versioned table records the entity name \"\(type)\", so an activity about it could never show its version: enable versioning of that table (Fluent: migrations.add(Model.versioning)) before recording activities about it"
+        case .activityKeyUnsupported(let type):
+            "\(type) has a composite or non-integer primary key, but an activity records its object and target by one integer id (object_id BIGINT, as SQLAlchemy-Continuum's ActivityPlugin): give the model an integer id, or name the entity in the activity's data instead"
+        case .invalidActivityVerb:
+            "an activity's verb must be 1 to 255 bytes long (verb VARCHAR(255)): use a short word such as \"update\""
+        case .notAnActivityTable(let table):
+            "table \"\(table)\" exists but is not an activity table (it needs the primary key \"id\" and SQLAlchemy-Continuum's activity columns): rename that table, or choose another name with VersioningConfiguration(activityTable:)"
+        case .invalidActivityData:
+            "an activity's data must be JSON text (it is stored in a JSON column): encode it with JSONEncoder, or pass an Encodable value to Activity.record"
         }
     }
 

@@ -50,6 +50,7 @@ public enum Continuum {
     /// from: ``/ContinuumSQL/ContinuumError/tableNotVersioned(_:)``, or ``/ContinuumSQL/ContinuumError/versionTableMismatch(table:modelVersionTable:versionTable:)``
     /// when the model's `versionTableName` disagrees with the registry.
     static func requireVersioned<M: Versioned>(_ model: M.Type, on database: any Database) async throws {
+        if let space = M.space { throw ContinuumError.modelInOtherSchema(model: M.entityName, schema: space) }
         let table = try await Continuum.engine(for: database).versionedTable(M.schema, on: Continuum.sql(database))
         guard table.versionTable == M.versionSchema else {
             throw ContinuumError.versionTableMismatch(table: M.schema, modelVersionTable: M.versionSchema, versionTable: table.versionTable)
@@ -92,6 +93,7 @@ struct EnableVersioningMigration<M: Versioned>: AsyncMigration {
     var name: String { "Continuum.Versioning.\(M.schema)" }
 
     func prepare(on database: any Database) async throws {
+        if let space = M.space { throw ContinuumError.modelInOtherSchema(model: M.entityName, schema: space) }
         let sql = try Continuum.sql(database)
         try await Continuum.engine(for: database).enable(M.schema, options: M.tableOptions, on: sql)
         if M.versioningOptions.indexesParentKeys {
@@ -125,6 +127,7 @@ extension Versioned {
     /// - Throws: ``/ContinuumSQL/ContinuumError/tableNotVersioned(_:)`` and the errors of
     ///   ``/ContinuumSQL/VersioningEngine/sync(_:renamedColumns:on:)``.
     public static func syncVersioning(renamedFields: [String: String] = [:], on database: any Database) async throws {
+        if let space = Self.space { throw ContinuumError.modelInOtherSchema(model: Self.entityName, schema: space) }
         try await Continuum.engine(for: database).sync(Self.schema, renamedColumns: renamedFields, on: Continuum.sql(database))
     }
 }

@@ -90,7 +90,7 @@ public final class TransactionLog<Table: TransactionTableName>: TransactionLogMo
     public func versions<M: Versioned>(of model: M.Type, on database: any Database) async throws -> [Version<M>] {
         let id = try self.requireID()
         let sql = try Continuum.sql(database)
-        let rows = try await Continuum.readingHistory(of: M.self, on: database) {
+        let rows = try await History<M>.readVersionRows(on: database, sql) { sql in
             try await sql.select().column(SQLLiteral.all).from(M.versionSchema).where("transaction_id", .equal, id).all()
         }
         return try await M.withHistories(rows, on: database) { history, _ in

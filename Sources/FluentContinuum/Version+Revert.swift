@@ -1,5 +1,6 @@
 import ContinuumSQL
 import FluentKit
+import Foundation
 import SQLKit
 
 extension Version {
@@ -47,8 +48,11 @@ extension Version {
             }
             return
         }
-        let values = self.inputs.sorted { $0.key.description < $1.key.description }
-        let assignments = values.filter { self.key[$0.key] == nil }
+        // Columns the database computes (PostgreSQL): generated ones are never written, identity
+        // columns GENERATED ALWAYS are never updated and inserted with OVERRIDING SYSTEM VALUE.
+        let computed = try await History<M>.computedColumns(on: database, sql)
+        let values = self.inputs.filter { !computed.generated.contains($0.key.description) }.sorted { $0.key.description < $1.key.description }
+        let assignments = values.filter { self.key[$0.key] == nil && !computed.identityAlways.contains($0.key.description) }
         // One statement in the common case: update the live row; only when no row came back
         // (the entity was deleted) insert it again with its original key.
         let updated: Bool
@@ -63,10 +67,10 @@ extension Version {
         }
         if !updated {
             try await Continuum.requireVersioned(M.self, on: database)
-            try await sql.insert(into: M.schema)
-                .columns(values.map { SQLIdentifier($0.key.description) })
-                .values(try values.map { try ValueConverter.expression($0.value) })
-                .run()
+            let columns = SQLList(values.map { SQLIdentifier($0.key.description) })
+            let row = SQLList(try values.map { try ValueConverter.expression($0.value) })
+            let overriding: SQLQueryString = values.contains { computed.identityAlways.contains($0.key.description) } ? " OVERRIDING SYSTEM VALUE" : ""
+            try await sql.raw("INSERT INTO \(ident: M.schema) (\(columns))" + overriding + " VALUES (\(row))").run()
         }
     }
 
@@ -79,5 +83,32 @@ extension Version {
             query = query.where(SQLIdentifier(field.description), .equal, try ValueConverter.expression(value))
         }
         return try await query.limit(1).first() != nil
+    }
+}
+
+extension History {
+    /// The columns of `M`'s table whose values the database computes (PostgreSQL generated and
+    /// identity `GENERATED ALWAYS` columns), read once per model type: a revert must not write
+    /// them as it writes the others. None on SQLite, which does not version generated columns.
+    static func computedColumns(on database: any Database, _ sql: any SQLDatabase) async throws -> ComputedColumns {
+        guard sql.dialect.name != "sqlite" else { return .none }
+        if let known = ComputedColumnCache.columns(of: M.self) { return known }
+        let columns = try await Continuum.engine(for: database).computedColumns(of: M.schema, on: sql)
+        ComputedColumnCache.store(columns, for: M.self)
+        return columns
+    }
+}
+
+/// ``History/computedColumns(on:_:)`` by model type.
+private enum ComputedColumnCache {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var cache: [ObjectIdentifier: ComputedColumns] = [:]
+
+    static func columns<M: Model>(of model: M.Type) -> ComputedColumns? {
+        self.lock.withLock { self.cache[ObjectIdentifier(model)] }
+    }
+
+    static func store<M: Model>(_ columns: ComputedColumns, for model: M.Type) {
+        self.lock.withLock { self.cache[ObjectIdentifier(model)] = columns }
     }
 }

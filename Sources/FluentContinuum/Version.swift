@@ -164,11 +164,14 @@ final class History<M: Versioned>: Sendable {
     /// Loads every version of the entity with `key`, oldest first, in one query.
     static func load(key: [FieldKey: DatabaseQuery.Value], on database: any Database) async throws -> History<M> {
         let sql = try Continuum.sql(database)
-        var query = sql.select().column(SQLLiteral.all).from(M.versionSchema)
-        for (field, value) in key.sorted(by: { $0.key.description < $1.key.description }) {
-            query = query.where(SQLIdentifier(field.description), .equal, try ValueConverter.expression(value))
+        let conditions = try key.sorted(by: { $0.key.description < $1.key.description }).map { field, value in
+            SQLBinaryExpression(SQLIdentifier(field.description), .equal, try ValueConverter.expression(value))
         }
-        let rows = try await Continuum.readingHistory(of: M.self, on: database) { try await query.orderBy("transaction_id").all() }
+        let rows = try await Self.readVersionRows(on: database, sql) { sql in
+            var query = sql.select().column(SQLLiteral.all).from(M.versionSchema)
+            for condition in conditions { query = query.where(condition) }
+            return try await query.orderBy("transaction_id").all()
+        }
         return History(key: key, entries: try rows.map(Self.entry))
     }
 
@@ -195,7 +198,7 @@ final class History<M: Versioned>: Sendable {
                 }
                 return values.count == 1 ? values[0] : SQLGroupExpression(values)
             }
-            let rows = try await Continuum.readingHistory(of: M.self, on: database) {
+            let rows = try await Self.readVersionRows(on: database, sql) { sql in
                 try await sql.select().column(SQLLiteral.all).from(M.versionSchema)
                     .where(columns, .in, SQLGroupExpression(tuples))
                     .orderBy("transaction_id").all()
@@ -208,6 +211,24 @@ final class History<M: Versioned>: Sendable {
         }
         return grouped.mapValues { History(key: $0.key, entries: $0.entries) }
     }
+
+    /// Runs a `SELECT *` read of `M`'s version table (``Continuum/readingHistory(of:on:_:)``),
+    /// making sure its rows carry the current column names: on SQLite a pooled connection can
+    /// expand `*` from a schema another connection has since changed (a renamed field would
+    /// read as missing), and the read then runs again once the connection has reloaded it.
+    static func readVersionRows(
+        on database: any Database,
+        _ sql: any SQLDatabase,
+        _ read: @escaping @Sendable (any SQLDatabase) async throws -> [any SQLRow]
+    ) async throws -> [any SQLRow] {
+        try await Continuum.readingHistory(of: M.self, on: database) {
+            try await sql.rowsUnderCurrentNames(expecting: Self.versionRowColumns, read)
+        }
+    }
+
+    /// Columns every version row of `M` has: its fields that are versioned, and the
+    /// bookkeeping. Computed once per model type.
+    static var versionRowColumns: [String] { VersionRowColumnCache.columns(of: M.self) }
 
     /// How many keys one history query reads: well under SQLite's and PostgreSQL's limits on
     /// bound parameters for any key width in practice.
@@ -254,5 +275,21 @@ enum ValueConverter {
         default:
             throw ContinuumError.unsupportedNestedValue
         }
+    }
+}
+
+/// The version-row columns of each model type, by type (making a model instance reflects over
+/// all its properties, too slow to repeat for every read).
+private enum VersionRowColumnCache {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var cache: [ObjectIdentifier: [String]] = [:]
+
+    static func columns<M: Versioned>(of model: M.Type) -> [String] {
+        let id = ObjectIdentifier(model)
+        if let columns = self.lock.withLock({ self.cache[id] }) { return columns }
+        let excluded = Set(M.versioningOptions.excludedFields)
+        let columns = M.keys.filter { !excluded.contains($0) }.map(\.description) + ["transaction_id", "end_transaction_id", "operation_type"]
+        self.lock.withLock { self.cache[id] = columns }
+        return columns
     }
 }

@@ -53,7 +53,7 @@ extension Versioned {
     /// lists. ``Version/revert(on:)`` on the version before it resurrects the entity.
     public static func deletedVersions(on database: any Database) async throws -> [Version<Self>] {
         let sql = try Continuum.sql(database)
-        let rows = try await Continuum.readingHistory(of: Self.self, on: database) {
+        let rows = try await History<Self>.readVersionRows(on: database, sql) { sql in
             try await sql.select().column(SQLLiteral.all).from(Self.versionSchema)
                 .where("operation_type", .equal, VersionOperation.delete.rawValue)
                 .where("end_transaction_id", .is, SQLLiteral.null)
@@ -166,7 +166,7 @@ extension QueryBuilder where Model: Versioned {
         let statement = SQLQueryString(
             "WITH \(ident: Model.schema) AS (SELECT * FROM \(ident: Model.versionSchema)) \(converted)"
         )
-        let rows = try await Continuum.readingHistory(of: Model.self, on: self.database) { try await sql.raw(statement).all() }
+        let rows = try await History<Model>.readVersionRows(on: self.database, sql) { try await $0.raw(statement).all() }
         return try await Model.withHistories(rows, on: self.database) { history, row in
             let transactionID = try row.decode(column: "transaction_id", as: Int.self)
             return history.versions.first { $0.transactionID == transactionID }

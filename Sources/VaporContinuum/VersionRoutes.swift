@@ -25,7 +25,8 @@
     /// Restore and undelete run in ``Vapor/Request/versioned(on:meta:_:)``, so they record the
     /// request's user and address; a JSON body `{"meta": {"reason": "..."}}` adds meta. Dates in
     /// queries are ISO 8601 (`2026-11-29T10:00:00Z`). Unknown ids and versions answer `404`;
-    /// undeleting an entity that is not deleted answers `409`.
+    /// undeleting an entity that is not deleted answers `409`. The whole transaction log (every
+    /// model) is ``TransactionLogRoutes``; the activity feed, ``ActivityRoutes``.
     public struct VersionRoutes<M: Versioned, Log: TransactionTableName>: RouteCollection, Sendable {
         /// Reads an id from a path parameter; `nil` answers `400`.
         let parseID: @Sendable (String) -> M.IDValue?
@@ -125,8 +126,8 @@
             let db = req.db(self.database)
             let query = TransactionLog<Log>.query(on: db).changed(M.self)
             if let user = req.query[String.self, at: "user"] { query.filter(\.$userID == user) }
-            if let after = try Self.date(req, "after") { query.issued(after: after) }
-            if let before = try Self.date(req, "before") { query.issued(before: before) }
+            if let after = try HistoryQuery.date(req, "after") { query.issued(after: after) }
+            if let before = try HistoryQuery.date(req, "before") { query.issued(before: before) }
             return try await query.sort(\.$id, .descending).paginate(for: req).map { TransactionResponse($0) }
         }
 
@@ -167,15 +168,6 @@
         private static func meta(_ req: Request) throws -> [String: String] {
             guard let body = req.body.data, body.readableBytes > 0 else { return [:] }
             return try req.content.decode(MetaBody.self).meta ?? [:]
-        }
-
-        private static func date(_ req: Request, _ name: String) throws -> Date? {
-            guard let text = req.query[String.self, at: name] else { return nil }
-            let formatter = ISO8601DateFormatter()
-            if let date = formatter.date(from: text) { return date }
-            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-            if let date = formatter.date(from: text) { return date }
-            throw Abort(.badRequest, reason: "\(name) is not an ISO 8601 date (2026-11-29T10:00:00Z)")
         }
     }
 

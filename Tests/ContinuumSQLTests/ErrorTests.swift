@@ -115,6 +115,7 @@ struct ErrorTests {
             (.modifiedFieldsNotTracked(table: "t"), "modifiedFieldsNotTracked"),
             (.asOfQueryIsReadOnly, "asOfQueryIsReadOnly"), (.unsupportedAsOfJoin, "unsupportedAsOfJoin"),
             (.asOfTableInOtherSchema(table: "t", schema: "s"), "asOfTableInOtherSchema"),
+            (.modelInOtherSchema(model: "M", schema: "s"), "modelInOtherSchema"),
             (.foreignKeyMismatch(child: "C", parent: "P", columns: 1, keyColumns: 2), "foreignKeyMismatch"),
             (.revertConflicts(transaction: 1, conflicts: 2), "revertConflicts"), (.revertCollision(table: "t"), "revertCollision"),
             (.parentVersionMissing(model: "M", parent: "P", transaction: 1), "parentVersionMissing"),

@@ -156,6 +156,94 @@ extension InteropTests {
     }
 }
 
+extension InteropTests {
+    struct ActivityDump: Decodable {
+        struct Entry: Decodable {
+            var id: Int
+            var verb: String
+            var data: [String: Int]?
+            var transactionID: Int
+            var objectType: String?
+            var objectID: Int?
+            var objectTransactionID: Int?
+            var objectVersion: VersionAt?
+            var targetType: String?
+            var targetTransactionID: Int?
+            var targetVersion: VersionAt?
+
+            enum CodingKeys: String, CodingKey {
+                case id, verb, data, transactionID = "transaction_id", objectType = "object_type", objectID = "object_id"
+                case objectTransactionID = "object_tx_id", objectVersion = "object_version", targetType = "target_type"
+                case targetTransactionID = "target_tx_id", targetVersion = "target_version"
+            }
+        }
+
+        struct VersionAt: Decodable, Equatable {
+            var transactionID: Int
+            var name: String
+            enum CodingKeys: String, CodingKey { case transactionID = "transaction_id", name }
+        }
+
+        var activities: [Entry]
+    }
+
+    @Test("activities: SQLAlchemy-Continuum's ActivityPlugin reads the activities we record, with the object's version at each", arguments: TestDatabase.allCases)
+    func continuumReadsOurActivities(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await db.createSeedTables()
+            try await db.engine.install(on: db.sql)
+            try await db.engine.installActivity(on: db.sql)
+            try await db.engine.enable("article", options: Self.articleOptions, on: db.sql)
+            let article = ActivityEntity(type: "Article", id: 1)
+            try await db.engine.versioned(on: db.sql, userID: "alice") { sql in
+                try await sql.raw("INSERT INTO article (name) VALUES ('a')").run()
+                _ = try await db.engine.recordActivity(verb: "create", object: article, data: #"{"n": 1}"#, on: sql)
+            }
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("UPDATE article SET name = 'b' WHERE id = 1").run() }
+            try await db.engine.versioned(on: db.sql, userID: "bob") { sql in
+                try await sql.raw("UPDATE article SET name = 'c' WHERE id = 1").run()
+                _ = try await db.engine.recordActivity(verb: "update", object: article, target: article, on: sql)
+            }
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("UPDATE article SET name = 'd' WHERE id = 1").run() }
+
+            let dump = try JSONDecoder().decode(ActivityDump.self, from: try ContinuumInterop.run("dump-activity", db))
+            #expect(dump.activities.map(\.verb) == ["create", "update"])
+            #expect(dump.activities.map(\.transactionID) == [1, 3])
+            #expect(dump.activities.map(\.objectType) == ["Article", "Article"])
+            #expect(dump.activities.map(\.objectID) == [1, 1])
+            #expect(dump.activities.map(\.objectVersion) == [.init(transactionID: 1, name: "a"), .init(transactionID: 3, name: "c")])
+            #expect(dump.activities.map(\.targetVersion) == [nil, .init(transactionID: 3, name: "c")])
+            #expect(dump.activities[0].data == ["n": 1])
+        }
+    }
+
+    @Test("activities: we adopt the activity table the ActivityPlugin created, read its activities, and continue its ids", arguments: TestDatabase.allCases)
+    func weReadContinuumActivities(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try ContinuumInterop.run("seed-activity", db)
+            try await db.engine.install(on: db.sql)
+            try await db.engine.installActivity(on: db.sql)
+            try await db.engine.enable("article", options: Self.articleOptions, on: db.sql)
+
+            let feed = try await db.engine.activities(on: db.sql)
+            #expect(feed.map(\.verb) == ["update", "create"])
+            #expect(feed.map(\.objectTransactionID) == [2, 1])
+            #expect(feed.map(\.target) == [ActivityEntity(type: "Article", id: 1), nil])
+            #expect(feed.last?.data?.replacingOccurrences(of: " ", with: "") == #"{"n":1}"#)
+            let versions = try await db.engine.versions(of: "article", key: ["id": 1], on: db.sql)
+            #expect(versions.map(\.transactionID) == [1, 2])
+
+            try await db.engine.versioned(on: db.sql, userID: "swift") { sql in
+                try await sql.raw("UPDATE article SET name = 'c' WHERE id = 1").run()
+                _ = try await db.engine.recordActivity(verb: "rename", object: .init(type: "Article", id: 1), on: sql)
+            }
+            let dump = try JSONDecoder().decode(ActivityDump.self, from: try ContinuumInterop.run("dump-activity", db))
+            #expect(dump.activities.map(\.id) == [1, 2, 3])
+            #expect(dump.activities.last?.objectVersion == .init(transactionID: 3, name: "c"))
+        }
+    }
+}
+
 /// Runs `Tests/Interop/continuum_interop.py` with the Python of `CONTINUUM_PYTHON` (set by
 /// scripts/test.sh: a virtualenv with SQLAlchemy-Continuum 2.0.0 from PyPI).
 enum ContinuumInterop {

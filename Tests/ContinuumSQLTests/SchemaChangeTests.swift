@@ -1,4 +1,7 @@
 import ContinuumSQL
+import FluentContinuum
+import FluentKit
+import NIOPosix
 import SQLKit
 import Testing
 
@@ -83,6 +86,44 @@ struct SchemaChangeTests {
         }
     }
 
+    @Test("a connection that read history before another connection renamed a column reads it under the new name", arguments: TestDatabase.allCases)
+    func renamedOnAnotherConnection(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await Self.setUp(db)
+            // Two handles on two event loops: two connections, each with its own copy of the
+            // schema on SQLite. `reader` reads history before each rename made through `writer`.
+            let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator())
+            try #require(loops.count >= 2, "the test needs two event loops for two connections")
+            let writer = db.handleOnLoop(loops[0]) as! any SQLDatabase
+            let readerFluent = db.handleOnLoop(loops[1])
+            let reader = readerFluent as! any SQLDatabase
+            func rename(_ old: String, _ new: String, value: String) async throws {
+                #expect(try await db.engine.versions(of: "item", key: ["id": 1], on: reader).count >= 1)
+                try await db.engine.alter("item", renamedColumns: [old: new], on: writer) { sql in
+                    try await sql.raw("ALTER TABLE item RENAME COLUMN \(ident: old) TO \(ident: new)").run()
+                }
+                try await db.engine.versioned(on: writer) { sql in try await sql.raw("UPDATE item SET \(ident: new) = \(bind: value) WHERE id = 1").run() }
+            }
+
+            try await rename("name", "title", value: "b")
+            let typed = try await RenamedItem.versions(id: 1, on: readerFluent).map(\.model.$title.value)
+            #expect(typed == ["a", "b"], "the typed history read")
+
+            try await rename("title", "label", value: "c")
+            let records = try await db.engine.versions(of: "item", key: ["id": 1], on: reader)
+            #expect(try records.map { try $0.decode("label", as: String?.self) } == ["a", "b", "c"], "the engine's history read")
+
+            try await rename("label", "caption", value: "d")
+            let last = try await db.engine.transactions(limit: 1, on: writer)[0].id
+            let written = try await db.engine.versions(inTransaction: last, on: reader)
+            #expect(try written.map { try $0.decode("caption", as: String?.self) } == ["d"], "a transaction's versions")
+
+            try await rename("caption", "heading", value: "e")
+            let plan = try await db.engine.revertPlan(transaction: last, on: reader)
+            #expect(try plan.changes.map { try $0.version.decode("heading", as: String?.self) } == ["d"], "a revert plan")
+        }
+    }
+
     @Test("missing triggers are reported as drift and sync restores them", arguments: TestDatabase.allCases)
     func missingTriggers(_ database: TestDatabase) async throws {
         try await database.run { db in
@@ -142,4 +183,13 @@ struct SchemaChangeTests {
             }
         }
     }
+}
+
+/// `item` after its `name` column became `title` (SchemaChangeTests).
+final class RenamedItem: Model, Versioned, @unchecked Sendable {
+    static let schema = "item"
+    @ID(custom: "id", generatedBy: .database) var id: Int?
+    @OptionalField(key: "title") var title: String?
+    @OptionalField(key: "qty") var qty: Int?
+    init() {}
 }

@@ -236,6 +236,54 @@ struct SecurityTests {
         }
     }
 
+    @Test("PostgreSQL: a writer without rights on the activity table records activities through the owner's function, in its own transaction whatever the cache setting says")
+    func activityWriter() async throws {
+        try await TestDatabase.postgres.run { db in
+            let schema = "\"\(db.schema!)\""
+            try await db.exec("CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT)", "CREATE TABLE thing (code TEXT PRIMARY KEY)")
+            let engine = VersioningEngine(configuration: .init(createsActivityTable: true))
+            try await engine.install(on: db.sql)
+            try await engine.enable("item", on: db.sql)
+            try await engine.enable("thing", on: db.sql)
+            let writer = try await Role.create(
+                in: db, grants: ["GRANT USAGE ON SCHEMA \(schema) TO $ROLE", "GRANT SELECT, INSERT, UPDATE, DELETE ON \(schema).item TO $ROLE"])
+            try await engine.versioned(on: db.sql, userID: "owner") { sql in try await sql.raw("INSERT INTO item VALUES (1, 'one')").run() }
+
+            // A cache setting forged to name the owner's transaction 1 does not attach the activity to it.
+            let setting = try Self.cacheSetting(db)
+            let recorded = try await engine.versioned(on: writer.sql, userID: "w") { sql in
+                try await sql.raw("SELECT set_config(\(bind: setting), '1', true)").run()
+                try await sql.raw("UPDATE item SET name = 'uno' WHERE id = 1").run()
+                return try await engine.recordActivity(verb: "rename", object: .init(type: "item", id: 1), data: #"{"a": 1}"#, on: sql)
+            }
+            #expect(recorded.transactionID == 2)
+            #expect(recorded.objectTransactionID == nil, "the writer may not read item_version, so it is not told")
+            // The function reports the typed errors to a role that cannot read the registry.
+            await #expect(throws: ContinuumError.activityKeyUnsupported(type: "thing")) {
+                try await engine.versioned(on: writer.sql) { sql in _ = try await engine.recordActivity(verb: "x", object: .init(type: "thing", id: 1), on: sql) }
+            }
+            await #expect(throws: ContinuumError.activityEntityNotVersioned(type: "nope")) {
+                try await engine.versioned(on: writer.sql) { sql in
+                    _ = try await engine.recordActivity(verb: "x", object: .init(type: "item", id: 1), target: .init(type: "nope", id: 1), on: sql)
+                }
+            }
+            // No other way in: the table is history.
+            for statement in [
+                "INSERT INTO activity (verb, transaction_id) VALUES ('forged', 1)", "UPDATE activity SET verb = 'forged'", "DELETE FROM activity",
+                "SELECT * FROM activity",
+            ] {
+                let error = await writer.transaction([statement])
+                #expect(error.map { String(reflecting: $0).contains("permission denied") } == true, "\(statement)")
+            }
+            let feed = try await engine.activities(on: db.sql)
+            #expect(feed.map(\.userID) == ["w"])
+            #expect(feed.map(\.transactionID) == [2])
+            #expect(feed.map(\.objectTransactionID) == [2])
+            #expect(try await db.count("transaction") == 2, "the refused activities created no transaction")
+            try await writer.drop(in: db)
+        }
+    }
+
     @Test("PostgreSQL: history follows the table's row-level security: each tenant reads the versions of its own rows only")
     func rowLevelSecurity() async throws {
         try await TestDatabase.postgres.run { db in

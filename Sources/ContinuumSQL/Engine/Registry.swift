@@ -56,6 +56,12 @@ struct RegistryEntry: Sendable, Hashable {
         return entry
     }
 
+    /// Columns every row of the version table has: the versioned ones and the bookkeeping
+    /// (``SQLDatabase/rowsUnderCurrentNames(expecting:_:)`` checks a read against them).
+    var versionRowColumns: [String] {
+        self.columns.map(\.name) + [VersioningPlan.transactionColumn, VersioningPlan.endTransactionColumn, VersioningPlan.operationColumn]
+    }
+
     /// The primary-key columns the triggers were generated with, in key order.
     var keyColumns: [ColumnDescription] {
         TableDescription(schema: nil, name: self.table, columns: self.columns).primaryKey

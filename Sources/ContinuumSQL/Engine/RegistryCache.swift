@@ -1,4 +1,5 @@
 import Foundation
+import SQLKit
 
 /// The registry entries an engine has read, so that a history read costs one query instead
 /// of three (PostgreSQL: probe, registry, versions) or two (SQLite).
@@ -11,6 +12,7 @@ import Foundation
 final class RegistryCache: @unchecked Sendable {
     private let lock = NSLock()
     private var entries: [String: RegistryEntry] = [:]
+    private var computed: [String: ComputedColumns] = [:]
 
     func entry(_ table: String) -> RegistryEntry? {
         self.lock.withLock { self.entries[table] }
@@ -20,11 +22,55 @@ final class RegistryCache: @unchecked Sendable {
         self.lock.withLock { self.entries[entry.table] = entry }
     }
 
+    func computedColumns(_ table: String) -> ComputedColumns? {
+        self.lock.withLock { self.computed[table] }
+    }
+
+    func store(_ columns: ComputedColumns, for table: String) {
+        self.lock.withLock { self.computed[table] = columns }
+    }
+
     func invalidate(_ table: String) {
-        _ = self.lock.withLock { self.entries.removeValue(forKey: table) }
+        self.lock.withLock {
+            self.entries[table] = nil
+            self.computed[table] = nil
+        }
     }
 
     func invalidateAll() {
-        self.lock.withLock { self.entries.removeAll() }
+        self.lock.withLock {
+            self.entries.removeAll()
+            self.computed.removeAll()
+        }
+    }
+}
+
+/// The columns of a live table whose values the database computes, which a revert writes
+/// differently: generated columns are never written, identity columns `GENERATED ALWAYS` are
+/// inserted with `OVERRIDING SYSTEM VALUE` and never updated (PostgreSQL; empty on SQLite).
+package struct ComputedColumns: Sendable, Hashable {
+    /// Generated columns.
+    package var generated: Set<String>
+    /// Identity columns `GENERATED ALWAYS`.
+    package var identityAlways: Set<String>
+
+    package static let none = ComputedColumns(generated: [], identityAlways: [])
+}
+
+extension VersioningEngine {
+    /// The columns of `table` whose values the database computes (``ComputedColumns``), read
+    /// once per engine and table (dropped by this engine's `enable`, `sync`, `alter`,
+    /// `disable`). SQLite reports none: it does not list generated columns, so they are not
+    /// versioned there.
+    package func computedColumns(of table: String, on database: any SQLDatabase) async throws -> ComputedColumns {
+        if let known = self.registryCache.computedColumns(table) { return known }
+        guard try SQLDialectKind(database) == .postgresql else { return .none }
+        guard let live = try await Introspector(database).describe(table) else { throw ContinuumError.tableNotFound(table) }
+        let columns = ComputedColumns(
+            generated: Set(live.columns.filter(\.isGenerated).map(\.name)),
+            identityAlways: Set(live.columns.filter(\.isIdentityAlways).map(\.name))
+        )
+        self.registryCache.store(columns, for: table)
+        return columns
     }
 }

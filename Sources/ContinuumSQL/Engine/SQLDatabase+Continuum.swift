@@ -64,3 +64,39 @@ private final class RowCollector: @unchecked Sendable {
     func append(_ row: any SQLRow) { self.lock.withLock { self.rows.append(row) } }
     var all: [any SQLRow] { self.lock.withLock { self.rows } }
 }
+
+extension SQLDatabase {
+    /// The rows of a `SELECT *` read, under the columns' current names.
+    ///
+    /// A SQLite connection keeps the schema it last read. When another connection renames or
+    /// adds a column, a `SELECT *` this connection prepares is expanded from its old schema;
+    /// SQLite notices the change when the statement runs and prepares it again, but SQLiteNIO
+    /// took the column names from the first preparation, so the rows come back under the old
+    /// names (a renamed column reads as missing, a new one is not there). So when the first row
+    /// lacks one of the `expected` columns, the read runs again on one connection, after a
+    /// statement that makes SQLite check its schema (``refreshingSchema(_:)``). The common case
+    /// costs nothing; PostgreSQL is never affected.
+    package func rowsUnderCurrentNames(
+        expecting expected: [String],
+        _ read: @escaping @Sendable (any SQLDatabase) async throws -> [any SQLRow]
+    ) async throws -> [any SQLRow] {
+        let rows = try await read(self)
+        guard self.dialect.name == "sqlite", let first = rows.first, !expected.allSatisfy({ first.contains(column: $0) }) else {
+            return rows
+        }
+        return try await self.refreshingSchema(read)
+    }
+
+    /// Runs `body` on one connection after making SQLite reload that connection's schema if
+    /// another connection changed it (see ``rowsUnderCurrentNames(expecting:_:)``); on
+    /// PostgreSQL, runs `body` as it is. Streamed `SELECT *` reads start with it: their first row
+    /// comes too late to read again.
+    package func refreshingSchema<R>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        guard self.dialect.name == "sqlite" else { return try await body(self) }
+        return try await self.withSession { session in
+            // Reading the schema table makes SQLite compare the connection's schema with the file's.
+            try await session.raw("SELECT 1 FROM sqlite_master WHERE 0").run()
+            return try await body(session)
+        }
+    }
+}

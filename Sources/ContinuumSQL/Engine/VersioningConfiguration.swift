@@ -10,6 +10,14 @@ public struct VersioningConfiguration: Sendable, Hashable {
     public var transactionChangesTable: String
     /// Key/value metadata of each transaction. Default `transaction_meta`.
     public var transactionMetaTable: String
+    /// The activity feed (SQLAlchemy-Continuum's ActivityPlugin table). Default `activity`.
+    /// See ``VersioningEngine/installActivity(on:)``.
+    public var activityTable: String
+
+    /// Whether ``VersioningEngine/install(on:)`` also creates the activity table (as
+    /// ``VersioningEngine/installActivity(on:)`` does). Default `false`: the activity feed is
+    /// opt-in.
+    public var createsActivityTable: Bool
 
     /// Whether `enable` also creates SQLAlchemy-Continuum's four other version-table indexes
     /// (`end_transaction_id`, `operation_type`, `(key, transaction_id DESC)` and
@@ -42,8 +50,12 @@ public struct VersioningConfiguration: Sendable, Hashable {
         transactionMetaTable: String = "transaction_meta",
         createsContinuumIndexes: Bool = false,
         readerRole: String? = nil,
-        actorClaimRoles: Set<String>? = nil
+        actorClaimRoles: Set<String>? = nil,
+        activityTable: String = "activity",
+        createsActivityTable: Bool = false
     ) {
+        self.activityTable = activityTable
+        self.createsActivityTable = createsActivityTable
         self.readerRole = readerRole
         self.actorClaimRoles = actorClaimRoles
         self.transactionTable = transactionTable
@@ -60,6 +72,11 @@ public struct VersioningConfiguration: Sendable, Hashable {
     /// PostgreSQL scope helpers, callable by the application role.
     static let claimFunction = "_continuum_claim"
     static let metaFunction = "_continuum_meta"
+    /// PostgreSQL: the current database transaction's id (creating its row), callable by the
+    /// application role.
+    static let currentTransactionFunction = "_continuum_current_transaction"
+    /// PostgreSQL: records an activity, callable by the application role.
+    static let activityFunction = "_continuum_record_activity"
     /// PostgreSQL transaction-local settings the scope and the triggers share.
     /// The transaction id cache of triggers generated before format 2 (one for every schema,
     /// which let two versioned schemas in one transaction corrupt each other's history). The
@@ -69,7 +86,7 @@ public struct VersioningConfiguration: Sendable, Hashable {
     static let settingRemoteAddress = "continuum.remote_addr"
 
     func validate() throws {
-        for name in [self.transactionTable, self.transactionChangesTable, self.transactionMetaTable] + (self.readerRole.map { [$0] } ?? []) {
+        for name in [self.transactionTable, self.transactionChangesTable, self.transactionMetaTable, self.activityTable] + (self.readerRole.map { [$0] } ?? []) {
             try SQLText.validate(name)
         }
     }

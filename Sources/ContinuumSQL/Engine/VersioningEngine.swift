@@ -41,9 +41,11 @@ public struct VersioningEngine: Sendable {
     /// `transaction_meta` tables, the registry of versioned tables, and the per-dialect
     /// machinery (PostgreSQL: the transaction-id function; SQLite: the state row).
     /// Running it again changes nothing. A `transaction` table made by SQLAlchemy-Continuum is
-    /// kept and gains the columns the engine needs.
+    /// kept and gains the columns the engine needs. With
+    /// ``VersioningConfiguration/createsActivityTable`` it also runs ``installActivity(on:)``.
     ///
-    /// - Throws: ``ContinuumError/unsupportedDatabase(_:)``, or the driver's error.
+    /// - Throws: ``ContinuumError/unsupportedDatabase(_:)``, ``ContinuumError/notAnActivityTable(table:)``,
+    ///   or the driver's error.
     public func install(on database: any SQLDatabase) async throws {
         try self.configuration.validate()
         let introspector = try Introspector(database)
@@ -57,6 +59,7 @@ public struct VersioningEngine: Sendable {
                 statements.insert(contentsOf: generator.missingTransactionColumns(existing: Set(existing.columns.map(\.name))), at: 1)
             }
             for statement in statements { try await connection.run(generated: statement) }
+            if self.configuration.createsActivityTable { try await self.installActivityInTransaction(on: connection) }
         }
     }
 

@@ -54,20 +54,26 @@ extension VersioningEngine {
             query = query + (index == 0 ? "" : " AND ") + "\(ident: column) = \(bind: key[column]!)"
         }
         query = query + " ORDER BY \"transaction_id\""
-        return try await database.raw(query).all().map { try VersionRecord(table: table, row: $0) }
+        let statement = query
+        return try await database.rowsUnderCurrentNames(expecting: entry.versionRowColumns) { try await $0.raw(statement).all() }
+            .map { try VersionRecord(table: table, row: $0) }
     }
 
     /// Every version written by one transaction, across all versioned tables, grouped by
     /// table name (in no particular order within a table).
     public func versions(inTransaction id: Int, on database: any SQLDatabase) async throws -> [VersionRecord] {
-        var records: [VersionRecord] = []
-        for table in try await self.versionedTables(on: database) {
-            let rows = try await database.raw(
-                "SELECT * FROM \(ident: table.versionTable) WHERE \"transaction_id\" = \(bind: id)"
-            ).all()
-            records += try rows.map { try VersionRecord(table: table.table, row: $0) }
+        let tables = try await self.versionedTables(on: database)
+        // One connection with a current schema for every table's `SELECT *`.
+        return try await database.refreshingSchema { session in
+            var records: [VersionRecord] = []
+            for table in tables {
+                let rows = try await session.raw(
+                    "SELECT * FROM \(ident: table.versionTable) WHERE \"transaction_id\" = \(bind: id)"
+                ).all()
+                records += try rows.map { try VersionRecord(table: table.table, row: $0) }
+            }
+            return records
         }
-        return records
     }
 
     /// The transaction log, newest first, with each transaction's meta and changed entities.

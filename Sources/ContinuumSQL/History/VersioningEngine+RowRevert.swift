@@ -71,11 +71,12 @@ extension VersioningEngine {
                 try await connection.raw("DELETE FROM \(unsafeRaw: liveTable) AS l WHERE " + match).run()
                 return RowRevertResult(action: .deleted, version: nil)
             }
-            let columns = reader.entry.columns.filter { live.column(named: $0.name) != nil }
+            // The versioned columns the table still has, as it describes them now.
+            let columns = reader.entry.columns.compactMap { live.column(named: $0.name) }
             let versionTable = reader.versionTable
             let sameKey = keyColumns.map { "p.\(SQLText.identifier($0.name)) = l.\(SQLText.identifier($0.name))" }.joined(separator: " AND ")
             if exists {
-                let assignments = columns.filter { !$0.isPrimaryKey }.map { "\(SQLText.identifier($0.name)) = p.\(SQLText.identifier($0.name))" }
+                let assignments = columns.filter { !$0.isPrimaryKey && $0.isUpdatable }.map { "\(SQLText.identifier($0.name)) = p.\(SQLText.identifier($0.name))" }
                 if !assignments.isEmpty {
                     try await connection.raw(
                         """
@@ -86,15 +87,16 @@ extension VersioningEngine {
                 }
                 return RowRevertResult(action: .updated, version: target)
             }
-            let list = columns.map { SQLText.identifier($0.name) }.joined(separator: ", ")
-            let selected = columns.map { "p.\(SQLText.identifier($0.name))" }.joined(separator: ", ")
+            let inserted = columns.filter { !$0.isGenerated }
+            let list = inserted.map { SQLText.identifier($0.name) }.joined(separator: ", ")
+            let selected = inserted.map { "p.\(SQLText.identifier($0.name))" }.joined(separator: ", ")
             var keyMatch: SQLQueryString = ""
             for (index, column) in keyColumns.enumerated() {
                 keyMatch = keyMatch + (index == 0 ? "" : " AND ") + "p.\(ident: column.name) = " + reader.typed(key[column.name]!, as: column)
             }
             try await connection.raw(
                 """
-                INSERT INTO \(unsafeRaw: liveTable) (\(unsafeRaw: list)) SELECT \(unsafeRaw: selected) FROM \(unsafeRaw: versionTable) AS p \
+                INSERT INTO \(unsafeRaw: liveTable) (\(unsafeRaw: list))\(unsafeRaw: Self.overriding(inserted)) SELECT \(unsafeRaw: selected) FROM \(unsafeRaw: versionTable) AS p \
                 WHERE p."transaction_id" = \(bind: target.transactionID) AND
                 """ + " " + keyMatch
             ).run()

@@ -73,7 +73,8 @@ extension VersioningEngine {
             let keys = entry.keyColumns.map(\.name)
             var query: SQLQueryString = "SELECT * FROM \(ident: entry.versionTable) WHERE \"transaction_id\" = \(bind: id) ORDER BY "
             query = query + SQLQueryString(keys.map { SQLText.identifier($0) }.joined(separator: ", "))
-            for row in try await database.raw(query).all() {
+            let statement = query
+            for row in try await database.rowsUnderCurrentNames(expecting: entry.versionRowColumns, { try await $0.raw(statement).all() }) {
                 let version = try VersionRecord(table: entry.table, row: row)
                 let undo: TransactionRevertPlan.Undo =
                     switch version.operation {
@@ -121,15 +122,20 @@ extension VersioningEngine {
             for index in plan.changes.indices where policy == .skip && plan.changes[index].conflict != nil {
                 plan.changes[index].skipped = true
             }
-            let entries = try await self.orderedEntries(on: connection)
+            let touched = Set(plan.changes.map(\.version.table))
+            let entries = try await self.orderedEntries(on: connection).filter { touched.contains($0.table) }
             let unchanged = policy == .skip
             // Deletes children first; restores and inserts parents first.
             for entry in entries.reversed() {
                 try await Self.undoInserts(entry, transaction: id, unchangedOnly: unchanged, on: connection)
             }
             for entry in entries {
-                try await Self.undoUpdates(entry, transaction: id, unchangedOnly: unchanged, on: connection)
-                try await Self.undoDeletes(entry, transaction: id, unchangedOnly: unchanged, overwrite: policy == .overwrite, on: connection)
+                // The versioned columns the table still has, as it describes them now (which
+                // ones the database computes itself).
+                guard let live = try await Introspector(connection).describe(entry.table) else { throw ContinuumError.tableNotFound(entry.table) }
+                let columns = entry.columns.compactMap { live.column(named: $0.name) }
+                try await Self.undoUpdates(entry, columns: columns, transaction: id, unchangedOnly: unchanged, on: connection)
+                try await Self.undoDeletes(entry, columns: columns, transaction: id, unchangedOnly: unchanged, overwrite: policy == .overwrite, on: connection)
             }
             return plan
         }
@@ -181,8 +187,10 @@ extension VersioningEngine {
     }
 
     /// Writes back the versions the transaction's updates replaced.
-    private static func undoUpdates(_ entry: RegistryEntry, transaction id: Int, unchangedOnly: Bool, on database: any SQLDatabase) async throws {
-        let columns = entry.columns.filter { !$0.isPrimaryKey }.map(\.name)
+    private static func undoUpdates(
+        _ entry: RegistryEntry, columns: [ColumnDescription], transaction id: Int, unchangedOnly: Bool, on database: any SQLDatabase
+    ) async throws {
+        let columns = columns.filter { !$0.isPrimaryKey && $0.isUpdatable }.map(\.name)
         guard !columns.isEmpty else { return }
         let table = SQLText.identifier(entry.table), versions = SQLText.identifier(entry.versionTable)
         let condition = unchangedOnly ? " AND v.\"end_transaction_id\" IS NULL" : ""
@@ -197,8 +205,11 @@ extension VersioningEngine {
     }
 
     /// Inserts again the rows the transaction deleted (their versions before it).
-    private static func undoDeletes(_ entry: RegistryEntry, transaction id: Int, unchangedOnly: Bool, overwrite: Bool, on database: any SQLDatabase) async throws {
-        let names = entry.columns.map(\.name)
+    private static func undoDeletes(
+        _ entry: RegistryEntry, columns: [ColumnDescription], transaction id: Int, unchangedOnly: Bool, overwrite: Bool, on database: any SQLDatabase
+    ) async throws {
+        let inserted = columns.filter { !$0.isGenerated }
+        let names = inserted.map(\.name)
         let table = SQLText.identifier(entry.table), versions = SQLText.identifier(entry.versionTable)
         let condition = unchangedOnly ? " AND v.\"end_transaction_id\" IS NULL" : ""
         let list = names.map(SQLText.identifier).joined(separator: ", ")
@@ -206,17 +217,25 @@ extension VersioningEngine {
         var upsert = ""
         if overwrite {
             let keys = entry.keyColumns.map { SQLText.identifier($0.name) }.joined(separator: ", ")
-            let others = entry.columns.filter { !$0.isPrimaryKey }.map { "\(SQLText.identifier($0.name)) = excluded.\(SQLText.identifier($0.name))" }
+            let others = inserted.filter { !$0.isPrimaryKey && $0.isUpdatable }.map { "\(SQLText.identifier($0.name)) = excluded.\(SQLText.identifier($0.name))" }
             upsert = others.isEmpty ? " ON CONFLICT (\(keys)) DO NOTHING" : " ON CONFLICT (\(keys)) DO UPDATE SET \(others.joined(separator: ", "))"
         }
         // SQLite needs a WHERE for its upsert parser to tell ON CONFLICT from a join condition.
         try await database.raw(
             """
-            INSERT INTO \(unsafeRaw: table) (\(unsafeRaw: list)) SELECT \(unsafeRaw: selected) FROM \(unsafeRaw: versions) AS p JOIN \(unsafeRaw: versions) AS v ON \(unsafeRaw: Self.sameKey(entry, "v", "p")) \
+            INSERT INTO \(unsafeRaw: table) (\(unsafeRaw: list))\(unsafeRaw: Self.overriding(inserted)) SELECT \(unsafeRaw: selected) FROM \(unsafeRaw: versions) AS p JOIN \(unsafeRaw: versions) AS v ON \(unsafeRaw: Self.sameKey(entry, "v", "p")) \
             AND v."transaction_id" = \(bind: id) AND v."operation_type" = \(literal: VersionOperationCode.delete)\(unsafeRaw: condition) \
             WHERE p."end_transaction_id" = \(bind: id)\(unsafeRaw: upsert)
             """
         ).run()
+    }
+}
+
+extension VersioningEngine {
+    /// ` OVERRIDING SYSTEM VALUE` when an insert gives a value to an identity column
+    /// `GENERATED ALWAYS` (PostgreSQL), so that a row comes back with its own key.
+    static func overriding(_ inserted: [ColumnDescription]) -> String {
+        inserted.contains(where: \.isIdentityAlways) ? " OVERRIDING SYSTEM VALUE" : ""
     }
 }
 

@@ -16,10 +16,17 @@ public struct ColumnDescription: Sendable, Hashable, Codable {
     /// was installed). Generated functions run with `search_path = pg_catalog, pg_temp`, so they
     /// name that operator with its schema.
     public var equalityOperatorSchema: String?
+    /// PostgreSQL: a generated column (`GENERATED ALWAYS AS (...) STORED`). Its values are
+    /// versioned, but no revert writes it: the database computes it again. (SQLite does not list
+    /// generated columns in `pragma_table_info`, so they are not versioned there.)
+    public var isGenerated: Bool
+    /// PostgreSQL: an identity column `GENERATED ALWAYS`. A revert that inserts a row again
+    /// keeps its value (`OVERRIDING SYSTEM VALUE`) and never updates it.
+    public var isIdentityAlways: Bool
 
     public init(
         name: String, type: String, isNotNull: Bool, primaryKeyPosition: Int, comparesAsText: Bool = false,
-        equalityOperatorSchema: String? = nil
+        equalityOperatorSchema: String? = nil, isGenerated: Bool = false, isIdentityAlways: Bool = false
     ) {
         self.name = name
         self.type = type
@@ -27,7 +34,30 @@ public struct ColumnDescription: Sendable, Hashable, Codable {
         self.primaryKeyPosition = primaryKeyPosition
         self.comparesAsText = comparesAsText
         self.equalityOperatorSchema = equalityOperatorSchema
+        self.isGenerated = isGenerated
+        self.isIdentityAlways = isIdentityAlways
     }
+
+    private enum CodingKeys: String, CodingKey {
+        case name, type, isNotNull, primaryKeyPosition, comparesAsText, equalityOperatorSchema, isGenerated, isIdentityAlways
+    }
+
+    // Registry entries written before a field existed decode it with its default.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.name = try container.decode(String.self, forKey: .name)
+        self.type = try container.decode(String.self, forKey: .type)
+        self.isNotNull = try container.decode(Bool.self, forKey: .isNotNull)
+        self.primaryKeyPosition = try container.decode(Int.self, forKey: .primaryKeyPosition)
+        self.comparesAsText = try container.decodeIfPresent(Bool.self, forKey: .comparesAsText) ?? false
+        self.equalityOperatorSchema = try container.decodeIfPresent(String.self, forKey: .equalityOperatorSchema)
+        self.isGenerated = try container.decodeIfPresent(Bool.self, forKey: .isGenerated) ?? false
+        self.isIdentityAlways = try container.decodeIfPresent(Bool.self, forKey: .isIdentityAlways) ?? false
+    }
+
+    /// Whether a revert may give this column a value in an `UPDATE`: not a generated column,
+    /// not an identity column `GENERATED ALWAYS`.
+    public var isUpdatable: Bool { !self.isGenerated && !self.isIdentityAlways }
 
     /// `a = b` for values of this column, with the equality operator named by its schema when
     /// it is not `pg_catalog`'s.

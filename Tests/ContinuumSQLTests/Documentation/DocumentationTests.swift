@@ -104,7 +104,7 @@ struct DocumentationTests {
         #expect(
             articles == [
                 "FluentContinuum.md", "GettingStartedWithFluent.md", "ReadingHistory.md", "Reverting.md", "MigrationsWithFluent.md",
-                "TimeTravel.md",
+                "TimeTravel.md", "ActivityFeed.md",
             ])
         #expect(blocks.count >= 15)
     }

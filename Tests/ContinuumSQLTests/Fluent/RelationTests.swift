@@ -72,12 +72,20 @@ final class PostLabel: Model, Versioned, @unchecked Sendable {
 }
 
 struct CreateBlog: AsyncMigration {
+    /// On SQLite, `comment` gets an `INTEGER PRIMARY KEY` without `AUTOINCREMENT`: SQLite may give
+    /// a deleted comment's key to a new row.
+    var commentKeysReused = false
+
     func prepare(on database: any Database) async throws {
         try await database.schema("author").field("id", .int, .identifier(auto: true)).field("name", .string, .required).create()
         try await database.schema("post").field("id", .int, .identifier(auto: true)).field("title", .string, .required)
             .field("author_id", .int, .required).field("editor_id", .int).create()
-        try await database.schema("comment").field("id", .int, .identifier(auto: true)).field("body", .string, .required)
-            .field("post_id", .int).create()
+        if self.commentKeysReused, let sql = database as? any SQLDatabase, sql.dialect.name == "sqlite" {
+            try await sql.raw("CREATE TABLE \"comment\" (\"id\" INTEGER PRIMARY KEY, \"body\" TEXT NOT NULL, \"post_id\" INTEGER)").run()
+        } else {
+            try await database.schema("comment").field("id", .int, .identifier(auto: true)).field("body", .string, .required)
+                .field("post_id", .int).create()
+        }
         try await database.schema("cover").field("id", .int, .identifier(auto: true)).field("url", .string, .required)
             .field("post_id", .int, .required).create()
         try await database.schema("label").field("id", .int, .identifier(auto: true)).field("name", .string, .required).unique(on: "name").create()
@@ -386,6 +394,43 @@ struct RelationTests {
             let missing = await #expect(throws: ContinuumError.self) { try await first.revert(relations: [.relation(\.$author)], on: db.fluent) }
             #expect(missing == .parentVersionMissing(model: "Post", parent: Author.entityName, transaction: first.transactionID))
             #expect(missing?.code == .parentVersionMissing)
+        }
+    }
+
+    @Test("a deleted child's key now held by a row of another parent: SQLite's reused key is refused, a key is an identity elsewhere", arguments: TestDatabase.allCases)
+    func revertChildKeyTaken(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await CreateBlog(commentKeysReused: true).prepare(on: db.fluent)
+            let (post, t1) = try await Self.history(db.fluent)
+            // Comment 2 was deleted at t2; a comment of another post now has key 2.
+            let other = Post(title: "other", authorID: post.$author.id)
+            try await db.fluent.versioned { db in
+                try await other.save(on: db)
+                try await PostComment(id: 2, body: "someone else's", postID: other.id).save(on: db)
+            }
+            let version = try #require(try await post.versions(on: db.fluent).first { $0.transactionID == t1 })
+            let transactions = try await Transaction.query(on: db.fluent).count()
+            if db.kind == .sqlite {
+                // SQLite gave the key to a new row (no AUTOINCREMENT): another entity, which the
+                // revert must not take over. Nothing is written.
+                let error = await #expect(throws: ContinuumError.self) {
+                    try await version.revert(relations: [.relation(\.$comments)], on: db.fluent)
+                }
+                #expect(error?.code == .keyReused, "\(String(describing: error))")
+                #expect(try await Post.find(post.id, on: db.fluent)?.title == "p2", "nothing written")
+                #expect(try await PostComment.find(2, on: db.fluent)?.body == "someone else's")
+                #expect(try await PostComment.find(2, on: db.fluent)?.$post.id == other.id)
+                #expect(try await Transaction.query(on: db.fluent).count() == transactions)
+            } else {
+                // Keys are never reused by PostgreSQL's sequences: a row inserted with key 2 is
+                // the same entity come back (Continuum's identity), so the revert re-parents it.
+                let report = try await version.revert(relations: [.relation(\.$comments)], on: db.fluent)
+                #expect(report.count(.restored, "comment") == 2)
+                let comments = try await PostComment.query(on: db.fluent).filter(\.$post.$id == post.id).sort(\.$id).all()
+                #expect(comments.map(\.body) == ["c1", "c2"])
+                #expect(try await PostComment.query(on: db.fluent).filter(\.$post.$id == other.id).count() == 0)
+                #expect(try await Transaction.query(on: db.fluent).count() == transactions + 1)
+            }
         }
     }
 

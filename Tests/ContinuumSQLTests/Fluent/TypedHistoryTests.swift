@@ -277,4 +277,24 @@ struct TypedHistoryTests {
             #expect(try await note.versions(on: db.fluent).map(\.model.text) == ["a", "c"])
         }
     }
+
+    @Test("a model with a space is refused with an error that says where history lives", arguments: TestDatabase.allCases)
+    func modelWithSpace(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await Continuum.migration.prepare(on: db.fluent)
+            let expected = ContinuumError.modelInOtherSchema(model: "SpacedNote", schema: "sales")
+            await #expect(throws: expected) { try await SpacedNote.versioning.prepare(on: db.fluent) }
+            await #expect(throws: expected) { try await SpacedNote.syncVersioning(on: db.fluent) }
+            await #expect(throws: expected) { try await SpacedNote.versions(id: 1, on: db.fluent) }
+            #expect(expected.description.contains("searchPath"))
+        }
+    }
+}
+
+/// A model in the schema (PostgreSQL) or attached database (SQLite) "sales".
+final class SpacedNote: Model, Versioned, @unchecked Sendable {
+    static let schema = "note"
+    static let space: String? = "sales"
+    @ID(custom: "id", generatedBy: .database) var id: Int?
+    init() {}
 }

@@ -60,6 +60,8 @@ enum TestDatabase: String, CaseIterable, Sendable, CustomTestStringConvertible {
         if versioning != nil { context.engine = Continuum.engine(for: fluent) }
         context.file = file
         context.handle = { logger in databases.database(id, logger: logger, on: MultiThreadedEventLoopGroup.singleton.any())! }
+        let loopLogger = logger
+        context.handleOnLoop = { loop in databases.database(id, logger: loopLogger, on: loop)! }
         do {
             if self == .postgres {
                 try await sql.raw("CREATE SCHEMA \(ident: unique)").run()
@@ -97,6 +99,9 @@ struct TestContext: Sendable {
     var engine = VersioningEngine()
     /// Another handle on the test database, logging through `logger`.
     var handle: @Sendable (Logger) -> any Database = { _ in fatalError("no database") }
+    /// A handle on the test database that uses the connections of `loop`: handles on two
+    /// event loops use two connections (each loop has a pool of its own).
+    var handleOnLoop: @Sendable (any EventLoop) -> any Database = { _ in fatalError("no database") }
 
     /// A handle on the test database that counts the SQL statements run through it.
     func counting() -> (database: any Database, log: StatementLog) {

@@ -46,10 +46,12 @@ struct InitCommand: AsyncParsableCommand {
             let existed = try await session.engine.isInstalled(on: session.sql)
             try await explained([]) { try await session.engine.install(on: session.sql) }
             let configuration = session.engine.configuration
+            // PostgreSQL: history lives in one schema; say which.
+            let place = self.connection.schema.map { "\(session.url.display) (schema \"\($0)\")" } ?? session.url.display
             Terminal.out(
                 existed
-                    ? "the shared schema is already installed in \(session.url.display)\n"
-                    : "installed the shared schema in \(session.url.display): \(configuration.transactionTable), \(configuration.transactionChangesTable), \(configuration.transactionMetaTable), _continuum_tables\n"
+                    ? "the shared schema is already installed in \(place)\n"
+                    : "installed the shared schema in \(place): \(configuration.transactionTable), \(configuration.transactionChangesTable), \(configuration.transactionMetaTable), _continuum_tables\n"
             )
         }
     }
@@ -66,6 +68,7 @@ struct EnableCommand: AsyncParsableCommand {
 
             Example:
               continuum --database sqlite:app.sqlite enable article tag --exclude views --track-modified
+              continuum --database postgres://app@db/flask enable article --entity-name Article
             """
     )
 
@@ -83,10 +86,18 @@ struct EnableCommand: AsyncParsableCommand {
     @Flag(help: "Do not version the rows already in the table (run `continuum backfill` later).")
     var noBackfill = false
 
+    @Option(
+        help: ArgumentHelp(
+            "The entity name recorded in transaction_changes (default: the table's name). On a database SQLAlchemy-Continuum versions, give its model class name (Article) so that both record the same; one table only.",
+            valueName: "name"))
+    var entityName: String?
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if self.tables.isEmpty { throw ValidationError("name at least one table to enable") }
+        if self.entityName != nil, self.tables.count > 1 { throw ValidationError("--entity-name names the entity of one table: enable the tables one at a time") }
+        if let name = self.entityName, name.isEmpty { throw ValidationError("--entity-name must not be empty") }
     }
 
     func run() async throws {
@@ -96,7 +107,7 @@ struct EnableCommand: AsyncParsableCommand {
                 if !self.noBackfill { total = try await explained([table]) { try await rowCount(table, in: session, options: self.output) } }
                 let bar = ProgressBar("backfilling \(table)", total: total, enabled: ProgressBar.shows(json: false, quiet: self.output.quiet))
                 let last = LastProgress()
-                let options = TableVersioningOptions(excludedColumns: Set(self.excluded), tracksModifiedColumns: self.trackModified)
+                let options = TableVersioningOptions(excludedColumns: Set(self.excluded), tracksModifiedColumns: self.trackModified, entityName: self.entityName)
                 try await explained([table]) {
                     try await session.engine.enable(table, options: options, backfill: !self.noBackfill, on: session.sql) { progress in
                         last.set(progress)

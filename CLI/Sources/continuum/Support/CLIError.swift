@@ -62,7 +62,9 @@ extension CLIError {
     /// An engine error in command-line terms: the fix is a command, not a Swift call.
     static func from(_ error: ContinuumError, tables: [String]) -> CLIError {
         if error == .schemaNotInstalled {
-            return CLIError("this database has no versioning schema yet: run `continuum init` first")
+            return CLIError(
+                "this database has no versioning schema yet: run `continuum init` first (on PostgreSQL, with the same --schema, or --schema SCHEMA for tables named SCHEMA.TABLE)"
+            )
         }
         for table in tables {
             if error == .tableNotVersioned(table) {

@@ -38,7 +38,8 @@ extension PostgreSQLDialect {
             SELECT a.attname::text AS "name", format_type(a.atttypid, a.atttypmod) AS "type", a.attnotnull AS "not_null",
                    COALESCE((SELECT k.n FROM unnest(pk.indkey) WITH ORDINALITY AS k(attnum, n) WHERE k.attnum = a.attnum), 0)::int8 AS "pk",
                    NOT (et.typtype = 'e' OR EXISTS (SELECT 1 FROM pg_operator o
-                        WHERE o.oprname = '=' AND o.oprleft = et.oid AND o.oprright = et.oid)) AS "text_compare"
+                        WHERE o.oprname = '=' AND o.oprleft = et.oid AND o.oprright = et.oid)) AS "text_compare",
+                   a.attgenerated <> '' AS "generated", a.attidentity = 'a' AS "identity_always"
             FROM pg_attribute a
             JOIN pg_type t ON t.oid = a.atttypid
             JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
@@ -76,7 +77,9 @@ extension PostgreSQLDialect {
                 isNotNull: try row.decode(column: "not_null", as: Bool.self),
                 primaryKeyPosition: try row.decode(column: "pk", as: Int.self),
                 comparesAsText: try row.decode(column: "text_compare", as: Bool.self),
-                equalityOperatorSchema: operatorSchemas[name]
+                equalityOperatorSchema: operatorSchemas[name],
+                isGenerated: try row.decode(column: "generated", as: Bool.self),
+                isIdentityAlways: try row.decode(column: "identity_always", as: Bool.self)
             )
         }
         return TableDescription(schema: schema, name: table, columns: columns, versionsUpdatesPerStatement: perStatement)

@@ -97,6 +97,13 @@ extension PostgreSQLDialect {
                 END LOOP;
                 UPDATE \(self.qualified(self.configuration.transactionChangesTable)) SET "transaction_id" = v_new WHERE "transaction_id" = p_old;
                 UPDATE \(self.qualified(self.configuration.transactionMetaTable)) SET "transaction_id" = v_new WHERE "transaction_id" = p_old;
+                -- Activities recorded in this transaction (the activity table is optional).
+                IF to_regclass(\(Self.literal(self.qualified(self.configuration.activityTable)))) IS NOT NULL THEN
+                    EXECUTE format('UPDATE %I.%I SET "transaction_id" = $1, '
+                        || '"object_tx_id" = CASE WHEN "object_tx_id" = $2 THEN $1 ELSE "object_tx_id" END, '
+                        || '"target_tx_id" = CASE WHEN "target_tx_id" = $2 THEN $1 ELSE "target_tx_id" END WHERE "transaction_id" = $2',
+                        \(Self.literal(self.schema)), \(Self.literal(self.configuration.activityTable))) USING v_new, p_old;
+                END IF;
                 PERFORM set_config(\(self.transactionSetting), v_new::text, true);
                 RETURN v_new;
             END
