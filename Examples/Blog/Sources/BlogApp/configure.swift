@@ -42,6 +42,7 @@ public func configure(_ app: Application, database: BlogDatabase = .fromEnvironm
     app.migrations.add(SessionRecord.migration)
     app.migrations.add(CreateUser())
     app.migrations.add(Continuum.migration)
+    app.migrations.add(Continuum.activityMigration)  // the activity feed's table
     app.migrations.add(CreatePost())
     app.migrations.add(Post.versioning)
     let hasher = app.password

@@ -214,4 +214,39 @@ struct BlogRouteTests {
             #expect(try await browser.get("/log?user=bob").body.string.contains("Short-lived"))
         }
     }
+
+    @Test("every write records an activity in its transaction, with the acting user and the post as it was", arguments: TestDatabase.available)
+    func activities(_ database: TestDatabase) async throws {
+        try await database.withBlog { app in
+            let alice = Browser(app)
+            try await alice.logIn("alice")
+            try await alice.post("/posts", ["title": "First", "body": "one", "reason": "hello"])
+            let id = try #require(try await Post.query(on: app.db).first()?.requireID())
+            try await alice.post("/posts/\(id)/edit", ["title": "Second", "body": "two"])
+            let first = try #require(try await Post.versions(id: id, on: app.db).first)
+            let bob = Browser(app)
+            try await bob.logIn("bob")
+            try await bob.post("/posts/\(id)/revisions/\(first.transactionID)/restore", [:])
+            try await bob.post("/posts/\(id)/delete", ["reason": "gone"])
+            try await bob.post("/deleted/\(id)/undelete", [:])
+
+            let feed = try await Activity.feed(on: app.db)
+            #expect(feed.map(\.verb) == ["undeleted", "deleted", "restored", "edited", "created"])
+            let users = try await User.query(on: app.db).all()
+            let name = Dictionary(uniqueKeysWithValues: users.map { ($0.id!.uuidString, $0.username) })
+            #expect(feed.map { $0.userID.flatMap { name[$0] } } == ["bob", "bob", "bob", "alice", "alice"])
+            #expect(try feed[1].data(as: [String: String].self) == ["reason": "gone"])
+            #expect(try feed[2].data(as: [String: String].self) == ["restored_revision": "1"])
+            // Each activity is in the transaction of the writes it describes.
+            let versions = try await Post.versions(id: id, on: app.db)
+            #expect(feed.reversed().map(\.transactionID) == versions.map(\.transactionID))
+            // The deleted post's activity shows it as it was when it was deleted.
+            #expect(try await feed[1].objectVersion(Post.self, on: app.db)?.operation == .delete)
+
+            let page = try await bob.get("/activity").body.string
+            #expect(page.contains("Bob Okafor</strong> restored"))
+            #expect(page.contains("to revision 1"))
+            #expect(page.contains("Alice Martin</strong> created"))
+        }
+    }
 }

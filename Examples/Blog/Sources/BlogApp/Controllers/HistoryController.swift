@@ -195,9 +195,11 @@ struct HistoryController: RouteCollection {
         if let reason = PostController.reason(form.reason) { meta["reason"] = reason }
         // The revert writes the old values back as a new version, in this request's transaction:
         // recorded with the acting user and address like any edit.
-        try await req.versioned(meta: meta) { db in
+        try await req.versioned(meta: meta) { [meta] db in
             guard try await Post.find(id, on: db) != nil else { throw Abort(.conflict, reason: "This post is deleted: undelete it first.") }
             try await version.revert(on: db)
+            guard let post = try await Post.find(id, on: db) else { throw Abort(.notFound) }
+            try await History.record(.restored, post, meta: meta, on: db)
         }
         req.flash("Restored revision \(number) as a new revision.")
         return req.redirect(to: "/posts/\(id)/history")
@@ -245,8 +247,10 @@ struct HistoryController: RouteCollection {
         }
         var meta = ["action": Action.undeleted.rawValue]
         if let reason = PostController.reason(form.reason) { meta["reason"] = reason }
-        try await req.versioned(meta: meta) { db in
+        try await req.versioned(meta: meta) { [meta] db in
             try await before.revert(on: db)
+            guard let post = try await Post.find(id, on: db) else { throw Abort(.notFound) }
+            try await History.record(.undeleted, post, meta: meta, on: db)
         }
         req.flash("“\(before.model.title)” is back.")
         return req.redirect(to: "/posts/\(id)")
@@ -350,15 +354,55 @@ struct HistoryController: RouteCollection {
         return try await req.render("log", title: "Transaction log", nav: "log", page)
     }
 
-    struct ActivityPage: Encodable {
-        var entries: [LogEntry]
-        var isEmpty: Bool
+    struct ActivityItem: Encodable {
+        var action: String
+        var actionLabel: String
+        var who: String
+        var postID: Int
+        var title: String
+        var transaction: Int
+        var number: Int
+        var note: String
+        var reason: String
+        var date: String
+        var ago: String
+        var iso: String
     }
 
-    /// The site's activity: the latest changes to posts, newest first.
+    struct ActivityPage: Encodable {
+        var items: [ActivityItem]
+        var isEmpty: Bool
+        var olderThan: Int?
+    }
+
+    /// The site's activity feed: the activities recorded with each write (`History.record`),
+    /// newest first, each with the post as it was then.
     func activity(req: Request) async throws -> Response {
-        let records = try await Transaction.query(on: req.db).changed(Post.self).sort(\.$id, .descending).limit(30).all()
-        let entries = try await Self.entries(records, on: req.db)
-        return try await req.render("activity", title: "Activity", nav: "activity", ActivityPage(entries: entries, isEmpty: entries.isEmpty))
+        let pageSize = 30
+        let before = req.query[Int.self, at: "before"]
+        let feed = try await Activity.feed(matching: .init(before: before), limit: pageSize + 1, on: req.db)
+        let names = try await History.userNames(on: req.db)
+        var histories: [Int: [Version<Post>]] = [:]
+        var items: [ActivityItem] = []
+        for activity in feed.prefix(pageSize) {
+            guard let object = activity.object, object.type == Post.entityName else { continue }
+            if histories[object.id] == nil { histories[object.id] = try await Post.versions(id: object.id, on: req.db) }
+            // The post as it was at the activity (a deleted post keeps its last values).
+            guard let version = histories[object.id]?.first(where: { $0.transactionID == activity.objectTransactionID }) else { continue }
+            let data = (try? activity.data(as: [String: String].self)) ?? [:]
+            let action = Action(rawValue: activity.verb) ?? History.action(of: version, meta: [:])
+            var note = ""
+            if action == .restored, let from = data["restored_revision"] { note = "to revision \(from)" }
+            if action == .edited, let from = data["based_on_revision"] { note = "from revision \(from)" }
+            items.append(
+                ActivityItem(
+                    action: action.rawValue, actionLabel: action.label,
+                    who: activity.userID.map { names[$0] ?? "an unknown user" } ?? "someone outside the blog",
+                    postID: object.id, title: version.model.title, transaction: version.transactionID, number: version.index + 1,
+                    note: note, reason: data["reason"] ?? "", date: Formatting.date(activity.issuedAt),
+                    ago: Formatting.relative(activity.issuedAt), iso: Formatting.iso(activity.issuedAt)))
+        }
+        let page = ActivityPage(items: items, isEmpty: items.isEmpty, olderThan: feed.count > pageSize ? feed[pageSize - 1].id : nil)
+        return try await req.render("activity", title: "Activity", nav: "activity", page)
     }
 }

@@ -146,9 +146,10 @@ struct PostController: RouteCollection {
         let authorID = try user.requireID()
         var meta = ["action": Action.created.rawValue]
         if let reason = Self.reason(form.reason) { meta["reason"] = reason }
-        let id = try await req.versioned(meta: meta) { db in
+        let id = try await req.versioned(meta: meta) { [meta] db in
             let post = Post(title: title, body: form.body, authorID: authorID)
             try await post.create(on: db)
+            try await History.record(.created, post, meta: meta, on: db)
             return try post.requireID()
         }
         req.flash("Published “\(title)”.")
@@ -191,12 +192,13 @@ struct PostController: RouteCollection {
         var meta = ["action": Action.edited.rawValue]
         if let reason = Self.reason(form.reason) { meta["reason"] = reason }
         if let revision = form.fromRevision { meta["based_on_revision"] = String(revision) }
-        let changed = try await req.versioned(meta: meta) { db -> Bool in
+        let changed = try await req.versioned(meta: meta) { [meta] db -> Bool in
             guard let post = try await Post.find(id, on: db) else { throw Abort(.notFound) }
             guard post.title != title || post.body != form.body else { return false }
             post.title = title
             post.body = form.body
             try await post.save(on: db)
+            try await History.record(.edited, post, meta: meta, on: db)
             return true
         }
         req.flash(changed ? "Saved a new revision of “\(title)”." : "Nothing changed, so no revision was made.")
@@ -225,9 +227,10 @@ struct PostController: RouteCollection {
         let form = try req.content.decode(ReasonForm.self)
         var meta = ["action": Action.deleted.rawValue]
         if let reason = Self.reason(form.reason) { meta["reason"] = reason }
-        let title = try await req.versioned(meta: meta) { db -> String in
+        let title = try await req.versioned(meta: meta) { [meta] db -> String in
             guard let post = try await Post.find(id, on: db) else { throw Abort(.notFound) }
             try await post.delete(on: db)
+            try await History.record(.deleted, post, meta: meta, on: db)
             return post.title
         }
         req.flash("Deleted “\(title)”. It can be brought back from Deleted posts.")

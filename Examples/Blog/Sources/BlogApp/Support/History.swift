@@ -76,6 +76,15 @@ enum History {
         }
     }
 
+    /// Records the activity of a write, in its `req.versioned` scope (`db`), after the write: its
+    /// actor and time are the scope's; the activity remembers the version `post` has now. Its
+    /// data is the scope's meta without the action (the reason, the revision restored).
+    static func record(_ action: Action, _ post: Post, meta: [String: String], on db: any Database) async throws {
+        var data = meta
+        data["action"] = nil
+        try await Activity.record(verb: action.rawValue, object: post, data: data.isEmpty ? nil : data, on: db)
+    }
+
     /// The fields a version changed, by name ("title, body"), in the form's order.
     static func changedFields(of version: Version<Post>) -> [String] {
         let changed = Set(version.changeset.keys)
