@@ -3,7 +3,8 @@
 Drives a running blog (BLOG_URL, a fresh database) as a person would: log in, create a post,
 edit it twice (as two users), read its history, compare revisions, edit from an old revision,
 restore one (with its confirmation page), delete, undelete, and read the activity feed and the
-transaction log. Asserts what each page shows and saves a screenshot of each page in
+transaction log; then checks that a post titled like a script is shown as text, and the page of
+a missing post. Asserts what each page shows and saves a screenshot of each page in
 SCREENSHOTS (default .build/e2e). Exits non-zero on the first failed step.
 
 Run by scripts/blog-e2e.sh, which builds and starts the blog and provides Chromium.
@@ -280,6 +281,11 @@ def run(driver):
     go(driver, "/")
     check(driver.execute_script("return window.pwned === undefined"), "no script from a post ran")
     shot(driver, "escaped")
+
+    print("not found")
+    go(driver, "/posts/999999/history")
+    check("Not found" in text(driver), "a missing post has a page that says so")
+    shot(driver, "not-found")
 
 
 def main():
