@@ -154,11 +154,11 @@ private final class Backfill: @unchecked Sendable {
         }
         // The transaction is created only once a version is to be written: a backfill that
         // finds every row versioned leaves no trace (not even a used id).
-        if state.transactionID == nil, try await self.anyMissing(after: cursor, on: connection) {
+        if state.transactionID == nil, try await self.anyMissing(after: cursor, through: range.last, on: connection) {
             state.transactionID = try await self.createTransaction(on: connection)
         }
         if let transactionID = state.transactionID {
-            state.versionsWritten += try await self.write(after: cursor, transactionID: transactionID, on: connection)
+            state.versionsWritten += try await self.write(after: cursor, through: range.last, transactionID: transactionID, on: connection)
         }
         state.isFinished = range.count < self.batchSize
         self.lock.withLock {
@@ -198,6 +198,12 @@ private final class Backfill: @unchecked Sendable {
     /// column's type (PostgreSQL), or compared under the column's affinity (SQLite rowid).
     private func after(_ cursor: [String]?, alias: String = "l") -> SQLQueryString {
         guard let cursor else { return "" }
+        let columns = self.cursorColumns.map { "\(alias).\($0)" }.joined(separator: ", ")
+        return "WHERE (\(unsafeRaw: columns)) > (\(self.cursorValues(cursor)))"
+    }
+
+    /// A cursor's values, bound as text and cast back to each cursor column's type.
+    private func cursorValues(_ cursor: [String]) -> SQLQueryString {
         var values: SQLQueryString = ""
         for (index, value) in cursor.enumerated() {
             if index > 0 { values = values + ", " }
@@ -206,8 +212,21 @@ private final class Backfill: @unchecked Sendable {
             case .sqlite: values = values + (self.rowid == nil ? "\(bind: value)" : "CAST(\(bind: value) AS INTEGER)")
             }
         }
-        let columns = self.cursorColumns.map { "\(alias).\($0)" }.joined(separator: ", ")
-        return "WHERE (\(unsafeRaw: columns)) > (\(values))"
+        return values
+    }
+
+    /// ` AND (key) > (cursor) AND (key) <= (last)` on the version table's key columns (qualified
+    /// by `alias`), when the cursor is the primary key: the version rows a batch can match lie
+    /// in its key range, so each batch reads its own range of the version table's indexes
+    /// instead of everything before it (quadratic over a large table). Empty for SQLite's rowid
+    /// cursor.
+    private func versionKeyRange(after cursor: [String]?, through last: [String]?, alias: String?) -> SQLQueryString {
+        guard self.rowid == nil else { return "" }
+        let columns = self.plan.primaryKey.map { (alias.map { "\($0)." } ?? "") + SQLText.identifier($0.name) }.joined(separator: ", ")
+        var range: SQLQueryString = ""
+        if let cursor { range = range + " AND (\(unsafeRaw: columns)) > (\(self.cursorValues(cursor)))" }
+        if let last { range = range + " AND (\(unsafeRaw: columns)) <= (\(self.cursorValues(last)))" }
+        return range
     }
 
     /// The batch's rows, in cursor order.
@@ -220,27 +239,29 @@ private final class Backfill: @unchecked Sendable {
     }
 
     /// `SELECT 1` when the batch row `b` has an open INSERT or UPDATE version.
-    private var openVersion: String {
-        "SELECT 1 FROM \(self.qualified(self.plan.versionTable)) AS v WHERE \(self.plan.keyMatch("b", alias: "v")) "
-            + "AND v.\"end_transaction_id\" IS NULL AND v.\"operation_type\" <> 2"
+    private func openVersion(after cursor: [String]?, through last: [String]?) -> SQLQueryString {
+        """
+        SELECT 1 FROM \(unsafeRaw: self.qualified(self.plan.versionTable)) AS v WHERE \(unsafeRaw: self.plan.keyMatch("b", alias: "v")) \
+        AND v."end_transaction_id" IS NULL AND v."operation_type" <> 2
+        """ + self.versionKeyRange(after: cursor, through: last, alias: "v")
     }
 
     /// Whether a row of the batch has no version yet.
-    private func anyMissing(after cursor: [String]?, on connection: any SQLDatabase) async throws -> Bool {
+    private func anyMissing(after cursor: [String]?, through last: [String]?, on connection: any SQLDatabase) async throws -> Bool {
         try await connection.raw(
             """
-            SELECT 1 AS "missing" FROM (\(self.batch(after: cursor))) AS b WHERE NOT EXISTS (\(unsafeRaw: self.openVersion)) LIMIT 1
+            SELECT 1 AS "missing" FROM (\(self.batch(after: cursor))) AS b WHERE NOT EXISTS (\(self.openVersion(after: cursor, through: last))) LIMIT 1
             """
         ).first() != nil
     }
 
     /// Writes the batch's missing versions; returns how many.
-    private func write(after cursor: [String]?, transactionID: Int, on connection: any SQLDatabase) async throws -> Int {
+    private func write(after cursor: [String]?, through last: [String]?, transactionID: Int, on connection: any SQLDatabase) async throws -> Int {
         let versionTable = self.qualified(self.plan.versionTable)
         let batch = self.batch(after: cursor)
         let keyList = self.plan.keyList
         let bKeys = self.plan.primaryKey.map { "b.\(SQLText.identifier($0.name))" }.joined(separator: ", ")
-        let openVersion = self.openVersion
+        let openVersion = self.openVersion(after: cursor, through: last)
         // The INSERT version of each row, as the triggers would write it.
         let layout = VersionRowLayout(self.plan)
         let sources = VersionRowSources(row: { "b.\(SQLText.identifier($0.name))" }, transactionID: String(transactionID))
@@ -251,10 +272,10 @@ private final class Backfill: @unchecked Sendable {
             UPDATE \(unsafeRaw: versionTable) SET "end_transaction_id" = \(unsafeRaw: String(transactionID))
             WHERE "end_transaction_id" IS NULL AND "operation_type" = 2 AND "transaction_id" <> \(unsafeRaw: String(transactionID))
             AND (\(unsafeRaw: keyList)) IN (SELECT \(unsafeRaw: bKeys) FROM (\(batch)) AS b)
-            """
+            """ + self.versionKeyRange(after: cursor, through: last, alias: nil)
         let insert: SQLQueryString = """
             INSERT INTO \(unsafeRaw: versionTable) (\(unsafeRaw: layout.columnList))
-            SELECT \(unsafeRaw: values.joined(separator: ", ")) FROM (\(batch)) AS b WHERE NOT EXISTS (\(unsafeRaw: openVersion))
+            SELECT \(unsafeRaw: values.joined(separator: ", ")) FROM (\(batch)) AS b WHERE NOT EXISTS (\(openVersion))
             """
         switch self.dialect {
         case .sqlite:
