@@ -35,6 +35,26 @@ struct BlogRouteTests {
         }
     }
 
+    @Test("logging in gives the browser a new session id: a session id known before the login (fixation) is worth nothing", arguments: TestDatabase.available)
+    func sessionRenewedAtLogin(_ database: TestDatabase) async throws {
+        try await database.withBlog { app in
+            let victim = Browser(app)
+            try await victim.get("/login")
+            let planted = try #require(victim.cookie, "the login page starts a session (its CSRF token)")
+            let tokenBefore = victim.csrf
+            let response = try await victim.post("/login", ["username": "alice", "password": "alice-demo"])
+            #expect(response.status == .seeOther)
+            #expect(victim.cookie != planted, "a new session id at login")
+            #expect(try await victim.get("/").status == .ok)
+            #expect(victim.csrf != tokenBefore, "and a new CSRF token")
+            // An attacker who planted (or read) the old id is not logged in with it.
+            let attacker = Browser(app)
+            attacker.cookie = planted
+            let page = try await attacker.get("/")
+            #expect(page.status == .seeOther && page.location?.hasPrefix("/login") == true)
+        }
+    }
+
     @Test("a form without its CSRF token, or with a wrong one, is refused with 403 and writes nothing", arguments: TestDatabase.available)
     func csrf(_ database: TestDatabase) async throws {
         try await database.withBlog { app in

@@ -117,11 +117,13 @@ final class Browser: @unchecked Sendable {
         try await self.send(.GET, path)
     }
 
-    /// Logs in as a demo user (alice-demo, bob-demo).
+    /// Logs in as a demo user (alice-demo, bob-demo) and follows the redirect, as a browser
+    /// does: the login renews the session and its CSRF token, which the next page carries.
     func logIn(_ username: String) async throws {
         try await self.get("/login")
         let response = try await self.post("/login", ["username": username, "password": "\(username)-demo"])
         #expect(response.status == .seeOther)
+        try await self.get(response.location ?? "/")
     }
 
     static func csrf(in html: String) -> String? {

@@ -41,6 +41,13 @@ struct AuthController: RouteCollection {
         else {
             return try await self.render(req, username: form.username, error: "Wrong username or password.", next: form.next, status: .unauthorized)
         }
+        // A new session id at login (against session fixation): the old session is deleted and
+        // the sessions middleware stores this one under a new id, with a new CSRF token.
+        if let old = req.session.id {
+            try await req.application.sessions.driver.deleteSession(old, for: req).get()
+            req.session.id = nil
+        }
+        req.session.data[CSRFMiddleware.sessionKey] = nil
         req.auth.login(user)
         req.flash("Welcome back, \(user.name).")
         return req.redirect(to: Self.safeNext(form.next))
