@@ -68,6 +68,10 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         case revertCollision(table: String)
         case parentVersionMissing(model: String, parent: String, transaction: Int)
         case deleteVersionHasNoValues(model: String)
+        case sealBlockedByWriters(seconds: Int)
+        case cannotRedactColumn(table: String, column: String, reason: String)
+        case pruneRuleMissing
+        case invalidKeepLast(Int)
     }
 
     private let reason: Reason
@@ -206,6 +210,20 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
     /// Reverting a DELETE version of `model` (an entity name) with its relations: a deletion has
     /// no values to restore; revert to the version before it.
     public static func deleteVersionHasNoValues(model: String) -> Self { .init(.deleteVersionHasNoValues(model: model)) }
+
+    // MARK: Seal, redact, prune
+
+    /// PostgreSQL: a database transaction that was running when the seal began was still running
+    /// after `seconds`, so the transactions it may yet commit cannot be ordered: nothing new was sealed.
+    public static func sealBlockedByWriters(seconds: Int) -> Self { .init(.sealBlockedByWriters(seconds: seconds)) }
+    /// A column cannot be redacted: it is part of the primary key, not versioned, or NOT NULL in the live table.
+    public static func cannotRedactColumn(table: String, column: String, reason: String) -> Self {
+        .init(.cannotRedactColumn(table: table, column: column, reason: reason))
+    }
+    /// A prune was asked for without a rule: give an age, a number of versions to keep, or both.
+    public static var pruneRuleMissing: Self { .init(.pruneRuleMissing) }
+    /// A prune was asked to keep fewer than one version per row.
+    public static func invalidKeepLast(_ count: Int) -> Self { .init(.invalidKeepLast(count)) }
 
     // MARK: Models
 
@@ -365,6 +383,14 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         public static let parentVersionMissing = Code(rawValue: "parentVersionMissing")
         /// ``ContinuumError/deleteVersionHasNoValues(model:)``.
         public static let deleteVersionHasNoValues = Code(rawValue: "deleteVersionHasNoValues")
+        /// ``ContinuumError/sealBlockedByWriters(seconds:)``.
+        public static let sealBlockedByWriters = Code(rawValue: "sealBlockedByWriters")
+        /// ``ContinuumError/cannotRedactColumn(table:column:reason:)``.
+        public static let cannotRedactColumn = Code(rawValue: "cannotRedactColumn")
+        /// ``ContinuumError/pruneRuleMissing``.
+        public static let pruneRuleMissing = Code(rawValue: "pruneRuleMissing")
+        /// ``ContinuumError/invalidKeepLast(_:)``.
+        public static let invalidKeepLast = Code(rawValue: "invalidKeepLast")
         /// The deprecated ``ContinuumError/invalidOption(_:)``, which the engine no longer throws.
         public static let invalidOption = Code(rawValue: "invalidOption")
         /// The deprecated ``ContinuumError/unexpectedSchema(_:)``, which the engine no longer throws.
@@ -422,6 +448,10 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         case .revertCollision: .revertCollision
         case .parentVersionMissing: .parentVersionMissing
         case .deleteVersionHasNoValues: .deleteVersionHasNoValues
+        case .sealBlockedByWriters: .sealBlockedByWriters
+        case .cannotRedactColumn: .cannotRedactColumn
+        case .pruneRuleMissing: .pruneRuleMissing
+        case .invalidKeepLast: .invalidKeepLast
         }
     }
 
@@ -525,6 +555,14 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
             "cannot revert \(model) with its \(parent): no version of it was valid at transaction \(transaction), so nothing was reverted: revert without that relation"
         case .deleteVersionHasNoValues(let model):
             "a DELETE version of \(model) has no values to restore with its relations: revert to the version before it"
+        case .sealBlockedByWriters(let seconds):
+            "a database transaction that was running when the seal began is still running after \(seconds) s, so nothing new was sealed: run seal again when it has ended (pg_stat_activity shows it), or wait longer"
+        case .cannotRedactColumn(let table, let column, let reason):
+            "cannot redact column \"\(column)\" of table \"\(table)\": \(reason); nothing was changed"
+        case .pruneRuleMissing:
+            "prune needs a rule: give an age (olderThan), a number of versions to keep per row (keepLast), or both"
+        case .invalidKeepLast(let count):
+            "keepLast must keep at least one version per row, not \(count): a row's latest version is its chain's end"
         }
     }
 
