@@ -209,9 +209,15 @@ extension VersioningEngine {
     public func verifySeal(expectedDigest: String? = nil, on database: any SQLDatabase) async throws -> SealVerification {
         let dialect = try SQLDialectKind(database)
         guard try await self.isInstalled(on: database) else { throw ContinuumError.schemaNotInstalled }
+        guard try await Introspector(database).tableExists(Self.sealTable) else {
+            let count = try await database.rows(generated: "SELECT COUNT(*) AS \"n\" FROM \(SQLText.identifier(self.configuration.transactionTable))")
+                .first!.decode(column: "n", as: Int.self)
+            return SealVerification(
+                sealedTransactions: 0, unsealedTransactions: count, headTransactionID: nil, headDigest: nil, expectedDigestTransactionID: nil,
+                redactedFields: 0, prunedVersions: 0, prunedTransactions: 0, problems: expectedDigest.map { [.expectedDigestNotFound($0)] } ?? [])
+        }
         return try await database.continuumAtomically(dialect) { connection in
             for statement in dialect.sealSettings { try await connection.run(generated: statement) }
-            try await self.createSealTables(on: connection)
             let seals = try await connection.rows(
                 generated: """
                     SELECT CAST("transaction_id" AS BIGINT) AS "id", "entry_digest" AS "e", "chain_digest" AS "c"

@@ -110,6 +110,29 @@ struct SealTests {
         }
     }
 
+    @Test("PostgreSQL: a transaction still running with a smaller id holds the seal back until it commits")
+    func postgresStability() async throws {
+        try await TestDatabase.postgres.run(connectionsPerEventLoop: 4) { db in
+            _ = try await Self.history(db)
+            try await db.engine.seal(on: db.sql)
+            try await db.sql.withSession { slow in
+                try await slow.raw("BEGIN").run()
+                // Draws its transaction id now, commits last.
+                try await slow.raw("INSERT INTO article (id, name) VALUES (10, 'slow')").run()
+                try await db.engine.versioned(on: db.sql) { try await $0.raw("INSERT INTO article (id, name) VALUES (11, 'fast')").run() }
+                await #expect(throws: ContinuumError.sealBlockedByWriters(seconds: 0)) {
+                    try await db.engine.seal(waitingAtMost: .milliseconds(300), on: db.sql)
+                }
+                try await slow.raw("COMMIT").run()
+            }
+            let sealed = try await db.engine.seal(on: db.sql)
+            #expect(sealed.sealedTransactions == 2)
+            let report = try await db.engine.verifySeal(on: db.sql)
+            #expect(report.isValid, "\(report)")
+            #expect(report.unsealedTransactions == 0)
+        }
+    }
+
     // MARK: Support
 
     static let tables = ["article_version", "transaction", "transaction_meta", "_continuum_seal", "_continuum_seal_patch"]
