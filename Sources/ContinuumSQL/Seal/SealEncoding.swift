@@ -112,7 +112,11 @@ struct SealContent: Sendable {
     var transactions: [Int: [String]] = [:]
     var meta: [Int: [String]] = [:]
     var rows: [Int: [SealRow]] = [:]
-    var patches: [SealPatch] = []
+    var patches: [SealPatch] = [] {
+        didSet { self.eventPatches = Dictionary(grouping: self.patches, by: \.event).mapValues { $0.map(\.encoded) } }
+    }
+    /// The digests of the patches each event recorded.
+    private(set) var eventPatches: [Int: [String]] = [:]
 
     /// Every transaction id that anything in the content mentions.
     var ids: Set<Int> {
@@ -123,7 +127,7 @@ struct SealContent: Sendable {
         let versions = (self.rows[id] ?? []).map { $0.digest(index) } + (index.rows[id] ?? [])
         return SealEncoding.entry(
             id, transaction: self.transactions[id] ?? [], meta: self.meta[id] ?? [], versions: versions,
-            patches: self.patches.filter { $0.event == id }.map(\.encoded))
+            patches: self.eventPatches[id] ?? [])
     }
 }
 

@@ -134,7 +134,10 @@ extension VersioningEngine {
         ).all()
         guard !rows.isEmpty else { return (0, 0, 0, nil) }
         let event = try await self.eventTransactionID(dialect: dialect, on: connection)
-        let patchList = try await self.sealPatches(where: "1 = 1", on: connection)
+        // The patches already recorded for the batch's transactions (a redacted field, say).
+        let batchIDs = try rows.flatMap { [try $0.decode(column: "_tx", as: Int.self), try $0.decode(column: "_first", as: Int?.self)].compactMap { $0 } }
+        let patchList = try await self.sealPatches(
+            where: "p.\"transaction_id\" >= \(batchIDs.min() ?? 0) AND p.\"transaction_id\" <= \(batchIDs.max() ?? 0)", on: connection)
         let index = PatchIndex(patchList)
         var patches: [SealPatch] = []
         var starts: Set<ChainStart> = []
