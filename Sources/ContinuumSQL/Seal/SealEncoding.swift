@@ -67,7 +67,7 @@ struct PatchIndex: Sendable {
     var fields: [String: SealPatch] = [:]
     var rows: [Int: [String]] = [:]
     var transactions: [Int: SealPatch] = [:]
-    var count = (fields: 0, rows: 0, transactions: 0)
+    var count = (fields: 0, chainStarts: 0, rows: 0, transactions: 0)
 
     init(_ patches: [SealPatch], honoring events: Set<Int>? = nil) {
         for patch in patches where events?.contains(patch.event) ?? true {
@@ -79,7 +79,7 @@ struct PatchIndex: Sendable {
                 self.count.rows += 1
             } else {
                 self.fields[SealPatch.key(patch.transactionID, patch.table, patch.rowKey, patch.field)] = patch
-                self.count.fields += 1
+                if patch.field == VersioningPlan.operationColumn { self.count.chainStarts += 1 } else { self.count.fields += 1 }
             }
         }
     }

@@ -65,6 +65,8 @@ public struct SealVerification: Sendable, Hashable, CustomStringConvertible {
     public var expectedDigestTransactionID: Int?
     /// Fields erased by recorded redactions, proven by their recorded digests.
     public var redactedFields: Int
+    /// Versions a recorded prune made the start of their chain (UPDATE to INSERT).
+    public var chainStarts: Int
     /// Version rows removed by recorded prunes, proven by their recorded digests.
     public var prunedVersions: Int
     /// Transactions removed by recorded prunes.
@@ -214,7 +216,7 @@ extension VersioningEngine {
                 .first!.decode(column: "n", as: Int.self)
             return SealVerification(
                 sealedTransactions: 0, unsealedTransactions: count, headTransactionID: nil, headDigest: nil, expectedDigestTransactionID: nil,
-                redactedFields: 0, prunedVersions: 0, prunedTransactions: 0, problems: expectedDigest.map { [.expectedDigestNotFound($0)] } ?? [])
+                redactedFields: 0, chainStarts: 0, prunedVersions: 0, prunedTransactions: 0, problems: expectedDigest.map { [.expectedDigestNotFound($0)] } ?? [])
         }
         return try await database.continuumAtomically(dialect) { connection in
             for statement in dialect.sealSettings { try await connection.run(generated: statement) }
@@ -257,7 +259,8 @@ extension VersioningEngine {
             problems.sort { ($0.transactionID ?? Int.max) < ($1.transactionID ?? Int.max) }
             return SealVerification(
                 sealedTransactions: seals.count, unsealedTransactions: unsealed, headTransactionID: head?.id, headDigest: head?.chain,
-                expectedDigestTransactionID: expectedAt, redactedFields: index.count.fields, prunedVersions: index.count.rows,
+                expectedDigestTransactionID: expectedAt, redactedFields: index.count.fields, chainStarts: index.count.chainStarts,
+                prunedVersions: index.count.rows,
                 prunedTransactions: index.count.transactions, problems: problems)
         }
     }

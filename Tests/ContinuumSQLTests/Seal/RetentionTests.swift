@@ -101,6 +101,8 @@ struct RetentionTests {
             let verification = try await db.engine.verifySeal(expectedDigest: published, on: db.sql)
             #expect(verification.isValid, "\(verification)")
             #expect(verification.prunedVersions == 3)
+            #expect(verification.chainStarts == 2)
+            #expect(verification.redactedFields == 0)
             #expect(verification.prunedTransactions == 3)
             try await db.expectConsistent("article")
             // The emptied transactions are gone with their metadata.

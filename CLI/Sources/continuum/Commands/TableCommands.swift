@@ -242,6 +242,7 @@ struct VerifyCommand: AsyncParsableCommand {
         var headDigest: String?
         var expectedDigestTransactionID: Int?
         var redactedFields: Int
+        var chainStarts: Int
         var prunedVersions: Int
         var prunedTransactions: Int
         var problems: [ProblemJSON]
@@ -249,13 +250,14 @@ struct VerifyCommand: AsyncParsableCommand {
         enum CodingKeys: String, CodingKey {
             case valid, sealedTransactions = "sealed_transactions", unsealedTransactions = "unsealed_transactions"
             case headTransactionID = "head_transaction_id", headDigest = "head_digest", expectedDigestTransactionID = "expected_digest_transaction_id"
-            case redactedFields = "redacted_fields", prunedVersions = "pruned_versions", prunedTransactions = "pruned_transactions", problems
+            case redactedFields = "redacted_fields", chainStarts = "chain_starts", prunedVersions = "pruned_versions", prunedTransactions = "pruned_transactions", problems
         }
 
         init(_ report: SealVerification) {
             (self.valid, self.sealedTransactions, self.unsealedTransactions) = (report.isValid, report.sealedTransactions, report.unsealedTransactions)
             (self.headTransactionID, self.headDigest, self.expectedDigestTransactionID) = (report.headTransactionID, report.headDigest, report.expectedDigestTransactionID)
-            (self.redactedFields, self.prunedVersions, self.prunedTransactions) = (report.redactedFields, report.prunedVersions, report.prunedTransactions)
+            (self.redactedFields, self.chainStarts) = (report.redactedFields, report.chainStarts)
+            (self.prunedVersions, self.prunedTransactions) = (report.prunedVersions, report.prunedTransactions)
             self.problems = report.problems.map(ProblemJSON.init)
         }
 
@@ -268,6 +270,7 @@ struct VerifyCommand: AsyncParsableCommand {
             try container.encode(self.headDigest, forKey: .headDigest)
             try container.encode(self.expectedDigestTransactionID, forKey: .expectedDigestTransactionID)
             try container.encode(self.redactedFields, forKey: .redactedFields)
+            try container.encode(self.chainStarts, forKey: .chainStarts)
             try container.encode(self.prunedVersions, forKey: .prunedVersions)
             try container.encode(self.prunedTransactions, forKey: .prunedTransactions)
             try container.encode(self.problems, forKey: .problems)
