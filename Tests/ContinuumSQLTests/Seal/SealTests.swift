@@ -110,6 +110,33 @@ struct SealTests {
         }
     }
 
+    @Test("sealing while writers commit: every transaction is sealed once, in order, and verify is green", arguments: TestDatabase.allCases)
+    func concurrentWriters(_ database: TestDatabase) async throws {
+        try await database.run(connectionsPerEventLoop: 4) { db in
+            _ = try await Self.history(db)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<3 {
+                    group.addTask {
+                        for step in 0..<15 {
+                            let id = 100 + writer * 100 + step
+                            try await db.engine.versioned(on: db.sql) { try await $0.raw("INSERT INTO article (id, name) VALUES (\(bind: id), 'w')").run() }
+                        }
+                    }
+                }
+                group.addTask {
+                    for _ in 0..<8 { try await db.engine.seal(batchSize: 3, on: db.sql) }
+                }
+                try await group.waitForAll()
+            }
+            try await db.engine.seal(on: db.sql)
+            let report = try await db.engine.verifySeal(on: db.sql)
+            #expect(report.isValid, "\(report)")
+            #expect(report.sealedTransactions == 4 + 45)
+            #expect(report.unsealedTransactions == 0)
+            try await db.expectConsistent("article")
+        }
+    }
+
     @Test("PostgreSQL: a transaction still running with a smaller id holds the seal back until it commits")
     func postgresStability() async throws {
         try await TestDatabase.postgres.run(connectionsPerEventLoop: 4) { db in
