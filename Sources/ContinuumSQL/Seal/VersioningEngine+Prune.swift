@@ -153,60 +153,81 @@ extension VersioningEngine {
             transactions.insert(tx)
             deletions.append((tx, keyLiterals))
         }
-        // Delete by transaction (its index) and the key's literal, as the seal renders it.
+        // Set-based, a few hundred rows per statement: by transaction (its index), then by the
+        // key's literal as the seal renders it.
         let keyLiteral = key.map { dialect.sealLiteral("v." + SQLText.identifier($0.name)) }.joined(separator: " || ',' || ")
-        for deletion in deletions {
-            try await connection.raw(
-                "DELETE FROM \(unsafeRaw: versionTable) AS v WHERE v.\"transaction_id\" = \(bind: deletion.tx) AND \(unsafeRaw: keyLiteral) = \(bind: deletion.key.joined(separator: ","))"
-            ).run()
+        func rowsMatching(_ pairs: ArraySlice<(tx: Int, key: String)>) -> SQLQueryString {
+            var ids: SQLQueryString = "v.\"transaction_id\" IN ("
+            for (index, tx) in Set(pairs.map(\.tx)).sorted().enumerated() { ids = ids + (index > 0 ? ", " : "") + "\(bind: tx)" }
+            var values: SQLQueryString = ") AND (v.\"transaction_id\", \(unsafeRaw: keyLiteral)) IN (VALUES "
+            for (index, pair) in pairs.enumerated() { values = values + (index > 0 ? ", " : "") + "(\(bind: pair.tx), \(bind: pair.key))" }
+            return ids + values + ")"
         }
-        // The oldest version kept of each touched row starts its chain.
+        let chunk = 400
+        for start in stride(from: 0, to: deletions.count, by: chunk) {
+            let slice = deletions[start..<min(start + chunk, deletions.count)].map { (tx: $0.tx, key: $0.key.joined(separator: ",")) }
+            try await connection.raw("DELETE FROM \(unsafeRaw: versionTable) AS v WHERE " + rowsMatching(slice[...])).run()
+        }
+        // The oldest version kept of each touched row starts its chain: an UPDATE becomes an INSERT.
         var chainStarts = 0
         let operation = VersioningPlan.operationColumn
-        for start in starts {
-            let (rowKey, tx) = (start.rowKey, start.transactionID)
-            guard
-                let first = try await connection.raw(
-                    "SELECT CAST(v.\(ident: operation) AS BIGINT) AS \"op\" FROM \(unsafeRaw: versionTable) AS v WHERE v.\"transaction_id\" = \(bind: tx) AND \(unsafeRaw: keyLiteral) = \(bind: rowKey)"
-                ).first(), try first.decode(column: "op", as: Int.self) == 1
-            else { continue }
-            let original = index.fields[SealPatch.key(tx, entry.versionTable, rowKey, operation)]?.digest ?? SealEncoding.field(operation, dialect.sealLiteral(integer: 1))
-            patches.append(
-                SealPatch(event: event, transactionID: tx, table: entry.versionTable, rowKey: rowKey, field: operation, digest: original, value: dialect.sealLiteral(integer: 0)))
-            try await connection.raw(
-                "UPDATE \(unsafeRaw: versionTable) AS v SET \(ident: operation) = 0 WHERE v.\"transaction_id\" = \(bind: tx) AND \(unsafeRaw: keyLiteral) = \(bind: rowKey)"
-            ).run()
-            chainStarts += 1
+        let startList = starts.map { (tx: $0.transactionID, key: $0.rowKey) }
+        for start in stride(from: 0, to: startList.count, by: chunk) {
+            let slice = startList[start..<min(start + chunk, startList.count)]
+            let updates = try await connection.raw(
+                "SELECT CAST(v.\"transaction_id\" AS BIGINT) AS \"_tx\", \(unsafeRaw: keyLiteral) AS \"k\" FROM \(unsafeRaw: versionTable) AS v WHERE v.\(ident: operation) = 1 AND "
+                    + rowsMatching(slice)
+            ).all().map { (tx: try $0.decode(column: "_tx", as: Int.self), key: try $0.decode(column: "k", as: String.self)) }
+            guard !updates.isEmpty else { continue }
+            for (tx, rowKey) in updates {
+                let original = index.fields[SealPatch.key(tx, entry.versionTable, rowKey, operation)]?.digest ?? SealEncoding.field(operation, dialect.sealLiteral(integer: 1))
+                patches.append(
+                    SealPatch(event: event, transactionID: tx, table: entry.versionTable, rowKey: rowKey, field: operation, digest: original, value: dialect.sealLiteral(integer: 0)))
+            }
+            try await connection.raw("UPDATE \(unsafeRaw: versionTable) AS v SET \(ident: operation) = 0 WHERE " + rowsMatching(updates[...])).run()
+            chainStarts += updates.count
         }
-        // Transactions left without any version go, with their metadata.
+        // Transactions left without any version go, with their metadata; a transaction still
+        // holding versions of other tables loses only this entity's change record.
         var emptied = 0
-        let seals = SQLText.identifier(Self.sealTable)
-        for tx in transactions.sorted() where tx != event {
-            var remaining = 0
+        let changes = SQLText.identifier(self.configuration.transactionChangesTable)
+        let touched = transactions.subtracting([event]).sorted()
+        func list(_ ids: ArraySlice<Int>) -> SQLQueryString {
+            var query: SQLQueryString = "("
+            for (index, id) in ids.enumerated() { query = query + (index > 0 ? ", " : "") + "\(bind: id)" }
+            return query + ")"
+        }
+        for start in stride(from: 0, to: touched.count, by: chunk) {
+            let slice = touched[start..<min(start + chunk, touched.count)]
+            var written: Set<Int> = []
+            var writtenHere: Set<Int> = []
             for other in all {
-                remaining += try await connection.raw(
-                    "SELECT COUNT(*) AS \"n\" FROM \(ident: other.versionTable) WHERE \"transaction_id\" = \(bind: tx)"
-                ).first()!.decode(column: "n", as: Int.self)
+                let ids = try await connection.raw(
+                    "SELECT DISTINCT CAST(\"transaction_id\" AS BIGINT) AS \"t\" FROM \(ident: other.versionTable) WHERE \"transaction_id\" IN " + list(slice)
+                ).all().map { try $0.decode(column: "t", as: Int.self) }
+                written.formUnion(ids)
+                if other.versionTable == entry.versionTable { writtenHere.formUnion(ids) }
             }
-            let changes = SQLText.identifier(self.configuration.transactionChangesTable)
-            if remaining > 0 {
-                // Still written: only this entity's change record goes, if none of its versions is left.
-                let left = try await connection.raw("SELECT COUNT(*) AS \"n\" FROM \(unsafeRaw: versionTable) WHERE \"transaction_id\" = \(bind: tx)").first()!
-                    .decode(column: "n", as: Int.self)
-                if left == 0 {
-                    try await connection.raw("DELETE FROM \(unsafeRaw: changes) WHERE \"transaction_id\" = \(bind: tx) AND \"entity_name\" = \(bind: entry.entityName)").run()
-                }
-                continue
+            let entityGone = slice.filter { written.contains($0) && !writtenHere.contains($0) }
+            if !entityGone.isEmpty {
+                try await connection.raw(
+                    "DELETE FROM \(unsafeRaw: changes) WHERE \"entity_name\" = \(bind: entry.entityName) AND \"transaction_id\" IN " + list(entityGone[...])
+                ).run()
             }
-            guard
-                let sealed = try await connection.raw("SELECT \"entry_digest\" AS \"e\" FROM \(unsafeRaw: seals) WHERE \"transaction_id\" = \(bind: tx)").first()
-            else { continue }
-            patches.append(
-                SealPatch(event: event, transactionID: tx, table: "", rowKey: "", field: "", digest: try sealed.decode(column: "e", as: String.self), value: ""))
-            try await connection.raw("DELETE FROM \(unsafeRaw: changes) WHERE \"transaction_id\" = \(bind: tx)").run()
-            try await connection.raw("DELETE FROM \(ident: self.configuration.transactionMetaTable) WHERE \"transaction_id\" = \(bind: tx)").run()
-            try await connection.raw("DELETE FROM \(ident: self.configuration.transactionTable) WHERE \"id\" = \(bind: tx)").run()
-            emptied += 1
+            let empty = slice.filter { !written.contains($0) }
+            guard !empty.isEmpty else { continue }
+            let sealed = try await connection.raw(
+                "SELECT CAST(\"transaction_id\" AS BIGINT) AS \"t\", \"entry_digest\" AS \"e\" FROM \(ident: Self.sealTable) WHERE \"transaction_id\" IN " + list(empty[...])
+            ).all().map { (tx: try $0.decode(column: "t", as: Int.self), entry: try $0.decode(column: "e", as: String.self)) }
+            guard !sealed.isEmpty else { continue }
+            let ids = sealed.map(\.tx)
+            for (tx, entryDigest) in sealed {
+                patches.append(SealPatch(event: event, transactionID: tx, table: "", rowKey: "", field: "", digest: entryDigest, value: ""))
+            }
+            try await connection.raw("DELETE FROM \(unsafeRaw: changes) WHERE \"transaction_id\" IN " + list(ids[...])).run()
+            try await connection.raw("DELETE FROM \(ident: self.configuration.transactionMetaTable) WHERE \"transaction_id\" IN " + list(ids[...])).run()
+            try await connection.raw("DELETE FROM \(ident: self.configuration.transactionTable) WHERE \"id\" IN " + list(ids[...])).run()
+            emptied += ids.count
         }
         try await self.insert(patches, on: connection)
         return (rows.count, chainStarts, emptied, event)
