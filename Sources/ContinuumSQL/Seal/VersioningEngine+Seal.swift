@@ -137,6 +137,10 @@ extension VersioningEngine {
         for statement in dialect.sealSettings { try await connection.run(generated: statement) }
         if dialect == .postgresql {
             try await connection.run(generated: "LOCK TABLE \(SQLText.identifier(Self.sealTable)) IN EXCLUSIVE MODE")
+        } else {
+            // SQLite: take the write lock before reading, so a writer committing meanwhile
+            // cannot make the read snapshot stale (SQLITE_BUSY_SNAPSHOT at the insert).
+            try await connection.run(generated: "DELETE FROM \(SQLText.identifier(Self.sealTable)) WHERE \"transaction_id\" IS NULL")
         }
         var head = try await Self.sealHead(on: connection)
         var ids = try await connection.rows(
