@@ -76,6 +76,10 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         case invalidActivityVerb
         case notAnActivityTable(table: String)
         case invalidActivityData
+        case sealBlockedByWriters(seconds: Int)
+        case cannotRedactColumn(table: String, column: String, reason: String)
+        case pruneRuleMissing
+        case invalidKeepLast(Int)
     }
 
     private let reason: Reason
@@ -236,6 +240,19 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
     public static func notAnActivityTable(table: String) -> Self { .init(.notAnActivityTable(table: table)) }
     /// An activity's data is not JSON text.
     public static var invalidActivityData: Self { .init(.invalidActivityData) }
+    // MARK: Seal, redact, prune
+
+    /// PostgreSQL: a database transaction that was running when the seal began was still running
+    /// after `seconds`, so the transactions it may yet commit cannot be ordered: nothing new was sealed.
+    public static func sealBlockedByWriters(seconds: Int) -> Self { .init(.sealBlockedByWriters(seconds: seconds)) }
+    /// A column cannot be redacted: it is part of the primary key, not versioned, or NOT NULL in the live table.
+    public static func cannotRedactColumn(table: String, column: String, reason: String) -> Self {
+        .init(.cannotRedactColumn(table: table, column: column, reason: reason))
+    }
+    /// A prune was asked for without a rule: give an age, a number of versions to keep, or both.
+    public static var pruneRuleMissing: Self { .init(.pruneRuleMissing) }
+    /// A prune was asked to keep fewer than one version per row.
+    public static func invalidKeepLast(_ count: Int) -> Self { .init(.invalidKeepLast(count)) }
 
     // MARK: Models
 
@@ -416,6 +433,14 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         public static let notAnActivityTable = Code(rawValue: "notAnActivityTable")
         /// ``ContinuumError/invalidActivityData``.
         public static let invalidActivityData = Code(rawValue: "invalidActivityData")
+        /// ``ContinuumError/sealBlockedByWriters(seconds:)``.
+        public static let sealBlockedByWriters = Code(rawValue: "sealBlockedByWriters")
+        /// ``ContinuumError/cannotRedactColumn(table:column:reason:)``.
+        public static let cannotRedactColumn = Code(rawValue: "cannotRedactColumn")
+        /// ``ContinuumError/pruneRuleMissing``.
+        public static let pruneRuleMissing = Code(rawValue: "pruneRuleMissing")
+        /// ``ContinuumError/invalidKeepLast(_:)``.
+        public static let invalidKeepLast = Code(rawValue: "invalidKeepLast")
         /// The deprecated ``ContinuumError/invalidOption(_:)``, which the engine no longer throws.
         public static let invalidOption = Code(rawValue: "invalidOption")
         /// The deprecated ``ContinuumError/unexpectedSchema(_:)``, which the engine no longer throws.
@@ -481,6 +506,10 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         case .invalidActivityVerb: .invalidActivityVerb
         case .notAnActivityTable: .notAnActivityTable
         case .invalidActivityData: .invalidActivityData
+        case .sealBlockedByWriters: .sealBlockedByWriters
+        case .cannotRedactColumn: .cannotRedactColumn
+        case .pruneRuleMissing: .pruneRuleMissing
+        case .invalidKeepLast: .invalidKeepLast
         }
     }
 
@@ -600,6 +629,14 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
             "table \"\(table)\" exists but is not an activity table (it needs the primary key \"id\" and SQLAlchemy-Continuum's activity columns): rename that table, or choose another name with VersioningConfiguration(activityTable:)"
         case .invalidActivityData:
             "an activity's data must be JSON text (it is stored in a JSON column): encode it with JSONEncoder, or pass an Encodable value to Activity.record"
+        case .sealBlockedByWriters(let seconds):
+            "a database transaction that was running when the seal began is still running after \(seconds) s, so nothing new was sealed: run seal again when it has ended (pg_stat_activity shows it), or wait longer"
+        case .cannotRedactColumn(let table, let column, let reason):
+            "cannot redact column \"\(column)\" of table \"\(table)\": \(reason); nothing was changed"
+        case .pruneRuleMissing:
+            "prune needs a rule: give an age (olderThan), a number of versions to keep per row (keepLast), or both"
+        case .invalidKeepLast(let count):
+            "keepLast must keep at least one version per row, not \(count): a row's latest version is its chain's end"
         }
     }
 

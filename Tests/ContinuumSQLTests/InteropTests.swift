@@ -61,6 +61,43 @@ struct InteropTests {
         }
     }
 
+    @Test("SQLAlchemy-Continuum reads a history swift-continuum pruned and redacted", arguments: TestDatabase.allCases)
+    func continuumReadsPrunedHistory(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await db.createSeedTables()
+            try await db.engine.install(on: db.sql)
+            try await db.engine.enable("article", options: Self.articleOptions, on: db.sql)
+            try await db.engine.enable("tag", options: Self.tagOptions, on: db.sql)
+            try await db.engine.versioned(on: db.sql) { sql in
+                try await sql.raw("INSERT INTO article (name, content) VALUES ('Some article', 'Some content')").run()
+                try await sql.raw("INSERT INTO tag (name, article_id) VALUES ('python', 1)").run()
+            }
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("UPDATE article SET name = 'Updated article' WHERE id = 1").run() }
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("DELETE FROM tag WHERE id = 1").run() }
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("UPDATE article SET name = 'Some article' WHERE id = 1").run() }
+            // Keep one version per row (transactions 1 and 2 go), then erase the article's content.
+            let pruned = try await db.engine.prune(keepLast: 1, on: db.sql)
+            #expect(pruned.transactions == 2)
+            let redaction = try await db.engine.redact("article", .key(["1"]), fields: ["content"], on: db.sql)
+            #expect(try await db.engine.verifySeal(on: db.sql).isValid)
+            try await db.expectConsistent("article", "tag")
+
+            let dump = try ContinuumInterop.dump(db)
+            let article = try #require(dump.entities["Article"]?.first)
+            #expect(article.versions.map(\.transactionID) == [4, redaction.transactionID])
+            #expect(article.versions.map(\.endTransactionID) == [redaction.transactionID, nil])
+            #expect(article.versions.map(\.operationType) == [0, 1])
+            #expect(article.versions.map(\.index) == [0, 1])
+            #expect(article.versions.map { $0.values["content"] } == [.null, .null])
+            #expect(article.versions.map { $0.values["name"] } == [.string("Some article"), .string("Some article")])
+            #expect(article.versions[0].changeset == ["id": [.null, .int(1)], "name": [.null, .string("Some article")]])
+            let tag = try #require(dump.entities["Tag"]?.first)
+            #expect(tag.versions.map(\.transactionID) == [3])
+            #expect(tag.versions.map(\.operationType) == [2])
+            #expect(!dump.transactions.map(\.id).contains(1) && !dump.transactions.map(\.id).contains(2))
+        }
+    }
+
     @Test("swift-continuum adopts a database SQLAlchemy-Continuum created, continues every chain, and Continuum reads the result", arguments: TestDatabase.allCases)
     func weAdoptContinuumHistory(_ database: TestDatabase) async throws {
         try await database.run { db in

@@ -27,7 +27,7 @@ struct ContinuumCommand: AsyncParsableCommand {
             InitCommand.self, EnableCommand.self, DisableCommand.self, SyncCommand.self, StatusCommand.self,
             BackfillCommand.self, LogCommand.self, ShowCommand.self, HistoryCommand.self, DiffCommand.self,
             AsOfCommand.self, RevertCommand.self, RevertTransactionCommand.self, VerifyCommand.self,
-            ExportCommand.self, DemoCommand.self,
+            SealCommand.self, PruneCommand.self, RedactCommand.self, StorageCommand.self, ExportCommand.self, DemoCommand.self,
         ]
     )
 

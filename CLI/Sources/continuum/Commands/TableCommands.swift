@@ -212,11 +212,15 @@ struct VerifyCommand: AsyncParsableCommand {
         discussion: """
             Checks that each row's versions form one chain, that live rows equal their latest \
             version, that deleted rows end in a DELETE and that every version's transaction is \
-            in the log. Read-only. All versioned tables unless some are named.
+            in the log. Then, once history is sealed (`continuum seal`), recomputes every sealed \
+            transaction's digest and names each transaction edited, deleted or inserted after \
+            sealing, and prints the head digest; --expect-digest fails unless a sealed transaction \
+            has that published digest. Read-only. All versioned tables unless some are named.
 
             Example:
               continuum --database sqlite:app.sqlite verify
               continuum --database sqlite:app.sqlite verify article --json
+              continuum --database sqlite:app.sqlite verify --expect-digest 3f2a...
             """
     )
 
@@ -225,7 +229,53 @@ struct VerifyCommand: AsyncParsableCommand {
     @Argument(help: "The tables to check (default: every versioned table).")
     var tables: [String] = []
 
+    @Option(help: ArgumentHelp("A head digest published earlier: fail unless a sealed transaction has it.", valueName: "digest"))
+    var expectDigest: String?
+
     @OptionGroup var output: OutputOptions
+
+    struct SealJSON: Encodable {
+        var valid: Bool
+        var sealedTransactions: Int
+        var unsealedTransactions: Int
+        var headTransactionID: Int?
+        var headDigest: String?
+        var expectedDigestTransactionID: Int?
+        var redactedFields: Int
+        var chainStarts: Int
+        var prunedVersions: Int
+        var prunedTransactions: Int
+        var problems: [ProblemJSON]
+
+        enum CodingKeys: String, CodingKey {
+            case valid, sealedTransactions = "sealed_transactions", unsealedTransactions = "unsealed_transactions"
+            case headTransactionID = "head_transaction_id", headDigest = "head_digest", expectedDigestTransactionID = "expected_digest_transaction_id"
+            case redactedFields = "redacted_fields", chainStarts = "chain_starts", prunedVersions = "pruned_versions", prunedTransactions = "pruned_transactions", problems
+        }
+
+        init(_ report: SealVerification) {
+            (self.valid, self.sealedTransactions, self.unsealedTransactions) = (report.isValid, report.sealedTransactions, report.unsealedTransactions)
+            (self.headTransactionID, self.headDigest, self.expectedDigestTransactionID) = (report.headTransactionID, report.headDigest, report.expectedDigestTransactionID)
+            (self.redactedFields, self.chainStarts) = (report.redactedFields, report.chainStarts)
+            (self.prunedVersions, self.prunedTransactions) = (report.prunedVersions, report.prunedTransactions)
+            self.problems = report.problems.map(ProblemJSON.init)
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(self.valid, forKey: .valid)
+            try container.encode(self.sealedTransactions, forKey: .sealedTransactions)
+            try container.encode(self.unsealedTransactions, forKey: .unsealedTransactions)
+            try container.encode(self.headTransactionID, forKey: .headTransactionID)
+            try container.encode(self.headDigest, forKey: .headDigest)
+            try container.encode(self.expectedDigestTransactionID, forKey: .expectedDigestTransactionID)
+            try container.encode(self.redactedFields, forKey: .redactedFields)
+            try container.encode(self.chainStarts, forKey: .chainStarts)
+            try container.encode(self.prunedVersions, forKey: .prunedVersions)
+            try container.encode(self.prunedTransactions, forKey: .prunedTransactions)
+            try container.encode(self.problems, forKey: .problems)
+        }
+    }
 
     struct ProblemJSON: Encodable {
         var kind: String
@@ -261,6 +311,20 @@ struct VerifyCommand: AsyncParsableCommand {
             self.key = key
             self.transactionID = transaction
         }
+
+        init(_ problem: SealVerification.Problem) {
+            self.description = problem.description
+            self.key = nil
+            self.transactionID = problem.transactionID
+            self.kind =
+                switch problem {
+                case .edited: "edited_after_sealing"
+                case .deleted: "deleted_after_sealing"
+                case .inserted: "inserted_after_sealing"
+                case .sealChanged: "seal_changed"
+                case .expectedDigestNotFound: "expected_digest_not_found"
+                }
+        }
     }
 
     struct TableJSON: Encodable {
@@ -273,10 +337,11 @@ struct VerifyCommand: AsyncParsableCommand {
     struct Report: Encodable {
         var valid: Bool
         var tables: [TableJSON]
+        var seal: SealJSON
     }
 
     func run() async throws {
-        let reports = try await self.connection.withSession(tables: self.tables) { session, tables in
+        let (reports, seal) = try await self.connection.withSession(tables: self.tables) { session, tables in
             try await requireInstalled(session)
             let names = tables.isEmpty ? try await session.engine.versionedTables(on: session.sql).map(\.table) : tables
             let bar = ProgressBar("verifying", total: names.count, enabled: ProgressBar.shows(json: self.output.json, quiet: self.output.quiet))
@@ -286,14 +351,16 @@ struct VerifyCommand: AsyncParsableCommand {
                 reports.append(try await explained([table]) { try await session.engine.verify(table, on: session.sql) })
             }
             bar.finish(names.count)
-            return reports
+            let seal = try await explained([]) { try await session.engine.verifySeal(expectedDigest: self.expectDigest, on: session.sql) }
+            return (reports, seal)
         }
-        let valid = reports.allSatisfy(\.isValid)
+        let valid = reports.allSatisfy(\.isValid) && seal.isValid
         if self.output.json {
             try JSONOutput.print(
                 Report(
                     valid: valid,
-                    tables: reports.map { TableJSON(table: $0.table, versions: $0.versionCount, valid: $0.isValid, problems: $0.problems.map(ProblemJSON.init)) }
+                    tables: reports.map { TableJSON(table: $0.table, versions: $0.versionCount, valid: $0.isValid, problems: $0.problems.map(ProblemJSON.init)) },
+                    seal: SealJSON(seal)
                 ))
         } else {
             let printer = Printer(self.output)
@@ -310,6 +377,25 @@ struct VerifyCommand: AsyncParsableCommand {
                     printer.line("  - \(problem.description)" + (problem.key.map { " (key \($0.joined(separator: ", ")))" } ?? ""))
                 }
                 if shown.count < report.problems.count { printer.line("  ... \(report.problems.count - shown.count) more (--full lists them all)") }
+            }
+            if let head = seal.headTransactionID, let digest = seal.headDigest, seal.isValid {
+                let proven = [
+                    seal.redactedFields > 0 ? "\(seal.redactedFields) redacted fields" : nil, seal.prunedVersions > 0 ? "\(seal.prunedVersions) pruned versions" : nil,
+                ].compactMap { $0 }
+                printer.line(
+                    "\(style.green("ok"))       seals: \(seal.sealedTransactions) transactions intact up to \(head)"
+                        + (proven.isEmpty ? "" : " (\(proven.joined(separator: ", ")) proven)")
+                        + (seal.unsealedTransactions > 0 ? ", \(seal.unsealedTransactions) not sealed yet" : ""))
+                if let expected = seal.expectedDigestTransactionID { printer.line("         the expected digest is the seal of transaction \(expected)") }
+                printer.line("head digest \(digest)")
+            } else if seal.isValid {
+                printer.line("-        seals: nothing sealed yet (`continuum seal` seals history)")
+            } else {
+                printer.line("\(style.red("PROBLEM"))  seals: \(seal.problems.count) problem\(seal.problems.count == 1 ? "" : "s")")
+                let shown = self.output.full ? seal.problems : Array(seal.problems.prefix(20))
+                for problem in shown { printer.line("  - \(problem.description)") }
+                if shown.count < seal.problems.count { printer.line("  ... \(seal.problems.count - shown.count) more (--full lists them all)") }
+                if let digest = seal.headDigest { printer.line("head digest \(digest) (as stored; do not publish it)") }
             }
         }
         if !valid { throw ExitCode(ExitStatus.problems) }

@@ -1,0 +1,261 @@
+import SQLKit
+
+/// The canonical encoding of sealed history (version 1), documented for other programs in the
+/// "Sealing History" article. Every digest is SHA-256 in lowercase hexadecimal; parts are
+/// joined with a NUL character before hashing; lists of digests are sorted (byte order) first.
+///
+/// - field: `H(name, literal)`, where `literal` is the database's own quoting of the value
+///   (SQLite `quote(v)`, PostgreSQL `quote_nullable(CAST(v AS TEXT))` with UTC and ISO dates):
+///   one digest per field, so an erased field can be replaced by the digest it had.
+/// - version row: `H("row", version_table, sorted field digests...)`, every column but
+///   `end_transaction_id` (the next version fills it in).
+/// - entry of a transaction: `H("continuum-seal-1", id, "transaction", sorted field digests of
+///   its row..., "meta", sorted H(key, literal(value))..., "versions", sorted row digests...,
+///   "patches", sorted patch digests...)`.
+/// - chain: `chain(n) = H(chain(n-1) ‖ entry(n))` over the concatenated hexadecimal strings,
+///   starting from 64 zeros; the head is the last transaction's chain digest.
+enum SealEncoding {
+    static let version = "continuum-seal-1"
+    static let genesis = String(repeating: "0", count: 64)
+
+    static func digest(_ parts: [String]) -> String { SHA256.hex(parts.joined(separator: "\u{0}")) }
+    static func field(_ name: String, _ literal: String) -> String { Self.digest([name, literal]) }
+    static func sorted(_ digests: [String]) -> [String] { digests.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } }
+    static func row(_ table: String, _ fields: [String]) -> String { Self.digest(["row", table] + Self.sorted(fields)) }
+    static func chain(_ previous: String, _ entry: String) -> String { SHA256.hex(previous + entry) }
+
+    static func entry(_ id: Int, transaction: [String], meta: [String], versions: [String], patches: [String]) -> String {
+        Self.digest(
+            [Self.version, String(id), "transaction"] + Self.sorted(transaction) + ["meta"] + Self.sorted(meta)
+                + ["versions"] + Self.sorted(versions) + ["patches"] + Self.sorted(patches))
+    }
+}
+
+/// One row of `_continuum_seal_patch`: what a redaction or a prune changed in sealed history,
+/// with the digest the changed part had, so `verify` can still recompute the seal.
+///
+/// - a field rewritten (erased to NULL by a redaction, `operation_type` set to INSERT at a new
+///   chain start by a prune): `field` names it, `digest` is its field digest before, `value`
+///   its literal after;
+/// - a version row pruned: `field` is empty, `digest` is the row's digest;
+/// - a whole transaction pruned: `table` and `field` are empty, `digest` is its entry digest.
+struct SealPatch: Sendable, Hashable {
+    var event: Int
+    var transactionID: Int
+    var table: String
+    var rowKey: String
+    var field: String
+    var digest: String
+    var value: String
+
+    /// The patch's digest inside its event's entry.
+    var encoded: String {
+        SealEncoding.digest(["patch", String(self.transactionID), self.table, self.rowKey, self.field, self.digest, self.value])
+    }
+
+    var isTransaction: Bool { self.table.isEmpty && self.field.isEmpty }
+    var isRow: Bool { !self.table.isEmpty && self.field.isEmpty }
+
+    static func key(_ transactionID: Int, _ table: String, _ rowKey: String, _ field: String) -> String {
+        [String(transactionID), table, rowKey, field].joined(separator: "\u{0}")
+    }
+}
+
+/// The patches that apply when recomputing entries: every patch when sealing (the seal records
+/// history as it was before any redaction), only those of sealed events when verifying.
+struct PatchIndex: Sendable {
+    var fields: [String: SealPatch] = [:]
+    var rows: [Int: [String]] = [:]
+    var transactions: [Int: SealPatch] = [:]
+    var count = (fields: 0, chainStarts: 0, rows: 0, transactions: 0)
+
+    init(_ patches: [SealPatch], honoring events: Set<Int>? = nil) {
+        for patch in patches where events?.contains(patch.event) ?? true {
+            if patch.isTransaction {
+                self.transactions[patch.transactionID] = patch
+                self.count.transactions += 1
+            } else if patch.isRow {
+                self.rows[patch.transactionID, default: []].append(patch.digest)
+                self.count.rows += 1
+            } else {
+                self.fields[SealPatch.key(patch.transactionID, patch.table, patch.rowKey, patch.field)] = patch
+                if patch.field == VersioningPlan.operationColumn { self.count.chainStarts += 1 } else { self.count.fields += 1 }
+            }
+        }
+    }
+}
+
+/// One version row as the seal reads it: every column's literal.
+struct SealRow: Sendable {
+    var transactionID: Int
+    var table: String
+    var key: String
+    var fields: [(name: String, literal: String)]
+
+    /// The row's digest, each patched field replaced by the digest the patch recorded for it
+    /// (or by a digest nothing matches, when the field no longer holds the value the patch left).
+    func digest(_ patches: PatchIndex) -> String {
+        SealEncoding.row(
+            self.table,
+            self.fields.map { field in
+                if let patch = patches.fields[SealPatch.key(self.transactionID, self.table, self.key, field.name)] {
+                    // A patched field must still hold what the patch left: restoring it is an edit too.
+                    return patch.value == field.literal ? patch.digest : "changed"
+                }
+                return SealEncoding.field(field.name, field.literal)
+            })
+    }
+}
+
+/// Sealed history read back from the database for a range of transaction ids.
+struct SealContent: Sendable {
+    var transactions: [Int: [String]] = [:]
+    var meta: [Int: [String]] = [:]
+    var rows: [Int: [SealRow]] = [:]
+    var patches: [SealPatch] = [] {
+        didSet { self.eventPatches = Dictionary(grouping: self.patches, by: \.event).mapValues { $0.map(\.encoded) } }
+    }
+    /// The digests of the patches each event recorded.
+    private(set) var eventPatches: [Int: [String]] = [:]
+
+    /// Every transaction id that anything in the content mentions.
+    var ids: Set<Int> {
+        Set(self.transactions.keys).union(self.meta.keys).union(self.rows.keys).union(self.patches.map(\.event))
+    }
+
+    func entry(_ id: Int, _ index: PatchIndex) -> String {
+        let versions = (self.rows[id] ?? []).map { $0.digest(index) } + (index.rows[id] ?? [])
+        return SealEncoding.entry(
+            id, transaction: self.transactions[id] ?? [], meta: self.meta[id] ?? [], versions: versions,
+            patches: self.eventPatches[id] ?? [])
+    }
+}
+
+extension SQLDialectKind {
+    /// The canonical literal of `expression`'s value (see ``SealEncoding``).
+    func sealLiteral(_ expression: String) -> String {
+        self == .sqlite ? "quote(\(expression))" : "quote_nullable(CAST(\(expression) AS TEXT))"
+    }
+
+    /// The literal of a small integer, as ``sealLiteral(_:)`` renders it.
+    func sealLiteral(integer: Int) -> String { self == .sqlite ? String(integer) : "'\(integer)'" }
+
+    /// Session settings that make PostgreSQL's text output canonical, for the current transaction.
+    var sealSettings: [String] {
+        guard self == .postgresql else { return [] }
+        return [
+            "SET LOCAL \"TimeZone\" = 'UTC'", "SET LOCAL \"DateStyle\" = 'ISO, YMD'", "SET LOCAL \"IntervalStyle\" = 'postgres'",
+            "SET LOCAL \"extra_float_digits\" = 1", "SET LOCAL \"bytea_output\" = 'hex'",
+        ]
+    }
+}
+
+extension VersioningEngine {
+    /// The table of seal digests, one row per sealed transaction.
+    package static let sealTable = "_continuum_seal"
+    /// What redactions and prunes changed in sealed history (``SealPatch``).
+    package static let sealPatchTable = "_continuum_seal_patch"
+
+    /// Reads everything sealed about transactions with ids in `range` (`lower` exclusive,
+    /// `upper` inclusive; `nil` for no bound).
+    func sealContent(after lower: Int?, through upper: Int?, dialect: SQLDialectKind, on database: any SQLDatabase) async throws -> SealContent {
+        var content = SealContent()
+        func bounds(_ column: String) -> String {
+            var terms = ["1 = 1"]
+            if let lower { terms.append("\(column) > \(lower)") }
+            if let upper { terms.append("\(column) <= \(upper)") }
+            return terms.joined(separator: " AND ")
+        }
+        let introspector = try Introspector(database)
+        let transactionTable = self.configuration.transactionTable
+        guard let transaction = try await introspector.describe(transactionTable) else { throw ContinuumError.schemaNotInstalled }
+        let columns = transaction.columns.map(\.name)
+        let select = columns.enumerated().map { "\(dialect.sealLiteral("t." + SQLText.identifier($1))) AS \"c\($0)\"" }.joined(separator: ", ")
+        for row in try await database.rows(
+            generated: "SELECT CAST(t.\"id\" AS BIGINT) AS \"_id\", \(select) FROM \(SQLText.identifier(transactionTable)) AS t WHERE \(bounds("t.\"id\""))")
+        {
+            let id = try row.decode(column: "_id", as: Int.self)
+            content.transactions[id] = try columns.indices.map { SealEncoding.field(columns[$0], try row.decode(column: "c\($0)", as: String.self)) }
+        }
+        for row in try await database.rows(
+            generated: """
+                SELECT CAST(m."transaction_id" AS BIGINT) AS "_id", m."key" AS "k", \(dialect.sealLiteral("m.\"value\"")) AS "v"
+                FROM \(SQLText.identifier(self.configuration.transactionMetaTable)) AS m WHERE \(bounds("m.\"transaction_id\""))
+                """)
+        {
+            content.meta[try row.decode(column: "_id", as: Int.self), default: []].append(
+                SealEncoding.field(try row.decode(column: "k", as: String.self), try row.decode(column: "v", as: String.self)))
+        }
+        for entry in try await RegistryEntry.all(from: database) {
+            guard let table = try await introspector.describe(entry.versionTable) else { continue }
+            let names = table.columns.map(\.name).filter { $0 != VersioningPlan.endTransactionColumn }
+            let keyNames = entry.keyColumns.map(\.name)
+            let select = names.enumerated().map { "\(dialect.sealLiteral("v." + SQLText.identifier($1))) AS \"c\($0)\"" }.joined(separator: ", ")
+            for row in try await database.rows(
+                generated: """
+                    SELECT CAST(v."transaction_id" AS BIGINT) AS "_tx", \(select) FROM \(SQLText.identifier(entry.versionTable)) AS v
+                    WHERE \(bounds("v.\"transaction_id\""))
+                    """)
+            {
+                let tx = try row.decode(column: "_tx", as: Int.self)
+                let fields = try names.indices.map { (name: names[$0], literal: try row.decode(column: "c\($0)", as: String.self)) }
+                let key = keyNames.map { name in fields.first { $0.name == name }?.literal ?? "NULL" }.joined(separator: ",")
+                content.rows[tx, default: []].append(SealRow(transactionID: tx, table: entry.versionTable, key: key, fields: fields))
+            }
+        }
+        content.patches = try await self.sealPatches(where: bounds("p.\"transaction_id\""), on: database)
+        // The patches an event in range recorded, whatever transactions they concern.
+        let events = try await self.sealPatches(where: bounds("p.\"event_id\""), on: database)
+        content.patches = Array(Set(content.patches).union(events))
+        return content
+    }
+
+    func sealPatches(where condition: String, on database: any SQLDatabase) async throws -> [SealPatch] {
+        try await database.rows(
+            generated: """
+                SELECT CAST(p."event_id" AS BIGINT) AS "e", CAST(p."transaction_id" AS BIGINT) AS "t", p."table_name" AS "n",
+                       p."row_key" AS "k", p."field" AS "f", p."digest" AS "d", p."value" AS "v"
+                FROM \(SQLText.identifier(Self.sealPatchTable)) AS p WHERE \(condition)
+                """
+        ).map { row in
+            SealPatch(
+                event: try row.decode(column: "e", as: Int.self), transactionID: try row.decode(column: "t", as: Int.self),
+                table: try row.decode(column: "n", as: String.self), rowKey: try row.decode(column: "k", as: String.self),
+                field: try row.decode(column: "f", as: String.self), digest: try row.decode(column: "d", as: String.self),
+                value: try row.decode(column: "v", as: String.self))
+        }
+    }
+
+    /// Creates the seal tables if they are missing.
+    func createSealTables(on database: any SQLDatabase) async throws {
+        let text = "TEXT"
+        try await database.run(
+            generated: """
+                CREATE TABLE IF NOT EXISTS \(SQLText.identifier(Self.sealTable)) ("transaction_id" BIGINT NOT NULL PRIMARY KEY, \
+                "entry_digest" VARCHAR(64) NOT NULL, "chain_digest" VARCHAR(64) NOT NULL)
+                """)
+        try await database.run(
+            generated: """
+                CREATE TABLE IF NOT EXISTS \(SQLText.identifier(Self.sealPatchTable)) ("event_id" BIGINT NOT NULL, \
+                "transaction_id" BIGINT NOT NULL, "table_name" \(text) NOT NULL, "row_key" \(text) NOT NULL, "field" \(text) NOT NULL, \
+                "digest" VARCHAR(64) NOT NULL, "value" \(text) NOT NULL)
+                """)
+        try await database.run(
+            generated: "CREATE INDEX IF NOT EXISTS \"ix__continuum_seal_patch_transaction_id\" ON \(SQLText.identifier(Self.sealPatchTable)) (\"transaction_id\")")
+        try await database.run(
+            generated: "CREATE INDEX IF NOT EXISTS \"ix__continuum_seal_patch_event_id\" ON \(SQLText.identifier(Self.sealPatchTable)) (\"event_id\")")
+    }
+
+    /// Writes `patches` (several rows per statement, values bound).
+    func insert(_ patches: [SealPatch], on database: any SQLDatabase) async throws {
+        for start in stride(from: 0, to: patches.count, by: 500) {
+            var query: SQLQueryString =
+                "INSERT INTO \(ident: Self.sealPatchTable) (\"event_id\", \"transaction_id\", \"table_name\", \"row_key\", \"field\", \"digest\", \"value\") VALUES "
+            for (index, p) in patches[start..<min(start + 500, patches.count)].enumerated() {
+                if index > 0 { query = query + ", " }
+                query = query + "(\(bind: p.event), \(bind: p.transactionID), \(bind: p.table), \(bind: p.rowKey), \(bind: p.field), \(bind: p.digest), \(bind: p.value))"
+            }
+            try await database.raw(query).run()
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import SQLKit
+
+/// Which rows' history a redaction erases fields from.
+public enum RedactionTarget: Sendable, Hashable {
+    /// One entity: its primary-key values as text, in key order.
+    case key([String])
+    /// Every live row and every version whose `column` holds `value` (as text): all history of
+    /// a value, such as an e-mail address, whichever rows held it.
+    case value(column: String, equals: String)
+}
+
+/// What ``VersioningEngine/redact(_:_:fields:userID:remoteAddress:on:)`` erased.
+public struct RedactionReport: Sendable, Hashable, CustomStringConvertible {
+    /// The transaction recording the redaction (who, when, which fields; never the values).
+    public var transactionID: Int
+    /// Version rows that had at least one of the fields set.
+    public var versions: Int
+    /// Fields set to NULL in history, each proven by the digest it had.
+    public var fields: Int
+    /// Live rows whose fields were set to NULL (through the triggers: a new version records it).
+    public var liveRows: Int
+
+    public var description: String {
+        "redacted \(self.fields) field(s) in \(self.versions) version(s) and \(self.liveRows) live row(s), recorded as transaction \(self.transactionID)"
+    }
+}
+
+extension VersioningEngine {
+    /// The meta key naming what an event transaction did: `redact` or `prune`.
+    public static let eventMetaKey = "continuum.event"
+
+    /// Erases `fields` from every version of the target rows (GDPR erasure) and from the live
+    /// rows, keeping ``verifySeal(expectedDigest:on:)`` green: each erased field's digest is
+    /// recorded, so the seal proves the field was redacted rather than tampered with.
+    ///
+    /// The live rows are updated first, through the triggers (so history gains a version
+    /// without the values); then the fields are set to NULL in every older version. The
+    /// redaction is one transaction with `continuum.event = redact`, the table and the field
+    /// names in its metadata, never the erased values; it is sealed at once.
+    ///
+    /// ```swift
+    /// try await engine.redact("customer", .key(["42"]), fields: ["email", "phone"], userID: "dpo", on: sql)
+    /// try await engine.redact("customer", .value(column: "email", equals: "ann@example.com"), fields: ["email"], on: sql)
+    /// ```
+    ///
+    /// - Throws: ``ContinuumError/tableNotVersioned(_:)``, ``ContinuumError/unknownColumn(table:column:)``,
+    ///   ``ContinuumError/cannotRedactColumn(table:column:reason:)`` for a key column or one that is
+    ///   NOT NULL in the live table, or ``ContinuumError/invalidPrimaryKey(table:expected:)`` for a
+    ///   key with the wrong number of values.
+    @discardableResult
+    public func redact(
+        _ table: String, _ target: RedactionTarget, fields: [String], userID: String? = nil, remoteAddress: String? = nil,
+        on database: any SQLDatabase
+    ) async throws -> RedactionReport {
+        let dialect = try SQLDialectKind(database)
+        let entry = try await RegistryEntry.require(table, from: database)
+        let introspector = try Introspector(database)
+        guard let live = try await introspector.describe(table) else { throw ContinuumError.tableNotFound(table) }
+        let key = entry.keyColumns
+        for field in fields {
+            guard let column = entry.columns.first(where: { $0.name == field }) else { throw ContinuumError.unknownColumn(table: table, column: field) }
+            if column.isPrimaryKey { throw ContinuumError.cannotRedactColumn(table: table, column: field, reason: "it is part of the primary key") }
+            if live.column(named: field)?.isNotNull == true {
+                throw ContinuumError.cannotRedactColumn(table: table, column: field, reason: "it is NOT NULL in the live table (erase the live value first, or allow NULL)")
+            }
+        }
+        // Which rows: one entity's, by key, or every row (live or version) holding the value.
+        let conditionParts: [(column: String, value: String)]
+        switch target {
+        case .key(let values):
+            guard values.count == key.count else { throw ContinuumError.invalidPrimaryKey(table: table, expected: key.map(\.name)) }
+            conditionParts = zip(key.map(\.name), values).map { ($0, $1) }
+        case .value(let column, let value):
+            guard entry.columns.contains(where: { $0.name == column }) else { throw ContinuumError.unknownColumn(table: table, column: column) }
+            conditionParts = [(column, value)]
+        }
+        @Sendable func condition(_ alias: String) -> SQLQueryString {
+            var query: SQLQueryString = "1 = 1"
+            for part in conditionParts { query = query + " AND CAST(\(unsafeRaw: alias).\(ident: part.column) AS TEXT) = \(bind: part.value)" }
+            return query
+        }
+        try await database.continuumAtomically(dialect) { try await self.createSealTables(on: $0) }
+        let meta = [Self.eventMetaKey: "redact", "continuum.table": table, "continuum.fields": fields.joined(separator: ",")]
+        let report = try await self.versioned(on: database, userID: userID, remoteAddress: remoteAddress, meta: meta) { connection in
+            for statement in dialect.sealSettings { try await connection.run(generated: statement) }
+            if dialect == .postgresql {
+                try await connection.run(generated: "LOCK TABLE \(SQLText.identifier(Self.sealTable)) IN EXCLUSIVE MODE")
+            }
+            let liveCondition = condition("l")
+            let versionCondition = condition("v")
+            // The live rows first, through the triggers: the version they write has no values.
+            let anySet = fields.map { "l.\(SQLText.identifier($0)) IS NOT NULL" }.joined(separator: " OR ")
+            let erase = fields.map { "\(SQLText.identifier($0)) = NULL" }.joined(separator: ", ")
+            let liveRows = try await connection.raw(
+                "SELECT COUNT(*) AS \"n\" FROM \(ident: table) AS l WHERE (" + liveCondition + ") AND (\(unsafeRaw: anySet))"
+            ).first()!.decode(column: "n", as: Int.self)
+            if liveRows > 0 {
+                try await connection.raw("UPDATE \(ident: table) AS l SET \(unsafeRaw: erase) WHERE " + liveCondition).run()
+            }
+            // Read after the triggers ran (PostgreSQL may have renumbered the transaction).
+            let event = try await self.eventTransactionID(dialect: dialect, on: connection)
+            // Then every older version, each erased field's digest recorded.
+            let versionAnySet = fields.map { "v.\(SQLText.identifier($0)) IS NOT NULL" }.joined(separator: " OR ")
+            let select =
+                (key.map(\.name).enumerated().map { "\(dialect.sealLiteral("v." + SQLText.identifier($1))) AS \"k\($0)\"" }
+                + fields.enumerated().map { "\(dialect.sealLiteral("v." + SQLText.identifier($1))) AS \"f\($0)\"" }).joined(separator: ", ")
+            let rows = try await connection.raw(
+                "SELECT CAST(v.\"transaction_id\" AS BIGINT) AS \"_tx\", \(unsafeRaw: select) FROM \(ident: entry.versionTable) AS v WHERE ("
+                    + versionCondition + ") AND (\(unsafeRaw: versionAnySet)) AND v.\"transaction_id\" <> \(bind: event)"
+            ).all()
+            var patches: [SealPatch] = []
+            for row in rows {
+                let tx = try row.decode(column: "_tx", as: Int.self)
+                let rowKey = try key.indices.map { try row.decode(column: "k\($0)", as: String.self) }.joined(separator: ",")
+                for (index, field) in fields.enumerated() {
+                    // NULL quotes as NULL in both dialects.
+                    let literal = try row.decode(column: "f\(index)", as: String.self)
+                    guard literal != "NULL" else { continue }
+                    patches.append(
+                        SealPatch(
+                            event: event, transactionID: tx, table: entry.versionTable, rowKey: rowKey, field: field,
+                            digest: SealEncoding.field(field, literal), value: "NULL"))
+                }
+            }
+            if !rows.isEmpty {
+                try await connection.raw(
+                    "UPDATE \(ident: entry.versionTable) AS v SET \(unsafeRaw: erase) WHERE (" + versionCondition + ") AND v.\"transaction_id\" <> \(bind: event)"
+                ).run()
+            }
+            try await self.insert(patches, on: connection)
+            return RedactionReport(transactionID: event, versions: rows.count, fields: patches.count, liveRows: liveRows)
+        }
+        try await self.seal(on: database)
+        return report
+    }
+}

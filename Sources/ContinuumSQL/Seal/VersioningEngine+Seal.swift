@@ -1,0 +1,289 @@
+import Foundation
+import SQLKit
+
+/// What ``VersioningEngine/seal(batchSize:waitingAtMost:on:)`` sealed.
+public struct SealResult: Sendable, Hashable, CustomStringConvertible {
+    /// How many transactions this call sealed.
+    public var sealedTransactions: Int
+    /// The last sealed transaction, `nil` while nothing is sealed.
+    public var headTransactionID: Int?
+    /// The chain digest of the last sealed transaction: publish it outside the database, and
+    /// check it later with ``VersioningEngine/verifySeal(expectedDigest:on:)``.
+    public var headDigest: String?
+
+    public var description: String {
+        guard let head = self.headTransactionID, let digest = self.headDigest else { return "nothing to seal yet" }
+        return "sealed \(self.sealedTransactions) transaction(s); head transaction \(head), digest \(digest)"
+    }
+}
+
+/// What ``VersioningEngine/verifySeal(expectedDigest:on:)`` found: every transaction whose
+/// sealed history was changed, and the head digest to publish.
+public struct SealVerification: Sendable, Hashable, CustomStringConvertible {
+    /// One transaction whose history no longer matches its seal.
+    public enum Problem: Sendable, Hashable, CustomStringConvertible {
+        /// The transaction's row, metadata or versions were edited, or versions were added to
+        /// it or removed from it, after it was sealed.
+        case edited(transactionID: Int)
+        /// A sealed transaction is gone (and no recorded prune removed it).
+        case deleted(transactionID: Int)
+        /// A transaction appeared below the sealed head after sealing.
+        case inserted(transactionID: Int)
+        /// The seal row of the transaction was edited, or the seal of a transaction before it removed.
+        case sealChanged(transactionID: Int)
+        /// No sealed transaction has the published digest: the seal table was rewritten.
+        case expectedDigestNotFound(String)
+
+        public var description: String {
+            switch self {
+            case .edited(let id): "transaction \(id) was changed after it was sealed (its row, metadata or versions)"
+            case .deleted(let id): "transaction \(id) was sealed but is gone, and no recorded prune removed it"
+            case .inserted(let id): "transaction \(id) was added after later transactions were sealed"
+            case .sealChanged(let id): "the seal of transaction \(id) does not follow from the one before it (a seal row was edited or removed)"
+            case .expectedDigestNotFound(let digest): "no sealed transaction has the published digest \(digest): the seals were rewritten"
+            }
+        }
+
+        /// The transaction the problem is about, if any.
+        public var transactionID: Int? {
+            switch self {
+            case .edited(let id), .deleted(let id), .inserted(let id), .sealChanged(let id): id
+            case .expectedDigestNotFound: nil
+            }
+        }
+    }
+
+    /// How many transactions are sealed.
+    public var sealedTransactions: Int
+    /// How many transactions exist above the sealed head (not sealed yet).
+    public var unsealedTransactions: Int
+    /// The last sealed transaction, `nil` while nothing is sealed.
+    public var headTransactionID: Int?
+    /// The head digest, as stored (publish it).
+    public var headDigest: String?
+    /// The sealed transaction whose chain digest is the expected one, when one was given and found.
+    public var expectedDigestTransactionID: Int?
+    /// Fields erased by recorded redactions, proven by their recorded digests.
+    public var redactedFields: Int
+    /// Versions a recorded prune made the start of their chain (UPDATE to INSERT).
+    public var chainStarts: Int
+    /// Version rows removed by recorded prunes, proven by their recorded digests.
+    public var prunedVersions: Int
+    /// Transactions removed by recorded prunes.
+    public var prunedTransactions: Int
+    /// Every problem, ordered by transaction.
+    public var problems: [Problem]
+
+    /// Whether sealed history is exactly as sealed (apart from recorded redactions and prunes).
+    public var isValid: Bool { self.problems.isEmpty }
+
+    public var description: String {
+        let head = self.headTransactionID.map { "head transaction \($0), digest \(self.headDigest ?? "")" } ?? "nothing sealed"
+        guard self.isValid else {
+            return "sealed history has \(self.problems.count) problem(s): " + self.problems.prefix(10).map(\.description).joined(separator: "; ")
+        }
+        return "sealed history is intact: \(self.sealedTransactions) transaction(s), \(head)"
+            + (self.unsealedTransactions > 0 ? "; \(self.unsealedTransactions) not sealed yet" : "")
+    }
+}
+
+extension VersioningEngine {
+    /// How many transactions one seal batch reads and seals in one database transaction.
+    public static let defaultSealBatchSize = 1_000
+
+    /// Seals every committed, stable transaction not sealed yet, in id order: each gets a
+    /// digest chaining the previous one with the canonical encoding of its row, its metadata
+    /// and every version row it wrote (see the "Sealing History" article). Incremental and
+    /// safe to run on a schedule while writers work; creates its tables the first time.
+    ///
+    /// Which transactions are stable: on SQLite every committed one (one writer at a time, ids
+    /// in commit order). On PostgreSQL ids are drawn before commit, so a transaction still
+    /// running may commit with an id below one already committed; the seal reads the
+    /// transaction-id sequence, then a snapshot's `xmax`, and seals only ids up to that
+    /// sequence value once every transaction that was running is finished
+    /// (`pg_snapshot_xip`). Every id is drawn by a transaction that has already written, so
+    /// no transaction that could still commit holds such an id.
+    ///
+    /// ```swift
+    /// let result = try await engine.seal(on: sql)
+    /// print(result.headDigest!)   // publish it
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - batchSize: Transactions sealed per database transaction.
+    ///   - wait: PostgreSQL: how long to wait for writers that were running when the seal began.
+    /// - Throws: ``ContinuumError/schemaNotInstalled``, ``ContinuumError/invalidBatchSize(_:)``,
+    ///   ``ContinuumError/sealBlockedByWriters(seconds:)`` when a writer runs longer than `wait`.
+    @discardableResult
+    public func seal(batchSize: Int = Self.defaultSealBatchSize, waitingAtMost wait: Duration = .seconds(10), on database: any SQLDatabase) async throws -> SealResult {
+        guard batchSize > 0 else { throw ContinuumError.invalidBatchSize(batchSize) }
+        let dialect = try SQLDialectKind(database)
+        guard try await self.isInstalled(on: database) else { throw ContinuumError.schemaNotInstalled }
+        try await database.continuumAtomically(dialect) { try await self.createSealTables(on: $0) }
+        let horizon = dialect == .postgresql ? try await self.stableHorizon(waitingAtMost: wait, on: database) : nil
+        var sealed = 0
+        while true {
+            let (count, head) = try await database.continuumAtomically(dialect) { connection in
+                try await self.sealBatch(batchSize, through: horizon, dialect: dialect, on: connection)
+            }
+            sealed += count
+            if count < batchSize {
+                return SealResult(sealedTransactions: sealed, headTransactionID: head?.id, headDigest: head?.digest)
+            }
+        }
+    }
+
+    private func sealBatch(_ batchSize: Int, through horizon: Int?, dialect: SQLDialectKind, on connection: any SQLDatabase) async throws -> (Int, (id: Int, digest: String)?) {
+        for statement in dialect.sealSettings { try await connection.run(generated: statement) }
+        if dialect == .postgresql {
+            try await connection.run(generated: "LOCK TABLE \(SQLText.identifier(Self.sealTable)) IN EXCLUSIVE MODE")
+        } else {
+            // SQLite: take the write lock before reading, so a writer committing meanwhile
+            // cannot make the read snapshot stale (SQLITE_BUSY_SNAPSHOT at the insert).
+            try await connection.run(generated: "DELETE FROM \(SQLText.identifier(Self.sealTable)) WHERE \"transaction_id\" IS NULL")
+        }
+        var head = try await Self.sealHead(on: connection)
+        var ids = try await connection.rows(
+            generated: """
+                SELECT CAST("id" AS BIGINT) AS "id" FROM \(SQLText.identifier(self.configuration.transactionTable))
+                WHERE "id" > \(head?.id ?? 0)\(horizon.map { " AND \"id\" <= \($0)" } ?? "") ORDER BY "id" LIMIT \(batchSize)
+                """
+        ).map { try $0.decode(column: "id", as: Int.self) }
+        guard let last = ids.last else { return (0, head) }
+        let content = try await self.sealContent(after: head?.id, through: last, dialect: dialect, on: connection)
+        let index = PatchIndex(content.patches)
+        ids.sort()
+        var query: SQLQueryString = "INSERT INTO \(ident: Self.sealTable) (\"transaction_id\", \"entry_digest\", \"chain_digest\") VALUES "
+        var previous = head?.digest ?? SealEncoding.genesis
+        for (position, id) in ids.enumerated() {
+            let entry = content.entry(id, index)
+            previous = SealEncoding.chain(previous, entry)
+            if position > 0 { query = query + ", " }
+            query = query + "(\(bind: id), \(bind: entry), \(bind: previous))"
+        }
+        try await connection.raw(query).run()
+        head = (last, previous)
+        return (ids.count, head)
+    }
+
+    static func sealHead(on database: any SQLDatabase) async throws -> (id: Int, digest: String)? {
+        guard
+            let row = try await database.rows(
+                generated: "SELECT CAST(\"transaction_id\" AS BIGINT) AS \"id\", \"chain_digest\" AS \"d\" FROM \(SQLText.identifier(Self.sealTable)) ORDER BY \"transaction_id\" DESC LIMIT 1"
+            ).first
+        else { return nil }
+        return (try row.decode(column: "id", as: Int.self), try row.decode(column: "d", as: String.self))
+    }
+
+    /// PostgreSQL: the largest transaction id no running transaction can still commit below.
+    /// Read the sequence first, then a snapshot: every id up to the sequence's value was drawn
+    /// by a transaction that had already written (so had an xid below the snapshot's `xmax`);
+    /// once none of those is running, those ids are final.
+    func stableHorizon(waitingAtMost wait: Duration, on database: any SQLDatabase) async throws -> Int {
+        try await database.withSession { connection in
+            let sequence = SQLText.identifier(SQLText.objectName(self.configuration.transactionTable + "_id_seq"))
+            let row = try await connection.rows(generated: "SELECT CAST(\"last_value\" AS BIGINT) AS \"v\", \"is_called\" AS \"c\" FROM \(sequence)").first!
+            let last = try row.decode(column: "v", as: Int.self)
+            let horizon = try row.decode(column: "c", as: Bool.self) ? last : last - 1
+            let xmax = try await connection.rows(generated: "SELECT CAST(pg_snapshot_xmax(pg_current_snapshot()) AS TEXT) AS \"x\"").first!
+                .decode(column: "x", as: String.self)
+            let deadline = ContinuousClock.now + wait
+            while true {
+                let running = try await connection.raw(
+                    """
+                    SELECT COUNT(*) AS "n" FROM pg_snapshot_xip(pg_current_snapshot()) AS x("xid")
+                    WHERE x."xid" < CAST(\(bind: xmax) AS xid8) AND x."xid" IS DISTINCT FROM pg_current_xact_id_if_assigned()
+                    """
+                ).first()!.decode(column: "n", as: Int.self)
+                if running == 0 { return horizon }
+                guard ContinuousClock.now < deadline else {
+                    throw ContinuumError.sealBlockedByWriters(seconds: Int(wait.components.seconds))
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+    }
+
+    /// Recomputes every sealed transaction's digest from the history now in the database and
+    /// names each transaction whose history was edited, deleted or inserted after sealing
+    /// (recorded redactions and prunes excepted: their recorded digests prove what they
+    /// changed). Read-only.
+    ///
+    /// - Parameter expectedDigest: A head digest published earlier: the check fails unless some
+    ///   sealed transaction has it, so even a rewrite of the seal table is detected.
+    /// - Throws: ``ContinuumError/schemaNotInstalled``, or the driver's error.
+    public func verifySeal(expectedDigest: String? = nil, on database: any SQLDatabase) async throws -> SealVerification {
+        let dialect = try SQLDialectKind(database)
+        guard try await self.isInstalled(on: database) else { throw ContinuumError.schemaNotInstalled }
+        guard try await Introspector(database).tableExists(Self.sealTable) else {
+            let count = try await database.rows(generated: "SELECT COUNT(*) AS \"n\" FROM \(SQLText.identifier(self.configuration.transactionTable))")
+                .first!.decode(column: "n", as: Int.self)
+            return SealVerification(
+                sealedTransactions: 0, unsealedTransactions: count, headTransactionID: nil, headDigest: nil, expectedDigestTransactionID: nil,
+                redactedFields: 0, chainStarts: 0, prunedVersions: 0, prunedTransactions: 0, problems: expectedDigest.map { [.expectedDigestNotFound($0)] } ?? [])
+        }
+        return try await database.continuumAtomically(dialect) { connection in
+            for statement in dialect.sealSettings { try await connection.run(generated: statement) }
+            let seals = try await connection.rows(
+                generated: """
+                    SELECT CAST("transaction_id" AS BIGINT) AS "id", "entry_digest" AS "e", "chain_digest" AS "c"
+                    FROM \(SQLText.identifier(Self.sealTable)) ORDER BY "transaction_id"
+                    """
+            ).map { (id: try $0.decode(column: "id", as: Int.self), entry: try $0.decode(column: "e", as: String.self), chain: try $0.decode(column: "c", as: String.self)) }
+            var problems: [SealVerification.Problem] = []
+            var previous = SealEncoding.genesis
+            for seal in seals {
+                previous = SealEncoding.chain(previous, seal.entry)
+                if previous != seal.chain {
+                    problems.append(.sealChanged(transactionID: seal.id))
+                    previous = seal.chain
+                }
+            }
+            let head = seals.last
+            let content = try await self.sealContent(after: nil, through: head?.id ?? 0, dialect: dialect, on: connection)
+            let sealedIDs = Set(seals.map(\.id))
+            let index = PatchIndex(content.patches, honoring: sealedIDs)
+            let present = content.ids.filter { $0 <= head?.id ?? 0 }
+            for seal in seals {
+                if content.transactions[seal.id] == nil {
+                    if index.transactions[seal.id]?.digest != seal.entry { problems.append(.deleted(transactionID: seal.id)) }
+                } else if content.entry(seal.id, index) != seal.entry {
+                    problems.append(.edited(transactionID: seal.id))
+                }
+            }
+            for id in present.subtracting(sealedIDs).sorted() { problems.append(.inserted(transactionID: id)) }
+            var expectedAt: Int?
+            if let expectedDigest {
+                expectedAt = seals.first { $0.chain == expectedDigest.lowercased() }?.id
+                if expectedAt == nil { problems.append(.expectedDigestNotFound(expectedDigest)) }
+            }
+            let unsealed = try await connection.rows(
+                generated: "SELECT COUNT(*) AS \"n\" FROM \(SQLText.identifier(self.configuration.transactionTable)) WHERE \"id\" > \(head?.id ?? 0)"
+            ).first!.decode(column: "n", as: Int.self)
+            problems.sort { ($0.transactionID ?? Int.max) < ($1.transactionID ?? Int.max) }
+            return SealVerification(
+                sealedTransactions: seals.count, unsealedTransactions: unsealed, headTransactionID: head?.id, headDigest: head?.chain,
+                expectedDigestTransactionID: expectedAt, redactedFields: index.count.fields, chainStarts: index.count.chainStarts,
+                prunedVersions: index.count.rows,
+                prunedTransactions: index.count.transactions, problems: problems)
+        }
+    }
+
+    /// The id of the current scope's transaction row, created if no trigger created it yet:
+    /// the row a redaction or prune records itself in. Call inside a `versioned` scope.
+    func eventTransactionID(dialect: SQLDialectKind, on connection: any SQLDatabase) async throws -> Int {
+        if dialect == .postgresql {
+            let schema = try await Introspector(connection).currentSchema() ?? "public"
+            let function = SQLText.identifier(schema) + "." + SQLText.identifier(VersioningConfiguration.transactionIDFunction)
+            return try await connection.rows(generated: "SELECT CAST(\(function)() AS BIGINT) AS \"id\"").first!.decode(column: "id", as: Int.self)
+        }
+        let transaction = SQLText.identifier(self.configuration.transactionTable)
+        let state = SQLText.identifier(VersioningConfiguration.stateTable)
+        try await connection.run(
+            generated: "INSERT INTO \(transaction) (\"issued_at\", \"user_id\", \"remote_addr\") "
+                + "SELECT strftime('%Y-%m-%d %H:%M:%f', 'now') || '000', CASE WHEN \"active\" THEN \"user_id\" END, "
+                + "CASE WHEN \"active\" THEN \"remote_addr\" END FROM \(state) WHERE \"transaction_id\" IS NULL OR NOT \"active\"")
+        try await connection.run(generated: "UPDATE \(state) SET \"transaction_id\" = last_insert_rowid() WHERE \"transaction_id\" IS NULL OR NOT \"active\"")
+        return try await connection.rows(generated: "SELECT CAST(\"transaction_id\" AS BIGINT) AS \"id\" FROM \(state)").first!.decode(column: "id", as: Int.self)
+    }
+}

@@ -1,0 +1,164 @@
+import ContinuumSQL
+import Foundation
+import SQLKit
+import Testing
+
+@Suite("Redact and prune", .serialized)
+struct RetentionTests {
+    static func count(_ db: TestContext, _ query: String) async throws -> Int {
+        Int(try await db.rows(query.replacingOccurrences(of: "SELECT COUNT(*)", with: "SELECT CAST(COUNT(*) AS TEXT)"))[0][0]!)!
+    }
+
+    @Test("redact erases fields across a row's whole history, is recorded without the values, and verify stays green", arguments: TestDatabase.allCases)
+    func redact(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            let ids = try await SealTests.history(db)
+            let sealed = try await db.engine.seal(on: db.sql)
+            let report = try await db.engine.redact("article", .key(["1"]), fields: ["name"], userID: "dpo", on: db.sql)
+            #expect(report.fields == 2)
+            #expect(report.liveRows == 1)
+            #expect(try await Self.count(db, "SELECT COUNT(*) FROM article_version WHERE id = 1 AND name IS NOT NULL") == 0)
+            #expect(try await db.rows("SELECT name, content FROM article WHERE id = 1") == [[nil, "a"]])
+            let verification = try await db.engine.verifySeal(expectedDigest: sealed.headDigest, on: db.sql)
+            #expect(verification.isValid, "\(verification)")
+            #expect(verification.redactedFields == 2)
+            #expect(verification.headTransactionID == report.transactionID)
+            try await db.expectConsistent("article")
+            // Recorded: who, which fields; never the erased values.
+            let event = try await db.engine.transactions(limit: 1, on: db.sql)[0]
+            #expect(event.id == report.transactionID)
+            #expect(event.userID == "dpo")
+            #expect(event.meta[VersioningEngine.eventMetaKey] == "redact")
+            #expect(event.meta["continuum.fields"] == "name")
+            #expect(try await Self.count(db, "SELECT COUNT(*) FROM _continuum_seal_patch WHERE value LIKE '%Uno%' OR value LIKE '%One%'") == 0)
+            if db.kind == .sqlite { #expect(try SealTests.python(db) == "ok \(verification.headDigest!)") }
+
+            // Tampering with a redacted field or with the redaction's record is detected.
+            let tampers = [
+                ("UPDATE article_version SET name = 'Uno' WHERE id = 1 AND transaction_id = \(ids[1])", ids[1]),
+                ("UPDATE _continuum_seal_patch SET digest = '00' WHERE transaction_id = \(ids[0])", report.transactionID),
+                ("DELETE FROM _continuum_seal_patch WHERE transaction_id = \(ids[1])", report.transactionID),
+                ("UPDATE transaction_meta SET value = 'content' WHERE transaction_id = \(report.transactionID) AND key = 'continuum.fields'", report.transactionID),
+            ]
+            for (statement, expected) in tampers {
+                let undo = try await SealTests.snapshot(db)
+                try await db.exec(statement)
+                let problems = try await db.engine.verifySeal(on: db.sql).problems
+                #expect(problems.contains { $0.transactionID == expected }, "\(statement): \(problems)")
+                try await SealTests.restore(db, undo)
+            }
+
+            // All history of a value: only the version of the deleted article 2 that held 'b'.
+            let byValue = try await db.engine.redact("article", .value(column: "content", equals: "b"), fields: ["content"], on: db.sql)
+            #expect(byValue.versions == 1)
+            #expect(byValue.liveRows == 0)
+            #expect(try await Self.count(db, "SELECT COUNT(*) FROM article_version WHERE content = 'b'") == 0)
+            #expect(try await Self.count(db, "SELECT COUNT(*) FROM article_version WHERE content = 'c'") == 2)
+            #expect(try await db.engine.verifySeal(expectedDigest: sealed.headDigest, on: db.sql).isValid)
+            try await db.expectConsistent("article")
+
+            await #expect(throws: ContinuumError.cannotRedactColumn(table: "article", column: "id", reason: "it is part of the primary key")) {
+                try await db.engine.redact("article", .key(["1"]), fields: ["id"], on: db.sql)
+            }
+            await #expect(throws: ContinuumError.unknownColumn(table: "article", column: "nope")) {
+                try await db.engine.redact("article", .key(["1"]), fields: ["nope"], on: db.sql)
+            }
+        }
+    }
+
+    /// Article 1: inserted, then updated three times; article 2: inserted, updated, deleted;
+    /// article 3: inserted. One transaction each.
+    static func longHistory(_ db: TestContext) async throws {
+        try await db.exec("CREATE TABLE article (id \(db.autoKey), name VARCHAR(255), content TEXT)")
+        try await db.engine.install(on: db.sql)
+        try await db.engine.enable("article", on: db.sql)
+        for statement in [
+            "INSERT INTO article (id, name) VALUES (1, 'a1')", "INSERT INTO article (id, name) VALUES (2, 'b1')",
+            "UPDATE article SET name = 'a2' WHERE id = 1", "UPDATE article SET name = 'b2' WHERE id = 2",
+            "UPDATE article SET name = 'a3' WHERE id = 1", "DELETE FROM article WHERE id = 2",
+            "INSERT INTO article (id, name) VALUES (3, 'c1')", "UPDATE article SET name = 'a4' WHERE id = 1",
+        ] {
+            try await db.engine.versioned(on: db.sql, meta: ["step": statement.prefix(6).lowercased()]) { try await $0.raw(SQLQueryString(statement)).run() }
+        }
+    }
+
+    @Test("prune keeps the last versions, starts chains with an INSERT, removes emptied transactions, and verify stays green", arguments: TestDatabase.allCases)
+    func pruneKeepLast(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await Self.longHistory(db)
+            let published = try await db.engine.seal(on: db.sql).headDigest
+            let dry = try await db.engine.prune(keepLast: 2, dryRun: true, on: db.sql)
+            #expect(dry.versions == ["article": 3])
+            #expect(try await Self.count(db, "SELECT COUNT(*) FROM article_version") == 8)
+
+            let report = try await db.engine.prune(keepLast: 2, batchSize: 2, userID: "ops", on: db.sql)
+            #expect(report.versions == ["article": 3])
+            #expect(report.transactions == 3)
+            #expect(report.chainStarts == 2)
+            #expect(report.eventTransactionIDs.count == 2)
+            let versions = try await db.versions("article_version", ["id", "name"])
+            #expect(versions.map { [$0[0], $0[1], $0[4]] } == [["1", "a3", "0"], ["1", "a4", "1"], ["2", "b2", "0"], ["2", "b2", "2"], ["3", "c1", "0"]])
+            let verification = try await db.engine.verifySeal(expectedDigest: published, on: db.sql)
+            #expect(verification.isValid, "\(verification)")
+            #expect(verification.prunedVersions == 3)
+            #expect(verification.chainStarts == 2)
+            #expect(verification.redactedFields == 0)
+            #expect(verification.prunedTransactions == 3)
+            try await db.expectConsistent("article")
+            // The emptied transactions are gone with their metadata.
+            #expect(try await Self.count(db, "SELECT COUNT(*) FROM transaction_meta WHERE key = 'step' AND value = 'insert'") == 1)
+            if db.kind == .sqlite { #expect(try SealTests.python(db) == "ok \(verification.headDigest!)") }
+
+            // Tampering with what the prune left or recorded is detected.
+            let start = try await db.rows("SELECT CAST(transaction_id AS TEXT) FROM article_version WHERE id = 1 ORDER BY transaction_id").first![0]!
+            let event = report.eventTransactionIDs[0]
+            for (statement, expected) in [
+                ("UPDATE article_version SET operation_type = 1 WHERE id = 1 AND transaction_id = \(start)", Int(start)!),
+                ("DELETE FROM _continuum_seal_patch WHERE event_id = \(event) AND field = ''", event),
+                ("UPDATE _continuum_seal_patch SET digest = '00' WHERE event_id = \(event) AND table_name = ''", event),
+            ] {
+                let undo = try await SealTests.snapshot(db)
+                try await db.exec(statement)
+                let problems = try await db.engine.verifySeal(on: db.sql).problems
+                #expect(problems.contains { $0.transactionID == expected }, "\(statement): \(problems)")
+                try await SealTests.restore(db, undo)
+            }
+        }
+    }
+
+    @Test("prune by age removes whole histories of deleted rows and keeps every live row's current version", arguments: TestDatabase.allCases)
+    func pruneOlderThan(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await Self.longHistory(db)
+            let published = try await db.engine.seal(on: db.sql).headDigest
+            #expect(try await db.engine.prune(olderThan: Date().addingTimeInterval(-3_600), on: db.sql).totalVersions == 0)
+            let report = try await db.engine.prune(olderThan: Date().addingTimeInterval(3_600), tables: ["article"], on: db.sql)
+            #expect(report.versions == ["article": 6])
+            let versions = try await db.versions("article_version", ["id", "name"])
+            #expect(versions.map { [$0[0], $0[1], $0[4]] } == [["1", "a4", "0"], ["3", "c1", "0"]])
+            #expect(try await db.engine.verifySeal(expectedDigest: published, on: db.sql).isValid)
+            try await db.expectConsistent("article")
+            await #expect(throws: ContinuumError.pruneRuleMissing) { try await db.engine.prune(on: db.sql) }
+            await #expect(throws: ContinuumError.invalidKeepLast(0)) { try await db.engine.prune(keepLast: 0, on: db.sql) }
+            await #expect(throws: ContinuumError.tableNotVersioned("nope")) { try await db.engine.prune(keepLast: 1, tables: ["nope"], on: db.sql) }
+        }
+    }
+
+    @Test("SHA-256 matches the FIPS 180-4 test vectors")
+    func sha256() {
+        #expect(SHA256.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(
+            SHA256.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(SHA256.hex(bytes: [UInt8](repeating: 0x61, count: 1_000_000)) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    @Test("the article's Python verifier is the one the tests run")
+    func articleHoldsTheVerifier() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let article = try String(contentsOf: root.appendingPathComponent("Sources/ContinuumSQL/ContinuumSQL.docc/SealingHistory.md"), encoding: .utf8)
+        let script = try String(contentsOf: root.appendingPathComponent("Tests/Interop/seal_verify.py"), encoding: .utf8)
+        #expect(article.contains("```python\n" + script + "```"))
+    }
+}

@@ -1,0 +1,197 @@
+import ContinuumSQL
+import Foundation
+import SQLKit
+import Testing
+
+@Suite("Seal", .serialized)
+struct SealTests {
+    /// Four transactions on `article`: two inserts with meta, an update, a delete. Returns their ids.
+    static func history(_ db: TestContext) async throws -> [Int] {
+        try await db.exec("CREATE TABLE article (id \(db.autoKey), name VARCHAR(255), content TEXT)")
+        try await db.engine.install(on: db.sql)
+        try await db.engine.enable("article", on: db.sql)
+        try await db.engine.versioned(on: db.sql, userID: "ann", meta: ["reason": "import"]) { sql in
+            try await sql.raw("INSERT INTO article (id, name, content) VALUES (1, 'One', 'a'), (2, 'Two', 'b')").run()
+        }
+        try await db.engine.versioned(on: db.sql, userID: "bob") { try await $0.raw("UPDATE article SET name = 'Uno' WHERE id = 1").run() }
+        try await db.engine.versioned(on: db.sql, meta: ["ticket": "7"]) { try await $0.raw("UPDATE article SET content = 'c' WHERE id = 2").run() }
+        try await db.engine.versioned(on: db.sql) { try await $0.raw("DELETE FROM article WHERE id = 2").run() }
+        return try await db.rows("SELECT CAST(id AS TEXT) FROM \"transaction\" ORDER BY id").map { Int($0[0]!)! }
+    }
+
+    /// The hand edits of sealed history a check must catch, each with the transaction it must name.
+    static func tampers(_ db: TestContext, _ ids: [Int]) -> [(String, String, Int)] {
+        let (first, second, third, fourth) = (ids[0], ids[1], ids[2], ids[3])
+        let now = db.kind == .sqlite ? "'2026-01-01 00:00:00.000000'" : "now()"
+        return [
+            ("edit a version row", "UPDATE article_version SET name = 'Forged' WHERE id = 1 AND transaction_id = \(first)", first),
+            ("edit an operation", "UPDATE article_version SET operation_type = 0 WHERE id = 1 AND transaction_id = \(second)", second),
+            ("delete a version row", "DELETE FROM article_version WHERE id = 2 AND transaction_id = \(third)", third),
+            (
+                "insert a version row", "INSERT INTO article_version (id, name, content, transaction_id, operation_type) VALUES (3, 'New', 'x', \(second), 0)",
+                second
+            ),
+            ("edit a transaction row", "UPDATE \"transaction\" SET user_id = 'mallory' WHERE id = \(second)", second),
+            ("delete a transaction row", "DELETE FROM \"transaction\" WHERE id = \(fourth)", fourth),
+            ("insert a transaction row", "INSERT INTO \"transaction\" (id, issued_at, user_id) VALUES (0, \(now), 'mallory')", 0),
+            ("edit metadata", "UPDATE transaction_meta SET value = 'forged' WHERE transaction_id = \(first)", first),
+            ("delete metadata", "DELETE FROM transaction_meta WHERE transaction_id = \(third)", third),
+            ("insert metadata", "INSERT INTO transaction_meta (transaction_id, key, value) VALUES (\(second), 'note', 'x')", second),
+            ("edit a seal digest", "UPDATE _continuum_seal SET entry_digest = chain_digest WHERE transaction_id = \(third)", third),
+            ("delete a seal row", "DELETE FROM _continuum_seal WHERE transaction_id = \(second)", second),
+            ("insert a seal row", "INSERT INTO _continuum_seal (transaction_id, entry_digest, chain_digest) VALUES (0, '00', '00')", 0),
+        ]
+    }
+
+    @Test("sealing is incremental; verify is green and reports the head digest", arguments: TestDatabase.allCases)
+    func sealAndVerify(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            let ids = try await Self.history(db)
+            let first = try await db.engine.seal(on: db.sql)
+            #expect(first.sealedTransactions == ids.count)
+            #expect(first.headTransactionID == ids.last)
+            let again = try await db.engine.seal(on: db.sql)
+            #expect(again.sealedTransactions == 0)
+            #expect(again.headDigest == first.headDigest)
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("INSERT INTO article (id, name) VALUES (5, 'Five')").run() }
+            let next = try await db.engine.seal(on: db.sql)
+            #expect(next.sealedTransactions == 1)
+            let report = try await db.engine.verifySeal(expectedDigest: first.headDigest, on: db.sql)
+            #expect(report.isValid, "\(report)")
+            #expect(report.sealedTransactions == ids.count + 1)
+            #expect(report.headDigest == next.headDigest)
+            #expect(report.expectedDigestTransactionID == ids.last)
+            // Incremental sealing gives the same chain as sealing everything at once.
+            try await db.exec("DELETE FROM _continuum_seal")
+            let whole = try await db.engine.seal(batchSize: 2, on: db.sql)
+            #expect(whole.headDigest == next.headDigest)
+            try await db.expectConsistent("article")
+        }
+    }
+
+    @Test("every single-row edit, delete or insert in sealed history is detected and named", arguments: TestDatabase.allCases)
+    func tampering(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            let ids = try await Self.history(db)
+            let sealed = try await db.engine.seal(on: db.sql)
+            for (name, statement, expected) in Self.tampers(db, ids) {
+                let undo = try await Self.snapshot(db)
+                try await db.exec(statement)
+                let report = try await db.engine.verifySeal(on: db.sql)
+                #expect(!report.isValid, "\(name) went unnoticed")
+                #expect(report.problems.contains { $0.transactionID == expected }, "\(name): \(report.problems)")
+                try await Self.restore(db, undo)
+                #expect(try await db.engine.verifySeal(expectedDigest: sealed.headDigest, on: db.sql).isValid, "\(name): restore")
+            }
+            // Rewriting history and every seal after it is caught by the published digest.
+            try await db.exec("UPDATE article_version SET name = 'Forged' WHERE id = 1", "DELETE FROM _continuum_seal")
+            try await db.engine.seal(on: db.sql)
+            #expect(try await db.engine.verifySeal(on: db.sql).isValid)
+            let report = try await db.engine.verifySeal(expectedDigest: sealed.headDigest, on: db.sql)
+            #expect(report.problems == [.expectedDigestNotFound(sealed.headDigest!)])
+        }
+    }
+
+    @Test("the Python verifier of the docs agrees with verify, before and after tampering")
+    func pythonVerifier() async throws {
+        try await TestDatabase.sqlite.run { db in
+            let ids = try await Self.history(db)
+            let sealed = try await db.engine.seal(on: db.sql)
+            #expect(try Self.python(db) == "ok \(sealed.headDigest!)")
+            for (name, statement, expected) in Self.tampers(db, ids) where !name.contains("seal") {
+                let undo = try await Self.snapshot(db)
+                try await db.exec(statement)
+                let first = try await db.engine.verifySeal(on: db.sql).problems.compactMap(\.transactionID).min()
+                #expect(first == expected, "\(name)")
+                #expect(try Self.python(db) == "changed \(expected)", "\(name)")
+                try await Self.restore(db, undo)
+            }
+            #expect(try Self.python(db) == "ok \(sealed.headDigest!)")
+        }
+    }
+
+    @Test("sealing while writers commit: every transaction is sealed once, in order, and verify is green", arguments: TestDatabase.allCases)
+    func concurrentWriters(_ database: TestDatabase) async throws {
+        try await database.run(connectionsPerEventLoop: 4) { db in
+            _ = try await Self.history(db)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<3 {
+                    group.addTask {
+                        for step in 0..<15 {
+                            let id = 100 + writer * 100 + step
+                            try await db.engine.versioned(on: db.sql) { try await $0.raw("INSERT INTO article (id, name) VALUES (\(bind: id), 'w')").run() }
+                        }
+                    }
+                }
+                group.addTask {
+                    for _ in 0..<8 { try await db.engine.seal(batchSize: 3, on: db.sql) }
+                }
+                try await group.waitForAll()
+            }
+            try await db.engine.seal(on: db.sql)
+            let report = try await db.engine.verifySeal(on: db.sql)
+            #expect(report.isValid, "\(report)")
+            #expect(report.sealedTransactions == 4 + 45)
+            #expect(report.unsealedTransactions == 0)
+            try await db.expectConsistent("article")
+        }
+    }
+
+    @Test("PostgreSQL: a transaction still running with a smaller id holds the seal back until it commits")
+    func postgresStability() async throws {
+        try await TestDatabase.postgres.run(connectionsPerEventLoop: 4) { db in
+            _ = try await Self.history(db)
+            try await db.engine.seal(on: db.sql)
+            try await db.sql.withSession { slow in
+                try await slow.raw("BEGIN").run()
+                // Draws its transaction id now, commits last.
+                try await slow.raw("INSERT INTO article (id, name) VALUES (10, 'slow')").run()
+                try await db.engine.versioned(on: db.sql) { try await $0.raw("INSERT INTO article (id, name) VALUES (11, 'fast')").run() }
+                await #expect(throws: ContinuumError.sealBlockedByWriters(seconds: 0)) {
+                    try await db.engine.seal(waitingAtMost: .milliseconds(300), on: db.sql)
+                }
+                try await slow.raw("COMMIT").run()
+            }
+            let sealed = try await db.engine.seal(on: db.sql)
+            #expect(sealed.sealedTransactions == 2)
+            let report = try await db.engine.verifySeal(on: db.sql)
+            #expect(report.isValid, "\(report)")
+            #expect(report.unsealedTransactions == 0)
+        }
+    }
+
+    // MARK: Support
+
+    static let tables = ["article_version", "transaction", "transaction_meta", "_continuum_seal", "_continuum_seal_patch"]
+
+    /// Copies the tables a tamper touches, to put back afterwards.
+    static func snapshot(_ db: TestContext) async throws -> [String] {
+        for table in Self.tables { try await db.exec("CREATE TABLE \(SQLText.quoted("backup_" + table)) AS SELECT * FROM \(SQLText.quoted(table))") }
+        return Self.tables
+    }
+
+    static func restore(_ db: TestContext, _ tables: [String]) async throws {
+        for table in tables {
+            let backup = SQLText.quoted("backup_" + table)
+            try await db.exec("DELETE FROM \(SQLText.quoted(table))", "INSERT INTO \(SQLText.quoted(table)) SELECT * FROM \(backup)", "DROP TABLE \(backup)")
+        }
+    }
+
+    /// Runs `Tests/Interop/seal_verify.py` on the SQLite file.
+    static func python(_ db: TestContext) throws -> String {
+        guard let python = ProcessInfo.processInfo.environment["CONTINUUM_PYTHON"], FileManager.default.isExecutableFile(atPath: python) else {
+            throw ContinuumInterop.Failed(description: "CONTINUUM_PYTHON is not set: run the tests through scripts/test.sh")
+        }
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Interop/seal_verify.py").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [script, db.file!]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
