@@ -99,10 +99,10 @@ extension VersioningEngine {
     /// Which transactions are stable: on SQLite every committed one (one writer at a time, ids
     /// in commit order). On PostgreSQL ids are drawn before commit, so a transaction still
     /// running may commit with an id below one already committed; the seal reads the
-    /// transaction-id sequence, then a snapshot's `xmax`, and seals only ids up to that
-    /// sequence value once every transaction that was running is finished
-    /// (`pg_snapshot_xip`). Every id is drawn by a transaction that has already written, so
-    /// no transaction that could still commit holds such an id.
+    /// transaction-id sequence, then which transactions hold the lock every write of the
+    /// transaction log takes (`pg_locks`: `ROW EXCLUSIVE` on that table, taken before an
+    /// insert draws its id), and seals only ids up to that sequence value once those have
+    /// ended. Transactions that never wrote this schema's log do not hold it back.
     ///
     /// ```swift
     /// let result = try await engine.seal(on: sql)
@@ -176,30 +176,42 @@ extension VersioningEngine {
     }
 
     /// PostgreSQL: the largest transaction id no running transaction can still commit below.
-    /// Read the sequence first, then a snapshot: every id up to the sequence's value was drawn
-    /// by a transaction that had already written (so had an xid below the snapshot's `xmax`);
-    /// once none of those is running, those ids are final.
+    /// Read the sequence first, then which transactions hold the lock every write of the log
+    /// takes (`ROW EXCLUSIVE` on the transaction table, taken before an insert draws its id):
+    /// every id up to the sequence's value was drawn by one of those or by a transaction that
+    /// has already ended. Once none of those is running, those ids are final. Transactions that
+    /// never wrote this schema's log (other schemas, other databases, readers, long reports)
+    /// do not hold the seal back.
     func stableHorizon(waitingAtMost wait: Duration, on database: any SQLDatabase) async throws -> Int {
         try await database.withSession { connection in
             let sequence = SQLText.identifier(SQLText.objectName(self.configuration.transactionTable + "_id_seq"))
             let row = try await connection.rows(generated: "SELECT CAST(\"last_value\" AS BIGINT) AS \"v\", \"is_called\" AS \"c\" FROM \(sequence)").first!
             let last = try row.decode(column: "v", as: Int.self)
             let horizon = try row.decode(column: "c", as: Bool.self) ? last : last - 1
-            let xmax = try await connection.rows(generated: "SELECT CAST(pg_snapshot_xmax(pg_current_snapshot()) AS TEXT) AS \"x\"").first!
-                .decode(column: "x", as: String.self)
+            let log = SQLText.identifier(self.configuration.transactionTable)
+            // Prepared transactions hold their locks with no process: `IS DISTINCT FROM` keeps them.
+            let holders: SQLQueryString = """
+                SELECT DISTINCT l."virtualtransaction" AS "v" FROM pg_catalog.pg_locks AS l
+                WHERE l."locktype" = 'relation' AND l."relation" = pg_catalog.to_regclass(\(bind: log)) AND l."mode" = 'RowExclusiveLock'
+                AND l."granted" AND l."pid" IS DISTINCT FROM pg_catalog.pg_backend_pid()
+                """
+            let running = try await connection.raw(holders).all().map { try $0.decode(column: "v", as: String.self) }
+            guard !running.isEmpty else { return horizon }
             let deadline = ContinuousClock.now + wait
             while true {
-                let running = try await connection.raw(
+                try await Task.sleep(for: .milliseconds(20))
+                // A virtual transaction id names one transaction of one backend, never reused.
+                let still = try await connection.raw(
                     """
-                    SELECT COUNT(*) AS "n" FROM pg_snapshot_xip(pg_current_snapshot()) AS x("xid")
-                    WHERE x."xid" < CAST(\(bind: xmax) AS xid8) AND x."xid" IS DISTINCT FROM pg_current_xact_id_if_assigned()
+                    SELECT COUNT(*) AS "n" FROM pg_catalog.pg_locks AS l
+                    WHERE l."locktype" = 'relation' AND l."relation" = pg_catalog.to_regclass(\(bind: log))
+                    AND l."virtualtransaction" = ANY(CAST(\(bind: running) AS text[]))
                     """
                 ).first()!.decode(column: "n", as: Int.self)
-                if running == 0 { return horizon }
+                if still == 0 { return horizon }
                 guard ContinuousClock.now < deadline else {
                     throw ContinuumError.sealBlockedByWriters(seconds: Int(wait.components.seconds))
                 }
-                try await Task.sleep(for: .milliseconds(20))
             }
         }
     }

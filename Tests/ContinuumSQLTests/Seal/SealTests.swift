@@ -152,8 +152,16 @@ struct SealTests {
                 }
                 try await slow.raw("COMMIT").run()
             }
-            let sealed = try await db.engine.seal(on: db.sql)
-            #expect(sealed.sealedTransactions == 2)
+            // A long transaction that never wrote this schema's log (here: an unversioned
+            // table) does not hold the seal back.
+            try await db.exec("CREATE TABLE scratch (n INTEGER)")
+            try await db.sql.withSession { report in
+                try await report.raw("BEGIN").run()
+                try await report.raw("INSERT INTO scratch VALUES (1)").run()
+                let sealed = try await db.engine.seal(waitingAtMost: .milliseconds(300), on: db.sql)
+                #expect(sealed.sealedTransactions == 2)
+                try await report.raw("COMMIT").run()
+            }
             let report = try await db.engine.verifySeal(on: db.sql)
             #expect(report.isValid, "\(report)")
             #expect(report.unsealedTransactions == 0)
