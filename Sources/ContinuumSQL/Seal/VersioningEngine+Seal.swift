@@ -115,7 +115,7 @@ extension VersioningEngine {
     /// - Throws: ``ContinuumError/schemaNotInstalled``, ``ContinuumError/invalidBatchSize(_:)``,
     ///   ``ContinuumError/sealBlockedByWriters(seconds:)`` when a writer runs longer than `wait`.
     @discardableResult
-    public func seal(batchSize: Int = Self.defaultSealBatchSize, waitingAtMost wait: Duration = .seconds(60), on database: any SQLDatabase) async throws -> SealResult {
+    public func seal(batchSize: Int = Self.defaultSealBatchSize, waitingAtMost wait: Duration = .seconds(10), on database: any SQLDatabase) async throws -> SealResult {
         guard batchSize > 0 else { throw ContinuumError.invalidBatchSize(batchSize) }
         let dialect = try SQLDialectKind(database)
         guard try await self.isInstalled(on: database) else { throw ContinuumError.schemaNotInstalled }

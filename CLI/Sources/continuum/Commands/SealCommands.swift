@@ -25,7 +25,7 @@ struct SealCommand: AsyncParsableCommand {
     var batchSize = VersioningEngine.defaultSealBatchSize
 
     @Option(help: "PostgreSQL: seconds to wait for writers that were running when the seal began.")
-    var wait = 60
+    var wait = 10
 
     @OptionGroup var output: OutputOptions
 
