@@ -229,6 +229,9 @@ struct SecurityTests {
 
             // The reader reads history; a role without the grant reads nothing.
             #expect(await reader.transaction(["SELECT * FROM item_version", "SELECT * FROM \"transaction\""]) == nil)
+            // The reader verifies sealed history too.
+            try await engine.seal(on: db.sql)
+            #expect(try await engine.verifySeal(on: reader.sql).isValid)
             let denied = await stranger.transaction(["SELECT * FROM item_version"])
             #expect(denied.map { String(reflecting: $0).contains("permission denied") } == true)
             #expect(try await db.count("item_version") == 2)

@@ -244,6 +244,12 @@ extension VersioningEngine {
             generated: "CREATE INDEX IF NOT EXISTS \"ix__continuum_seal_patch_transaction_id\" ON \(SQLText.identifier(Self.sealPatchTable)) (\"transaction_id\")")
         try await database.run(
             generated: "CREATE INDEX IF NOT EXISTS \"ix__continuum_seal_patch_event_id\" ON \(SQLText.identifier(Self.sealPatchTable)) (\"event_id\")")
+        // PostgreSQL: the reader role reads the seals as it reads the rest of history (verify).
+        if try SQLDialectKind(database) == .postgresql, let reader = self.configuration.readerRole {
+            for table in [Self.sealTable, Self.sealPatchTable] {
+                try await database.run(generated: "GRANT SELECT ON \(SQLText.identifier(table)) TO \(SQLText.identifier(reader))")
+            }
+        }
     }
 
     /// Writes `patches` (several rows per statement, values bound).
