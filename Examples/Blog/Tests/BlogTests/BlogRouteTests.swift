@@ -103,6 +103,34 @@ struct BlogRouteTests {
         }
     }
 
+    @Test("the transaction log filters by user and by day; a malformed day is a 400", arguments: TestDatabase.available)
+    func logFilters(_ database: TestDatabase) async throws {
+        try await database.withBlog { app in
+            let browser = Browser(app)
+            try await browser.logIn("alice")
+            try await browser.post("/posts", ["title": "Dated post", "body": "text", "reason": "today"])
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            formatter.dateFormat = "yyyy-MM-dd"
+            let today = formatter.string(from: Date())
+            let yesterday = formatter.string(from: Date().addingTimeInterval(-86_400))
+            let tomorrow = formatter.string(from: Date().addingTimeInterval(86_400))
+
+            let todays = try await browser.get("/log?from=\(today)&to=\(today)")
+            #expect(todays.status == .ok && todays.body.string.contains("Dated post"))
+            #expect(todays.body.string.contains("from \(today) to \(today)"))
+            #expect(todays.body.string.contains("value=\"\(today)\""), "the form keeps the days")
+            let later = try await browser.get("/log?from=\(tomorrow)")
+            #expect(later.status == .ok && !later.body.string.contains("Dated post"))
+            #expect(later.body.string.contains("No transactions from \(tomorrow)."))
+            let earlier = try await browser.get("/log?user=alice&to=\(yesterday)")
+            #expect(earlier.status == .ok && !earlier.body.string.contains("Dated post"))
+            #expect(try await browser.get("/log?user=alice&from=\(yesterday)").body.string.contains("Dated post"))
+            #expect(try await browser.get("/log?from=29-11-2026").status == .badRequest)
+        }
+    }
+
     @Test("a restore is a new revision recorded with the user who restored", arguments: TestDatabase.available)
     func restoreRecordsTheActingUser(_ database: TestDatabase) async throws {
         try await database.withBlog { app in

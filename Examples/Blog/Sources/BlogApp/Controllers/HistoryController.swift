@@ -327,6 +327,23 @@ struct HistoryController: RouteCollection {
         var olderThan: Int?
         var newest: Bool
         var query: String
+        /// The day range shown (`YYYY-MM-DD`, UTC), empty when not set.
+        var from: String
+        var to: String
+        var period: String?
+    }
+
+    /// A day as the log's date fields send it (`YYYY-MM-DD`, read in UTC).
+    static func day(_ text: String?, field: String) throws -> Date? {
+        guard let text, !text.isEmpty else { return nil }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd"
+        guard let date = formatter.date(from: text) else {
+            throw Abort(.badRequest, reason: "The \(field) date \"\(text)\" is not a day like 2026-11-29.")
+        }
+        return date
     }
 
     func log(req: Request) async throws -> Response {
@@ -343,6 +360,22 @@ struct HistoryController: RouteCollection {
             filteredBy = user.name
         }
         if let before { query.filter(\.$id < before) }
+        let fromText = req.query[String.self, at: "from"] ?? "", toText = req.query[String.self, at: "to"] ?? ""
+        let from = try Self.day(fromText, field: "from"), to = try Self.day(toText, field: "to")
+        if let from { query.issued(after: from) }
+        // Through the end of the `to` day.
+        if let to { query.issued(before: to.addingTimeInterval(86_400)) }
+        var period: String?
+        switch (from, to) {
+        case (.some, .some): period = "from \(fromText) to \(toText)"
+        case (.some, .none): period = "from \(fromText)"
+        case (.none, .some): period = "until \(toText)"
+        case (.none, .none): period = nil
+        }
+        var parameters: [String] = []
+        if let username { parameters.append("user=\(username)") }
+        if from != nil { parameters.append("from=\(fromText)") }
+        if to != nil { parameters.append("to=\(toText)") }
         let pageSize = 25
         let records = try await query.sort(\.$id, .descending).limit(pageSize + 1).all()
         let entries = try await Self.entries(Array(records.prefix(pageSize)), on: req.db)
@@ -350,7 +383,7 @@ struct HistoryController: RouteCollection {
             entries: entries, isEmpty: entries.isEmpty,
             users: users.map { UserChoice(username: $0.username, name: $0.name, selected: $0.username == username) },
             filteredBy: filteredBy, olderThan: records.count > pageSize ? entries.last?.transaction : nil, newest: before == nil,
-            query: username.map { "user=\($0)&" } ?? "")
+            query: parameters.map { $0 + "&" }.joined(), from: from == nil ? "" : fromText, to: to == nil ? "" : toText, period: period)
         return try await req.render("log", title: "Transaction log", nav: "log", page)
     }
 
