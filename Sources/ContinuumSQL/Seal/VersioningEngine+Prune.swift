@@ -69,30 +69,91 @@ extension VersioningEngine {
         if let cutoff { rule["continuum.older_than"] = Self.naiveUTC(cutoff) }
         if let keepLast { rule["continuum.keep_last"] = String(keepLast) }
         for entry in entries {
-            let candidates = self.pruneCandidates(entry, cutoff: cutoff, keepLast: keepLast, head: head, dialect: dialect)
             if dryRun {
+                let candidates = self.pruneCandidates(entry, cutoff: cutoff, keepLast: keepLast, head: head, range: "", dialect: dialect)
                 let count = try await database.raw("SELECT COUNT(*) AS \"n\" FROM (" + candidates + ") AS c").first()!.decode(column: "n", as: Int.self)
                 report.versions[entry.table] = count
                 continue
             }
-            while true {
-                let batch = try await self.versioned(on: database, userID: userID, meta: rule.merging(["continuum.table": entry.table]) { $1 }) { connection in
-                    try await self.pruneBatch(entry, all: all, candidates: candidates, batchSize: batchSize, dialect: dialect, on: connection)
+            // Key range by key range, each about `batchSize` version rows: the window that finds
+            // the candidates reads each version once, not the whole table per batch.
+            var cursor: [PruneKeyValue]? = nil
+            var done = false
+            while !done {
+                let end = try await self.pruneRangeEnd(entry, after: cursor, batchSize: batchSize, dialect: dialect, on: database)
+                done = end == nil
+                let range = self.pruneKeyRange(entry, after: cursor, through: end, dialect: dialect)
+                let candidates = self.pruneCandidates(entry, cutoff: cutoff, keepLast: keepLast, head: head, range: range, dialect: dialect)
+                while true {
+                    let batch = try await self.versioned(on: database, userID: userID, meta: rule.merging(["continuum.table": entry.table]) { $1 }) { connection in
+                        try await self.pruneBatch(entry, all: all, candidates: candidates, batchSize: batchSize, dialect: dialect, on: connection)
+                    }
+                    report.versions[entry.table, default: 0] += batch.versions
+                    report.chainStarts += batch.chainStarts
+                    report.transactions += batch.transactions
+                    if let event = batch.event { report.eventTransactionIDs.append(event) }
+                    if batch.versions < batchSize { break }
                 }
-                report.versions[entry.table, default: 0] += batch.versions
-                report.chainStarts += batch.chainStarts
-                report.transactions += batch.transactions
-                if let event = batch.event { report.eventTransactionIDs.append(event) }
-                if batch.versions < batchSize { break }
+                cursor = end
             }
         }
         if !dryRun { try await self.seal(on: database) }
         return report
     }
 
-    /// The versions of `entry` the rule removes: `_tx`, the key columns' literals `k0...` and
-    /// every column's literal `c0...`, oldest first.
-    private func pruneCandidates(_ entry: RegistryEntry, cutoff: Date?, keepLast: Int?, head: Int, dialect: SQLDialectKind) -> SQLQueryString {
+    /// The key of the version row `batchSize` rows after `cursor` in key order (the end of the
+    /// next key range), or `nil` when fewer rows follow: the range then runs to the end.
+    private func pruneRangeEnd(
+        _ entry: RegistryEntry, after cursor: [PruneKeyValue]?, batchSize: Int, dialect: SQLDialectKind, on database: any SQLDatabase
+    ) async throws -> [PruneKeyValue]? {
+        let key = entry.keyColumns.map { "v." + SQLText.identifier($0.name) }
+        let columns: [String] = key.indices.flatMap { index -> [String] in
+            switch dialect {
+            case .postgresql: return ["CAST(\(key[index]) AS TEXT) AS \"k\(index)\"", "'' AS \"t\(index)\""]
+            case .sqlite:
+                return ["CASE typeof(\(key[index])) WHEN 'blob' THEN hex(\(key[index])) ELSE CAST(\(key[index]) AS TEXT) END AS \"k\(index)\"", "typeof(\(key[index])) AS \"t\(index)\""]
+            }
+        }
+        let row = try await database.raw(
+            "SELECT \(unsafeRaw: columns.joined(separator: ", ")) FROM \(ident: entry.versionTable) AS v WHERE 1 = 1"
+                + self.pruneKeyRange(entry, after: cursor, through: nil, dialect: dialect)
+                + " ORDER BY \(unsafeRaw: key.joined(separator: ", ")), v.\"transaction_id\" LIMIT 1 OFFSET \(unsafeRaw: String(batchSize - 1))"
+        ).first()
+        guard let row else { return nil }
+        return try key.indices.map { PruneKeyValue(text: try row.decode(column: "k\($0)", as: String.self), storage: try row.decode(column: "t\($0)", as: String.self)) }
+    }
+
+    /// ` AND (key) > (cursor) AND (key) <= (end)` on the version table `v`; each value bound as
+    /// text and converted back to its type (PostgreSQL: the key column's; SQLite: the value's
+    /// storage class), so that the version table's primary-key index serves the range.
+    private func pruneKeyRange(_ entry: RegistryEntry, after cursor: [PruneKeyValue]?, through end: [PruneKeyValue]?, dialect: SQLDialectKind) -> SQLQueryString {
+        let key = entry.keyColumns
+        let columns = key.map { "v." + SQLText.identifier($0.name) }.joined(separator: ", ")
+        func values(_ values: [PruneKeyValue]) -> SQLQueryString {
+            var list: SQLQueryString = ""
+            for (index, value) in values.enumerated() {
+                if index > 0 { list = list + ", " }
+                switch (dialect, value.storage) {
+                case (.postgresql, _): list = list + "CAST(\(bind: value.text) AS \(unsafeRaw: key[index].type))"
+                case (.sqlite, "integer"): list = list + "CAST(\(bind: value.text) AS INTEGER)"
+                case (.sqlite, "real"): list = list + "CAST(\(bind: value.text) AS REAL)"
+                case (.sqlite, "blob"): list = list + "unhex(\(bind: value.text))"
+                case (.sqlite, _): list = list + "\(bind: value.text)"
+                }
+            }
+            return list
+        }
+        var range: SQLQueryString = ""
+        if let cursor { range = range + " AND (\(unsafeRaw: columns)) > (" + values(cursor) + ")" }
+        if let end { range = range + " AND (\(unsafeRaw: columns)) <= (" + values(end) + ")" }
+        return range
+    }
+
+    /// The versions of `entry` the rule removes, among those `range` selects: `_tx`, `_first`
+    /// (the oldest version kept of the row) and the key columns `k_...`.
+    private func pruneCandidates(
+        _ entry: RegistryEntry, cutoff: Date?, keepLast: Int?, head: Int, range: SQLQueryString, dialect: SQLDialectKind
+    ) -> SQLQueryString {
         let key = entry.keyColumns.map { "v." + SQLText.identifier($0.name) }.joined(separator: ", ")
         var keep: [SQLQueryString] = ["(v.\"end_transaction_id\" IS NULL AND v.\"operation_type\" <> 2)", "v.\"transaction_id\" > \(unsafeRaw: String(head))"]
         if let keepLast {
@@ -110,7 +171,7 @@ extension VersioningEngine {
         return "SELECT f.\"_tx\" AS \"_tx\", f.\"_first\" AS \"_first\", " + "\(unsafeRaw: entry.keyColumns.map { "f." + SQLText.identifier("k_" + $0.name) }.joined(separator: ", "))"
             + " FROM (SELECT r.*, MIN(CASE WHEN r.\"_keep\" = 1 THEN r.\"_tx\" END) OVER (PARTITION BY \(unsafeRaw: partition)) AS \"_first\" FROM ("
             + "SELECT \(unsafeRaw: raw), v.\"transaction_id\" AS \"_tx\", " + keepExpression + " AS \"_keep\" FROM \(ident: entry.versionTable) AS v "
-            + "LEFT JOIN \(ident: self.configuration.transactionTable) AS t ON t.\"id\" = v.\"transaction_id\") AS r) AS f "
+            + "LEFT JOIN \(ident: self.configuration.transactionTable) AS t ON t.\"id\" = v.\"transaction_id\" WHERE 1 = 1" + range + ") AS r) AS f "
             + "WHERE f.\"_first\" IS NULL OR f.\"_tx\" < f.\"_first\""
     }
 
@@ -232,6 +293,12 @@ extension VersioningEngine {
         try await self.insert(patches, on: connection)
         return (rows.count, chainStarts, emptied, event)
     }
+}
+
+/// One value of a key-range boundary: its text (hex for a blob) and, on SQLite, its storage class.
+private struct PruneKeyValue: Sendable {
+    var text: String
+    var storage: String
 }
 
 /// The oldest version a prune keeps of one row: it becomes the start of the row's chain.
