@@ -86,7 +86,8 @@ extension VersioningEngine {
                 let candidates = self.pruneCandidates(entry, cutoff: cutoff, keepLast: keepLast, head: head, range: range, dialect: dialect)
                 while true {
                     let batch = try await self.versioned(on: database, userID: userID, meta: rule.merging(["continuum.table": entry.table]) { $1 }) { connection in
-                        try await self.pruneBatch(entry, all: all, candidates: candidates, batchSize: batchSize, dialect: dialect, on: connection)
+                        try await self.pruneBatch(
+                            entry, all: all, candidates: candidates, range: range, batchSize: batchSize, dialect: dialect, on: connection)
                     }
                     report.versions[entry.table, default: 0] += batch.versions
                     report.chainStarts += batch.chainStarts
@@ -176,7 +177,8 @@ extension VersioningEngine {
     }
 
     private func pruneBatch(
-        _ entry: RegistryEntry, all: [RegistryEntry], candidates: SQLQueryString, batchSize: Int, dialect: SQLDialectKind, on connection: any SQLDatabase
+        _ entry: RegistryEntry, all: [RegistryEntry], candidates: SQLQueryString, range: SQLQueryString, batchSize: Int, dialect: SQLDialectKind,
+        on connection: any SQLDatabase
     ) async throws -> (versions: Int, chainStarts: Int, transactions: Int, event: Int?) {
         for statement in dialect.sealSettings { try await connection.run(generated: statement) }
         if dialect == .postgresql {
@@ -195,10 +197,15 @@ extension VersioningEngine {
         ).all()
         guard !rows.isEmpty else { return (0, 0, 0, nil) }
         let event = try await self.eventTransactionID(dialect: dialect, on: connection)
-        // The patches already recorded for the batch's transactions (a redacted field, say).
-        let batchIDs = try rows.flatMap { [try $0.decode(column: "_tx", as: Int.self), try $0.decode(column: "_first", as: Int?.self)].compactMap { $0 } }
-        let patchList = try await self.sealPatches(
-            where: "p.\"transaction_id\" >= \(batchIDs.min() ?? 0) AND p.\"transaction_id\" <= \(batchIDs.max() ?? 0)", on: connection)
+        // The patches already recorded for this table's rows in the batch's transactions (a
+        // redacted field, say), a thousand transactions per query.
+        let batchIDs = Set(try rows.flatMap { [try $0.decode(column: "_tx", as: Int.self), try $0.decode(column: "_first", as: Int?.self)].compactMap { $0 } }).sorted()
+        var patchList: [SealPatch] = []
+        for start in stride(from: 0, to: batchIDs.count, by: 1_000) {
+            let ids = batchIDs[start..<min(start + 1_000, batchIDs.count)].map(String.init).joined(separator: ", ")
+            patchList += try await self.sealPatches(
+                where: "p.\"table_name\" = \(SQLText.literal(entry.versionTable)) AND p.\"transaction_id\" IN (\(ids))", on: connection)
+        }
         let index = PatchIndex(patchList)
         var patches: [SealPatch] = []
         var starts: Set<ChainStart> = []
@@ -222,7 +229,8 @@ extension VersioningEngine {
             for (index, tx) in Set(pairs.map(\.tx)).sorted().enumerated() { ids = ids + (index > 0 ? ", " : "") + "\(bind: tx)" }
             var values: SQLQueryString = ") AND (v.\"transaction_id\", \(unsafeRaw: keyLiteral)) IN (VALUES "
             for (index, pair) in pairs.enumerated() { values = values + (index > 0 ? ", " : "") + "(\(bind: pair.tx), \(bind: pair.key))" }
-            return ids + values + ")"
+            // The batch's key range lets the primary key narrow the rows before their literals are computed.
+            return ids + values + ")" + range
         }
         let chunk = 400
         for start in stride(from: 0, to: deletions.count, by: chunk) {
