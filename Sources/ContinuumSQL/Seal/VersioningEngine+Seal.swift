@@ -225,6 +225,11 @@ extension VersioningEngine {
     ///   sealed transaction has it, so even a rewrite of the seal table is detected.
     /// - Throws: ``ContinuumError/schemaNotInstalled``, or the driver's error.
     public func verifySeal(expectedDigest: String? = nil, on database: any SQLDatabase) async throws -> SealVerification {
+        try await self.verifySeal(expectedDigest: expectedDigest, window: Self.verifyWindow, on: database)
+    }
+
+    /// ``verifySeal(expectedDigest:on:)`` recomputing `window` sealed transactions at a time.
+    package func verifySeal(expectedDigest: String?, window: Int, on database: any SQLDatabase) async throws -> SealVerification {
         let dialect = try SQLDialectKind(database)
         guard try await self.isInstalled(on: database) else { throw ContinuumError.schemaNotInstalled }
         guard try await Introspector(database).tableExists(Self.sealTable) else {
@@ -236,50 +241,73 @@ extension VersioningEngine {
         }
         return try await database.continuumAtomically(dialect) { connection in
             for statement in dialect.sealSettings { try await connection.run(generated: statement) }
-            let seals = try await connection.rows(
-                generated: """
-                    SELECT CAST("transaction_id" AS BIGINT) AS "id", "entry_digest" AS "e", "chain_digest" AS "c"
-                    FROM \(SQLText.identifier(Self.sealTable)) ORDER BY "transaction_id"
-                    """
-            ).map { (id: try $0.decode(column: "id", as: Int.self), entry: try $0.decode(column: "e", as: String.self), chain: try $0.decode(column: "c", as: String.self)) }
+            // A patch counts once the event that recorded it is sealed.
+            let sealedEvents = Set(
+                try await connection.rows(
+                    generated: """
+                        SELECT DISTINCT CAST(p."event_id" AS BIGINT) AS "e" FROM \(SQLText.identifier(Self.sealPatchTable)) AS p
+                        JOIN \(SQLText.identifier(Self.sealTable)) AS s ON s."transaction_id" = p."event_id"
+                        """
+                ).map { try $0.decode(column: "e", as: Int.self) })
             var problems: [SealVerification.Problem] = []
             var previous = SealEncoding.genesis
-            for seal in seals {
-                previous = SealEncoding.chain(previous, seal.entry)
-                if previous != seal.chain {
-                    problems.append(.sealChanged(transactionID: seal.id))
-                    previous = seal.chain
-                }
-            }
-            let head = seals.last
-            let content = try await self.sealContent(after: nil, through: head?.id ?? 0, dialect: dialect, on: connection)
-            let sealedIDs = Set(seals.map(\.id))
-            let index = PatchIndex(content.patches, honoring: sealedIDs)
-            let present = content.ids.filter { $0 <= head?.id ?? 0 }
-            for seal in seals {
-                if content.transactions[seal.id] == nil {
-                    if index.transactions[seal.id]?.digest != seal.entry { problems.append(.deleted(transactionID: seal.id)) }
-                } else if content.entry(seal.id, index) != seal.entry {
-                    problems.append(.edited(transactionID: seal.id))
-                }
-            }
-            for id in present.subtracting(sealedIDs).sorted() { problems.append(.inserted(transactionID: id)) }
+            var sealed = 0
+            var head: (id: Int, chain: String)?
             var expectedAt: Int?
-            if let expectedDigest {
-                expectedAt = seals.first { $0.chain == expectedDigest.lowercased() }?.id
-                if expectedAt == nil { problems.append(.expectedDigestNotFound(expectedDigest)) }
+            var counts = PatchIndex([]).count
+            // Window by window of sealed transactions, so memory holds one window's history.
+            while true {
+                let seals = try await connection.rows(
+                    generated: """
+                        SELECT CAST("transaction_id" AS BIGINT) AS "id", "entry_digest" AS "e", "chain_digest" AS "c"
+                        FROM \(SQLText.identifier(Self.sealTable)) \(head.map { "WHERE \"transaction_id\" > \($0.id)" } ?? "") ORDER BY "transaction_id" LIMIT \(window)
+                        """
+                ).map { (id: try $0.decode(column: "id", as: Int.self), entry: try $0.decode(column: "e", as: String.self), chain: try $0.decode(column: "c", as: String.self)) }
+                guard let last = seals.last else { break }
+                for seal in seals {
+                    previous = SealEncoding.chain(previous, seal.entry)
+                    if previous != seal.chain {
+                        problems.append(.sealChanged(transactionID: seal.id))
+                        previous = seal.chain
+                    }
+                    if let expectedDigest, expectedAt == nil, seal.chain == expectedDigest.lowercased() { expectedAt = seal.id }
+                }
+                let lower = head?.id
+                let content = try await self.sealContent(after: lower, through: last.id, dialect: dialect, on: connection)
+                let index = PatchIndex(content.patches, honoring: sealedEvents)
+                let windowIDs = Set(seals.map(\.id))
+                for seal in seals {
+                    if content.transactions[seal.id] == nil {
+                        if index.transactions[seal.id]?.digest != seal.entry { problems.append(.deleted(transactionID: seal.id)) }
+                    } else if content.entry(seal.id, index) != seal.entry {
+                        problems.append(.edited(transactionID: seal.id))
+                    }
+                }
+                let present = content.ids.filter { $0 > (lower ?? Int.min) && $0 <= last.id }
+                for id in present.subtracting(windowIDs).sorted() { problems.append(.inserted(transactionID: id)) }
+                // Each patch counted in the window of the transaction it changed.
+                let windowCount = PatchIndex(content.patches.filter { $0.transactionID > (lower ?? Int.min) && $0.transactionID <= last.id }, honoring: sealedEvents).count
+                counts = (
+                    counts.fields + windowCount.fields, counts.chainStarts + windowCount.chainStarts, counts.rows + windowCount.rows,
+                    counts.transactions + windowCount.transactions
+                )
+                sealed += seals.count
+                head = (last.id, last.chain)
             }
+            if let expectedDigest, expectedAt == nil { problems.append(.expectedDigestNotFound(expectedDigest)) }
             let unsealed = try await connection.rows(
                 generated: "SELECT COUNT(*) AS \"n\" FROM \(SQLText.identifier(self.configuration.transactionTable)) WHERE \"id\" > \(head?.id ?? 0)"
             ).first!.decode(column: "n", as: Int.self)
             problems.sort { ($0.transactionID ?? Int.max) < ($1.transactionID ?? Int.max) }
             return SealVerification(
-                sealedTransactions: seals.count, unsealedTransactions: unsealed, headTransactionID: head?.id, headDigest: head?.chain,
-                expectedDigestTransactionID: expectedAt, redactedFields: index.count.fields, chainStarts: index.count.chainStarts,
-                prunedVersions: index.count.rows,
-                prunedTransactions: index.count.transactions, problems: problems)
+                sealedTransactions: sealed, unsealedTransactions: unsealed, headTransactionID: head?.id, headDigest: head?.chain,
+                expectedDigestTransactionID: expectedAt, redactedFields: counts.fields, chainStarts: counts.chainStarts, prunedVersions: counts.rows,
+                prunedTransactions: counts.transactions, problems: problems)
         }
     }
+
+    /// Sealed transactions `verifySeal` recomputes at a time.
+    static let verifyWindow = 1_000
 
     /// The id of the current scope's transaction row, created if no trigger created it yet:
     /// the row a redaction or prune records itself in. Call inside a `versioned` scope.

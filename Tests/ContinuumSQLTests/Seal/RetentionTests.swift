@@ -104,6 +104,7 @@ struct RetentionTests {
             #expect(verification.chainStarts == 2)
             #expect(verification.redactedFields == 0)
             #expect(verification.prunedTransactions == 3)
+            #expect(try await db.engine.verifySeal(expectedDigest: published, window: 1, on: db.sql) == verification)
             try await db.expectConsistent("article")
             // The emptied transactions are gone with their metadata.
             #expect(try await Self.count(db, "SELECT COUNT(*) FROM transaction_meta WHERE key = 'step' AND value = 'insert'") == 1)

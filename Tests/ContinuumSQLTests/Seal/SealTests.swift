@@ -80,6 +80,8 @@ struct SealTests {
                 let report = try await db.engine.verifySeal(on: db.sql)
                 #expect(!report.isValid, "\(name) went unnoticed")
                 #expect(report.problems.contains { $0.transactionID == expected }, "\(name): \(report.problems)")
+                // Recomputed two sealed transactions at a time, the report is the same.
+                #expect(try await db.engine.verifySeal(expectedDigest: nil, window: 2, on: db.sql) == report, "\(name): windows of 2")
                 try await Self.restore(db, undo)
                 #expect(try await db.engine.verifySeal(expectedDigest: sealed.headDigest, on: db.sql).isValid, "\(name): restore")
             }
@@ -89,6 +91,7 @@ struct SealTests {
             #expect(try await db.engine.verifySeal(on: db.sql).isValid)
             let report = try await db.engine.verifySeal(expectedDigest: sealed.headDigest, on: db.sql)
             #expect(report.problems == [.expectedDigestNotFound(sealed.headDigest!)])
+            #expect(try await db.engine.verifySeal(expectedDigest: sealed.headDigest, window: 1, on: db.sql) == report)
         }
     }
 
