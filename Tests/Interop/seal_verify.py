@@ -1,26 +1,36 @@
-# Independent check of swift-continuum's seal on SQLite (the canonical encoding of the
-# "Sealing History" article): recomputes every sealed transaction's entry and the chain.
-# Usage: python seal_verify.py DATABASE.sqlite  ->  "ok <head digest>" or "changed <first transaction id>"
+# Independent check of swift-continuum's seal (the canonical encoding of the "Sealing History"
+# article): recomputes every sealed transaction's entry and the chain. Usage:
+#   python seal_verify.py DATABASE.sqlite | postgresql://USER@HOST/DB [SCHEMA]  ->  "ok <head digest>" or "changed <first transaction id>"
 import hashlib, sqlite3, sys
-db = sqlite3.connect(sys.argv[1]); q = lambda sql: db.execute(sql).fetchall()
+if sys.argv[1].startswith("postgres"):  # psycopg2; the literals under the seal's settings
+    import psycopg2; cursor = psycopg2.connect(sys.argv[1]).cursor(); q = lambda sql: (cursor.execute(sql), cursor.fetchall())[1]
+    cursor.execute("SET search_path = %s; SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; "
+                   "SET extra_float_digits = 1; SET bytea_output = 'hex'", [sys.argv[2] if len(sys.argv) > 2 else "public"])
+    quote = lambda n: f'quote_nullable(CAST("{n}" AS TEXT))'
+    columns = lambda t: q(f"""SELECT a.attname, COALESCE((SELECT k.n FROM pg_index i, unnest(i.indkey) WITH ORDINALITY k(a, n) WHERE i.indrelid
+        = a.attrelid AND i.indisprimary AND k.a = a.attnum), 0) FROM pg_attribute a WHERE a.attrelid = '"{t}"'::regclass AND a.attnum > 0 AND NOT a.attisdropped""")
+else:
+    db = sqlite3.connect(sys.argv[1]); q = lambda sql: db.execute(sql).fetchall()
+    quote = lambda n: f'quote("{n}")'; columns = lambda t: [(c[1], c[5]) for c in q(f'PRAGMA table_info("{t}")')]
+number = lambda literal: int(str(literal).strip("'"))
 H = lambda *parts: hashlib.sha256("\0".join(map(str, parts)).encode()).hexdigest()
 seals = q('SELECT transaction_id, entry_digest, chain_digest FROM _continuum_seal ORDER BY transaction_id')
 patches = [p for p in q('SELECT * FROM _continuum_seal_patch') if p[0] in {s[0] for s in seals}]
 fixed = {p[1:5]: p[5:] for p in patches if p[4]}  # (tx, table, key, field) -> (digest it had, value it must hold)
 field = lambda k, n, v: (fixed[k][0] if fixed[k][1] == v else "changed") if k in fixed else H(n, v)
 parts = {}
-add = lambda tx, part, d: parts.setdefault(int(tx), {"transaction": [], "meta": [], "versions": [], "patches": []})[part].append(d)
-def table(name):  # column names (without end_transaction_id), key columns, rows of quote()d values
-    info = q(f'PRAGMA table_info("{name}")'); names = [c[1] for c in info if c[1] != "end_transaction_id"]
-    keys = [c[1] for c in sorted(info, key=lambda c: c[5]) if c[5] and c[1] != "transaction_id"]
-    return names, keys, q("SELECT " + ", ".join(f'quote("{n}")' for n in names) + f' FROM "{name}"')
+add = lambda tx, part, d: parts.setdefault(number(tx), {"transaction": [], "meta": [], "versions": [], "patches": []})[part].append(d)
+def table(name):  # column names (without end_transaction_id), key columns, rows of literals
+    info = columns(name); names = [c[0] for c in info if c[0] != "end_transaction_id"]
+    keys = [c[0] for c in sorted(info, key=lambda c: c[1]) if c[1] and c[0] != "transaction_id"]
+    return names, keys, q("SELECT " + ", ".join(quote(n) for n in names) + f' FROM "{name}"')
 names, _, rows = table("transaction")
 for r in rows: [add(r[names.index("id")], "transaction", H(n, v)) for n, v in zip(names, r)]
-for tx, k, v in q('SELECT transaction_id, "key", quote("value") FROM transaction_meta'): add(tx, "meta", H(k, v))
+for tx, k, v in q(f'SELECT transaction_id, "key", {quote("value")} FROM transaction_meta'): add(tx, "meta", H(k, v))
 for (vt,) in q('SELECT version_table FROM _continuum_tables'):
     names, keys, rows = table(vt)
     for r in rows:
-        f = dict(zip(names, r)); tx = int(f["transaction_id"]); key = ",".join(f[k] for k in keys)
+        f = dict(zip(names, r)); tx = number(f["transaction_id"]); key = ",".join(f[k] for k in keys)
         add(tx, "versions", H("row", vt, *sorted(field((tx, vt, key, n), n, v) for n, v in f.items())))
 for p in patches:
     if p[2] and not p[4]: add(p[1], "versions", p[5])  # a pruned version row: its recorded digest

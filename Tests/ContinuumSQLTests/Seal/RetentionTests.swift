@@ -31,7 +31,7 @@ struct RetentionTests {
             #expect(event.meta[VersioningEngine.eventMetaKey] == "redact")
             #expect(event.meta["continuum.fields"] == "name")
             #expect(try await Self.count(db, "SELECT COUNT(*) FROM _continuum_seal_patch WHERE value LIKE '%Uno%' OR value LIKE '%One%'") == 0)
-            if db.kind == .sqlite { #expect(try SealTests.python(db) == "ok \(verification.headDigest!)") }
+            #expect(try SealTests.python(db) == "ok \(verification.headDigest!)")
 
             // Tampering with a redacted field or with the redaction's record is detected.
             let tampers = [
@@ -108,7 +108,7 @@ struct RetentionTests {
             try await db.expectConsistent("article")
             // The emptied transactions are gone with their metadata.
             #expect(try await Self.count(db, "SELECT COUNT(*) FROM transaction_meta WHERE key = 'step' AND value = 'insert'") == 1)
-            if db.kind == .sqlite { #expect(try SealTests.python(db) == "ok \(verification.headDigest!)") }
+            #expect(try SealTests.python(db) == "ok \(verification.headDigest!)")
 
             // Tampering with what the prune left or recorded is detected.
             let start = try await db.rows("SELECT CAST(transaction_id AS TEXT) FROM article_version WHERE id = 1 ORDER BY transaction_id").first![0]!

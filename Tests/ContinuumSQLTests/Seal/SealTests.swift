@@ -95,9 +95,9 @@ struct SealTests {
         }
     }
 
-    @Test("the Python verifier of the docs agrees with verify, before and after tampering")
-    func pythonVerifier() async throws {
-        try await TestDatabase.sqlite.run { db in
+    @Test("the Python verifier of the docs agrees with verify, before and after tampering", arguments: TestDatabase.allCases)
+    func pythonVerifier(_ database: TestDatabase) async throws {
+        try await database.run { db in
             let ids = try await Self.history(db)
             let sealed = try await db.engine.seal(on: db.sql)
             #expect(try Self.python(db) == "ok \(sealed.headDigest!)")
@@ -197,7 +197,16 @@ struct SealTests {
             .appendingPathComponent("Interop/seal_verify.py").path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script, db.file!]
+        switch db.kind {
+        case .sqlite: process.arguments = [script, db.file!]
+        case .postgres:
+            let environment = ProcessInfo.processInfo.environment
+            let password = environment["POSTGRES_PASSWORD"].flatMap { $0.isEmpty ? nil : ":" + $0 } ?? ""
+            let url =
+                "postgresql://\(environment["POSTGRES_USER"] ?? "postgres")\(password)@\(environment["POSTGRES_HOST"] ?? "127.0.0.1"):"
+                + "\(environment["POSTGRES_PORT"] ?? "5432")/\(environment["POSTGRES_DB"] ?? "postgres")"
+            process.arguments = [script, url, db.schema!]
+        }
         let output = Pipe()
         process.standardOutput = output
         try process.run()
