@@ -92,7 +92,11 @@ extension VersioningEngine {
                     report.versions[entry.table, default: 0] += batch.versions
                     report.chainStarts += batch.chainStarts
                     report.transactions += batch.transactions
-                    if let event = batch.event { report.eventTransactionIDs.append(event) }
+                    if let event = batch.event {
+                        report.eventTransactionIDs.append(event)
+                        // Sealed at once: the seal reads one batch's patches at a time.
+                        try await self.seal(on: database)
+                    }
                     if batch.versions < batchSize { break }
                 }
                 cursor = end

@@ -116,6 +116,13 @@ extension VersioningEngine {
     ///   ``ContinuumError/sealBlockedByWriters(seconds:)`` when a writer runs longer than `wait`.
     @discardableResult
     public func seal(batchSize: Int = Self.defaultSealBatchSize, waitingAtMost wait: Duration = .seconds(10), on database: any SQLDatabase) async throws -> SealResult {
+        try await self.seal(batchSize: batchSize, waitingAtMost: wait, windowItems: Self.windowItems, on: database)
+    }
+
+    /// ``seal(batchSize:waitingAtMost:on:)`` with fewer transactions per batch when they hold
+    /// more than `windowItems` version rows and patches.
+    @discardableResult
+    package func seal(batchSize: Int, waitingAtMost wait: Duration, windowItems: Int, on database: any SQLDatabase) async throws -> SealResult {
         guard batchSize > 0 else { throw ContinuumError.invalidBatchSize(batchSize) }
         let dialect = try SQLDialectKind(database)
         guard try await self.isInstalled(on: database) else { throw ContinuumError.schemaNotInstalled }
@@ -123,17 +130,19 @@ extension VersioningEngine {
         let horizon = dialect == .postgresql ? try await self.stableHorizon(waitingAtMost: wait, on: database) : nil
         var sealed = 0
         while true {
-            let (count, head) = try await database.continuumAtomically(dialect) { connection in
-                try await self.sealBatch(batchSize, through: horizon, dialect: dialect, on: connection)
+            let (count, more, head) = try await database.continuumAtomically(dialect) { connection in
+                try await self.sealBatch(batchSize, windowItems: windowItems, through: horizon, dialect: dialect, on: connection)
             }
             sealed += count
-            if count < batchSize {
+            if !more {
                 return SealResult(sealedTransactions: sealed, headTransactionID: head?.id, headDigest: head?.digest)
             }
         }
     }
 
-    private func sealBatch(_ batchSize: Int, through horizon: Int?, dialect: SQLDialectKind, on connection: any SQLDatabase) async throws -> (Int, (id: Int, digest: String)?) {
+    private func sealBatch(
+        _ batchSize: Int, windowItems: Int, through horizon: Int?, dialect: SQLDialectKind, on connection: any SQLDatabase
+    ) async throws -> (Int, Bool, (id: Int, digest: String)?) {
         for statement in dialect.sealSettings { try await connection.run(generated: statement) }
         if dialect == .postgresql {
             try await connection.run(generated: "LOCK TABLE \(SQLText.identifier(Self.sealTable)) IN EXCLUSIVE MODE")
@@ -149,7 +158,12 @@ extension VersioningEngine {
                 WHERE "id" > \(head?.id ?? 0)\(horizon.map { " AND \"id\" <= \($0)" } ?? "") ORDER BY "id" LIMIT \(batchSize)
                 """
         ).map { try $0.decode(column: "id", as: Int.self) }
-        guard let last = ids.last else { return (0, head) }
+        guard !ids.isEmpty else { return (0, false, head) }
+        // Fewer transactions when they hold many version rows or patches.
+        let length = try await self.windowLength(ids, items: windowItems, on: connection)
+        let more = length < ids.count || ids.count == batchSize
+        ids.removeLast(ids.count - length)
+        let last = ids[length - 1]
         let content = try await self.sealContent(after: head?.id, through: last, dialect: dialect, on: connection)
         let index = PatchIndex(content.patches)
         ids.sort()
@@ -163,7 +177,7 @@ extension VersioningEngine {
         }
         try await connection.raw(query).run()
         head = (last, previous)
-        return (ids.count, head)
+        return (ids.count, more, head)
     }
 
     static func sealHead(on database: any SQLDatabase) async throws -> (id: Int, digest: String)? {
@@ -225,11 +239,12 @@ extension VersioningEngine {
     ///   sealed transaction has it, so even a rewrite of the seal table is detected.
     /// - Throws: ``ContinuumError/schemaNotInstalled``, or the driver's error.
     public func verifySeal(expectedDigest: String? = nil, on database: any SQLDatabase) async throws -> SealVerification {
-        try await self.verifySeal(expectedDigest: expectedDigest, window: Self.verifyWindow, on: database)
+        try await self.verifySeal(expectedDigest: expectedDigest, window: Self.verifyWindow, windowItems: Self.windowItems, on: database)
     }
 
-    /// ``verifySeal(expectedDigest:on:)`` recomputing `window` sealed transactions at a time.
-    package func verifySeal(expectedDigest: String?, window: Int, on database: any SQLDatabase) async throws -> SealVerification {
+    /// ``verifySeal(expectedDigest:on:)`` recomputing at most `window` sealed transactions at a
+    /// time, fewer when they hold more than `windowItems` version rows and patches.
+    package func verifySeal(expectedDigest: String?, window: Int, windowItems: Int = windowItems, on database: any SQLDatabase) async throws -> SealVerification {
         let dialect = try SQLDialectKind(database)
         guard try await self.isInstalled(on: database) else { throw ContinuumError.schemaNotInstalled }
         guard try await Introspector(database).tableExists(Self.sealTable) else {
@@ -257,13 +272,17 @@ extension VersioningEngine {
             var counts = PatchIndex([]).count
             // Window by window of sealed transactions, so memory holds one window's history.
             while true {
-                let seals = try await connection.rows(
+                var seals = try await connection.rows(
                     generated: """
                         SELECT CAST("transaction_id" AS BIGINT) AS "id", "entry_digest" AS "e", "chain_digest" AS "c"
                         FROM \(SQLText.identifier(Self.sealTable)) \(head.map { "WHERE \"transaction_id\" > \($0.id)" } ?? "") ORDER BY "transaction_id" LIMIT \(window)
                         """
                 ).map { (id: try $0.decode(column: "id", as: Int.self), entry: try $0.decode(column: "e", as: String.self), chain: try $0.decode(column: "c", as: String.self)) }
-                guard let last = seals.last else { break }
+                guard var last = seals.last else { break }
+                // Fewer transactions when they hold many version rows or patches (a large prune's).
+                let length = try await self.windowLength(seals.map(\.id), items: windowItems, on: connection)
+                seals.removeLast(seals.count - length)
+                last = seals[length - 1]
                 for seal in seals {
                     previous = SealEncoding.chain(previous, seal.entry)
                     if previous != seal.chain {
@@ -306,8 +325,37 @@ extension VersioningEngine {
         }
     }
 
-    /// Sealed transactions `verifySeal` recomputes at a time.
+    /// Sealed transactions `verifySeal` recomputes at a time, at most.
     static let verifyWindow = 1_000
+    /// Version rows and recorded patches that one window of ``seal(batchSize:waitingAtMost:on:)``
+    /// or ``verifySeal(expectedDigest:on:)`` reads, at most (unless one transaction has more).
+    package static let windowItems = 20_000
+
+    /// How many of `ids` (ascending transaction ids) one window takes: at least one, and no
+    /// more than keep their version rows and the patches they recorded within `items`.
+    func windowLength(_ ids: [Int], items: Int, on connection: any SQLDatabase) async throws -> Int {
+        guard ids.count > 1, let first = ids.first, let last = ids.last else { return ids.count }
+        var counts: [Int: Int] = [:]
+        func add(_ query: String) async throws {
+            for row in try await connection.rows(generated: query) {
+                counts[try row.decode(column: "t", as: Int.self), default: 0] += try row.decode(column: "n", as: Int.self)
+            }
+        }
+        for entry in try await RegistryEntry.all(from: connection) {
+            try await add(
+                "SELECT CAST(\"transaction_id\" AS BIGINT) AS \"t\", COUNT(*) AS \"n\" FROM \(SQLText.identifier(entry.versionTable)) "
+                    + "WHERE \"transaction_id\" >= \(first) AND \"transaction_id\" <= \(last) GROUP BY \"transaction_id\"")
+        }
+        try await add(
+            "SELECT CAST(\"event_id\" AS BIGINT) AS \"t\", COUNT(*) AS \"n\" FROM \(SQLText.identifier(Self.sealPatchTable)) "
+                + "WHERE \"event_id\" >= \(first) AND \"event_id\" <= \(last) GROUP BY \"event_id\"")
+        var total = 0
+        for (offset, id) in ids.enumerated() {
+            total += counts[id] ?? 0
+            if offset > 0 && total > items { return offset }
+        }
+        return ids.count
+    }
 
     /// The id of the current scope's transaction row, created if no trigger created it yet:
     /// the row a redaction or prune records itself in. Call inside a `versioned` scope.

@@ -65,6 +65,11 @@ struct SealTests {
             try await db.exec("DELETE FROM _continuum_seal")
             let whole = try await db.engine.seal(batchSize: 2, on: db.sql)
             #expect(whole.headDigest == next.headDigest)
+            // So does sealing one transaction per batch because each holds "too many" rows.
+            try await db.exec("DELETE FROM _continuum_seal")
+            let small = try await db.engine.seal(batchSize: 1_000, waitingAtMost: .seconds(10), windowItems: 1, on: db.sql)
+            #expect(small.headDigest == next.headDigest)
+            #expect(small.sealedTransactions == ids.count + 1)
             try await db.expectConsistent("article")
         }
     }
