@@ -50,7 +50,7 @@ extension VersioningEngine {
     ///   ``ContinuumError/invalidBatchSize(_:)``, ``ContinuumError/tableNotVersioned(_:)``.
     @discardableResult
     public func prune(
-        olderThan cutoff: Date? = nil, keepLast: Int? = nil, tables: [String]? = nil, batchSize: Int = 1_000, dryRun: Bool = false,
+        olderThan cutoff: Date? = nil, keepLast: Int? = nil, tables: [String]? = nil, batchSize: Int = 5_000, dryRun: Bool = false,
         userID: String? = nil, on database: any SQLDatabase
     ) async throws -> PruneReport {
         guard cutoff != nil || keepLast != nil else { throw ContinuumError.pruneRuleMissing }

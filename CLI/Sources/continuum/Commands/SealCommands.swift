@@ -95,7 +95,7 @@ struct PruneCommand: AsyncParsableCommand {
     var tables: [String] = []
 
     @Option(help: "Versions removed per database transaction.")
-    var batchSize = 1_000
+    var batchSize = 5_000
 
     @Flag(help: "Count what would be pruned, change nothing.")
     var dryRun = false
