@@ -14,10 +14,13 @@ else:
     quote = lambda n: f'quote("{n}")'; columns = lambda t: [(c[1], c[5]) for c in q(f'PRAGMA table_info("{t}")')]
 number = lambda literal: int(str(literal).strip("'"))
 H = lambda *parts: hashlib.sha256("\0".join(map(str, parts)).encode()).hexdigest()
-seals = q('SELECT transaction_id, entry_digest, chain_digest FROM _continuum_seal ORDER BY transaction_id')
-patches = [p for p in q('SELECT * FROM _continuum_seal_patch') if p[0] in {s[0] for s in seals}]
+seals = q('SELECT transaction_id, entry_digest, chain_digest, salt FROM _continuum_seal ORDER BY transaction_id')
+salt = {s[0]: s[3] for s in seals}
+patches = sorted(p for p in q('SELECT * FROM _continuum_seal_patch') if p[0] in salt)  # by event: the latest stands
 fixed = {p[1:5]: p[5:] for p in patches if p[4]}  # (tx, table, key, field) -> (digest it had, value it must hold)
-field = lambda k, n, v: (fixed[k][0] if fixed[k][1] == v else "changed") if k in fixed else H(n, v)
+S = lambda tx, n, v: H(salt[tx], n, v) if salt.get(tx) else H(n, v)  # a version row's field
+holds = lambda k, n, v: fixed[k][1] == ("=" + S(k[0], n, v) if fixed[k][1][:1] == "=" else v)  # "=": a check under the salt
+field = lambda k, n, v: (fixed[k][0] if holds(k, n, v) else "changed") if k in fixed else S(k[0], n, v)
 parts = {}
 add = lambda tx, part, d: parts.setdefault(number(tx), {"transaction": [], "meta": [], "versions": [], "patches": []})[part].append(d)
 def table(name):  # column names (without end_transaction_id), key columns, rows of literals
@@ -37,7 +40,7 @@ for p in patches:
     add(p[0], "patches", H("patch", *p[1:]))
 pruned = {p[1]: p[5] for p in patches if not p[2] and not p[4]}  # a pruned transaction: its entry
 chain, changed = "0" * 64, []
-for tx, entry, stored in seals:
+for tx, entry, stored, _ in seals:
     s = parts.get(tx)
     mine = pruned.get(tx) if not (s and s["transaction"]) else H("continuum-seal-1", tx, *[x for n in s for x in [n, *sorted(s[n])]])
     chain = hashlib.sha256((chain + str(mine)).encode()).hexdigest()

@@ -6,7 +6,10 @@ import SQLKit
 ///
 /// - field: `H(name, literal)`, where `literal` is the database's own quoting of the value
 ///   (SQLite `quote(v)`, PostgreSQL `quote_nullable(CAST(v AS TEXT))` with UTC and ISO dates):
-///   one digest per field, so an erased field can be replaced by the digest it had.
+///   one digest per field, so an erased field can be replaced by the digest it had. A version
+///   row's field in a transaction sealed with a salt (its `_continuum_seal.salt`, 32 random
+///   hexadecimal digits) is `H(salt, name, literal)`: a redaction replaces the salt, so an
+///   erased value can no longer be guessed from the digest it leaves behind.
 /// - version row: `H("row", version_table, sorted field digests...)`, every column but
 ///   `end_transaction_id` (the next version fills it in).
 /// - entry of a transaction: `H("continuum-seal-1", id, "transaction", sorted field digests of
@@ -20,6 +23,16 @@ enum SealEncoding {
 
     static func digest(_ parts: [String]) -> String { SHA256.hex(parts.joined(separator: "\u{0}")) }
     static func field(_ name: String, _ literal: String) -> String { Self.digest([name, literal]) }
+    /// A version row's field: salted when its transaction was sealed with a salt.
+    static func field(_ name: String, _ literal: String, salt: String?) -> String {
+        guard let salt else { return Self.field(name, literal) }
+        return Self.digest([salt, name, literal])
+    }
+    /// A new salt: 16 random bytes in hexadecimal.
+    static func newSalt() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
     static func sorted(_ digests: [String]) -> [String] { digests.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } }
     static func row(_ table: String, _ fields: [String]) -> String { Self.digest(["row", table] + Self.sorted(fields)) }
     static func chain(_ previous: String, _ entry: String) -> String { SHA256.hex(previous + entry) }
@@ -37,6 +50,8 @@ enum SealEncoding {
 /// - a field rewritten (erased to NULL by a redaction, `operation_type` set to INSERT at a new
 ///   chain start by a prune): `field` names it, `digest` is its field digest before, `value`
 ///   its literal after;
+/// - a field a redaction left alone in a transaction whose salt it replaced: `digest` is its
+///   sealed digest, `value` is `=` followed by `H(new salt, name, literal)`;
 /// - a version row pruned: `field` is empty, `digest` is the row's digest;
 /// - a whole transaction pruned: `table` and `field` are empty, `digest` is its entry digest.
 struct SealPatch: Sendable, Hashable {
@@ -54,6 +69,8 @@ struct SealPatch: Sendable, Hashable {
     }
 
     var isTransaction: Bool { self.table.isEmpty && self.field.isEmpty }
+    /// A check under the transaction's current salt rather than a literal (see above).
+    var isCheck: Bool { self.value.hasPrefix("=") }
     var isRow: Bool { !self.table.isEmpty && self.field.isEmpty }
 
     static func key(_ transactionID: Int, _ table: String, _ rowKey: String, _ field: String) -> String {
@@ -70,7 +87,8 @@ struct PatchIndex: Sendable {
     var count = (fields: 0, chainStarts: 0, rows: 0, transactions: 0)
 
     init(_ patches: [SealPatch], honoring events: Set<Int>? = nil) {
-        for patch in patches where events?.contains(patch.event) ?? true {
+        // The latest event's patch of a field stands (a redaction after an earlier one).
+        for patch in patches.sorted(by: { $0.event < $1.event }) where events?.contains(patch.event) ?? true {
             if patch.isTransaction {
                 self.transactions[patch.transactionID] = patch
                 self.count.transactions += 1
@@ -79,6 +97,7 @@ struct PatchIndex: Sendable {
                 self.count.rows += 1
             } else {
                 self.fields[SealPatch.key(patch.transactionID, patch.table, patch.rowKey, patch.field)] = patch
+                if patch.isCheck { continue }
                 if patch.field == VersioningPlan.operationColumn { self.count.chainStarts += 1 } else { self.count.fields += 1 }
             }
         }
@@ -93,17 +112,20 @@ struct SealRow: Sendable {
     var fields: [(name: String, literal: String)]
 
     /// The row's digest, each patched field replaced by the digest the patch recorded for it
-    /// (or by a digest nothing matches, when the field no longer holds the value the patch left).
-    func digest(_ patches: PatchIndex) -> String {
-        SealEncoding.row(
-            self.table,
-            self.fields.map { field in
-                if let patch = patches.fields[SealPatch.key(self.transactionID, self.table, self.key, field.name)] {
-                    // A patched field must still hold what the patch left: restoring it is an edit too.
-                    return patch.value == field.literal ? patch.digest : "changed"
-                }
-                return SealEncoding.field(field.name, field.literal)
-            })
+    /// (or by a digest nothing matches, when the field no longer holds the value the patch left),
+    /// the others hashed with the transaction's `salt` (`nil` for a transaction sealed without).
+    func digest(_ patches: PatchIndex, salt: String?) -> String {
+        SealEncoding.row(self.table, self.fields.map { self.fieldDigest($0.name, $0.literal, patches, salt: salt) })
+    }
+
+    /// One field's digest as the seal recorded it.
+    func fieldDigest(_ name: String, _ literal: String, _ patches: PatchIndex, salt: String?) -> String {
+        if let patch = patches.fields[SealPatch.key(self.transactionID, self.table, self.key, name)] {
+            // A patched field must still hold what the patch left: restoring it is an edit too.
+            let holds = patch.isCheck ? patch.value == "=" + SealEncoding.field(name, literal, salt: salt) : patch.value == literal
+            return holds ? patch.digest : "changed"
+        }
+        return SealEncoding.field(name, literal, salt: salt)
     }
 }
 
@@ -112,6 +134,8 @@ struct SealContent: Sendable {
     var transactions: [Int: [String]] = [:]
     var meta: [Int: [String]] = [:]
     var rows: [Int: [SealRow]] = [:]
+    /// Each sealed transaction's salt (absent: sealed without one, or not sealed yet).
+    var salts: [Int: String] = [:]
     var patches: [SealPatch] = [] {
         didSet { self.eventPatches = Dictionary(grouping: self.patches, by: \.event).mapValues { $0.map(\.encoded) } }
     }
@@ -124,7 +148,7 @@ struct SealContent: Sendable {
     }
 
     func entry(_ id: Int, _ index: PatchIndex) -> String {
-        let versions = (self.rows[id] ?? []).map { $0.digest(index) } + (index.rows[id] ?? [])
+        let versions = (self.rows[id] ?? []).map { $0.digest(index, salt: self.salts[id]) } + (index.rows[id] ?? [])
         return SealEncoding.entry(
             id, transaction: self.transactions[id] ?? [], meta: self.meta[id] ?? [], versions: versions,
             patches: self.eventPatches[id] ?? [])
@@ -203,6 +227,14 @@ extension VersioningEngine {
                 content.rows[tx, default: []].append(SealRow(transactionID: tx, table: entry.versionTable, key: key, fields: fields))
             }
         }
+        for row in try await database.rows(
+            generated: """
+                SELECT CAST(s."transaction_id" AS BIGINT) AS "_id", s."salt" AS "s" FROM \(SQLText.identifier(Self.sealTable)) AS s
+                WHERE s."salt" IS NOT NULL AND \(bounds("s.\"transaction_id\""))
+                """)
+        {
+            content.salts[try row.decode(column: "_id", as: Int.self)] = try row.decode(column: "s", as: String.self)
+        }
         content.patches = try await self.sealPatches(where: bounds("p.\"transaction_id\""), on: database)
         // The patches an event in range recorded, whatever transactions they concern.
         let events = try await self.sealPatches(where: bounds("p.\"event_id\""), on: database)
@@ -232,8 +264,12 @@ extension VersioningEngine {
         try await database.run(
             generated: """
                 CREATE TABLE IF NOT EXISTS \(SQLText.identifier(Self.sealTable)) ("transaction_id" BIGINT NOT NULL PRIMARY KEY, \
-                "entry_digest" VARCHAR(64) NOT NULL, "chain_digest" VARCHAR(64) NOT NULL)
+                "entry_digest" VARCHAR(64) NOT NULL, "chain_digest" VARCHAR(64) NOT NULL, "salt" VARCHAR(64))
                 """)
+        // Seal tables made before salts: transactions sealed then keep unsalted field digests.
+        if try await Introspector(database).describe(Self.sealTable)?.column(named: "salt") == nil {
+            try await database.run(generated: "ALTER TABLE \(SQLText.identifier(Self.sealTable)) ADD COLUMN \"salt\" VARCHAR(64)")
+        }
         try await database.run(
             generated: """
                 CREATE TABLE IF NOT EXISTS \(SQLText.identifier(Self.sealPatchTable)) ("event_id" BIGINT NOT NULL, \

@@ -211,6 +211,17 @@ extension VersioningEngine {
                 where: "p.\"table_name\" = \(SQLText.literal(entry.versionTable)) AND p.\"transaction_id\" IN (\(ids))", on: connection)
         }
         let index = PatchIndex(patchList)
+        // The salts the batch's transactions were sealed with.
+        var salts: [Int: String] = [:]
+        for start in stride(from: 0, to: batchIDs.count, by: 1_000) {
+            let ids = batchIDs[start..<min(start + 1_000, batchIDs.count)].map(String.init).joined(separator: ", ")
+            for row in try await connection.rows(
+                generated: "SELECT CAST(\"transaction_id\" AS BIGINT) AS \"t\", \"salt\" AS \"s\" FROM \(SQLText.identifier(Self.sealTable)) "
+                    + "WHERE \"salt\" IS NOT NULL AND \"transaction_id\" IN (\(ids))")
+            {
+                salts[try row.decode(column: "t", as: Int.self)] = try row.decode(column: "s", as: String.self)
+            }
+        }
         var patches: [SealPatch] = []
         var starts: Set<ChainStart> = []
         var transactions: Set<Int> = []
@@ -220,7 +231,7 @@ extension VersioningEngine {
             let fields = try names.indices.map { (name: names[$0], literal: try row.decode(column: "c\($0)", as: String.self)) }
             let keyLiterals = key.map { column in fields.first { $0.name == column.name }?.literal ?? "NULL" }
             let sealRow = SealRow(transactionID: tx, table: entry.versionTable, key: keyLiterals.joined(separator: ","), fields: fields)
-            patches.append(SealPatch(event: event, transactionID: tx, table: entry.versionTable, rowKey: sealRow.key, field: "", digest: sealRow.digest(index), value: ""))
+            patches.append(SealPatch(event: event, transactionID: tx, table: entry.versionTable, rowKey: sealRow.key, field: "", digest: sealRow.digest(index, salt: salts[tx]), value: ""))
             if let first = try row.decode(column: "_first", as: Int?.self) { starts.insert(ChainStart(rowKey: sealRow.key, transactionID: first)) }
             transactions.insert(tx)
             deletions.append((tx, keyLiterals))
@@ -253,7 +264,7 @@ extension VersioningEngine {
             ).all().map { (tx: try $0.decode(column: "_tx", as: Int.self), key: try $0.decode(column: "k", as: String.self)) }
             guard !updates.isEmpty else { continue }
             for (tx, rowKey) in updates {
-                let original = index.fields[SealPatch.key(tx, entry.versionTable, rowKey, operation)]?.digest ?? SealEncoding.field(operation, dialect.sealLiteral(integer: 1))
+                let original = index.fields[SealPatch.key(tx, entry.versionTable, rowKey, operation)]?.digest ?? SealEncoding.field(operation, dialect.sealLiteral(integer: 1), salt: salts[tx])
                 patches.append(
                     SealPatch(event: event, transactionID: tx, table: entry.versionTable, rowKey: rowKey, field: operation, digest: original, value: dialect.sealLiteral(integer: 0)))
             }

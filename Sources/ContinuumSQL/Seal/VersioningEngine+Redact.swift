@@ -80,6 +80,9 @@ extension VersioningEngine {
             return query
         }
         try await database.continuumAtomically(dialect) { try await self.createSealTables(on: $0) }
+        // Seal what is stable first: sealed transactions get their erased fields proven and
+        // their salts replaced; the others are sealed later as the redaction leaves them.
+        try await self.seal(on: database)
         let meta = [Self.eventMetaKey: "redact", "continuum.table": table, "continuum.fields": fields.joined(separator: ",")]
         let report = try await self.versioned(on: database, userID: userID, remoteAddress: remoteAddress, meta: meta) { connection in
             for statement in dialect.sealSettings { try await connection.run(generated: statement) }
@@ -108,19 +111,71 @@ extension VersioningEngine {
                 "SELECT CAST(v.\"transaction_id\" AS BIGINT) AS \"_tx\", \(unsafeRaw: select) FROM \(ident: entry.versionTable) AS v WHERE ("
                     + versionCondition + ") AND (\(unsafeRaw: versionAnySet)) AND v.\"transaction_id\" <> \(bind: event)"
             ).all()
+            // What the seal knows of the transactions touched: their salts and earlier patches.
+            let touched = Set(try rows.map { try $0.decode(column: "_tx", as: Int.self) }).sorted()
+            var sealed: [Int: String?] = [:]
+            var existing: [SealPatch] = []
+            for start in stride(from: 0, to: touched.count, by: 1_000) {
+                let ids = touched[start..<min(start + 1_000, touched.count)].map(String.init).joined(separator: ", ")
+                for row in try await connection.rows(
+                    generated: "SELECT CAST(\"transaction_id\" AS BIGINT) AS \"t\", \"salt\" AS \"s\" FROM \(SQLText.identifier(Self.sealTable)) WHERE \"transaction_id\" IN (\(ids))")
+                {
+                    sealed[try row.decode(column: "t", as: Int.self)] = .some(try row.decode(column: "s", as: String?.self))
+                }
+                existing += try await self.sealPatches(where: "p.\"transaction_id\" IN (\(ids))", on: connection)
+            }
+            let index = PatchIndex(existing)
             var patches: [SealPatch] = []
+            var erased: Set<String> = []
             for row in rows {
                 let tx = try row.decode(column: "_tx", as: Int.self)
+                // A transaction not sealed yet needs no proof: the seal will take it as it is now.
+                guard let salt = sealed[tx] else { continue }
                 let rowKey = try key.indices.map { try row.decode(column: "k\($0)", as: String.self) }.joined(separator: ",")
-                for (index, field) in fields.enumerated() {
+                let sealRow = SealRow(transactionID: tx, table: entry.versionTable, key: rowKey, fields: [])
+                for (index_, field) in fields.enumerated() {
                     // NULL quotes as NULL in both dialects.
-                    let literal = try row.decode(column: "f\(index)", as: String.self)
+                    let literal = try row.decode(column: "f\(index_)", as: String.self)
                     guard literal != "NULL" else { continue }
                     patches.append(
                         SealPatch(
                             event: event, transactionID: tx, table: entry.versionTable, rowKey: rowKey, field: field,
-                            digest: SealEncoding.field(field, literal), value: "NULL"))
+                            digest: sealRow.fieldDigest(field, literal, index, salt: salt), value: "NULL"))
+                    erased.insert(SealPatch.key(tx, entry.versionTable, rowKey, field))
                 }
+            }
+            let erasedCount = patches.count
+            // Each salted transaction touched gets a new salt: the old one, which an erased value's
+            // digest needs, is gone. Every other field of the transaction's version rows is
+            // checked under the new salt from now on.
+            for (tx, salt) in sealed.sorted(by: { $0.key < $1.key }) {
+                guard let salt else { continue }
+                let newSalt = SealEncoding.newSalt()
+                for other in try await RegistryEntry.all(from: connection) {
+                    guard let table = try await Introspector(connection).describe(other.versionTable) else { continue }
+                    let names = table.columns.map(\.name).filter { $0 != VersioningPlan.endTransactionColumn }
+                    let keyNames = other.keyColumns.map(\.name)
+                    let select = names.enumerated().map { "\(dialect.sealLiteral("v." + SQLText.identifier($1))) AS \"c\($0)\"" }.joined(separator: ", ")
+                    for row in try await connection.rows(
+                        generated: "SELECT \(select) FROM \(SQLText.identifier(other.versionTable)) AS v WHERE v.\"transaction_id\" = \(tx)")
+                    {
+                        let literals = try names.indices.map { try row.decode(column: "c\($0)", as: String.self) }
+                        let rowKey = keyNames.map { name in names.firstIndex(of: name).map { literals[$0] } ?? "NULL" }.joined(separator: ",")
+                        let sealRow = SealRow(transactionID: tx, table: other.versionTable, key: rowKey, fields: [])
+                        for (name, literal) in zip(names, literals) {
+                            let patchKey = SealPatch.key(tx, other.versionTable, rowKey, name)
+                            if erased.contains(patchKey) { continue }
+                            // A field a patch fixed to a literal needs no salt.
+                            if let patch = index.fields[patchKey], !patch.isCheck { continue }
+                            patches.append(
+                                SealPatch(
+                                    event: event, transactionID: tx, table: other.versionTable, rowKey: rowKey, field: name,
+                                    digest: sealRow.fieldDigest(name, literal, index, salt: salt),
+                                    value: "=" + SealEncoding.field(name, literal, salt: newSalt)))
+                        }
+                    }
+                }
+                try await connection.raw("UPDATE \(ident: Self.sealTable) SET \"salt\" = \(bind: newSalt) WHERE \"transaction_id\" = \(bind: tx)").run()
             }
             if !rows.isEmpty {
                 try await connection.raw(
@@ -128,7 +183,7 @@ extension VersioningEngine {
                 ).run()
             }
             try await self.insert(patches, on: connection)
-            return RedactionReport(transactionID: event, versions: rows.count, fields: patches.count, liveRows: liveRows)
+            return RedactionReport(transactionID: event, versions: rows.count, fields: erasedCount, liveRows: liveRows)
         }
         try await self.seal(on: database)
         return report

@@ -122,7 +122,10 @@ extension VersioningEngine {
     /// ``seal(batchSize:waitingAtMost:on:)`` with fewer transactions per batch when they hold
     /// more than `windowItems` version rows and patches.
     @discardableResult
-    package func seal(batchSize: Int, waitingAtMost wait: Duration, windowItems: Int, on database: any SQLDatabase) async throws -> SealResult {
+    /// `salted: false` seals as releases before salts did (field digests `H(name, literal)`).
+    package func seal(
+        batchSize: Int, waitingAtMost wait: Duration, windowItems: Int, salted: Bool = true, on database: any SQLDatabase
+    ) async throws -> SealResult {
         guard batchSize > 0 else { throw ContinuumError.invalidBatchSize(batchSize) }
         let dialect = try SQLDialectKind(database)
         guard try await self.isInstalled(on: database) else { throw ContinuumError.schemaNotInstalled }
@@ -131,7 +134,7 @@ extension VersioningEngine {
         var sealed = 0
         while true {
             let (count, more, head) = try await database.continuumAtomically(dialect) { connection in
-                try await self.sealBatch(batchSize, windowItems: windowItems, through: horizon, dialect: dialect, on: connection)
+                try await self.sealBatch(batchSize, windowItems: windowItems, salted: salted, through: horizon, dialect: dialect, on: connection)
             }
             sealed += count
             if !more {
@@ -141,7 +144,7 @@ extension VersioningEngine {
     }
 
     private func sealBatch(
-        _ batchSize: Int, windowItems: Int, through horizon: Int?, dialect: SQLDialectKind, on connection: any SQLDatabase
+        _ batchSize: Int, windowItems: Int, salted: Bool, through horizon: Int?, dialect: SQLDialectKind, on connection: any SQLDatabase
     ) async throws -> (Int, Bool, (id: Int, digest: String)?) {
         for statement in dialect.sealSettings { try await connection.run(generated: statement) }
         if dialect == .postgresql {
@@ -164,16 +167,18 @@ extension VersioningEngine {
         let more = length < ids.count || ids.count == batchSize
         ids.removeLast(ids.count - length)
         let last = ids[length - 1]
-        let content = try await self.sealContent(after: head?.id, through: last, dialect: dialect, on: connection)
+        var content = try await self.sealContent(after: head?.id, through: last, dialect: dialect, on: connection)
         let index = PatchIndex(content.patches)
         ids.sort()
-        var query: SQLQueryString = "INSERT INTO \(ident: Self.sealTable) (\"transaction_id\", \"entry_digest\", \"chain_digest\") VALUES "
+        var query: SQLQueryString = "INSERT INTO \(ident: Self.sealTable) (\"transaction_id\", \"entry_digest\", \"chain_digest\", \"salt\") VALUES "
         var previous = head?.digest ?? SealEncoding.genesis
         for (position, id) in ids.enumerated() {
+            let salt = salted ? SealEncoding.newSalt() : nil
+            content.salts[id] = salt
             let entry = content.entry(id, index)
             previous = SealEncoding.chain(previous, entry)
             if position > 0 { query = query + ", " }
-            query = query + "(\(bind: id), \(bind: entry), \(bind: previous))"
+            query = query + "(\(bind: id), \(bind: entry), \(bind: previous), \(bind: salt))"
         }
         try await connection.raw(query).run()
         head = (last, previous)

@@ -32,9 +32,21 @@ struct RetentionTests {
             #expect(event.meta["continuum.fields"] == "name")
             #expect(try await Self.count(db, "SELECT COUNT(*) FROM _continuum_seal_patch WHERE value LIKE '%Uno%' OR value LIKE '%One%'") == 0)
             #expect(try SealTests.python(db) == "ok \(verification.headDigest!)")
+            // A guessed value cannot be confirmed: the erased fields' digests were salted, and
+            // each transaction they were in has a new salt since.
+            let salts = try await db.rows("SELECT salt FROM _continuum_seal WHERE salt IS NOT NULL").map { $0[0]! }
+            #expect(salts.count == verification.sealedTransactions)
+            let recorded = Set(try await db.rows("SELECT digest FROM _continuum_seal_patch WHERE field = 'name' AND value = 'NULL'").map { $0[0]! })
+            #expect(recorded.count == 2)
+            for guess in ["'One'", "'Uno'"] {
+                #expect(!recorded.contains(SHA256.hex("name\u{0}" + guess)))
+                for salt in salts { #expect(!recorded.contains(SHA256.hex(salt + "\u{0}name\u{0}" + guess))) }
+            }
 
             // Tampering with a redacted field or with the redaction's record is detected.
             let tampers = [
+                ("UPDATE article_version SET content = 'z' WHERE id = 1 AND transaction_id = \(ids[0])", ids[0]),
+                ("UPDATE _continuum_seal SET salt = '00' WHERE transaction_id = \(ids[0])", ids[0]),
                 ("UPDATE article_version SET name = 'Uno' WHERE id = 1 AND transaction_id = \(ids[1])", ids[1]),
                 ("UPDATE _continuum_seal_patch SET digest = '00' WHERE transaction_id = \(ids[0])", report.transactionID),
                 ("DELETE FROM _continuum_seal_patch WHERE transaction_id = \(ids[1])", report.transactionID),
@@ -54,7 +66,9 @@ struct RetentionTests {
             #expect(byValue.liveRows == 0)
             #expect(try await Self.count(db, "SELECT COUNT(*) FROM article_version WHERE content = 'b'") == 0)
             #expect(try await Self.count(db, "SELECT COUNT(*) FROM article_version WHERE content = 'c'") == 2)
-            #expect(try await db.engine.verifySeal(expectedDigest: sealed.headDigest, on: db.sql).isValid)
+            let again = try await db.engine.verifySeal(expectedDigest: sealed.headDigest, on: db.sql)
+            #expect(again.isValid, "\(again)")
+            #expect(try SealTests.python(db) == "ok \(again.headDigest!)")
             try await db.expectConsistent("article")
 
             await #expect(throws: ContinuumError.cannotRedactColumn(table: "article", column: "id", reason: "it is part of the primary key")) {
@@ -79,6 +93,26 @@ struct RetentionTests {
             "INSERT INTO article (id, name) VALUES (3, 'c1')", "UPDATE article SET name = 'a4' WHERE id = 1",
         ] {
             try await db.engine.versioned(on: db.sql, meta: ["step": statement.prefix(6).lowercased()]) { try await $0.raw(SQLQueryString(statement)).run() }
+        }
+    }
+
+    @Test("history sealed before salts (no salt column) still verifies, and a redaction over it keeps verify green", arguments: TestDatabase.allCases)
+    func sealedBeforeSalts(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            _ = try await SealTests.history(db)
+            // The seal table as the first release made it.
+            try await db.exec(
+                "CREATE TABLE _continuum_seal (transaction_id BIGINT NOT NULL PRIMARY KEY, entry_digest VARCHAR(64) NOT NULL, chain_digest VARCHAR(64) NOT NULL)")
+            let old = try await db.engine.seal(batchSize: 1_000, waitingAtMost: .seconds(10), windowItems: 20_000, salted: false, on: db.sql)
+            #expect(try await Self.count(db, "SELECT COUNT(*) FROM _continuum_seal WHERE salt IS NULL") == old.sealedTransactions)
+            #expect(try await db.engine.verifySeal(expectedDigest: old.headDigest, on: db.sql).isValid)
+            try await db.engine.redact("article", .key(["1"]), fields: ["name"], on: db.sql)
+            let after = try await db.engine.verifySeal(expectedDigest: old.headDigest, on: db.sql)
+            #expect(after.isValid, "\(after)")
+            #expect(after.redactedFields == 2)
+            // New transactions are salted; the old ones keep their unsalted digests.
+            #expect(try await Self.count(db, "SELECT COUNT(*) FROM _continuum_seal WHERE salt IS NOT NULL") == 1)
+            #expect(try SealTests.python(db) == "ok \(after.headDigest!)")
         }
     }
 

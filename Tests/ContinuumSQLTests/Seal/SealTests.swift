@@ -61,15 +61,18 @@ struct SealTests {
             #expect(report.sealedTransactions == ids.count + 1)
             #expect(report.headDigest == next.headDigest)
             #expect(report.expectedDigestTransactionID == ids.last)
-            // Incremental sealing gives the same chain as sealing everything at once.
-            try await db.exec("DELETE FROM _continuum_seal")
-            let whole = try await db.engine.seal(batchSize: 2, on: db.sql)
-            #expect(whole.headDigest == next.headDigest)
-            // So does sealing one transaction per batch because each holds "too many" rows.
-            try await db.exec("DELETE FROM _continuum_seal")
-            let small = try await db.engine.seal(batchSize: 1_000, waitingAtMost: .seconds(10), windowItems: 1, on: db.sql)
-            #expect(small.headDigest == next.headDigest)
-            #expect(small.sealedTransactions == ids.count + 1)
+            // Sealing again from scratch, in batches of 2 or one transaction per batch (each
+            // holding "too many" rows), gives a chain verify accepts; a new one, since every
+            // transaction gets a new random salt, so the published digest no longer matches.
+            for (batchSize, windowItems) in [(2, 20_000), (1_000, 1)] {
+                try await db.exec("DELETE FROM _continuum_seal")
+                let whole = try await db.engine.seal(batchSize: batchSize, waitingAtMost: .seconds(10), windowItems: windowItems, on: db.sql)
+                #expect(whole.sealedTransactions == ids.count + 1)
+                #expect(whole.headDigest != next.headDigest)
+                let check = try await db.engine.verifySeal(on: db.sql)
+                #expect(check.isValid && check.headDigest == whole.headDigest, "\(check)")
+                #expect(try await db.engine.verifySeal(expectedDigest: next.headDigest, on: db.sql).problems == [.expectedDigestNotFound(next.headDigest!)])
+            }
             try await db.expectConsistent("article")
         }
     }
