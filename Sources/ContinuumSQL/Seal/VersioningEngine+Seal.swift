@@ -334,7 +334,7 @@ extension VersioningEngine {
     static let verifyWindow = 1_000
     /// Version rows and recorded patches that one window of ``seal(batchSize:waitingAtMost:on:)``
     /// or ``verifySeal(expectedDigest:on:)`` reads, at most (unless one transaction has more).
-    package static let windowItems = 20_000
+    package static let windowItems = 10_000
 
     /// How many of `ids` (ascending transaction ids) one window takes: at least one, and no
     /// more than keep their version rows and the patches they recorded within `items`.
@@ -351,9 +351,12 @@ extension VersioningEngine {
                 "SELECT CAST(\"transaction_id\" AS BIGINT) AS \"t\", COUNT(*) AS \"n\" FROM \(SQLText.identifier(entry.versionTable)) "
                     + "WHERE \"transaction_id\" >= \(first) AND \"transaction_id\" <= \(last) GROUP BY \"transaction_id\"")
         }
-        try await add(
-            "SELECT CAST(\"event_id\" AS BIGINT) AS \"t\", COUNT(*) AS \"n\" FROM \(SQLText.identifier(Self.sealPatchTable)) "
-                + "WHERE \"event_id\" >= \(first) AND \"event_id\" <= \(last) GROUP BY \"event_id\"")
+        // Patches are read twice: with the transaction they concern and with the event that recorded them.
+        for column in ["transaction_id", "event_id"] {
+            try await add(
+                "SELECT CAST(\"\(column)\" AS BIGINT) AS \"t\", COUNT(*) AS \"n\" FROM \(SQLText.identifier(Self.sealPatchTable)) "
+                    + "WHERE \"\(column)\" >= \(first) AND \"\(column)\" <= \(last) GROUP BY \"\(column)\"")
+        }
         var total = 0
         for (offset, id) in ids.enumerated() {
             total += counts[id] ?? 0

@@ -103,7 +103,7 @@ struct RetentionTests {
             // The seal table as the first release made it.
             try await db.exec(
                 "CREATE TABLE _continuum_seal (transaction_id BIGINT NOT NULL PRIMARY KEY, entry_digest VARCHAR(64) NOT NULL, chain_digest VARCHAR(64) NOT NULL)")
-            let old = try await db.engine.seal(batchSize: 1_000, waitingAtMost: .seconds(10), windowItems: 20_000, salted: false, on: db.sql)
+            let old = try await db.engine.seal(batchSize: 1_000, waitingAtMost: .seconds(10), windowItems: 10_000, salted: false, on: db.sql)
             #expect(try await Self.count(db, "SELECT COUNT(*) FROM _continuum_seal WHERE salt IS NULL") == old.sealedTransactions)
             #expect(try await db.engine.verifySeal(expectedDigest: old.headDigest, on: db.sql).isValid)
             try await db.engine.redact("article", .key(["1"]), fields: ["name"], on: db.sql)
