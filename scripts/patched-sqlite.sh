@@ -74,7 +74,8 @@ if [ "$BUILD_BENCH" = 1 ]; then
         .package(path: \"$DIR/sqlite-nio\"),\\
         .package(path: \"$DIR/sqlite-kit\")," \
       -e "/\.product(name: \"FluentSQLiteDriver\"/a\\
-                .product(name: \"SQLiteKit\", package: \"sqlite-kit\")," \
+                .product(name: \"SQLiteKit\", package: \"sqlite-kit\"),\\
+                .product(name: \"SQLiteNIO\", package: \"sqlite-nio\")," \
       -e "/\.swiftLanguageMode(\.v6),/a\\
         .define(\"CONTINUUM_BENCH_PATCHED_SQLITE\"),"
   } >"$BENCH/Package.swift.new"
