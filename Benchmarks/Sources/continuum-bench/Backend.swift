@@ -19,6 +19,9 @@ enum Backend: String, CaseIterable, Codable, Sendable {
 struct Target: Sendable {
     var backend: Backend
     var location: String
+    /// SQLite: prepared statements each connection keeps (`SQLiteConfiguration.statementCacheCapacity`
+    /// of `patches/sqlite-statement-cache`); 0, the stock driver's behaviour, keeps none.
+    var statementCacheCapacity = 0
 
     /// Opens the database with one connection on one event loop: the workload is sequential,
     /// and a single SQLite connection keeps per-connection pragmas in force.
@@ -29,7 +32,16 @@ struct Target: Sendable {
         let databases = Databases(threadPool: NIOThreadPool.singleton, on: group)
         switch self.backend {
         case .sqlite:
-            databases.use(.sqlite(.file(self.location), maxConnectionsPerEventLoop: 1), as: .sqlite)
+            #if CONTINUUM_BENCH_PATCHED_SQLITE
+                var configuration = SQLiteConfiguration.file(self.location)
+                configuration.statementCacheCapacity = self.statementCacheCapacity
+            #else
+                guard self.statementCacheCapacity == 0 else {
+                    throw BenchError("this build has the stock SQLite driver, without a statement cache: scripts/bench.sh --patched-sqlite builds one with it")
+                }
+                let configuration = SQLiteConfiguration.file(self.location)
+            #endif
+            databases.use(.sqlite(configuration, maxConnectionsPerEventLoop: 1), as: .sqlite)
         case .postgres:
             guard let url = URLComponents(string: self.location), let host = url.host, let user = url.user else {
                 throw BenchError("not a PostgreSQL URL: \(self.location) (expected postgresql://user@host:port/database)")

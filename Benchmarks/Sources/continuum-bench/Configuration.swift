@@ -13,8 +13,15 @@ enum Configuration: String, CaseIterable, Codable, Sendable {
     case sqlalchemy
     /// SQLAlchemy-Continuum 2.0.0 on the same models (Python worker).
     case continuum
+    /// ``fluent`` on SQLiteNIO/SQLiteKit with the statement cache of `patches/sqlite-statement-cache`
+    /// enabled: run by the build of `scripts/bench.sh --patched-sqlite` (SQLite only).
+    case fluentCached = "fluent-cached"
+    /// ``fluentVersioned`` on the patched driver with the statement cache enabled.
+    case fluentVersionedCached = "fluent-versioned-cached"
 
-    var isVersioned: Bool { [.fluentVersioned, .sqlVersioned, .continuum].contains(self) }
+    var isVersioned: Bool { [.fluentVersioned, .sqlVersioned, .continuum, .fluentVersionedCached].contains(self) }
+    /// Runs on the patched SQLite driver with its statement cache (the build given by `--patched-bin`).
+    var usesStatementCache: Bool { self == .fluentCached || self == .fluentVersionedCached }
     var isPython: Bool { self == .sqlalchemy || self == .continuum }
 
     /// The unversioned twin of a versioned configuration.
@@ -23,6 +30,7 @@ enum Configuration: String, CaseIterable, Codable, Sendable {
         case .fluentVersioned: .fluent
         case .sqlVersioned: .sql
         case .continuum: .sqlalchemy
+        case .fluentVersionedCached: .fluentCached
         default: nil
         }
     }
@@ -35,6 +43,8 @@ enum Configuration: String, CaseIterable, Codable, Sendable {
         case .sqlVersioned: "raw SQL + continuum"
         case .sqlalchemy: "SQLAlchemy"
         case .continuum: "SQLAlchemy-Continuum"
+        case .fluentCached: "Fluent, statement cache"
+        case .fluentVersionedCached: "Fluent + continuum, statement cache"
         }
     }
 }

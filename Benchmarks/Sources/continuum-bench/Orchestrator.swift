@@ -16,6 +16,10 @@ struct Orchestrator {
     var python: String?
     var pythonScript: String?
     var workDirectory: URL
+    /// continuum-bench built against the patched SQLite driver: runs the configurations that use
+    /// its statement cache.
+    var patchedBinary: String? = nil
+    var statementCacheCapacity = 256
 
     struct Run: Codable, Sendable {
         var round: Int
@@ -30,7 +34,8 @@ struct Orchestrator {
         for round in 1...self.rounds {
             for backend in self.backends {
                 let order = round % 2 == 1 ? self.configurations : self.configurations.reversed()
-                for configuration in order {
+                // The statement cache is SQLiteNIO's: PostgreSQL has no such configurations.
+                for configuration in order where backend == .sqlite || !configuration.usesStatementCache {
                     let run = try await self.runOne(configuration, backend: backend, round: round)
                     let insert = run.result.phases["insert"].map { String(format: "%.0f", $0.opsPerSecond) } ?? "?"
                     log("round \(round)/\(self.rounds) \(backend.rawValue) \(configuration.rawValue): insert \(insert) ops/s, \(run.sizeBytes / 1024) KiB")
@@ -77,6 +82,12 @@ struct Orchestrator {
             }
             process.executableURL = URL(fileURLWithPath: python)
             process.arguments = [script] + arguments
+        } else if configuration.usesStatementCache {
+            guard let patched = self.patchedBinary else {
+                throw BenchError("\(configuration.rawValue) needs --patched-bin (scripts/bench.sh --patched-sqlite sets it)")
+            }
+            process.executableURL = URL(fileURLWithPath: patched)
+            process.arguments = ["worker"] + arguments + ["--sqlite-statement-cache", String(self.statementCacheCapacity)]
         } else {
             process.executableURL = Bundle.main.executableURL
             process.arguments = ["worker"] + arguments

@@ -26,6 +26,14 @@ struct Probes {
         var versionedSeconds: [Double]
         /// Median over repetitions of versioned ÷ unversioned time, measured back to back.
         var ratio: Double
+        /// The floor: the same UPDATE with the triggers dropped (or disabled), plus the history
+        /// written by hand with set-based SQL (close the open versions, insert the new ones, record
+        /// the transaction and its entity), in one transaction.
+        var floorSeconds: [Double] = []
+        /// Median over repetitions of floor ÷ unversioned time.
+        var floorRatio: Double = .nan
+        /// Median over repetitions of versioned ÷ floor time: our distance to the floor.
+        var overFloor: Double = .nan
     }
 
     struct HistoryRead: Codable, Sendable {
@@ -62,10 +70,15 @@ struct Probes {
         var largeBulk: [LargeBulk] = []
 
         var markdown: String {
-            var lines = ["#### Scale probes", "", "| backend | bulk UPDATE of rows | unversioned s | versioned s | ratio (median) |", "|---|---:|---:|---:|---:|"]
+            var lines = [
+                "#### Scale probes", "",
+                "| backend | bulk UPDATE of rows | unversioned s | versioned s | ratio (median) | floor s | floor ratio | versioned ÷ floor |",
+                "|---|---:|---:|---:|---:|---:|---:|---:|",
+            ]
             for bulk in self.bulk {
                 lines.append(
-                    "| \(Backend(rawValue: bulk.backend)?.title ?? bulk.backend) | \(bulk.rows) | \(String(format: "%.3f", median(bulk.unversionedSeconds))) | \(String(format: "%.3f", median(bulk.versionedSeconds))) | \(String(format: "%.2f", bulk.ratio)) |"
+                    "| \(Backend(rawValue: bulk.backend)?.title ?? bulk.backend) | \(bulk.rows) | \(String(format: "%.3f", median(bulk.unversionedSeconds))) | \(String(format: "%.3f", median(bulk.versionedSeconds))) | \(String(format: "%.2f", bulk.ratio)) | "
+                        + "\(format(bulk.floorSeconds.isEmpty ? nil : median(bulk.floorSeconds), "%.3f")) | \(format(bulk.floorRatio, "%.2f")) | \(format(bulk.overFloor, "%.2f")) |"
                 )
             }
             lines += [
@@ -115,11 +128,18 @@ struct Probes {
 
     // MARK: Bulk update
 
+    /// What one repetition of the bulk probe runs.
+    private enum BulkVariant: CaseIterable {
+        case unversioned, versioned, floor
+    }
+
     private func bulkUpdate(_ backend: Backend) async throws -> Bulk {
         var unversioned: [Double] = []
         var versioned: [Double] = []
+        var floor: [Double] = []
         for repetition in 0..<self.repetitions {
-            for isVersioned in repetition % 2 == 0 ? [false, true] : [true, false] {
+            for variant in repetition % 2 == 0 ? BulkVariant.allCases : BulkVariant.allCases.reversed() {
+                let isVersioned = variant != .unversioned
                 let seconds = try await self.withFreshDatabase(backend, name: "bench_probe_bulk") { database in
                     for statement in BenchSchema.statements(backend) { try await database.sql.raw(SQLQueryString(statement)).run() }
                     if isVersioned {
@@ -129,21 +149,71 @@ struct Probes {
                     } else {
                         try await self.fill(backend, rows: self.bulkRows, on: database.sql)
                     }
+                    if variant == .floor { try await Self.dropTriggers(backend, on: database.sql) }
                     let update: @Sendable (any SQLDatabase) async throws -> Void = { try await $0.raw("UPDATE article SET views = views + 1").run() }
                     return try await Self.time {
-                        if isVersioned {
-                            try await VersioningEngine().versioned(on: database.sql, update)
-                        } else {
-                            try await database.fluent.transaction { try await update($0 as! any SQLDatabase) }
+                        switch variant {
+                        case .versioned: try await VersioningEngine().versioned(on: database.sql, update)
+                        case .unversioned: try await database.fluent.transaction { try await update($0 as! any SQLDatabase) }
+                        case .floor:
+                            try await database.fluent.transaction { transaction in
+                                let sql = transaction as! any SQLDatabase
+                                try await update(sql)
+                                try await Self.writeHistoryByHand(on: sql)
+                            }
                         }
                     }
                 }
-                log("probe bulk \(backend.rawValue) \(isVersioned ? "versioned" : "unversioned"): \(String(format: "%.3f", seconds)) s")
-                if isVersioned { versioned.append(seconds) } else { unversioned.append(seconds) }
+                log("probe bulk \(backend.rawValue) \(variant): \(String(format: "%.3f", seconds)) s")
+                switch variant {
+                case .unversioned: unversioned.append(seconds)
+                case .versioned: versioned.append(seconds)
+                case .floor: floor.append(seconds)
+                }
             }
         }
-        let ratios = zip(versioned, unversioned).map { $0 / $1 }
-        return Bulk(backend: backend.rawValue, rows: self.bulkRows, unversionedSeconds: unversioned, versionedSeconds: versioned, ratio: median(ratios))
+        return Bulk(
+            backend: backend.rawValue, rows: self.bulkRows, unversionedSeconds: unversioned, versionedSeconds: versioned,
+            ratio: median(zip(versioned, unversioned).map { $0 / $1 }),
+            floorSeconds: floor, floorRatio: median(zip(floor, unversioned).map { $0 / $1 }),
+            overFloor: median(zip(versioned, floor).map { $0 / $1 })
+        )
+    }
+
+    /// Removes the versioning triggers of `article`, keeping its version table, its indexes and
+    /// its history: what is left is the physical cost of history.
+    private static func dropTriggers(_ backend: Backend, on sql: any SQLDatabase) async throws {
+        switch backend {
+        case .sqlite:
+            let rows = try await sql.raw("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'article'").all()
+            for name in try rows.map({ try $0.decode(column: "name", as: String.self) }) {
+                try await sql.raw("DROP TRIGGER \(ident: name)").run()
+            }
+        case .postgres:
+            try await sql.raw("ALTER TABLE article DISABLE TRIGGER USER").run()
+        }
+    }
+
+    /// The history of `UPDATE article SET views = views + 1` written by hand, set-based, as the
+    /// triggers write it (every row changed, none inserted or deleted in the transaction): a
+    /// transaction row, its entity in `transaction_changes`, every open version closed, and one
+    /// UPDATE version (operation 1) per row.
+    private static func writeHistoryByHand(on sql: any SQLDatabase) async throws {
+        let transaction = try await sql.raw("INSERT INTO \(ident: "transaction") (\(ident: "issued_at")) VALUES (CURRENT_TIMESTAMP) RETURNING \(ident: "id")")
+            .first()!.decode(column: "id", as: Int.self)
+        try await sql.raw("INSERT INTO \(ident: "transaction_changes") (\(ident: "transaction_id"), \(ident: "entity_name")) VALUES (\(bind: transaction), 'article')").run()
+        try await sql.raw(
+            """
+            UPDATE article_version SET end_transaction_id = \(bind: transaction) \
+            WHERE end_transaction_id IS NULL AND transaction_id <> \(bind: transaction)
+            """
+        ).run()
+        try await sql.raw(
+            """
+            INSERT INTO article_version (id, title, body, status, views, transaction_id, end_transaction_id, operation_type) \
+            SELECT id, title, body, status, views, \(bind: transaction), NULL, 1 FROM article
+            """
+        ).run()
     }
 
     /// PostgreSQL: one bulk UPDATE of `rows` rows, unversioned then versioned, each in a fresh

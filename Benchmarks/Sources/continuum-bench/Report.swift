@@ -34,8 +34,11 @@ struct Report: Codable, Sendable {
     var configurations: [ConfigurationSummary]
     var probes: Probes.Results?
     var runs: [Orchestrator.Run]
+    /// Prepared statements per connection in the `*-cached` configurations, when they ran.
+    var statementCacheCapacity: Int?
 
-    init(runs: [Orchestrator.Run], articles: Int, rounds: Int, probes: Probes.Results?) {
+    init(runs: [Orchestrator.Run], articles: Int, rounds: Int, probes: Probes.Results?, statementCacheCapacity: Int? = nil) {
+        self.statementCacheCapacity = statementCacheCapacity
         self.date = ISO8601DateFormatter().string(from: Date())
         self.machine = "\(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory / 1_073_741_824) GiB"
         self.articles = articles
@@ -114,6 +117,9 @@ struct Report: Codable, Sendable {
                 cells.append(costs.allSatisfy { ($0 ?? 0) > 1 } ? format(summary.continuumCostOverOurs, "%.1f") : "—")
                 lines.append("| " + cells.joined(separator: " | ") + " |")
             }
+            if phases.contains(where: { $0.opsPerSecond[Configuration.fluentVersionedCached.rawValue] != nil }) {
+                lines += self.driverComparison(phases, title: backend.title)
+            }
             lines += ["", "| configuration | database size after the workload (compacted) | peak RSS | versions (article + tag) |", "|---|---:|---:|---:|"]
             for config in self.configurations where config.backend == backend.rawValue {
                 let versions = (config.rows["article_version"] ?? 0) + (config.rows["tag_version"] ?? 0)
@@ -124,6 +130,32 @@ struct Report: Codable, Sendable {
         }
         if let probes = self.probes { lines += ["", probes.markdown] }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Fluent with the stock SQLite driver and with the patched one (statement cache), side by side:
+    /// each pair's ratio taken within the round, the stock and patched pairs alternating in it.
+    private func driverComparison(_ phases: [PhaseSummary], title: String) -> [String] {
+        let capacity = self.statementCacheCapacity.map { "\($0) statements" } ?? "enabled"
+        var lines = [
+            "", "#### \(title): Fluent on the stock and on the patched driver (statement cache: \(capacity))", "",
+            "| phase | Fluent | + continuum | ratio | cost µs | Fluent, cache | + continuum, cache | ratio | cost µs | unversioned: cache ÷ stock | versioned: cache ÷ stock |",
+            "|---|" + String(repeating: "---:|", count: 10),
+        ]
+        for summary in phases {
+            var cells = [summary.phase]
+            for (base, versioned) in [(Configuration.fluent, Configuration.fluentVersioned), (.fluentCached, .fluentVersionedCached)] {
+                cells.append(format(summary.opsPerSecond[base.rawValue], "%.0f"))
+                cells.append(format(summary.opsPerSecond[versioned.rawValue], "%.0f"))
+                cells.append(format(summary.ratio[versioned.rawValue], "%.2f"))
+                cells.append(format(summary.costMicros[versioned.rawValue], "%.0f"))
+            }
+            for (stock, cached) in [(Configuration.fluent, Configuration.fluentCached), (.fluentVersioned, .fluentVersionedCached)] {
+                let gain = summary.opsPerSecond[cached.rawValue].flatMap { c in summary.opsPerSecond[stock.rawValue].map { c / $0 } }
+                cells.append(format(gain, "%.2f"))
+            }
+            lines.append("| " + cells.joined(separator: " | ") + " |")
+        }
+        return lines
     }
 }
 

@@ -16,6 +16,8 @@ struct Worker {
     var target: Target
     var workload: Workload
     var seed: UInt64
+    /// The phases to run, in the workload's order (all by default; fewer for profiling).
+    var phases = Workload.Phase.allCases
 
     func run() async throws -> WorkerResult {
         try await self.target.withDatabase { try await self.runPhases(on: $0) }
@@ -34,10 +36,10 @@ struct Worker {
             try await engine.enable("tag", options: .init(entityName: Tag.entityName), on: database.sql)
         }
         var phases: [String: WorkerResult.PhaseTiming] = [:]
-        for phase in Workload.Phase.allCases {
+        for phase in Workload.Phase.allCases where self.phases.contains(phase) {
             let seconds = try await Probes.time {
                 switch self.configuration {
-                case .fluent, .fluentVersioned:
+                case .fluent, .fluentVersioned, .fluentCached, .fluentVersionedCached:
                     try await FluentWorkload(workload: self.workload, versioned: self.configuration.isVersioned).run(phase, on: database.fluent)
                 case .sql, .sqlVersioned:
                     try await SQLWorkload(workload: self.workload, versioned: self.configuration.isVersioned).run(phase, on: database)
