@@ -7,7 +7,8 @@
 # (scripts/check-dependencies.sh, resolution only). Without arguments (as in CI) it also builds
 # the command line (CLI/, its own package) and runs the README's demo command before the tests;
 # the command-line tests run the binary it builds (CONTINUUM_CLI). Then it builds the example
-# blog (Examples/Blog), runs its route tests and its browser test (scripts/blog-e2e.sh).
+# blog (Examples/Blog), runs its route tests and its browser test (scripts/blog-e2e.sh), and the
+# test suites of SQLiteNIO and SQLiteKit with the statement-cache patch (scripts/patched-sqlite.sh).
 #
 # On a fresh Debian machine, as root, it installs what the tests need from Debian's packages
 # when missing: PostgreSQL, the sqlite3 client (the crash tests kill one), Python's venv
@@ -45,6 +46,9 @@ if [ $# -eq 0 ]; then
   swift build "${BLOG[@]}" --build-tests
   swift test "${BLOG[@]}" --skip-build
   scripts/blog-e2e.sh "$(swift build "${BLOG[@]}" --show-bin-path)/Blog"
+  # The statement-cache patch kept for SQLiteNIO and SQLiteKit (patches/sqlite-statement-cache):
+  # applied to their tagged sources in .build-patched/ and run with their own test suites.
+  scripts/patched-sqlite.sh --test
 fi
 # The trait Vapor builds VaporContinuum and its tests (Tests/ContinuumSQLTests/Vapor/); users of
 # the other libraries never resolve Vapor (scripts/check-dependencies.sh, above).
