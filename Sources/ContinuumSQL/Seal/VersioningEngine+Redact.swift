@@ -34,7 +34,9 @@ extension VersioningEngine {
     /// recorded, so the seal proves the field was redacted rather than tampered with.
     ///
     /// The live rows are updated first, through the triggers (so history gains a version
-    /// without the values); then the fields are set to NULL in every older version. The
+    /// without the values); then the fields are set to NULL in every older version. Every
+    /// sealed transaction it touches gets a new salt, its other fields checked under the new
+    /// one, so nobody can confirm a guess of an erased value against its recorded digest. The
     /// redaction is one transaction with `continuum.event = redact`, the table and the field
     /// names in its metadata, never the erased values; it is sealed at once.
     ///
@@ -124,7 +126,7 @@ extension VersioningEngine {
                 }
                 existing += try await self.sealPatches(where: "p.\"transaction_id\" IN (\(ids))", on: connection)
             }
-            let index = PatchIndex(existing)
+            let known = PatchIndex(existing)
             var patches: [SealPatch] = []
             var erased: Set<String> = []
             for row in rows {
@@ -133,14 +135,14 @@ extension VersioningEngine {
                 guard let salt = sealed[tx] else { continue }
                 let rowKey = try key.indices.map { try row.decode(column: "k\($0)", as: String.self) }.joined(separator: ",")
                 let sealRow = SealRow(transactionID: tx, table: entry.versionTable, key: rowKey, fields: [])
-                for (index_, field) in fields.enumerated() {
+                for (position, field) in fields.enumerated() {
                     // NULL quotes as NULL in both dialects.
-                    let literal = try row.decode(column: "f\(index_)", as: String.self)
+                    let literal = try row.decode(column: "f\(position)", as: String.self)
                     guard literal != "NULL" else { continue }
                     patches.append(
                         SealPatch(
                             event: event, transactionID: tx, table: entry.versionTable, rowKey: rowKey, field: field,
-                            digest: sealRow.fieldDigest(field, literal, index, salt: salt), value: "NULL"))
+                            digest: sealRow.fieldDigest(field, literal, known, salt: salt), value: "NULL"))
                     erased.insert(SealPatch.key(tx, entry.versionTable, rowKey, field))
                 }
             }
@@ -166,11 +168,11 @@ extension VersioningEngine {
                             let patchKey = SealPatch.key(tx, other.versionTable, rowKey, name)
                             if erased.contains(patchKey) { continue }
                             // A field a patch fixed to a literal needs no salt.
-                            if let patch = index.fields[patchKey], !patch.isCheck { continue }
+                            if let patch = known.fields[patchKey], !patch.isCheck { continue }
                             patches.append(
                                 SealPatch(
                                     event: event, transactionID: tx, table: other.versionTable, rowKey: rowKey, field: name,
-                                    digest: sealRow.fieldDigest(name, literal, index, salt: salt),
+                                    digest: sealRow.fieldDigest(name, literal, known, salt: salt),
                                     value: "=" + SealEncoding.field(name, literal, salt: newSalt)))
                         }
                     }
