@@ -24,14 +24,20 @@ extension PostgreSQLDialect {
         // The cached id is trusted only once the row it names proves to be this database
         // transaction's; the same query says whether the entity is recorded in
         // transaction_changes yet (`v_recorded`: whether this transaction wrote the table before).
+        // With nothing cached (the first write of a transaction), there is nothing to prove.
+        let setting = self.transactionSetting
         return SQLBlock { block in
             block.line("v_tx := NULL;")
             block.line("v_recorded := false;")
-            block.line("SELECT t.\"id\", EXISTS (SELECT 1 FROM \(changes) AS c WHERE c.\"transaction_id\" = t.\"id\" AND c.\"entity_name\" = \(entity))")
-            block.line("INTO v_tx, v_recorded")
-            block.line(
-                "FROM \(transaction) AS t WHERE t.\"id\" = \(Self.cachedID(self.transactionSetting)) AND t.\"native_transaction_id\" = pg_current_xact_id();"
-            )
+            block.line("IF current_setting(\(setting), true) ~ '^[0-9]{1,18}$' THEN")
+            block.indent { block in
+                block.line("SELECT t.\"id\", EXISTS (SELECT 1 FROM \(changes) AS c WHERE c.\"transaction_id\" = t.\"id\" AND c.\"entity_name\" = \(entity))")
+                block.line("INTO v_tx, v_recorded")
+                block.line(
+                    "FROM \(transaction) AS t WHERE t.\"id\" = current_setting(\(setting), true)::bigint AND t.\"native_transaction_id\" = pg_current_xact_id();"
+                )
+            }
+            block.line("END IF;")
             block.line("IF v_tx IS NULL THEN")
             block.indent { block in
                 block.line("v_tx := \(self.transactionIDFunction)();")
