@@ -100,10 +100,7 @@ extension PostgreSQLDialect {
             + (rows.newColumns + zip(tracked, oldAliases).map { "o.\(SQLText.identifier($0.name)) AS \($1)" } + ["\(rows.anyChanged) AS \(changed)"])
             .joined(separator: ", ")
             + " FROM \(Self.newRows) AS n JOIN \(Self.oldRows) AS o ON \(rows.keyJoin) LEFT JOIN \(rows.table) AS l ON \(rows.liveJoin)"
-        let version = self.insertVersion(
-            plan, .update,
-            VersionRowSources(row: Self.column(of: row), before: { "\(row).\(oldAlias[$0.name]!)" }, transactionID: v.tx)
-        )
+        let sources = VersionRowSources(row: Self.column(of: row), before: { "\(row).\(oldAlias[$0.name]!)" }, transactionID: v.tx)
         return SQLBlock { block in
             block.line("v_pairs := 0;")
             block.line("FOR v_row IN \(pairedRows) LOOP")
@@ -114,8 +111,7 @@ extension PostgreSQLDialect {
                     block.line("IF v_tx IS NULL THEN")
                     block.indent { $0.append(self.prologue(plan, v)) }
                     block.line("END IF;")
-                    block.append(self.close(plan, row, v))
-                    block.line(version)
+                    block.append(self.closeAndWrite(plan, row, .update, sources, v))
                 }
                 block.line("END IF;")
             }

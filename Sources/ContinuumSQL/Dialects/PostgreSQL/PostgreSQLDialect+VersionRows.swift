@@ -85,6 +85,22 @@ extension PostgreSQLDialect {
         }
     }
 
+    /// Closes the key's open version (``close(_:_:_:)``), then writes `event`'s version. When
+    /// the close found a version of another transaction, this transaction has no version of
+    /// the key yet (a version of its own would be the key's open one, and close skips those),
+    /// so a plain INSERT does; otherwise the INSERT merges into this transaction's version, if
+    /// any (`ON CONFLICT`: a speculative insertion, which costs more).
+    func closeAndWrite(_ plan: VersioningPlan, _ row: String, _ event: VersionEvent, _ sources: VersionRowSources, _ v: Variables) -> SQLBlock {
+        SQLBlock { block in
+            block.append(self.close(plan, row, v))
+            block.line("IF \(v.previous) IS NOT NULL THEN")
+            block.indent { $0.line(self.insertVersion(plan, event, sources, merging: false)) }
+            block.line("ELSE")
+            block.indent { $0.line(self.insertVersion(plan, event, sources)) }
+            block.line("END IF;")
+        }
+    }
+
     /// The row `row` disappears from its key: a DELETE version, or, when this transaction
     /// inserted the key, no version and the previous one reopened.
     func deleteRow(_ plan: VersioningPlan, _ row: String, _ v: Variables) -> SQLBlock {
@@ -97,8 +113,7 @@ extension PostgreSQLDialect {
             }
             block.line("ELSE")
             block.indent { block in
-                block.append(self.close(plan, row, v))
-                block.line(self.insertVersion(plan, .delete, VersionRowSources(row: Self.column(of: row), transactionID: v.tx)))
+                block.append(self.closeAndWrite(plan, row, .delete, VersionRowSources(row: Self.column(of: row), transactionID: v.tx), v))
             }
             block.line("END IF;")
         }
@@ -108,8 +123,7 @@ extension PostgreSQLDialect {
     /// transaction's version of the key.
     func insertRow(_ plan: VersioningPlan, _ row: String, _ v: Variables) -> SQLBlock {
         SQLBlock { block in
-            block.append(self.close(plan, row, v))
-            block.line(self.insertVersion(plan, .insert, VersionRowSources(row: Self.column(of: row), transactionID: v.tx)))
+            block.append(self.closeAndWrite(plan, row, .insert, VersionRowSources(row: Self.column(of: row), transactionID: v.tx), v))
         }
     }
 
@@ -120,12 +134,13 @@ extension PostgreSQLDialect {
 
     // MARK: Version rows
 
-    /// `INSERT ... VALUES (...) ON CONFLICT ...;`: the version row `event` writes, read from `sources`.
-    func insertVersion(_ plan: VersioningPlan, _ event: VersionEvent, _ sources: VersionRowSources) -> String {
+    /// `INSERT ... VALUES (...) ON CONFLICT ...;`: the version row `event` writes, read from
+    /// `sources`; without `merging`, no `ON CONFLICT` (the transaction has no version of the key).
+    func insertVersion(_ plan: VersioningPlan, _ event: VersionEvent, _ sources: VersionRowSources, merging: Bool = true) -> String {
         let layout = VersionRowLayout(plan)
         let values = layout.written(event).map { self.render($0, sources) }
-        return "INSERT INTO \(self.qualified(plan.versionTable)) (\(layout.columnList)) VALUES (\(values.joined(separator: ", "))) "
-            + self.onConflict(plan, event) + ";"
+        return "INSERT INTO \(self.qualified(plan.versionTable)) (\(layout.columnList)) VALUES (\(values.joined(separator: ", ")))"
+            + (merging ? " " + self.onConflict(plan, event) : "") + ";"
     }
 
     /// `ON CONFLICT (key, "transaction_id") DO ...`: `event` merged into this transaction's
