@@ -2,7 +2,8 @@
 #
 # On a fresh Debian machine, as root, installs PostgreSQL from Debian's packages when missing.
 # The server is initdb'd into a temporary folder, listens on 127.0.0.1 only, on a free port
-# from 55432, and runs without fsync (a throwaway: durability is not what is measured or tested).
+# from 55432 (or from $CONTINUUM_PG_PORT, so that concurrent runs need not probe the same ports),
+# and runs without fsync (a throwaway: durability is not what is measured or tested).
 # Exports POSTGRES_HOST/PORT/USER/PASSWORD/DB and PGBIN.
 
 find_pg_bin() {
@@ -46,7 +47,8 @@ start_postgres() {
   # A free port can be taken between the check and the start: try the next one, up to 5 times.
   local candidate attempts=0
   PORT=""
-  for candidate in $(seq 55432 55532); do
+  local first=${CONTINUUM_PG_PORT:-55432}
+  for candidate in $(seq "$first" $((first + 100))); do
     (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null && continue
     if "${PG_RUN_AS[@]}" "$PGBIN/pg_ctl" -D "$PGDATA_DIR/db" -l "$PGDATA_DIR/server.log" -w -t 60 \
       -o "-p $candidate -k $PGDATA_DIR -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \

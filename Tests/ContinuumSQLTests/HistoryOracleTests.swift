@@ -22,7 +22,7 @@ struct HistoryOracleTests {
     func oracleBulkPath() async throws {
         try await VersioningConfiguration.$staticPlanRowLimit.withValue(0) {
             let sql = try VersioningEngine().versioningSQL(for: SQLShapeTests.postgresArticle, options: .init(), dialect: .postgresql)
-            #expect(sql.contains { $0.contains(#"IF (SELECT count(*) FROM "continuum_new_rows") <= 0 THEN"#) })
+            #expect(sql.contains { $0.contains(#"SELECT count(*) INTO v_count FROM "continuum_new_rows";"#) && $0.contains("IF v_count <= 0 THEN") })
             try await Self.check(.postgres)
         }
     }

@@ -133,9 +133,11 @@ extension SQLShapeTests {
             END IF;
             v_tx := NULL;
             v_recorded := false;
-            SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article')
-            INTO v_tx, v_recorded
-            FROM "public"."transaction" AS t WHERE t."id" = CASE WHEN current_setting('continuum.tx_1503733f2ec84a18', true) ~ '^[0-9]{1,18}$' THEN current_setting('continuum.tx_1503733f2ec84a18', true)::bigint END AND t."native_transaction_id" = pg_current_xact_id();
+            IF current_setting('continuum.tx_1503733f2ec84a18', true) ~ '^[0-9]{1,18}$' THEN
+                SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article')
+                INTO v_tx, v_recorded
+                FROM "public"."transaction" AS t WHERE t."id" = current_setting('continuum.tx_1503733f2ec84a18', true)::bigint AND t."native_transaction_id" = pg_current_xact_id();
+            END IF;
             IF v_tx IS NULL THEN
                 v_tx := "public"."_continuum_transaction_id"();
                 v_recorded := false;
@@ -153,7 +155,11 @@ extension SQLShapeTests {
                         v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
                         UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_old."id" AND "transaction_id" = continuum_fn.v_previous;
                     END IF;
-                    INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_old."id", continuum_fn.v_old."name", continuum_fn.v_old."content", continuum_fn.v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
+                    IF continuum_fn.v_previous IS NOT NULL THEN
+                        INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_old."id", continuum_fn.v_old."name", continuum_fn.v_old."content", continuum_fn.v_tx, NULL, 2, true, true);
+                    ELSE
+                        INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_old."id", continuum_fn.v_old."name", continuum_fn.v_old."content", continuum_fn.v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
+                    END IF;
                 END IF;
                 IF TG_OP = 'DELETE' THEN
                     RETURN NULL;
@@ -164,7 +170,11 @@ extension SQLShapeTests {
                     v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
                     UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_new."id" AND "transaction_id" = continuum_fn.v_previous;
                 END IF;
-                INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_new."id", continuum_fn.v_new."name", continuum_fn.v_new."content", continuum_fn.v_tx, NULL, 1, NOT pg_catalog.record_image_eq(ROW(continuum_fn.v_old."name"), ROW(continuum_fn.v_new."name")), NOT pg_catalog.record_image_eq(ROW(continuum_fn.v_old."content"), ROW(continuum_fn.v_new."content"))) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "name_mod" = "public"."article_version"."name_mod" OR EXCLUDED."name_mod", "content_mod" = "public"."article_version"."content_mod" OR EXCLUDED."content_mod";
+                IF continuum_fn.v_previous IS NOT NULL THEN
+                    INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_new."id", continuum_fn.v_new."name", continuum_fn.v_new."content", continuum_fn.v_tx, NULL, 1, NOT pg_catalog.record_image_eq(ROW(continuum_fn.v_old."name"), ROW(continuum_fn.v_new."name")), NOT pg_catalog.record_image_eq(ROW(continuum_fn.v_old."content"), ROW(continuum_fn.v_new."content")));
+                ELSE
+                    INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_new."id", continuum_fn.v_new."name", continuum_fn.v_new."content", continuum_fn.v_tx, NULL, 1, NOT pg_catalog.record_image_eq(ROW(continuum_fn.v_old."name"), ROW(continuum_fn.v_new."name")), NOT pg_catalog.record_image_eq(ROW(continuum_fn.v_old."content"), ROW(continuum_fn.v_new."content"))) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "name_mod" = "public"."article_version"."name_mod" OR EXCLUDED."name_mod", "content_mod" = "public"."article_version"."content_mod" OR EXCLUDED."content_mod";
+                END IF;
                 RETURN NULL;
             END IF;
             UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_new."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
@@ -172,7 +182,11 @@ extension SQLShapeTests {
                 v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
                 UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_new."id" AND "transaction_id" = continuum_fn.v_previous;
             END IF;
-            INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_new."id", continuum_fn.v_new."name", continuum_fn.v_new."content", continuum_fn.v_tx, NULL, 0, continuum_fn.v_new."name" IS NOT NULL, continuum_fn.v_new."content" IS NOT NULL) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 1, "name_mod" = "public"."article_version"."name_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."name"), ROW(EXCLUDED."name")), "content_mod" = "public"."article_version"."content_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."content"), ROW(EXCLUDED."content"));
+            IF continuum_fn.v_previous IS NOT NULL THEN
+                INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_new."id", continuum_fn.v_new."name", continuum_fn.v_new."content", continuum_fn.v_tx, NULL, 0, continuum_fn.v_new."name" IS NOT NULL, continuum_fn.v_new."content" IS NOT NULL);
+            ELSE
+                INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_new."id", continuum_fn.v_new."name", continuum_fn.v_new."content", continuum_fn.v_tx, NULL, 0, continuum_fn.v_new."name" IS NOT NULL, continuum_fn.v_new."content" IS NOT NULL) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 1, "name_mod" = "public"."article_version"."name_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."name"), ROW(EXCLUDED."name")), "content_mod" = "public"."article_version"."content_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."content"), ROW(EXCLUDED."content"));
+            END IF;
             RETURN NULL;
         END
         $continuum$
@@ -196,9 +210,11 @@ extension SQLShapeTests {
                 IF v_tx IS NULL THEN
                     v_tx := NULL;
                     v_recorded := false;
-                    SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article')
-                    INTO v_tx, v_recorded
-                    FROM "public"."transaction" AS t WHERE t."id" = CASE WHEN current_setting('continuum.tx_1503733f2ec84a18', true) ~ '^[0-9]{1,18}$' THEN current_setting('continuum.tx_1503733f2ec84a18', true)::bigint END AND t."native_transaction_id" = pg_current_xact_id();
+                    IF current_setting('continuum.tx_1503733f2ec84a18', true) ~ '^[0-9]{1,18}$' THEN
+                        SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article')
+                        INTO v_tx, v_recorded
+                        FROM "public"."transaction" AS t WHERE t."id" = current_setting('continuum.tx_1503733f2ec84a18', true)::bigint AND t."native_transaction_id" = pg_current_xact_id();
+                    END IF;
                     IF v_tx IS NULL THEN
                         v_tx := "public"."_continuum_transaction_id"();
                         v_recorded := false;
@@ -216,7 +232,11 @@ extension SQLShapeTests {
                         v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
                         UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_previous;
                     END IF;
-                    INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
+                    IF continuum_fn.v_previous IS NOT NULL THEN
+                        INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 2, true, true);
+                    ELSE
+                        INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
+                    END IF;
                 END IF;
             END LOOP;
             RETURN NULL;
@@ -236,24 +256,62 @@ extension SQLShapeTests {
             v_changed boolean;
             v_first boolean;
             v_row record;
+            v_count bigint;
+            v_pairs bigint;
         BEGIN
             IF TG_RELID <> '"public"."article"'::regclass AND pg_partition_root(TG_RELID) IS DISTINCT FROM '"public"."article"'::regclass THEN
                 RAISE EXCEPTION 'swift-continuum: this function versions %, not %', '"public"."article"'::regclass, TG_RELID::regclass;
             END IF;
-            IF (SELECT count(*) FROM "continuum_new_rows") <= 32 THEN
-                IF current_setting('continuum.moved_788bbe4b662ce56a', true) = '1'
-                   AND EXISTS (SELECT o.* FROM "continuum_old_rows" AS o WHERE NOT EXISTS (SELECT 1 FROM "continuum_new_rows" AS n WHERE o."id" = n."id")) THEN
-                    v_tx := NULL;
-                    v_recorded := false;
-                    SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article')
-                    INTO v_tx, v_recorded
-                    FROM "public"."transaction" AS t WHERE t."id" = CASE WHEN current_setting('continuum.tx_1503733f2ec84a18', true) ~ '^[0-9]{1,18}$' THEN current_setting('continuum.tx_1503733f2ec84a18', true)::bigint END AND t."native_transaction_id" = pg_current_xact_id();
-                    IF v_tx IS NULL THEN
-                        v_tx := "public"."_continuum_transaction_id"();
-                        v_recorded := false;
+            SELECT count(*) INTO v_count FROM "continuum_new_rows";
+            IF v_count <= 32 THEN
+                v_pairs := 0;
+                FOR v_row IN SELECT CASE WHEN l."id" IS NULL THEN n."id" ELSE l."id" END AS "id", CASE WHEN l."id" IS NULL THEN n."name" ELSE l."name" END AS "name", CASE WHEN l."id" IS NULL THEN n."content" ELSE l."content" END AS "content", o."name" AS "continuum_old_1", o."content" AS "continuum_old_2", NOT pg_catalog.record_image_eq(ROW(o."id", o."name", o."content"), ROW(n."id", n."name", n."content")) AS "continuum_old_changed" FROM "continuum_new_rows" AS n JOIN "continuum_old_rows" AS o ON o."id" = n."id" LEFT JOIN "public"."article" AS l ON l."id" = n."id" LOOP
+                    v_pairs := v_pairs + 1;
+                    IF continuum_fn.v_row."continuum_old_changed" THEN
+                        IF v_tx IS NULL THEN
+                            v_tx := NULL;
+                            v_recorded := false;
+                            IF current_setting('continuum.tx_1503733f2ec84a18', true) ~ '^[0-9]{1,18}$' THEN
+                                SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article')
+                                INTO v_tx, v_recorded
+                                FROM "public"."transaction" AS t WHERE t."id" = current_setting('continuum.tx_1503733f2ec84a18', true)::bigint AND t."native_transaction_id" = pg_current_xact_id();
+                            END IF;
+                            IF v_tx IS NULL THEN
+                                v_tx := "public"."_continuum_transaction_id"();
+                                v_recorded := false;
+                            END IF;
+                            IF NOT v_recorded THEN
+                                INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
+                            END IF;
+                        END IF;
+                        UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
+                        IF continuum_fn.v_previous > continuum_fn.v_tx THEN
+                            v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
+                            UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_previous;
+                        END IF;
+                        IF continuum_fn.v_previous IS NOT NULL THEN
+                            INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 1, NOT pg_catalog.record_image_eq(ROW(continuum_fn.v_row."continuum_old_1"), ROW(continuum_fn.v_row."name")), NOT pg_catalog.record_image_eq(ROW(continuum_fn.v_row."continuum_old_2"), ROW(continuum_fn.v_row."content")));
+                        ELSE
+                            INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 1, NOT pg_catalog.record_image_eq(ROW(continuum_fn.v_row."continuum_old_1"), ROW(continuum_fn.v_row."name")), NOT pg_catalog.record_image_eq(ROW(continuum_fn.v_row."continuum_old_2"), ROW(continuum_fn.v_row."content"))) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "name_mod" = "public"."article_version"."name_mod" OR EXCLUDED."name_mod", "content_mod" = "public"."article_version"."content_mod" OR EXCLUDED."content_mod";
+                        END IF;
                     END IF;
-                    IF NOT v_recorded THEN
-                        INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
+                END LOOP;
+                IF v_pairs < v_count THEN
+                    IF v_tx IS NULL THEN
+                        v_tx := NULL;
+                        v_recorded := false;
+                        IF current_setting('continuum.tx_1503733f2ec84a18', true) ~ '^[0-9]{1,18}$' THEN
+                            SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article')
+                            INTO v_tx, v_recorded
+                            FROM "public"."transaction" AS t WHERE t."id" = current_setting('continuum.tx_1503733f2ec84a18', true)::bigint AND t."native_transaction_id" = pg_current_xact_id();
+                        END IF;
+                        IF v_tx IS NULL THEN
+                            v_tx := "public"."_continuum_transaction_id"();
+                            v_recorded := false;
+                        END IF;
+                        IF NOT v_recorded THEN
+                            INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
+                        END IF;
                     END IF;
                     FOR v_row IN EXECUTE $sql$SELECT j.* FROM (SELECT o.*, n."id" IS NULL AS "continuum_side" FROM "continuum_old_rows" AS o FULL JOIN "continuum_new_rows" AS n ON o."id" = n."id" OFFSET 0) AS j WHERE j."continuum_side"$sql$ LOOP
                         DELETE FROM "public"."article_version" WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_tx AND "operation_type" = 0;
@@ -265,7 +323,11 @@ extension SQLShapeTests {
                                 v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
                                 UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_previous;
                             END IF;
-                            INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
+                            IF continuum_fn.v_previous IS NOT NULL THEN
+                                INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 2, true, true);
+                            ELSE
+                                INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
+                            END IF;
                         END IF;
                     END LOOP;
                     FOR v_row IN EXECUTE $sql$SELECT j.* FROM (SELECT CASE WHEN l."id" IS NULL THEN n."id" ELSE l."id" END AS "id", CASE WHEN l."id" IS NULL THEN n."name" ELSE l."name" END AS "name", CASE WHEN l."id" IS NULL THEN n."content" ELSE l."content" END AS "content", o."id" IS NULL AS "continuum_side" FROM "continuum_old_rows" AS o FULL JOIN "continuum_new_rows" AS n ON o."id" = n."id" LEFT JOIN "public"."article" AS l ON l."id" = n."id" OFFSET 0) AS j WHERE j."continuum_side"$sql$ LOOP
@@ -274,31 +336,13 @@ extension SQLShapeTests {
                             v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
                             UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_previous;
                         END IF;
-                        INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 0, continuum_fn.v_row."name" IS NOT NULL, continuum_fn.v_row."content" IS NOT NULL) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 1, "name_mod" = "public"."article_version"."name_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."name"), ROW(EXCLUDED."name")), "content_mod" = "public"."article_version"."content_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."content"), ROW(EXCLUDED."content"));
+                        IF continuum_fn.v_previous IS NOT NULL THEN
+                            INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 0, continuum_fn.v_row."name" IS NOT NULL, continuum_fn.v_row."content" IS NOT NULL);
+                        ELSE
+                            INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 0, continuum_fn.v_row."name" IS NOT NULL, continuum_fn.v_row."content" IS NOT NULL) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 1, "name_mod" = "public"."article_version"."name_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."name"), ROW(EXCLUDED."name")), "content_mod" = "public"."article_version"."content_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."content"), ROW(EXCLUDED."content"));
+                        END IF;
                     END LOOP;
                 END IF;
-                FOR v_row IN SELECT CASE WHEN l."id" IS NULL THEN n."id" ELSE l."id" END AS "id", CASE WHEN l."id" IS NULL THEN n."name" ELSE l."name" END AS "name", CASE WHEN l."id" IS NULL THEN n."content" ELSE l."content" END AS "content", o."name" AS "continuum_old_1", o."content" AS "continuum_old_2" FROM "continuum_new_rows" AS n JOIN "continuum_old_rows" AS o ON o."id" = n."id" LEFT JOIN "public"."article" AS l ON l."id" = n."id" WHERE NOT pg_catalog.record_image_eq(ROW(o."id", o."name", o."content"), ROW(n."id", n."name", n."content")) LOOP
-                    IF v_tx IS NULL THEN
-                        v_tx := NULL;
-                        v_recorded := false;
-                        SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article')
-                        INTO v_tx, v_recorded
-                        FROM "public"."transaction" AS t WHERE t."id" = CASE WHEN current_setting('continuum.tx_1503733f2ec84a18', true) ~ '^[0-9]{1,18}$' THEN current_setting('continuum.tx_1503733f2ec84a18', true)::bigint END AND t."native_transaction_id" = pg_current_xact_id();
-                        IF v_tx IS NULL THEN
-                            v_tx := "public"."_continuum_transaction_id"();
-                            v_recorded := false;
-                        END IF;
-                        IF NOT v_recorded THEN
-                            INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
-                        END IF;
-                    END IF;
-                    UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
-                    IF continuum_fn.v_previous > continuum_fn.v_tx THEN
-                        v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
-                        UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_previous;
-                    END IF;
-                    INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 1, NOT pg_catalog.record_image_eq(ROW(continuum_fn.v_row."continuum_old_1"), ROW(continuum_fn.v_row."name")), NOT pg_catalog.record_image_eq(ROW(continuum_fn.v_row."continuum_old_2"), ROW(continuum_fn.v_row."content"))) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "name_mod" = "public"."article_version"."name_mod" OR EXCLUDED."name_mod", "content_mod" = "public"."article_version"."content_mod" OR EXCLUDED."content_mod";
-                END LOOP;
                 RETURN NULL;
             END IF;
             EXECUTE $sql$SELECT COALESCE(bool_or(o."id" IS NULL OR n."id" IS NULL), false), COALESCE(bool_or(o."id" IS NOT NULL AND n."id" IS NOT NULL AND NOT pg_catalog.record_image_eq(ROW(o."id", o."name", o."content"), ROW(n."id", n."name", n."content"))), false) FROM "continuum_old_rows" AS o FULL JOIN "continuum_new_rows" AS n ON o."id" = n."id"$sql$ INTO v_moved, v_changed;
@@ -307,9 +351,11 @@ extension SQLShapeTests {
             END IF;
             v_tx := NULL;
             v_recorded := false;
-            SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article')
-            INTO v_tx, v_recorded
-            FROM "public"."transaction" AS t WHERE t."id" = CASE WHEN current_setting('continuum.tx_1503733f2ec84a18', true) ~ '^[0-9]{1,18}$' THEN current_setting('continuum.tx_1503733f2ec84a18', true)::bigint END AND t."native_transaction_id" = pg_current_xact_id();
+            IF current_setting('continuum.tx_1503733f2ec84a18', true) ~ '^[0-9]{1,18}$' THEN
+                SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article')
+                INTO v_tx, v_recorded
+                FROM "public"."transaction" AS t WHERE t."id" = current_setting('continuum.tx_1503733f2ec84a18', true)::bigint AND t."native_transaction_id" = pg_current_xact_id();
+            END IF;
             IF v_tx IS NULL THEN
                 v_tx := "public"."_continuum_transaction_id"();
                 v_recorded := false;
@@ -329,7 +375,11 @@ extension SQLShapeTests {
                             v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
                             UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_previous;
                         END IF;
-                        INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
+                        IF continuum_fn.v_previous IS NOT NULL THEN
+                            INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 2, true, true);
+                        ELSE
+                            INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
+                        END IF;
                     END IF;
                 END LOOP;
                 FOR v_row IN EXECUTE $sql$SELECT j.* FROM (SELECT CASE WHEN l."id" IS NULL THEN n."id" ELSE l."id" END AS "id", CASE WHEN l."id" IS NULL THEN n."name" ELSE l."name" END AS "name", CASE WHEN l."id" IS NULL THEN n."content" ELSE l."content" END AS "content", o."id" IS NULL AS "continuum_side" FROM "continuum_old_rows" AS o FULL JOIN "continuum_new_rows" AS n ON o."id" = n."id" LEFT JOIN "public"."article" AS l ON l."id" = n."id" OFFSET 0) AS j WHERE j."continuum_side"$sql$ LOOP
@@ -338,7 +388,11 @@ extension SQLShapeTests {
                         v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
                         UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_previous;
                     END IF;
-                    INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 0, continuum_fn.v_row."name" IS NOT NULL, continuum_fn.v_row."content" IS NOT NULL) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 1, "name_mod" = "public"."article_version"."name_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."name"), ROW(EXCLUDED."name")), "content_mod" = "public"."article_version"."content_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."content"), ROW(EXCLUDED."content"));
+                    IF continuum_fn.v_previous IS NOT NULL THEN
+                        INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 0, continuum_fn.v_row."name" IS NOT NULL, continuum_fn.v_row."content" IS NOT NULL);
+                    ELSE
+                        INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 0, continuum_fn.v_row."name" IS NOT NULL, continuum_fn.v_row."content" IS NOT NULL) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 1, "name_mod" = "public"."article_version"."name_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."name"), ROW(EXCLUDED."name")), "content_mod" = "public"."article_version"."content_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."content"), ROW(EXCLUDED."content"));
+                    END IF;
                 END LOOP;
             END IF;
             IF v_changed THEN
@@ -356,7 +410,7 @@ extension SQLShapeTests {
         $continuum$
         """#,
         #"REVOKE ALL ON FUNCTION "public"."_continuum_article_version_update"() FROM PUBLIC"#,
-        #"CREATE OR REPLACE FUNCTION "public"."_continuum_article_key_moved"() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $continuum$ BEGIN PERFORM set_config('continuum.moved_788bbe4b662ce56a', '1', true); RETURN NULL; END $continuum$"#,
+        #"CREATE OR REPLACE FUNCTION "public"."_continuum_article_key_moved"() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $continuum$ BEGIN RETURN NULL; END $continuum$"#,
         #"REVOKE ALL ON FUNCTION "public"."_continuum_article_key_moved"() FROM PUBLIC"#,
         #"DROP TRIGGER IF EXISTS "continuum_insert_delete" ON "public"."article""#,
         #"DROP TRIGGER IF EXISTS "continuum_update" ON "public"."article""#,
@@ -365,6 +419,7 @@ extension SQLShapeTests {
         #"CREATE TRIGGER "continuum_insert_delete" AFTER INSERT OR DELETE ON "public"."article" FOR EACH ROW EXECUTE FUNCTION "public"."_continuum_article_version"()"#,
         #"CREATE TRIGGER "continuum_truncate" BEFORE TRUNCATE ON "public"."article" FOR EACH STATEMENT EXECUTE FUNCTION "public"."_continuum_article_version_truncate"()"#,
         #"CREATE TRIGGER "continuum_update" AFTER UPDATE ON "public"."article" REFERENCING OLD TABLE AS "continuum_old_rows" NEW TABLE AS "continuum_new_rows" FOR EACH STATEMENT EXECUTE FUNCTION "public"."_continuum_article_version_update"()"#,
-        #"CREATE TRIGGER "continuum_columns" AFTER UPDATE ON "public"."article" FOR EACH ROW WHEN (NOT pg_catalog.record_image_eq(ROW(OLD."id"), ROW(NEW."id")) OR (false AND (OLD."name" IS NULL AND OLD."content" IS NULL))) EXECUTE FUNCTION "public"."_continuum_article_key_moved"()"#,
+        #"CREATE TRIGGER "continuum_columns" AFTER UPDATE ON "public"."article" FOR EACH ROW WHEN (false AND (OLD."id" IS NULL AND OLD."name" IS NULL AND OLD."content" IS NULL)) EXECUTE FUNCTION "public"."_continuum_article_key_moved"()"#,
+        #"ALTER TABLE "public"."article" DISABLE TRIGGER "continuum_columns""#,
     ]
 }

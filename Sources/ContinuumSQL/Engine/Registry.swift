@@ -6,9 +6,11 @@ import SQLKit
 struct RegistryEntry: Sendable, Hashable {
     /// The version of the generated SQL. 2: PostgreSQL caches transaction ids per schema,
     /// versions `TRUNCATE`, and shields variables from user columns; SQLite compares JSON
-    /// columns by content. An entry written by an older version makes ``VersioningEngine/checkDrift(_:on:)``
+    /// columns by content. 3: PostgreSQL's statement-level update function finds key changes by
+    /// counting the rows that kept their key, and the `continuum_columns` trigger that marked
+    /// them is disabled (it only holds the column dependencies). An entry written by an older version makes ``VersioningEngine/checkDrift(_:on:)``
     /// report ``DriftReport/Problem/triggersOutdated(_:)``, and `sync` regenerates it.
-    static let formatVersion = 2
+    static let formatVersion = 3
 
     var table: String
     var versionTable: String

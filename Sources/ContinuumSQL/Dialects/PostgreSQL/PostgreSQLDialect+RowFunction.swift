@@ -23,9 +23,7 @@ extension PostgreSQLDialect {
         let v = Variables(plan, self.configuration)
         let (old, new) = (v.qualified("v_old"), v.qualified("v_new"))
         let keyChanged = plan.primaryKey.map { self.keyDiffers(old, new, $0) }.joined(separator: " OR ")
-        let updateVersion = self.insertVersion(
-            plan, .update, VersionRowSources(row: Self.column(of: new), before: Self.column(of: old), transactionID: v.tx)
-        )
+        let updateSources = VersionRowSources(row: Self.column(of: new), before: Self.column(of: old), transactionID: v.tx)
         // NEW and OLD are copied to labelled variables: a user column named "new" or "old"
         // would otherwise capture `NEW."c"` in a query on the version table.
         let variables = [("v_tx", "bigint"), ("v_previous", "bigint"), ("v_recorded", "boolean"), ("v_old", "record"), ("v_new", "record")]
@@ -59,8 +57,7 @@ extension PostgreSQLDialect {
             }
             block.line("ELSIF TG_OP = 'UPDATE' THEN")
             block.indent { block in
-                block.append(self.close(plan, new, v))
-                block.line(updateVersion)
+                block.append(self.closeAndWrite(plan, new, .update, updateSources, v))
                 block.line("RETURN NULL;")
             }
             block.line("END IF;")

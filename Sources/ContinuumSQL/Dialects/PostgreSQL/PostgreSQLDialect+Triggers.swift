@@ -2,20 +2,15 @@
 extension PostgreSQLDialect {
     // MARK: Triggers
 
-    /// The transaction-local setting that says a primary key of `table` (in `schema`) changed
-    /// in this transaction: until it is set, the statement-level update function skips looking
-    /// for keys that lost or gained a row.
-    static func movedSetting(schema: String, table: String) -> String {
-        "continuum.moved_" + SQLText.hash(schema + "\u{0}" + table)
-    }
-
     static let insertDeleteTrigger = "continuum_insert_delete"
     static let updateTrigger = "continuum_update"
-    /// With a statement-level update trigger: a row-level trigger that fires only when a row's
-    /// primary key changes, to mark the transaction (``movedSetting(schema:table:)``). Its `WHEN`
-    /// clause also names every versioned column (in a branch that is never true), so PostgreSQL
-    /// refuses to drop a versioned column behind versioning's back, as it does for the row-level
-    /// update trigger's `WHEN` clause.
+    /// With a statement-level update trigger: a disabled row-level trigger that never fires. Its
+    /// `WHEN` clause names every versioned column (in a condition that is never true), so
+    /// PostgreSQL refuses to drop a versioned column behind versioning's back, as it does for the
+    /// row-level update trigger's `WHEN` clause. Disabled, it costs nothing: PostgreSQL would
+    /// otherwise read and prepare the clause again for every UPDATE statement (up to format 2 it
+    /// was enabled, and marked the transaction when a key changed; the update function now
+    /// counts the rows that kept their key instead).
     static let columnsTrigger = "continuum_columns"
     /// `BEFORE TRUNCATE`, per statement: writes a DELETE version of every row the statement is
     /// about to remove (``truncateFunction(_:)``), so `TRUNCATE` (and `TRUNCATE ... CASCADE`
@@ -71,7 +66,8 @@ extension PostgreSQLDialect {
         return statements
     }
 
-    /// The function of ``columnsTrigger``.
+    /// The function of ``columnsTrigger``, which never runs (its name dates from format 2, when
+    /// it marked the transaction when a key changed).
     func keyMovedFunctionName(_ plan: VersioningPlan) -> String {
         self.qualified(SQLText.objectName("_continuum_\(plan.table.name)_key_moved"))
     }
@@ -98,14 +94,10 @@ extension PostgreSQLDialect {
                 self.truncateFunction(plan), "REVOKE ALL ON FUNCTION \(self.truncateFunctionName(plan))() FROM PUBLIC",
             ]
         if plan.updatesPerStatement {
-            let moved = Self.literal(Self.movedSetting(schema: self.schema, table: plan.table.name))
             statements.append(self.updateFunction(plan))
             statements.append("REVOKE ALL ON FUNCTION \(self.updateFunctionName(plan))() FROM PUBLIC")
             statements.append(
-                Self.function(
-                    self.keyMovedFunctionName(plan), returns: "trigger", runsAsOwner: false,
-                    body: " BEGIN PERFORM set_config(\(moved), '1', true); RETURN NULL; END "
-                ))
+                Self.function(self.keyMovedFunctionName(plan), returns: "trigger", runsAsOwner: false, body: " BEGIN RETURN NULL; END "))
             statements.append("REVOKE ALL ON FUNCTION \(self.keyMovedFunctionName(plan))() FROM PUBLIC")
         }
         statements += self.dropTriggers(plan, dropFunction: false)
@@ -123,21 +115,14 @@ extension PostgreSQLDialect {
                     + "REFERENCING OLD TABLE AS \(Self.oldRows) NEW TABLE AS \(Self.newRows) "
                     + "FOR EACH STATEMENT EXECUTE FUNCTION \(self.updateFunctionName(plan))()"
             )
-            // No column list: a key changed by a BEFORE trigger must mark the transaction too.
-            // The never-true branch names every other versioned column, for the dependency.
-            // Compared by image: a `WHEN` clause binds its operators when the trigger is created,
-            // under the installer's search_path; a function call named with its schema cannot be hijacked.
-            var condition = self.differs("OLD", "NEW", plan.primaryKey)
-            if !plan.modifiableColumns.isEmpty {
-                condition +=
-                    " OR (false AND ("
-                    + plan.modifiableColumns.map { "OLD.\(SQLText.identifier($0.name)) IS NULL" }
-                    .joined(separator: " AND ") + "))"
-            }
+            // Never true, and disabled: it only holds the dependency on every versioned column.
+            // (A `WHEN` clause binds its operators when the trigger is created; it has none.)
+            let condition = "false AND (" + plan.columns.map { "OLD.\(SQLText.identifier($0.name)) IS NULL" }.joined(separator: " AND ") + ")"
             statements.append(
                 "CREATE TRIGGER \(SQLText.identifier(Self.columnsTrigger)) AFTER UPDATE ON \(table) "
                     + "FOR EACH ROW WHEN (\(condition)) EXECUTE FUNCTION \(self.keyMovedFunctionName(plan))()"
             )
+            statements.append("ALTER TABLE \(table) DISABLE TRIGGER \(SQLText.identifier(Self.columnsTrigger))")
         } else {
             statements.append(
                 "CREATE TRIGGER \(SQLText.identifier(Self.updateTrigger)) AFTER UPDATE ON \(table) "

@@ -7,7 +7,9 @@ extension PostgreSQLDialect {
     ///   change): these go row by row through the same logic as a DELETE and an INSERT.
     ///
     /// A statement over at most `VersioningConfiguration.staticPlanRowLimit` rows runs static SQL (plans
-    /// cached by PL/pgSQL) and writes its updates row by row, like the row-level function. A
+    /// cached by PL/pgSQL) and writes its updates row by row, like the row-level function: one
+    /// query pairs its rows by key (and counts the pairs: fewer pairs than rows means a key lost
+    /// or gained its row, and only then do the key-move queries run). A
     /// larger one runs its queries through `EXECUTE`, planned for their size, and writes its
     /// updates set-based: one UPDATE closes the open versions, one INSERT writes (or merges) the
     /// new ones. A cached plan keeps the transition-table sizes it was made for, so without the
@@ -20,23 +22,26 @@ extension PostgreSQLDialect {
         let moves = self.keyMoves(plan, rows, v)
         let variables = [
             ("v_tx", "bigint"), ("v_previous", "bigint"), ("v_recorded", "boolean"), ("v_moved", "boolean"),
-            ("v_changed", "boolean"), ("v_first", "boolean"), ("v_row", "record"),
+            ("v_changed", "boolean"), ("v_first", "boolean"), ("v_row", "record"), ("v_count", "bigint"), ("v_pairs", "bigint"),
         ]
-        let moved = Self.literal(Self.movedSetting(schema: self.schema, table: plan.table.name))
         let body = self.functionBody(v, variables: variables) { block in
             block.append(self.ownTableGuard(plan))
-            // Small statements go row by row, like the row-level function, with static SQL: key
-            // changes (rare) through the same loops as large statements, then every changed row.
-            block.line("IF (SELECT count(*) FROM \(Self.newRows)) <= \(VersioningConfiguration.staticPlanRowLimit) THEN")
+            // Small statements go row by row, like the row-level function, with static SQL: every
+            // changed row, then key changes (rare, found by counting the rows that kept their key)
+            // through the same loops as large statements. The keys of the two sets differ, so
+            // their order does not matter.
+            block.line("SELECT count(*) INTO v_count FROM \(Self.newRows);")
+            block.line("IF v_count <= \(VersioningConfiguration.staticPlanRowLimit) THEN")
             block.indent { block in
-                block.line("IF current_setting(\(moved), true) = '1'")
-                block.line("   AND EXISTS (\(rows.gone)) THEN")
+                block.append(self.rowByRowUpdates(plan, rows, v))
+                block.line("IF v_pairs < v_count THEN")
                 block.indent { block in
-                    block.append(self.prologue(plan, v))
+                    block.line("IF v_tx IS NULL THEN")
+                    block.indent { $0.append(self.prologue(plan, v)) }
+                    block.line("END IF;")
                     block.append(moves)
                 }
                 block.line("END IF;")
-                block.append(self.rowByRowUpdates(plan, rows, v))
                 block.line("RETURN NULL;")
             }
             block.line("END IF;")
@@ -78,9 +83,10 @@ extension PostgreSQLDialect {
         }
     }
 
-    /// The updates of a small statement, row by row with static SQL: every changed row with its
-    /// new values and the old values its version reads (the `_mod` flags' columns) under
-    /// aliases no column of the table uses.
+    /// The updates of a small statement, row by row with static SQL: every row that kept its
+    /// key, counted in `v_pairs`, with its new values, the old values its version reads (the
+    /// `_mod` flags' columns) and whether a versioned value changed, under aliases no column of
+    /// the table uses; the changed ones get their version.
     private func rowByRowUpdates(_ plan: VersioningPlan, _ rows: TransitionTables, _ v: Variables) -> SQLBlock {
         let row = v.qualified("v_row")
         var prefix = "continuum_old_"
@@ -88,24 +94,26 @@ extension PostgreSQLDialect {
         let tracked = VersionRowLayout(plan).columnsReadBefore(.update)
         let oldAliases = tracked.indices.map { "\"\(prefix)\($0 + 1)\"" }
         let oldAlias = Dictionary(uniqueKeysWithValues: zip(tracked.map(\.name), oldAliases))
-        let changedRows =
+        let changed = "\"\(prefix)changed\""
+        let pairedRows =
             "SELECT "
-            + (rows.newColumns + zip(tracked, oldAliases).map { "o.\(SQLText.identifier($0.name)) AS \($1)" })
+            + (rows.newColumns + zip(tracked, oldAliases).map { "o.\(SQLText.identifier($0.name)) AS \($1)" } + ["\(rows.anyChanged) AS \(changed)"])
             .joined(separator: ", ")
-            + " FROM \(Self.newRows) AS n JOIN \(Self.oldRows) AS o ON \(rows.keyJoin) LEFT JOIN \(rows.table) AS l ON \(rows.liveJoin) "
-            + "WHERE \(rows.anyChanged)"
-        let version = self.insertVersion(
-            plan, .update,
-            VersionRowSources(row: Self.column(of: row), before: { "\(row).\(oldAlias[$0.name]!)" }, transactionID: v.tx)
-        )
+            + " FROM \(Self.newRows) AS n JOIN \(Self.oldRows) AS o ON \(rows.keyJoin) LEFT JOIN \(rows.table) AS l ON \(rows.liveJoin)"
+        let sources = VersionRowSources(row: Self.column(of: row), before: { "\(row).\(oldAlias[$0.name]!)" }, transactionID: v.tx)
         return SQLBlock { block in
-            block.line("FOR v_row IN \(changedRows) LOOP")
+            block.line("v_pairs := 0;")
+            block.line("FOR v_row IN \(pairedRows) LOOP")
             block.indent { block in
-                block.line("IF v_tx IS NULL THEN")
-                block.indent { $0.append(self.prologue(plan, v)) }
+                block.line("v_pairs := v_pairs + 1;")
+                block.line("IF \(row).\(changed) THEN")
+                block.indent { block in
+                    block.line("IF v_tx IS NULL THEN")
+                    block.indent { $0.append(self.prologue(plan, v)) }
+                    block.line("END IF;")
+                    block.append(self.closeAndWrite(plan, row, .update, sources, v))
+                }
                 block.line("END IF;")
-                block.append(self.close(plan, row, v))
-                block.line(version)
             }
             block.line("END LOOP;")
         }
@@ -220,11 +228,6 @@ struct TransitionTables {
 
     /// Every versioned column's new value, under its own name.
     var newColumns: [String] { self.columns.map { "\(self.newValue($0)) AS \(SQLText.identifier($0.name))" } }
-
-    /// Old rows whose key has no new row: a key moved.
-    var gone: String {
-        "SELECT o.* FROM \(PostgreSQLDialect.oldRows) AS o WHERE NOT EXISTS (SELECT 1 FROM \(PostgreSQLDialect.newRows) AS n WHERE \(self.keyJoin))"
-    }
 
     /// The rows of keys that lost their row (old rows without a new one), as they were.
     var goneRows: String {

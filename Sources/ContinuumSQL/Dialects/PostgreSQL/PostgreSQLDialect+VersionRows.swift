@@ -24,14 +24,20 @@ extension PostgreSQLDialect {
         // The cached id is trusted only once the row it names proves to be this database
         // transaction's; the same query says whether the entity is recorded in
         // transaction_changes yet (`v_recorded`: whether this transaction wrote the table before).
+        // With nothing cached (the first write of a transaction), there is nothing to prove.
+        let setting = self.transactionSetting
         return SQLBlock { block in
             block.line("v_tx := NULL;")
             block.line("v_recorded := false;")
-            block.line("SELECT t.\"id\", EXISTS (SELECT 1 FROM \(changes) AS c WHERE c.\"transaction_id\" = t.\"id\" AND c.\"entity_name\" = \(entity))")
-            block.line("INTO v_tx, v_recorded")
-            block.line(
-                "FROM \(transaction) AS t WHERE t.\"id\" = \(Self.cachedID(self.transactionSetting)) AND t.\"native_transaction_id\" = pg_current_xact_id();"
-            )
+            block.line("IF current_setting(\(setting), true) ~ '^[0-9]{1,18}$' THEN")
+            block.indent { block in
+                block.line("SELECT t.\"id\", EXISTS (SELECT 1 FROM \(changes) AS c WHERE c.\"transaction_id\" = t.\"id\" AND c.\"entity_name\" = \(entity))")
+                block.line("INTO v_tx, v_recorded")
+                block.line(
+                    "FROM \(transaction) AS t WHERE t.\"id\" = current_setting(\(setting), true)::bigint AND t.\"native_transaction_id\" = pg_current_xact_id();"
+                )
+            }
+            block.line("END IF;")
             block.line("IF v_tx IS NULL THEN")
             block.indent { block in
                 block.line("v_tx := \(self.transactionIDFunction)();")
@@ -79,6 +85,22 @@ extension PostgreSQLDialect {
         }
     }
 
+    /// Closes the key's open version (``close(_:_:_:)``), then writes `event`'s version. When
+    /// the close found a version of another transaction, this transaction has no version of
+    /// the key yet (a version of its own would be the key's open one, and close skips those),
+    /// so a plain INSERT does; otherwise the INSERT merges into this transaction's version, if
+    /// any (`ON CONFLICT`: a speculative insertion, which costs more).
+    func closeAndWrite(_ plan: VersioningPlan, _ row: String, _ event: VersionEvent, _ sources: VersionRowSources, _ v: Variables) -> SQLBlock {
+        SQLBlock { block in
+            block.append(self.close(plan, row, v))
+            block.line("IF \(v.previous) IS NOT NULL THEN")
+            block.indent { $0.line(self.insertVersion(plan, event, sources, merging: false)) }
+            block.line("ELSE")
+            block.indent { $0.line(self.insertVersion(plan, event, sources)) }
+            block.line("END IF;")
+        }
+    }
+
     /// The row `row` disappears from its key: a DELETE version, or, when this transaction
     /// inserted the key, no version and the previous one reopened.
     func deleteRow(_ plan: VersioningPlan, _ row: String, _ v: Variables) -> SQLBlock {
@@ -91,8 +113,7 @@ extension PostgreSQLDialect {
             }
             block.line("ELSE")
             block.indent { block in
-                block.append(self.close(plan, row, v))
-                block.line(self.insertVersion(plan, .delete, VersionRowSources(row: Self.column(of: row), transactionID: v.tx)))
+                block.append(self.closeAndWrite(plan, row, .delete, VersionRowSources(row: Self.column(of: row), transactionID: v.tx), v))
             }
             block.line("END IF;")
         }
@@ -102,8 +123,7 @@ extension PostgreSQLDialect {
     /// transaction's version of the key.
     func insertRow(_ plan: VersioningPlan, _ row: String, _ v: Variables) -> SQLBlock {
         SQLBlock { block in
-            block.append(self.close(plan, row, v))
-            block.line(self.insertVersion(plan, .insert, VersionRowSources(row: Self.column(of: row), transactionID: v.tx)))
+            block.append(self.closeAndWrite(plan, row, .insert, VersionRowSources(row: Self.column(of: row), transactionID: v.tx), v))
         }
     }
 
@@ -114,12 +134,13 @@ extension PostgreSQLDialect {
 
     // MARK: Version rows
 
-    /// `INSERT ... VALUES (...) ON CONFLICT ...;`: the version row `event` writes, read from `sources`.
-    func insertVersion(_ plan: VersioningPlan, _ event: VersionEvent, _ sources: VersionRowSources) -> String {
+    /// `INSERT ... VALUES (...) ON CONFLICT ...;`: the version row `event` writes, read from
+    /// `sources`; without `merging`, no `ON CONFLICT` (the transaction has no version of the key).
+    func insertVersion(_ plan: VersioningPlan, _ event: VersionEvent, _ sources: VersionRowSources, merging: Bool = true) -> String {
         let layout = VersionRowLayout(plan)
         let values = layout.written(event).map { self.render($0, sources) }
-        return "INSERT INTO \(self.qualified(plan.versionTable)) (\(layout.columnList)) VALUES (\(values.joined(separator: ", "))) "
-            + self.onConflict(plan, event) + ";"
+        return "INSERT INTO \(self.qualified(plan.versionTable)) (\(layout.columnList)) VALUES (\(values.joined(separator: ", ")))"
+            + (merging ? " " + self.onConflict(plan, event) : "") + ";"
     }
 
     /// `ON CONFLICT (key, "transaction_id") DO ...`: `event` merged into this transaction's
