@@ -104,6 +104,18 @@ struct PatchIndex: Sendable {
     }
 }
 
+extension PatchIndex {
+    /// One version-row field's digest as the seal recorded it: the patch's, while the field
+    /// holds what the patch left (restoring it is an edit too), else computed with `salt`.
+    func fieldDigest(_ transactionID: Int, _ table: String, _ rowKey: String, _ name: String, _ literal: String, salt: String?) -> String {
+        if let patch = self.fields[SealPatch.key(transactionID, table, rowKey, name)] {
+            let holds = patch.isCheck ? patch.value == "=" + SealEncoding.field(name, literal, salt: salt) : patch.value == literal
+            return holds ? patch.digest : "changed"
+        }
+        return SealEncoding.field(name, literal, salt: salt)
+    }
+}
+
 /// One version row as the seal reads it: every column's literal.
 struct SealRow: Sendable {
     var transactionID: Int
@@ -115,17 +127,8 @@ struct SealRow: Sendable {
     /// (or by a digest nothing matches, when the field no longer holds the value the patch left),
     /// the others hashed with the transaction's `salt` (`nil` for a transaction sealed without).
     func digest(_ patches: PatchIndex, salt: String?) -> String {
-        SealEncoding.row(self.table, self.fields.map { self.fieldDigest($0.name, $0.literal, patches, salt: salt) })
-    }
-
-    /// One field's digest as the seal recorded it.
-    func fieldDigest(_ name: String, _ literal: String, _ patches: PatchIndex, salt: String?) -> String {
-        if let patch = patches.fields[SealPatch.key(self.transactionID, self.table, self.key, name)] {
-            // A patched field must still hold what the patch left: restoring it is an edit too.
-            let holds = patch.isCheck ? patch.value == "=" + SealEncoding.field(name, literal, salt: salt) : patch.value == literal
-            return holds ? patch.digest : "changed"
-        }
-        return SealEncoding.field(name, literal, salt: salt)
+        SealEncoding.row(
+            self.table, self.fields.map { patches.fieldDigest(self.transactionID, self.table, self.key, $0.name, $0.literal, salt: salt) })
     }
 }
 
@@ -256,6 +259,33 @@ extension VersioningEngine {
                 field: try row.decode(column: "f", as: String.self), digest: try row.decode(column: "d", as: String.self),
                 value: try row.decode(column: "v", as: String.self))
         }
+    }
+
+    /// The seal rows of `ids` (their salts; `nil` for one sealed without a salt), a thousand
+    /// ids per query; a transaction not sealed is absent.
+    func sealSalts(_ ids: [Int], on database: any SQLDatabase) async throws -> [Int: String?] {
+        var salts: [Int: String?] = [:]
+        for start in stride(from: 0, to: ids.count, by: 1_000) {
+            let list = ids[start..<min(start + 1_000, ids.count)].map(String.init).joined(separator: ", ")
+            for row in try await database.rows(
+                generated: "SELECT CAST(\"transaction_id\" AS BIGINT) AS \"t\", \"salt\" AS \"s\" FROM \(SQLText.identifier(Self.sealTable)) WHERE \"transaction_id\" IN (\(list))")
+            {
+                salts[try row.decode(column: "t", as: Int.self)] = .some(try row.decode(column: "s", as: String?.self))
+            }
+        }
+        return salts
+    }
+
+    /// The patches that concern the transactions `ids` (of `table` only, when given), a
+    /// thousand ids per query.
+    func sealPatches(concerning ids: [Int], table: String? = nil, on database: any SQLDatabase) async throws -> [SealPatch] {
+        var patches: [SealPatch] = []
+        for start in stride(from: 0, to: ids.count, by: 1_000) {
+            let list = ids[start..<min(start + 1_000, ids.count)].map(String.init).joined(separator: ", ")
+            let condition = (table.map { "p.\"table_name\" = \(SQLText.literal($0)) AND " } ?? "") + "p.\"transaction_id\" IN (\(list))"
+            patches += try await self.sealPatches(where: condition, on: database)
+        }
+        return patches
     }
 
     /// Creates the seal tables if they are missing.

@@ -202,26 +202,10 @@ extension VersioningEngine {
         guard !rows.isEmpty else { return (0, 0, 0, nil) }
         let event = try await self.eventTransactionID(dialect: dialect, on: connection)
         // The patches already recorded for this table's rows in the batch's transactions (a
-        // redacted field, say), a thousand transactions per query.
+        // redacted field, say), and the salts those transactions were sealed with.
         let batchIDs = Set(try rows.flatMap { [try $0.decode(column: "_tx", as: Int.self), try $0.decode(column: "_first", as: Int?.self)].compactMap { $0 } }).sorted()
-        var patchList: [SealPatch] = []
-        for start in stride(from: 0, to: batchIDs.count, by: 1_000) {
-            let ids = batchIDs[start..<min(start + 1_000, batchIDs.count)].map(String.init).joined(separator: ", ")
-            patchList += try await self.sealPatches(
-                where: "p.\"table_name\" = \(SQLText.literal(entry.versionTable)) AND p.\"transaction_id\" IN (\(ids))", on: connection)
-        }
-        let index = PatchIndex(patchList)
-        // The salts the batch's transactions were sealed with.
-        var salts: [Int: String] = [:]
-        for start in stride(from: 0, to: batchIDs.count, by: 1_000) {
-            let ids = batchIDs[start..<min(start + 1_000, batchIDs.count)].map(String.init).joined(separator: ", ")
-            for row in try await connection.rows(
-                generated: "SELECT CAST(\"transaction_id\" AS BIGINT) AS \"t\", \"salt\" AS \"s\" FROM \(SQLText.identifier(Self.sealTable)) "
-                    + "WHERE \"salt\" IS NOT NULL AND \"transaction_id\" IN (\(ids))")
-            {
-                salts[try row.decode(column: "t", as: Int.self)] = try row.decode(column: "s", as: String.self)
-            }
-        }
+        let index = PatchIndex(try await self.sealPatches(concerning: batchIDs, table: entry.versionTable, on: connection))
+        let salts = try await self.sealSalts(batchIDs, on: connection).compactMapValues { $0 }
         var patches: [SealPatch] = []
         var starts: Set<ChainStart> = []
         var transactions: Set<Int> = []

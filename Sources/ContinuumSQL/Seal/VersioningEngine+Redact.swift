@@ -115,18 +115,8 @@ extension VersioningEngine {
             ).all()
             // What the seal knows of the transactions touched: their salts and earlier patches.
             let touched = Set(try rows.map { try $0.decode(column: "_tx", as: Int.self) }).sorted()
-            var sealed: [Int: String?] = [:]
-            var existing: [SealPatch] = []
-            for start in stride(from: 0, to: touched.count, by: 1_000) {
-                let ids = touched[start..<min(start + 1_000, touched.count)].map(String.init).joined(separator: ", ")
-                for row in try await connection.rows(
-                    generated: "SELECT CAST(\"transaction_id\" AS BIGINT) AS \"t\", \"salt\" AS \"s\" FROM \(SQLText.identifier(Self.sealTable)) WHERE \"transaction_id\" IN (\(ids))")
-                {
-                    sealed[try row.decode(column: "t", as: Int.self)] = .some(try row.decode(column: "s", as: String?.self))
-                }
-                existing += try await self.sealPatches(where: "p.\"transaction_id\" IN (\(ids))", on: connection)
-            }
-            let known = PatchIndex(existing)
+            let sealed = try await self.sealSalts(touched, on: connection)
+            let known = PatchIndex(try await self.sealPatches(concerning: touched, on: connection))
             var patches: [SealPatch] = []
             var erased: Set<String> = []
             for row in rows {
@@ -134,7 +124,6 @@ extension VersioningEngine {
                 // A transaction not sealed yet needs no proof: the seal will take it as it is now.
                 guard let salt = sealed[tx] else { continue }
                 let rowKey = try key.indices.map { try row.decode(column: "k\($0)", as: String.self) }.joined(separator: ",")
-                let sealRow = SealRow(transactionID: tx, table: entry.versionTable, key: rowKey, fields: [])
                 for (position, field) in fields.enumerated() {
                     // NULL quotes as NULL in both dialects.
                     let literal = try row.decode(column: "f\(position)", as: String.self)
@@ -142,7 +131,7 @@ extension VersioningEngine {
                     patches.append(
                         SealPatch(
                             event: event, transactionID: tx, table: entry.versionTable, rowKey: rowKey, field: field,
-                            digest: sealRow.fieldDigest(field, literal, known, salt: salt), value: "NULL"))
+                            digest: known.fieldDigest(tx, entry.versionTable, rowKey, field, literal, salt: salt), value: "NULL"))
                     erased.insert(SealPatch.key(tx, entry.versionTable, rowKey, field))
                 }
             }
@@ -153,28 +142,19 @@ extension VersioningEngine {
             for (tx, salt) in sealed.sorted(by: { $0.key < $1.key }) {
                 guard let salt else { continue }
                 let newSalt = SealEncoding.newSalt()
-                for other in try await RegistryEntry.all(from: connection) {
-                    guard let table = try await Introspector(connection).describe(other.versionTable) else { continue }
-                    let names = table.columns.map(\.name).filter { $0 != VersioningPlan.endTransactionColumn }
-                    let keyNames = other.keyColumns.map(\.name)
-                    let select = names.enumerated().map { "\(dialect.sealLiteral("v." + SQLText.identifier($1))) AS \"c\($0)\"" }.joined(separator: ", ")
-                    for row in try await connection.rows(
-                        generated: "SELECT \(select) FROM \(SQLText.identifier(other.versionTable)) AS v WHERE v.\"transaction_id\" = \(tx)")
-                    {
-                        let literals = try names.indices.map { try row.decode(column: "c\($0)", as: String.self) }
-                        let rowKey = keyNames.map { name in names.firstIndex(of: name).map { literals[$0] } ?? "NULL" }.joined(separator: ",")
-                        let sealRow = SealRow(transactionID: tx, table: other.versionTable, key: rowKey, fields: [])
-                        for (name, literal) in zip(names, literals) {
-                            let patchKey = SealPatch.key(tx, other.versionTable, rowKey, name)
-                            if erased.contains(patchKey) { continue }
-                            // A field a patch fixed to a literal needs no salt.
-                            if let patch = known.fields[patchKey], !patch.isCheck { continue }
-                            patches.append(
-                                SealPatch(
-                                    event: event, transactionID: tx, table: other.versionTable, rowKey: rowKey, field: name,
-                                    digest: sealRow.fieldDigest(name, literal, known, salt: salt),
-                                    value: "=" + SealEncoding.field(name, literal, salt: newSalt)))
-                        }
+                // Every version row of the transaction, in every table, as the seal reads it.
+                let content = try await self.sealContent(after: tx - 1, through: tx, dialect: dialect, on: connection)
+                for row in content.rows[tx] ?? [] {
+                    for (name, literal) in row.fields {
+                        let patchKey = SealPatch.key(tx, row.table, row.key, name)
+                        if erased.contains(patchKey) { continue }
+                        // A field a patch fixed to a literal needs no salt.
+                        if let patch = known.fields[patchKey], !patch.isCheck { continue }
+                        patches.append(
+                            SealPatch(
+                                event: event, transactionID: tx, table: row.table, rowKey: row.key, field: name,
+                                digest: known.fieldDigest(tx, row.table, row.key, name, literal, salt: salt),
+                                value: "=" + SealEncoding.field(name, literal, salt: newSalt)))
                     }
                 }
                 try await connection.raw("UPDATE \(ident: Self.sealTable) SET \"salt\" = \(bind: newSalt) WHERE \"transaction_id\" = \(bind: tx)").run()
