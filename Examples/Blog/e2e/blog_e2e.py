@@ -83,6 +83,9 @@ def click(driver, element):
     old = driver.find_element(By.TAG_NAME, "html")
     element.click()
     WebDriverWait(driver, 15).until(expected_conditions.staleness_of(old))
+    # The old page is gone once its <html> is stale, but the new one may still be parsing: reading an
+    # element then can fail with "Node with given id does not belong to the document" (seen in CI).
+    WebDriverWait(driver, 15).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 def submit(driver, form):
