@@ -13,7 +13,7 @@
 # CLI/.build). Workloads (default: all): update, noop (an UPDATE that changes nothing), insert
 # and delete, each as 2,000 single-statement transactions (suffix 1: what an ORM's save does
 # outside a transaction) and as 20 transactions of 100 statements (suffix 100); each also runs
-# on `u`, its unversioned baseline. Needs valgrind and PostgreSQL 15's
+# on `u`, its unversioned baseline. `bulk`: one UPDATE of all 10,000 rows, per row. Needs valgrind and PostgreSQL 15's
 # binaries (PGBIN); runs as root (the server runs as the postgres user).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +21,7 @@ PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 CLI=${1:-CLI/.build/debug/continuum}
 shift || true
 WORKLOADS=("$@")
-[ ${#WORKLOADS[@]} -gt 0 ] || WORKLOADS=(update1 update100 noop1 noop100 insert1 insert100 delete1 delete100)
+[ ${#WORKLOADS[@]} -gt 0 ] || WORKLOADS=(update1 update100 noop1 noop100 insert1 insert100 delete1 delete100 bulk)
 command -v valgrind >/dev/null || { echo "bench-pg-instructions.sh: valgrind is missing (apt-get install valgrind)" >&2; exit 1; }
 CLI=$(realpath "$CLI")
 
@@ -57,6 +57,7 @@ as_postgres "$PGBIN/pg_ctl -D $WORK/template -w stop" >/dev/null
 statements() {
   local workload=$1 table=$2 i per
   case $workload in
+    bulk) echo "UPDATE $table SET n = n + 1;"; return 0 ;;
     *100) per=100 ;;
     *1) per=1 ;;
     *) return 0 ;;
@@ -95,6 +96,8 @@ printf '%-10s %14s %14s %14s\n' workload unversioned versioned "versioning's"
 for workload in "${WORKLOADS[@]}"; do
   versioned=$(count "$workload" t)
   unversioned=$(count "$workload" u)
+  per=2000000  # thousands of instructions per statement; per row for the bulk UPDATE
+  [ "$workload" = bulk ] && per=10000000
   printf '%-10s %13sk %13sk %13sk\n' "$workload" \
-    $(( (unversioned - empty) / 2000000 )) $(( (versioned - empty) / 2000000 )) $(( (versioned - unversioned) / 2000000 ))
+    $(( (unversioned - empty) / per )) $(( (versioned - empty) / per )) $(( (versioned - unversioned) / per ))
 done
