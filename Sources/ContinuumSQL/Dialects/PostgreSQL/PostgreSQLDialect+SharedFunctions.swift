@@ -115,7 +115,8 @@ extension PostgreSQLDialect {
     func transactionIDFunctionDefinition() -> String {
         let transaction = self.qualified(self.configuration.transactionTable)
         let cache = self.transactionSetting
-        let create = self.createTransaction(into: "v_id", cache: "v_scratch").text
+        let existing = SQLBlock { $0.line("SELECT t.\"id\" INTO v_id FROM \(transaction) AS t WHERE \(self.ownTransactionRow("t")) ORDER BY t.\"id\" DESC LIMIT 1;") }
+        let create = self.createTransaction(into: "v_id", scratch: "v_scratch", existing: existing).text
             .split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n")
         let body = """
 
@@ -135,9 +136,6 @@ extension PostgreSQLDialect {
                 END IF;
                 v_id := NULL;
             \(create)
-                IF v_id IS NULL THEN
-                    SELECT t."id" INTO v_id FROM \(transaction) AS t WHERE \(self.ownTransactionRow("t")) ORDER BY t."id" DESC LIMIT 1;
-                END IF;
                 PERFORM set_config(\(cache), v_id::text, true);
                 RETURN v_id;
             END

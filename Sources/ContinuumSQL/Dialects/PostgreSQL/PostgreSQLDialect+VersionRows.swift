@@ -44,20 +44,17 @@ extension PostgreSQLDialect {
             block.line("END IF;")
             block.line("IF v_tx IS NULL THEN")
             block.indent { block in
-                block.append(self.createTransaction(into: "v_tx", cache: "v_cached"))
-                block.line("IF v_tx IS NOT NULL THEN")
                 // A transaction created just now has recorded nothing.
-                block.indent { $0.line(record + ";") }
-                block.line("ELSE")
-                block.indent { block in
-                    // The row exists but the cache does not name it (the session reset it).
+                let created = SQLBlock { $0.line(record + ";") }
+                // The row exists but the cache does not name it (the session reset it).
+                let existing = SQLBlock { block in
                     block.line("SELECT t.\"id\", \(recorded) INTO v_tx, v_recorded FROM \(transaction) AS t")
                     block.line("WHERE \(own) ORDER BY t.\"id\" DESC LIMIT 1;")
                     block.line("IF NOT v_recorded THEN")
                     block.indent { $0.line(record + " ON CONFLICT DO NOTHING;") }
                     block.line("END IF;")
                 }
-                block.line("END IF;")
+                block.append(self.createTransaction(into: "v_tx", scratch: "v_cached", created: created, existing: existing))
                 block.line("PERFORM set_config(\(setting), v_tx::text, true);")
             }
             block.line("ELSIF NOT v_recorded THEN")
@@ -74,11 +71,12 @@ extension PostgreSQLDialect {
     }
 
     /// Creates the current database transaction's row, unless it has one, with the id in
-    /// `variable` (left `NULL` when the row exists), and adds this schema to the list of schemas
-    /// in which the transaction has a row (``schemasSetting``; `scratch`, a text variable, holds
-    /// the list meanwhile). The list is JSON kept by text operations: a JSON round trip costs
-    /// more than the rest of the statement.
-    func createTransaction(into variable: String, cache scratch: String) -> SQLBlock {
+    /// `variable` (left `NULL` when the row exists). When it created the row, adds this schema
+    /// to the list of schemas in which the transaction has a row (``schemasSetting``; `scratch`,
+    /// a text variable, holds the list meanwhile) and runs `created`; otherwise `existing`. The
+    /// list is JSON kept by text operations: a JSON round trip costs more than the rest of the
+    /// statement.
+    func createTransaction(into variable: String, scratch: String, created: SQLBlock = SQLBlock(), existing: SQLBlock) -> SQLBlock {
         let transaction = self.qualified(self.configuration.transactionTable)
         let schemas = Self.literal(Self.schemasSetting)
         let element = Self.jsonString(self.schema)
@@ -97,7 +95,10 @@ extension PostgreSQLDialect {
                     "PERFORM set_config(\(schemas), CASE WHEN \(scratch) IS NULL OR \(scratch) NOT LIKE '[%]' OR \(scratch) = '[]' "
                         + "THEN \(Self.literal("[" + element + "]")) ELSE left(\(scratch), -1) || \(Self.literal("," + element + "]")) END, true);"
                 )
+                block.append(created)
             }
+            block.line("ELSE")
+            block.indent { $0.append(existing) }
             block.line("END IF;")
         }
     }
