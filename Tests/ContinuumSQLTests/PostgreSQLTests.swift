@@ -300,6 +300,40 @@ struct PostgreSQLTests {
             #expect(try await db.count("transaction") == 2)
         }
     }
+
+    @Test("a session that resets the transaction-id cache mid-transaction still writes one transaction")
+    func cacheResetMidTransaction() async throws {
+        try await TestDatabase.postgres.run { db in
+            try await db.createSeedTables()
+            try await db.engine.install(on: db.sql)
+            try await db.engine.enable("article", on: db.sql)
+            try await db.engine.enable("tag", on: db.sql)
+            let schema = try #require(db.schema)
+            let setting = try SecurityTests.cacheSetting(db)
+            // The triggers cache the transaction's id in a setting; an application may clear
+            // it (RESET ALL, or by hand) between writes. The row is then found again by the
+            // database transaction's id, not created twice.
+            try Psql.run(
+                """
+                BEGIN;
+                INSERT INTO "\(schema)".article (id, name) VALUES (1, 'one');
+                SELECT set_config('\(setting)', '', true);
+                UPDATE "\(schema)".article SET name = 'one, edited' WHERE id = 1;
+                RESET ALL;
+                INSERT INTO "\(schema)".tag (id, name, article_id) VALUES (1, 't', 1);
+                RESET ALL;
+                DELETE FROM "\(schema)".tag WHERE id = 1;
+                COMMIT;
+                """)
+            #expect(try await db.count("transaction") == 1)
+            #expect(try await db.versions("article_version", ["id", "name"]) == [["1", "one, edited", "1", nil, "0"]])
+            #expect(try await db.versions("tag_version", ["id", "name"]).isEmpty)
+            #expect(
+                try await db.rows("SELECT CAST(transaction_id AS TEXT), entity_name FROM transaction_changes ORDER BY entity_name")
+                    == [["1", "article"], ["1", "tag"]])
+            try await db.expectConsistent("article")
+        }
+    }
 }
 
 /// Runs the `psql` client against the test server, with no Swift in between.

@@ -115,6 +115,7 @@ extension SQLShapeTests {
             v_recorded boolean;
             v_old record;
             v_new record;
+            v_cached text;
         BEGIN
             IF TG_RELID <> '"public"."article"'::regclass AND pg_partition_root(TG_RELID) IS DISTINCT FROM '"public"."article"'::regclass THEN
                 RAISE EXCEPTION 'swift-continuum: this function versions %, not %', '"public"."article"'::regclass, TG_RELID::regclass;
@@ -133,32 +134,61 @@ extension SQLShapeTests {
             END IF;
             v_tx := NULL;
             v_recorded := false;
-            IF current_setting('continuum.tx_1503733f2ec84a18', true) ~ '^[0-9]{1,18}$' THEN
-                SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article')
-                INTO v_tx, v_recorded
-                FROM "public"."transaction" AS t WHERE t."id" = current_setting('continuum.tx_1503733f2ec84a18', true)::bigint AND t."native_transaction_id" = pg_current_xact_id();
+            v_cached := current_setting('continuum.tx_1503733f2ec84a18', true);
+            IF length(v_cached) BETWEEN 1 AND 18 AND ltrim(v_cached, '0123456789') = '' THEN
+                SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article') INTO v_tx, v_recorded
+                FROM "public"."transaction" AS t WHERE t."id" = continuum_fn.v_cached::bigint AND t."native_transaction_id" = pg_current_xact_id();
             END IF;
             IF v_tx IS NULL THEN
-                v_tx := "public"."_continuum_transaction_id"();
-                v_recorded := false;
-            END IF;
-            IF NOT v_recorded THEN
+                INSERT INTO "public"."transaction" ("issued_at", "user_id", "remote_addr", "native_transaction_id", "login_role", "client_addr")
+                SELECT now() AT TIME ZONE 'UTC',
+                    NULLIF(current_setting('continuum.user_id', true), ''),
+                    NULLIF(current_setting('continuum.remote_addr', true), ''),
+                    pg_current_xact_id(), session_user, host(inet_client_addr())
+                WHERE NOT EXISTS (SELECT 1 FROM "public"."transaction" AS t WHERE t."native_transaction_id" = pg_current_xact_id() AND t."issued_at" = now() AT TIME ZONE 'UTC')
+                RETURNING "id" INTO v_tx;
+                IF v_tx IS NOT NULL THEN
+                    v_cached := current_setting('continuum.schemas', true);
+                    PERFORM set_config('continuum.schemas', CASE WHEN v_cached IS NULL OR v_cached NOT LIKE '[%]' OR v_cached = '[]' THEN '["public"]' ELSE left(v_cached, -1) || ',"public"]' END, true);
+                    INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article');
+                ELSE
+                    SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article') INTO v_tx, v_recorded FROM "public"."transaction" AS t
+                    WHERE t."native_transaction_id" = pg_current_xact_id() AND t."issued_at" = now() AT TIME ZONE 'UTC' ORDER BY t."id" DESC LIMIT 1;
+                    IF NOT v_recorded THEN
+                        INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
+                    END IF;
+                END IF;
+                PERFORM set_config('continuum.tx_1503733f2ec84a18', v_tx::text, true);
+            ELSIF NOT v_recorded THEN
                 INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
             END IF;
             IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (NOT (continuum_fn.v_old."id" = continuum_fn.v_new."id"))) THEN
-                DELETE FROM "public"."article_version" WHERE "id" = continuum_fn.v_old."id" AND "transaction_id" = continuum_fn.v_tx AND "operation_type" = 0;
-                IF FOUND THEN
-                    UPDATE "public"."article_version" SET "end_transaction_id" = NULL WHERE "id" = continuum_fn.v_old."id" AND "end_transaction_id" = continuum_fn.v_tx;
-                ELSE
+                IF NOT v_recorded THEN
                     UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_old."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
                     IF continuum_fn.v_previous > continuum_fn.v_tx THEN
                         v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
                         UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_old."id" AND "transaction_id" = continuum_fn.v_previous;
                     END IF;
-                    IF continuum_fn.v_previous IS NOT NULL THEN
+                    IF continuum_fn.v_previous IS NOT NULL OR NOT v_recorded THEN
                         INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_old."id", continuum_fn.v_old."name", continuum_fn.v_old."content", continuum_fn.v_tx, NULL, 2, true, true);
                     ELSE
                         INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_old."id", continuum_fn.v_old."name", continuum_fn.v_old."content", continuum_fn.v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
+                    END IF;
+                ELSE
+                    DELETE FROM "public"."article_version" WHERE "id" = continuum_fn.v_old."id" AND "transaction_id" = continuum_fn.v_tx AND "operation_type" = 0;
+                    IF FOUND THEN
+                        UPDATE "public"."article_version" SET "end_transaction_id" = NULL WHERE "id" = continuum_fn.v_old."id" AND "end_transaction_id" = continuum_fn.v_tx;
+                    ELSE
+                        UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_old."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
+                        IF continuum_fn.v_previous > continuum_fn.v_tx THEN
+                            v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
+                            UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_old."id" AND "transaction_id" = continuum_fn.v_previous;
+                        END IF;
+                        IF continuum_fn.v_previous IS NOT NULL OR NOT v_recorded THEN
+                            INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_old."id", continuum_fn.v_old."name", continuum_fn.v_old."content", continuum_fn.v_tx, NULL, 2, true, true);
+                        ELSE
+                            INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_old."id", continuum_fn.v_old."name", continuum_fn.v_old."content", continuum_fn.v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
+                        END IF;
                     END IF;
                 END IF;
                 IF TG_OP = 'DELETE' THEN
@@ -170,7 +200,7 @@ extension SQLShapeTests {
                     v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
                     UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_new."id" AND "transaction_id" = continuum_fn.v_previous;
                 END IF;
-                IF continuum_fn.v_previous IS NOT NULL THEN
+                IF continuum_fn.v_previous IS NOT NULL OR NOT v_recorded THEN
                     INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_new."id", continuum_fn.v_new."name", continuum_fn.v_new."content", continuum_fn.v_tx, NULL, 1, NOT pg_catalog.record_image_eq(ROW(continuum_fn.v_old."name"), ROW(continuum_fn.v_new."name")), NOT pg_catalog.record_image_eq(ROW(continuum_fn.v_old."content"), ROW(continuum_fn.v_new."content")));
                 ELSE
                     INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_new."id", continuum_fn.v_new."name", continuum_fn.v_new."content", continuum_fn.v_tx, NULL, 1, NOT pg_catalog.record_image_eq(ROW(continuum_fn.v_old."name"), ROW(continuum_fn.v_new."name")), NOT pg_catalog.record_image_eq(ROW(continuum_fn.v_old."content"), ROW(continuum_fn.v_new."content"))) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "name_mod" = "public"."article_version"."name_mod" OR EXCLUDED."name_mod", "content_mod" = "public"."article_version"."content_mod" OR EXCLUDED."content_mod";
@@ -182,7 +212,7 @@ extension SQLShapeTests {
                 v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
                 UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_new."id" AND "transaction_id" = continuum_fn.v_previous;
             END IF;
-            IF continuum_fn.v_previous IS NOT NULL THEN
+            IF continuum_fn.v_previous IS NOT NULL OR NOT v_recorded THEN
                 INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_new."id", continuum_fn.v_new."name", continuum_fn.v_new."content", continuum_fn.v_tx, NULL, 0, continuum_fn.v_new."name" IS NOT NULL, continuum_fn.v_new."content" IS NOT NULL);
             ELSE
                 INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_new."id", continuum_fn.v_new."name", continuum_fn.v_new."content", continuum_fn.v_tx, NULL, 0, continuum_fn.v_new."name" IS NOT NULL, continuum_fn.v_new."content" IS NOT NULL) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 1, "name_mod" = "public"."article_version"."name_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."name"), ROW(EXCLUDED."name")), "content_mod" = "public"."article_version"."content_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."content"), ROW(EXCLUDED."content"));
@@ -201,6 +231,7 @@ extension SQLShapeTests {
             v_previous bigint;
             v_recorded boolean;
             v_row record;
+            v_cached text;
         BEGIN
             IF TG_RELID <> '"public"."article"'::regclass AND pg_partition_root(TG_RELID) IS DISTINCT FROM '"public"."article"'::regclass THEN
                 RAISE EXCEPTION 'swift-continuum: this function versions %, not %', '"public"."article"'::regclass, TG_RELID::regclass;
@@ -210,32 +241,61 @@ extension SQLShapeTests {
                 IF v_tx IS NULL THEN
                     v_tx := NULL;
                     v_recorded := false;
-                    IF current_setting('continuum.tx_1503733f2ec84a18', true) ~ '^[0-9]{1,18}$' THEN
-                        SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article')
-                        INTO v_tx, v_recorded
-                        FROM "public"."transaction" AS t WHERE t."id" = current_setting('continuum.tx_1503733f2ec84a18', true)::bigint AND t."native_transaction_id" = pg_current_xact_id();
+                    v_cached := current_setting('continuum.tx_1503733f2ec84a18', true);
+                    IF length(v_cached) BETWEEN 1 AND 18 AND ltrim(v_cached, '0123456789') = '' THEN
+                        SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article') INTO v_tx, v_recorded
+                        FROM "public"."transaction" AS t WHERE t."id" = continuum_fn.v_cached::bigint AND t."native_transaction_id" = pg_current_xact_id();
                     END IF;
                     IF v_tx IS NULL THEN
-                        v_tx := "public"."_continuum_transaction_id"();
-                        v_recorded := false;
-                    END IF;
-                    IF NOT v_recorded THEN
+                        INSERT INTO "public"."transaction" ("issued_at", "user_id", "remote_addr", "native_transaction_id", "login_role", "client_addr")
+                        SELECT now() AT TIME ZONE 'UTC',
+                            NULLIF(current_setting('continuum.user_id', true), ''),
+                            NULLIF(current_setting('continuum.remote_addr', true), ''),
+                            pg_current_xact_id(), session_user, host(inet_client_addr())
+                        WHERE NOT EXISTS (SELECT 1 FROM "public"."transaction" AS t WHERE t."native_transaction_id" = pg_current_xact_id() AND t."issued_at" = now() AT TIME ZONE 'UTC')
+                        RETURNING "id" INTO v_tx;
+                        IF v_tx IS NOT NULL THEN
+                            v_cached := current_setting('continuum.schemas', true);
+                            PERFORM set_config('continuum.schemas', CASE WHEN v_cached IS NULL OR v_cached NOT LIKE '[%]' OR v_cached = '[]' THEN '["public"]' ELSE left(v_cached, -1) || ',"public"]' END, true);
+                            INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article');
+                        ELSE
+                            SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article') INTO v_tx, v_recorded FROM "public"."transaction" AS t
+                            WHERE t."native_transaction_id" = pg_current_xact_id() AND t."issued_at" = now() AT TIME ZONE 'UTC' ORDER BY t."id" DESC LIMIT 1;
+                            IF NOT v_recorded THEN
+                                INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
+                            END IF;
+                        END IF;
+                        PERFORM set_config('continuum.tx_1503733f2ec84a18', v_tx::text, true);
+                    ELSIF NOT v_recorded THEN
                         INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
                     END IF;
                 END IF;
-                DELETE FROM "public"."article_version" WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_tx AND "operation_type" = 0;
-                IF FOUND THEN
-                    UPDATE "public"."article_version" SET "end_transaction_id" = NULL WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" = continuum_fn.v_tx;
-                ELSE
+                IF NOT v_recorded THEN
                     UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
                     IF continuum_fn.v_previous > continuum_fn.v_tx THEN
                         v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
                         UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_previous;
                     END IF;
-                    IF continuum_fn.v_previous IS NOT NULL THEN
+                    IF continuum_fn.v_previous IS NOT NULL OR NOT v_recorded THEN
                         INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 2, true, true);
                     ELSE
                         INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
+                    END IF;
+                ELSE
+                    DELETE FROM "public"."article_version" WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_tx AND "operation_type" = 0;
+                    IF FOUND THEN
+                        UPDATE "public"."article_version" SET "end_transaction_id" = NULL WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" = continuum_fn.v_tx;
+                    ELSE
+                        UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
+                        IF continuum_fn.v_previous > continuum_fn.v_tx THEN
+                            v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
+                            UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_previous;
+                        END IF;
+                        IF continuum_fn.v_previous IS NOT NULL OR NOT v_recorded THEN
+                            INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 2, true, true);
+                        ELSE
+                            INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
+                        END IF;
                     END IF;
                 END IF;
             END LOOP;
@@ -258,6 +318,7 @@ extension SQLShapeTests {
             v_row record;
             v_count bigint;
             v_pairs bigint;
+            v_cached text;
         BEGIN
             IF TG_RELID <> '"public"."article"'::regclass AND pg_partition_root(TG_RELID) IS DISTINCT FROM '"public"."article"'::regclass THEN
                 RAISE EXCEPTION 'swift-continuum: this function versions %, not %', '"public"."article"'::regclass, TG_RELID::regclass;
@@ -265,22 +326,38 @@ extension SQLShapeTests {
             SELECT count(*) INTO v_count FROM "continuum_new_rows";
             IF v_count <= 32 THEN
                 v_pairs := 0;
-                FOR v_row IN SELECT CASE WHEN l."id" IS NULL THEN n."id" ELSE l."id" END AS "id", CASE WHEN l."id" IS NULL THEN n."name" ELSE l."name" END AS "name", CASE WHEN l."id" IS NULL THEN n."content" ELSE l."content" END AS "content", o."name" AS "continuum_old_1", o."content" AS "continuum_old_2", NOT pg_catalog.record_image_eq(ROW(o."id", o."name", o."content"), ROW(n."id", n."name", n."content")) AS "continuum_old_changed" FROM "continuum_new_rows" AS n JOIN "continuum_old_rows" AS o ON o."id" = n."id" LEFT JOIN "public"."article" AS l ON l."id" = n."id" LOOP
+                FOR v_row IN SELECT n."id" AS "id", n."name" AS "name", n."content" AS "content", o."name" AS "continuum_old_1", o."content" AS "continuum_old_2", NOT pg_catalog.record_image_eq(ROW(o."id", o."name", o."content"), ROW(n."id", n."name", n."content")) AS "continuum_old_changed" FROM "continuum_new_rows" AS n JOIN "continuum_old_rows" AS o ON o."id" = n."id" LOOP
                     v_pairs := v_pairs + 1;
                     IF continuum_fn.v_row."continuum_old_changed" THEN
                         IF v_tx IS NULL THEN
                             v_tx := NULL;
                             v_recorded := false;
-                            IF current_setting('continuum.tx_1503733f2ec84a18', true) ~ '^[0-9]{1,18}$' THEN
-                                SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article')
-                                INTO v_tx, v_recorded
-                                FROM "public"."transaction" AS t WHERE t."id" = current_setting('continuum.tx_1503733f2ec84a18', true)::bigint AND t."native_transaction_id" = pg_current_xact_id();
+                            v_cached := current_setting('continuum.tx_1503733f2ec84a18', true);
+                            IF length(v_cached) BETWEEN 1 AND 18 AND ltrim(v_cached, '0123456789') = '' THEN
+                                SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article') INTO v_tx, v_recorded
+                                FROM "public"."transaction" AS t WHERE t."id" = continuum_fn.v_cached::bigint AND t."native_transaction_id" = pg_current_xact_id();
                             END IF;
                             IF v_tx IS NULL THEN
-                                v_tx := "public"."_continuum_transaction_id"();
-                                v_recorded := false;
-                            END IF;
-                            IF NOT v_recorded THEN
+                                INSERT INTO "public"."transaction" ("issued_at", "user_id", "remote_addr", "native_transaction_id", "login_role", "client_addr")
+                                SELECT now() AT TIME ZONE 'UTC',
+                                    NULLIF(current_setting('continuum.user_id', true), ''),
+                                    NULLIF(current_setting('continuum.remote_addr', true), ''),
+                                    pg_current_xact_id(), session_user, host(inet_client_addr())
+                                WHERE NOT EXISTS (SELECT 1 FROM "public"."transaction" AS t WHERE t."native_transaction_id" = pg_current_xact_id() AND t."issued_at" = now() AT TIME ZONE 'UTC')
+                                RETURNING "id" INTO v_tx;
+                                IF v_tx IS NOT NULL THEN
+                                    v_cached := current_setting('continuum.schemas', true);
+                                    PERFORM set_config('continuum.schemas', CASE WHEN v_cached IS NULL OR v_cached NOT LIKE '[%]' OR v_cached = '[]' THEN '["public"]' ELSE left(v_cached, -1) || ',"public"]' END, true);
+                                    INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article');
+                                ELSE
+                                    SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article') INTO v_tx, v_recorded FROM "public"."transaction" AS t
+                                    WHERE t."native_transaction_id" = pg_current_xact_id() AND t."issued_at" = now() AT TIME ZONE 'UTC' ORDER BY t."id" DESC LIMIT 1;
+                                    IF NOT v_recorded THEN
+                                        INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
+                                    END IF;
+                                END IF;
+                                PERFORM set_config('continuum.tx_1503733f2ec84a18', v_tx::text, true);
+                            ELSIF NOT v_recorded THEN
                                 INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
                             END IF;
                         END IF;
@@ -289,10 +366,10 @@ extension SQLShapeTests {
                             v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
                             UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_previous;
                         END IF;
-                        IF continuum_fn.v_previous IS NOT NULL THEN
+                        IF continuum_fn.v_previous IS NOT NULL OR NOT v_recorded THEN
                             INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 1, NOT pg_catalog.record_image_eq(ROW(continuum_fn.v_row."continuum_old_1"), ROW(continuum_fn.v_row."name")), NOT pg_catalog.record_image_eq(ROW(continuum_fn.v_row."continuum_old_2"), ROW(continuum_fn.v_row."content")));
                         ELSE
-                            INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 1, NOT pg_catalog.record_image_eq(ROW(continuum_fn.v_row."continuum_old_1"), ROW(continuum_fn.v_row."name")), NOT pg_catalog.record_image_eq(ROW(continuum_fn.v_row."continuum_old_2"), ROW(continuum_fn.v_row."content"))) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "name_mod" = "public"."article_version"."name_mod" OR EXCLUDED."name_mod", "content_mod" = "public"."article_version"."content_mod" OR EXCLUDED."content_mod";
+                            INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") SELECT CASE WHEN l."id" IS NULL THEN continuum_fn.v_row."id" ELSE l."id" END, CASE WHEN l."id" IS NULL THEN continuum_fn.v_row."name" ELSE l."name" END, CASE WHEN l."id" IS NULL THEN continuum_fn.v_row."content" ELSE l."content" END, continuum_fn.v_tx, NULL, 1, NOT pg_catalog.record_image_eq(ROW(continuum_fn.v_row."continuum_old_1"), ROW(CASE WHEN l."id" IS NULL THEN continuum_fn.v_row."name" ELSE l."name" END)), NOT pg_catalog.record_image_eq(ROW(continuum_fn.v_row."continuum_old_2"), ROW(CASE WHEN l."id" IS NULL THEN continuum_fn.v_row."content" ELSE l."content" END)) FROM (SELECT) AS z LEFT JOIN "public"."article" AS l ON l."id" = continuum_fn.v_row."id" WHERE true ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "name_mod" = "public"."article_version"."name_mod" OR EXCLUDED."name_mod", "content_mod" = "public"."article_version"."content_mod" OR EXCLUDED."content_mod";
                         END IF;
                     END IF;
                 END LOOP;
@@ -300,33 +377,62 @@ extension SQLShapeTests {
                     IF v_tx IS NULL THEN
                         v_tx := NULL;
                         v_recorded := false;
-                        IF current_setting('continuum.tx_1503733f2ec84a18', true) ~ '^[0-9]{1,18}$' THEN
-                            SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article')
-                            INTO v_tx, v_recorded
-                            FROM "public"."transaction" AS t WHERE t."id" = current_setting('continuum.tx_1503733f2ec84a18', true)::bigint AND t."native_transaction_id" = pg_current_xact_id();
+                        v_cached := current_setting('continuum.tx_1503733f2ec84a18', true);
+                        IF length(v_cached) BETWEEN 1 AND 18 AND ltrim(v_cached, '0123456789') = '' THEN
+                            SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article') INTO v_tx, v_recorded
+                            FROM "public"."transaction" AS t WHERE t."id" = continuum_fn.v_cached::bigint AND t."native_transaction_id" = pg_current_xact_id();
                         END IF;
                         IF v_tx IS NULL THEN
-                            v_tx := "public"."_continuum_transaction_id"();
-                            v_recorded := false;
-                        END IF;
-                        IF NOT v_recorded THEN
+                            INSERT INTO "public"."transaction" ("issued_at", "user_id", "remote_addr", "native_transaction_id", "login_role", "client_addr")
+                            SELECT now() AT TIME ZONE 'UTC',
+                                NULLIF(current_setting('continuum.user_id', true), ''),
+                                NULLIF(current_setting('continuum.remote_addr', true), ''),
+                                pg_current_xact_id(), session_user, host(inet_client_addr())
+                            WHERE NOT EXISTS (SELECT 1 FROM "public"."transaction" AS t WHERE t."native_transaction_id" = pg_current_xact_id() AND t."issued_at" = now() AT TIME ZONE 'UTC')
+                            RETURNING "id" INTO v_tx;
+                            IF v_tx IS NOT NULL THEN
+                                v_cached := current_setting('continuum.schemas', true);
+                                PERFORM set_config('continuum.schemas', CASE WHEN v_cached IS NULL OR v_cached NOT LIKE '[%]' OR v_cached = '[]' THEN '["public"]' ELSE left(v_cached, -1) || ',"public"]' END, true);
+                                INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article');
+                            ELSE
+                                SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article') INTO v_tx, v_recorded FROM "public"."transaction" AS t
+                                WHERE t."native_transaction_id" = pg_current_xact_id() AND t."issued_at" = now() AT TIME ZONE 'UTC' ORDER BY t."id" DESC LIMIT 1;
+                                IF NOT v_recorded THEN
+                                    INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
+                                END IF;
+                            END IF;
+                            PERFORM set_config('continuum.tx_1503733f2ec84a18', v_tx::text, true);
+                        ELSIF NOT v_recorded THEN
                             INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
                         END IF;
                     END IF;
                     FOR v_row IN EXECUTE $sql$SELECT j.* FROM (SELECT o.*, n."id" IS NULL AS "continuum_side" FROM "continuum_old_rows" AS o FULL JOIN "continuum_new_rows" AS n ON o."id" = n."id" OFFSET 0) AS j WHERE j."continuum_side"$sql$ LOOP
-                        DELETE FROM "public"."article_version" WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_tx AND "operation_type" = 0;
-                        IF FOUND THEN
-                            UPDATE "public"."article_version" SET "end_transaction_id" = NULL WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" = continuum_fn.v_tx;
-                        ELSE
+                        IF NOT v_recorded THEN
                             UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
                             IF continuum_fn.v_previous > continuum_fn.v_tx THEN
                                 v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
                                 UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_previous;
                             END IF;
-                            IF continuum_fn.v_previous IS NOT NULL THEN
+                            IF continuum_fn.v_previous IS NOT NULL OR NOT v_recorded THEN
                                 INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 2, true, true);
                             ELSE
                                 INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
+                            END IF;
+                        ELSE
+                            DELETE FROM "public"."article_version" WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_tx AND "operation_type" = 0;
+                            IF FOUND THEN
+                                UPDATE "public"."article_version" SET "end_transaction_id" = NULL WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" = continuum_fn.v_tx;
+                            ELSE
+                                UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
+                                IF continuum_fn.v_previous > continuum_fn.v_tx THEN
+                                    v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
+                                    UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_previous;
+                                END IF;
+                                IF continuum_fn.v_previous IS NOT NULL OR NOT v_recorded THEN
+                                    INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 2, true, true);
+                                ELSE
+                                    INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
+                                END IF;
                             END IF;
                         END IF;
                     END LOOP;
@@ -336,7 +442,7 @@ extension SQLShapeTests {
                             v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
                             UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_previous;
                         END IF;
-                        IF continuum_fn.v_previous IS NOT NULL THEN
+                        IF continuum_fn.v_previous IS NOT NULL OR NOT v_recorded THEN
                             INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 0, continuum_fn.v_row."name" IS NOT NULL, continuum_fn.v_row."content" IS NOT NULL);
                         ELSE
                             INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 0, continuum_fn.v_row."name" IS NOT NULL, continuum_fn.v_row."content" IS NOT NULL) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 1, "name_mod" = "public"."article_version"."name_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."name"), ROW(EXCLUDED."name")), "content_mod" = "public"."article_version"."content_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."content"), ROW(EXCLUDED."content"));
@@ -351,34 +457,63 @@ extension SQLShapeTests {
             END IF;
             v_tx := NULL;
             v_recorded := false;
-            IF current_setting('continuum.tx_1503733f2ec84a18', true) ~ '^[0-9]{1,18}$' THEN
-                SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article')
-                INTO v_tx, v_recorded
-                FROM "public"."transaction" AS t WHERE t."id" = current_setting('continuum.tx_1503733f2ec84a18', true)::bigint AND t."native_transaction_id" = pg_current_xact_id();
+            v_cached := current_setting('continuum.tx_1503733f2ec84a18', true);
+            IF length(v_cached) BETWEEN 1 AND 18 AND ltrim(v_cached, '0123456789') = '' THEN
+                SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article') INTO v_tx, v_recorded
+                FROM "public"."transaction" AS t WHERE t."id" = continuum_fn.v_cached::bigint AND t."native_transaction_id" = pg_current_xact_id();
             END IF;
             IF v_tx IS NULL THEN
-                v_tx := "public"."_continuum_transaction_id"();
-                v_recorded := false;
-            END IF;
-            IF NOT v_recorded THEN
+                INSERT INTO "public"."transaction" ("issued_at", "user_id", "remote_addr", "native_transaction_id", "login_role", "client_addr")
+                SELECT now() AT TIME ZONE 'UTC',
+                    NULLIF(current_setting('continuum.user_id', true), ''),
+                    NULLIF(current_setting('continuum.remote_addr', true), ''),
+                    pg_current_xact_id(), session_user, host(inet_client_addr())
+                WHERE NOT EXISTS (SELECT 1 FROM "public"."transaction" AS t WHERE t."native_transaction_id" = pg_current_xact_id() AND t."issued_at" = now() AT TIME ZONE 'UTC')
+                RETURNING "id" INTO v_tx;
+                IF v_tx IS NOT NULL THEN
+                    v_cached := current_setting('continuum.schemas', true);
+                    PERFORM set_config('continuum.schemas', CASE WHEN v_cached IS NULL OR v_cached NOT LIKE '[%]' OR v_cached = '[]' THEN '["public"]' ELSE left(v_cached, -1) || ',"public"]' END, true);
+                    INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article');
+                ELSE
+                    SELECT t."id", EXISTS (SELECT 1 FROM "public"."transaction_changes" AS c WHERE c."transaction_id" = t."id" AND c."entity_name" = 'Article') INTO v_tx, v_recorded FROM "public"."transaction" AS t
+                    WHERE t."native_transaction_id" = pg_current_xact_id() AND t."issued_at" = now() AT TIME ZONE 'UTC' ORDER BY t."id" DESC LIMIT 1;
+                    IF NOT v_recorded THEN
+                        INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
+                    END IF;
+                END IF;
+                PERFORM set_config('continuum.tx_1503733f2ec84a18', v_tx::text, true);
+            ELSIF NOT v_recorded THEN
                 INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
             END IF;
             v_first := NOT v_recorded;
             IF v_moved THEN
                 FOR v_row IN EXECUTE $sql$SELECT j.* FROM (SELECT o.*, n."id" IS NULL AS "continuum_side" FROM "continuum_old_rows" AS o FULL JOIN "continuum_new_rows" AS n ON o."id" = n."id" OFFSET 0) AS j WHERE j."continuum_side"$sql$ LOOP
-                    DELETE FROM "public"."article_version" WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_tx AND "operation_type" = 0;
-                    IF FOUND THEN
-                        UPDATE "public"."article_version" SET "end_transaction_id" = NULL WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" = continuum_fn.v_tx;
-                    ELSE
+                    IF NOT v_recorded THEN
                         UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
                         IF continuum_fn.v_previous > continuum_fn.v_tx THEN
                             v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
                             UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_previous;
                         END IF;
-                        IF continuum_fn.v_previous IS NOT NULL THEN
+                        IF continuum_fn.v_previous IS NOT NULL OR NOT v_recorded THEN
                             INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 2, true, true);
                         ELSE
                             INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
+                        END IF;
+                    ELSE
+                        DELETE FROM "public"."article_version" WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_tx AND "operation_type" = 0;
+                        IF FOUND THEN
+                            UPDATE "public"."article_version" SET "end_transaction_id" = NULL WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" = continuum_fn.v_tx;
+                        ELSE
+                            UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
+                            IF continuum_fn.v_previous > continuum_fn.v_tx THEN
+                                v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
+                                UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_previous;
+                            END IF;
+                            IF continuum_fn.v_previous IS NOT NULL OR NOT v_recorded THEN
+                                INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 2, true, true);
+                            ELSE
+                                INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
+                            END IF;
                         END IF;
                     END IF;
                 END LOOP;
@@ -388,7 +523,7 @@ extension SQLShapeTests {
                         v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
                         UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_row."id" AND "transaction_id" = continuum_fn.v_previous;
                     END IF;
-                    IF continuum_fn.v_previous IS NOT NULL THEN
+                    IF continuum_fn.v_previous IS NOT NULL OR NOT v_recorded THEN
                         INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 0, continuum_fn.v_row."name" IS NOT NULL, continuum_fn.v_row."content" IS NOT NULL);
                     ELSE
                         INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_row."id", continuum_fn.v_row."name", continuum_fn.v_row."content", continuum_fn.v_tx, NULL, 0, continuum_fn.v_row."name" IS NOT NULL, continuum_fn.v_row."content" IS NOT NULL) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 1, "name_mod" = "public"."article_version"."name_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."name"), ROW(EXCLUDED."name")), "content_mod" = "public"."article_version"."content_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."content"), ROW(EXCLUDED."content"));

@@ -46,6 +46,10 @@ protocol Dialect: Sendable {
     /// The shared functions, replaced by `sync` so that a database installed by an older version
     /// gets the current ones; empty where there are none.
     func sharedFunctions() -> [String]
+    /// The statements that replace a versioned table's trigger functions (not its triggers),
+    /// for ``VersioningEngine/install(on:)``: they embed the configuration's rule for actor
+    /// claims. Empty where the triggers embed no configuration (SQLite).
+    func triggerFunctions(_ plan: VersioningPlan) -> [String]
     /// Columns the engine needs on a `transaction` table created by someone else.
     func missingTransactionColumns(existing: Set<String>) -> [String]
 
@@ -106,6 +110,7 @@ protocol Dialect: Sendable {
 extension Dialect {
     static func hasStaleScope(on database: any SQLDatabase) async throws -> Bool { false }
     func sharedFunctions() -> [String] { [] }
+    func triggerFunctions(_ plan: VersioningPlan) -> [String] { [] }
     func missingTransactionColumns(existing: Set<String>) -> [String] { [] }
     func alterVersionColumnType(_ plan: VersioningPlan, _ column: ColumnDescription) -> String? { nil }
     func dropOrphanedObjects(_ plan: VersioningPlan) -> [String] { [] }

@@ -59,6 +59,14 @@ public struct VersioningEngine: Sendable {
                 statements.insert(contentsOf: generator.missingTransactionColumns(existing: Set(existing.columns.map(\.name))), at: 1)
             }
             for statement in statements { try await connection.run(generated: statement) }
+            // The trigger functions of tables already versioned follow this configuration's
+            // rule for actor claims (they create transactions' rows themselves); tables whose
+            // triggers an older version generated are left to `sync` (drift reports them).
+            let registered = introspector.dialect == .postgresql ? try await RegistryEntry.all(from: connection) : []
+            for entry in registered where entry.formatVersion == RegistryEntry.formatVersion {
+                let (plan, generator) = try await self.registeredPlan(entry, on: connection)
+                for statement in generator.triggerFunctions(plan) { try await connection.run(generated: statement) }
+            }
             if self.configuration.createsActivityTable { try await self.installActivityInTransaction(on: connection) }
         }
     }
@@ -362,7 +370,13 @@ public struct VersioningEngine: Sendable {
         let introspector = try Introspector(connection)
         let live = try await introspector.describe(entry.table)
         let schema: String? = if let live { live.schema } else { try await introspector.currentSchema() }
-        let table = TableDescription(schema: schema, name: entry.table, columns: entry.columns)
+        var table = TableDescription(schema: schema, name: entry.table, columns: entry.columns)
+        if let live {
+            // What the triggers are generated for besides the columns.
+            table.reusesKeys = live.reusesKeys
+            table.keyIsRowid = live.keyIsRowid
+            table.versionsUpdatesPerStatement = live.versionsUpdatesPerStatement
+        }
         var options = entry.options
         options.excludedColumns = []
         let plan = try VersioningPlan(table: table, options: options, configuration: self.configuration)

@@ -8,7 +8,8 @@ extension PostgreSQLDialect {
             block.line(v.header)
             block.line("DECLARE")
             block.indent { block in
-                for (name, type) in variables { block.line("\(name) \(type);") }
+                // `v_cached`: the text of a setting, for ``prologue(_:_:)``.
+                for (name, type) in variables + [("v_cached", "text")] { block.line("\(name) \(type);") }
             }
             block.line("BEGIN")
             block.indent(statements)

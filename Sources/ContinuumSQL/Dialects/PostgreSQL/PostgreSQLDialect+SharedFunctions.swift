@@ -115,12 +115,15 @@ extension PostgreSQLDialect {
     func transactionIDFunctionDefinition() -> String {
         let transaction = self.qualified(self.configuration.transactionTable)
         let cache = self.transactionSetting
-        let schemas = Self.literal(Self.schemasSetting)
+        let existing = SQLBlock { $0.line("SELECT t.\"id\" INTO v_id FROM \(transaction) AS t WHERE \(self.ownTransactionRow("t")) ORDER BY t.\"id\" DESC LIMIT 1;") }
+        let create = self.createTransaction(into: "v_id", scratch: "v_scratch", existing: existing).text
+            .split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n")
         let body = """
 
             DECLARE
                 v_xact xid8 := pg_current_xact_id();
                 v_id bigint;
+                v_scratch text;
             BEGIN
                 -- Any session can set the cache, so it is only a hint: the row it names must be
                 -- this database transaction's own. Otherwise find that row by the transaction's id
@@ -132,18 +135,7 @@ extension PostgreSQLDialect {
                     RETURN v_id;
                 END IF;
                 v_id := NULL;
-                SELECT t."id" INTO v_id FROM \(transaction) AS t
-                WHERE t."native_transaction_id" = v_xact AND t."issued_at" = now() AT TIME ZONE 'UTC' ORDER BY t."id" DESC LIMIT 1;
-                IF v_id IS NULL THEN
-                    INSERT INTO \(transaction) ("issued_at", "user_id", "remote_addr", "native_transaction_id", "login_role", "client_addr")
-                    VALUES (now() AT TIME ZONE 'UTC',
-                            \(self.claimed("NULLIF(current_setting(\(Self.literal(VersioningConfiguration.settingUserID)), true), '')")),
-                            \(self.claimed("NULLIF(current_setting(\(Self.literal(VersioningConfiguration.settingRemoteAddress)), true), '')")),
-                            v_xact, session_user, host(inet_client_addr()))
-                    RETURNING "id" INTO v_id;
-                    PERFORM set_config(\(schemas), (COALESCE(NULLIF(current_setting(\(schemas), true), ''), '[]')::jsonb
-                        || jsonb_build_array(\(Self.literal(self.schema))::text))::text, true);
-                END IF;
+            \(create)
                 PERFORM set_config(\(cache), v_id::text, true);
                 RETURN v_id;
             END

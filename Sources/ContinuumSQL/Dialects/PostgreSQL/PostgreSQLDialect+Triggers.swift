@@ -83,19 +83,26 @@ extension PostgreSQLDialect {
     }
 
     /// Inserts and deletes fire a row-level trigger. Updates of a table with
+    /// The trigger functions, each run as the owner and executable by nobody else.
+    func triggerFunctions(_ plan: VersioningPlan) -> [String] {
+        var statements = [
+            self.function(plan), "REVOKE ALL ON FUNCTION \(self.functionName(plan))() FROM PUBLIC",
+            self.truncateFunction(plan), "REVOKE ALL ON FUNCTION \(self.truncateFunctionName(plan))() FROM PUBLIC",
+        ]
+        if plan.updatesPerStatement {
+            statements.append(self.updateFunction(plan))
+            statements.append("REVOKE ALL ON FUNCTION \(self.updateFunctionName(plan))() FROM PUBLIC")
+        }
+        return statements
+    }
+
     /// ``TableDescription/versionsUpdatesPerStatement`` fire a statement-level trigger that
     /// writes the history of every changed row with a few set-based statements (a bulk UPDATE
     /// pays no per-row function call); other tables get a row-level update trigger.
     func createTriggers(_ plan: VersioningPlan) -> [String] {
         let table = self.qualified(plan.table.name)
-        var statements =
-            self.readerGrants([self.qualified(plan.versionTable)]) + [
-                self.function(plan), "REVOKE ALL ON FUNCTION \(self.functionName(plan))() FROM PUBLIC",
-                self.truncateFunction(plan), "REVOKE ALL ON FUNCTION \(self.truncateFunctionName(plan))() FROM PUBLIC",
-            ]
+        var statements = self.readerGrants([self.qualified(plan.versionTable)]) + self.triggerFunctions(plan)
         if plan.updatesPerStatement {
-            statements.append(self.updateFunction(plan))
-            statements.append("REVOKE ALL ON FUNCTION \(self.updateFunctionName(plan))() FROM PUBLIC")
             statements.append(
                 Self.function(self.keyMovedFunctionName(plan), returns: "trigger", runsAsOwner: false, body: " BEGIN RETURN NULL; END "))
             statements.append("REVOKE ALL ON FUNCTION \(self.keyMovedFunctionName(plan))() FROM PUBLIC")

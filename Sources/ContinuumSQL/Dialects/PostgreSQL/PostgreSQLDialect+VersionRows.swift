@@ -14,40 +14,91 @@ extension PostgreSQLDialect {
     }
 
     /// The statements that find (or create) the transaction and record the entity in
-    /// `transaction_changes`, leaving the id in `v_tx`. The first row a transaction changes
-    /// records the entity and marks it in a transaction-local setting (rolled back with a
-    /// savepoint, like the transaction id): later rows skip the insert.
+    /// `transaction_changes`, leaving the id in `v_tx` and in `v_recorded` whether this
+    /// transaction wrote the table before (when not, it has no version of any of its keys, so
+    /// the version rows it writes need no `ON CONFLICT`). The first row a transaction changes
+    /// creates its row (inline: a call of the transaction-id function would cost a second
+    /// owner-run function call on every transaction's first write) and caches the id in a
+    /// transaction-local setting (rolled back with a savepoint, like the row).
     func prologue(_ plan: VersioningPlan, _ v: Variables) -> SQLBlock {
         let changes = self.qualified(self.configuration.transactionChangesTable)
         let transaction = self.qualified(self.configuration.transactionTable)
         let entity = Self.literal(plan.entityName)
-        // The cached id is trusted only once the row it names proves to be this database
-        // transaction's; the same query says whether the entity is recorded in
-        // transaction_changes yet (`v_recorded`: whether this transaction wrote the table before).
-        // With nothing cached (the first write of a transaction), there is nothing to prove.
+        let recorded = "EXISTS (SELECT 1 FROM \(changes) AS c WHERE c.\"transaction_id\" = t.\"id\" AND c.\"entity_name\" = \(entity))"
+        let record = "INSERT INTO \(changes) (\"transaction_id\", \"entity_name\") VALUES (\(v.tx), \(entity))"
         let setting = self.transactionSetting
+        let own = self.ownTransactionRow("t")
         return SQLBlock { block in
             block.line("v_tx := NULL;")
             block.line("v_recorded := false;")
-            block.line("IF current_setting(\(setting), true) ~ '^[0-9]{1,18}$' THEN")
+            // The cached id is trusted only once the row it names proves to be this database
+            // transaction's (any session can write the setting); the same query says whether the
+            // entity is recorded yet. Digits only, checked without a regular expression (which
+            // costs more than the query's index probe).
+            block.line("v_cached := current_setting(\(setting), true);")
+            block.line("IF length(v_cached) BETWEEN 1 AND 18 AND ltrim(v_cached, '0123456789') = '' THEN")
             block.indent { block in
-                block.line("SELECT t.\"id\", EXISTS (SELECT 1 FROM \(changes) AS c WHERE c.\"transaction_id\" = t.\"id\" AND c.\"entity_name\" = \(entity))")
-                block.line("INTO v_tx, v_recorded")
-                block.line(
-                    "FROM \(transaction) AS t WHERE t.\"id\" = current_setting(\(setting), true)::bigint AND t.\"native_transaction_id\" = pg_current_xact_id();"
-                )
+                block.line("SELECT t.\"id\", \(recorded) INTO v_tx, v_recorded")
+                block.line("FROM \(transaction) AS t WHERE t.\"id\" = \(v.qualified("v_cached"))::bigint AND t.\"native_transaction_id\" = pg_current_xact_id();")
             }
             block.line("END IF;")
             block.line("IF v_tx IS NULL THEN")
             block.indent { block in
-                block.line("v_tx := \(self.transactionIDFunction)();")
-                block.line("v_recorded := false;")
+                // A transaction created just now has recorded nothing.
+                let created = SQLBlock { $0.line(record + ";") }
+                // The row exists but the cache does not name it (the session reset it).
+                let existing = SQLBlock { block in
+                    block.line("SELECT t.\"id\", \(recorded) INTO v_tx, v_recorded FROM \(transaction) AS t")
+                    block.line("WHERE \(own) ORDER BY t.\"id\" DESC LIMIT 1;")
+                    block.line("IF NOT v_recorded THEN")
+                    block.indent { $0.line(record + " ON CONFLICT DO NOTHING;") }
+                    block.line("END IF;")
+                }
+                block.append(self.createTransaction(into: "v_tx", scratch: "v_cached", created: created, existing: existing))
+                block.line("PERFORM set_config(\(setting), v_tx::text, true);")
             }
+            block.line("ELSIF NOT v_recorded THEN")
+            block.indent { $0.line(record + " ON CONFLICT DO NOTHING;") }
             block.line("END IF;")
-            block.line("IF NOT v_recorded THEN")
-            block.indent {
-                $0.line("INSERT INTO \(changes) (\"transaction_id\", \"entity_name\") VALUES (\(v.tx), \(entity)) ON CONFLICT DO NOTHING;")
+        }
+    }
+
+    /// The current database transaction's rows in the `transaction` table, as a condition on
+    /// `alias`: its transaction id and start time (a restored database restarts the xid
+    /// counter, so the id alone may match an old row).
+    func ownTransactionRow(_ alias: String) -> String {
+        "\(alias).\"native_transaction_id\" = pg_current_xact_id() AND \(alias).\"issued_at\" = now() AT TIME ZONE 'UTC'"
+    }
+
+    /// Creates the current database transaction's row, unless it has one, with the id in
+    /// `variable` (left `NULL` when the row exists). When it created the row, adds this schema
+    /// to the list of schemas in which the transaction has a row (``schemasSetting``; `scratch`,
+    /// a text variable, holds the list meanwhile) and runs `created`; otherwise `existing`. The
+    /// list is JSON kept by text operations: a JSON round trip costs more than the rest of the
+    /// statement.
+    func createTransaction(into variable: String, scratch: String, created: SQLBlock = SQLBlock(), existing: SQLBlock) -> SQLBlock {
+        let transaction = self.qualified(self.configuration.transactionTable)
+        let schemas = Self.literal(Self.schemasSetting)
+        let element = Self.jsonString(self.schema)
+        return SQLBlock { block in
+            block.line("INSERT INTO \(transaction) (\"issued_at\", \"user_id\", \"remote_addr\", \"native_transaction_id\", \"login_role\", \"client_addr\")")
+            block.line("SELECT now() AT TIME ZONE 'UTC',")
+            block.line("    \(self.claimed("NULLIF(current_setting(\(Self.literal(VersioningConfiguration.settingUserID)), true), '')")),")
+            block.line("    \(self.claimed("NULLIF(current_setting(\(Self.literal(VersioningConfiguration.settingRemoteAddress)), true), '')")),")
+            block.line("    pg_current_xact_id(), session_user, host(inet_client_addr())")
+            block.line("WHERE NOT EXISTS (SELECT 1 FROM \(transaction) AS t WHERE \(self.ownTransactionRow("t")))")
+            block.line("RETURNING \"id\" INTO \(variable);")
+            block.line("IF \(variable) IS NOT NULL THEN")
+            block.indent { block in
+                block.line("\(scratch) := current_setting(\(schemas), true);")
+                block.line(
+                    "PERFORM set_config(\(schemas), CASE WHEN \(scratch) IS NULL OR \(scratch) NOT LIKE '[%]' OR \(scratch) = '[]' "
+                        + "THEN \(Self.literal("[" + element + "]")) ELSE left(\(scratch), -1) || \(Self.literal("," + element + "]")) END, true);"
+                )
+                block.append(created)
             }
+            block.line("ELSE")
+            block.indent { $0.append(existing) }
             block.line("END IF;")
         }
     }
@@ -88,15 +139,29 @@ extension PostgreSQLDialect {
     /// Closes the key's open version (``close(_:_:_:)``), then writes `event`'s version. When
     /// the close found a version of another transaction, this transaction has no version of
     /// the key yet (a version of its own would be the key's open one, and close skips those),
-    /// so a plain INSERT does; otherwise the INSERT merges into this transaction's version, if
-    /// any (`ON CONFLICT`: a speculative insertion, which costs more).
-    func closeAndWrite(_ plan: VersioningPlan, _ row: String, _ event: VersionEvent, _ sources: VersionRowSources, _ v: Variables) -> SQLBlock {
+    /// and when the transaction had not written the table before (`v_recorded`, from
+    /// ``prologue(_:_:)``), none of any key: a plain INSERT does. Otherwise the INSERT merges
+    /// into this transaction's version, if any (`ON CONFLICT`: a speculative insertion, which
+    /// costs more).
+    ///
+    /// `mergingFrom`: where a merge reads the row's values instead of `sources` (a `FROM` list
+    /// and the sources reading it), for ``rowByRowUpdates``: see there.
+    func closeAndWrite(
+        _ plan: VersioningPlan, _ row: String, _ event: VersionEvent, _ sources: VersionRowSources, _ v: Variables,
+        mergingFrom: (from: String, sources: VersionRowSources)? = nil
+    ) -> SQLBlock {
         SQLBlock { block in
             block.append(self.close(plan, row, v))
-            block.line("IF \(v.previous) IS NOT NULL THEN")
+            block.line("IF \(v.previous) IS NOT NULL OR NOT v_recorded THEN")
             block.indent { $0.line(self.insertVersion(plan, event, sources, merging: false)) }
             block.line("ELSE")
-            block.indent { $0.line(self.insertVersion(plan, event, sources)) }
+            block.indent { block in
+                if let mergingFrom {
+                    block.line(self.insertVersion(plan, event, mergingFrom.sources, from: mergingFrom.from))
+                } else {
+                    block.line(self.insertVersion(plan, event, sources))
+                }
+            }
             block.line("END IF;")
         }
     }
@@ -105,15 +170,21 @@ extension PostgreSQLDialect {
     /// inserted the key, no version and the previous one reopened.
     func deleteRow(_ plan: VersioningPlan, _ row: String, _ v: Variables) -> SQLBlock {
         let versionTable = self.qualified(plan.versionTable)
+        let write = self.closeAndWrite(plan, row, .delete, VersionRowSources(row: Self.column(of: row), transactionID: v.tx), v)
         return SQLBlock { block in
-            block.line("DELETE FROM \(versionTable) WHERE \(plan.keyMatch(row)) AND \"transaction_id\" = \(v.tx) AND \"operation_type\" = 0;")
-            block.line("IF FOUND THEN")
-            block.indent {
-                $0.line("UPDATE \(versionTable) SET \"end_transaction_id\" = NULL WHERE \(plan.keyMatch(row)) AND \"end_transaction_id\" = \(v.tx);")
-            }
+            // A transaction that had not written the table before inserted no key of it.
+            block.line("IF NOT v_recorded THEN")
+            block.indent { $0.append(write) }
             block.line("ELSE")
             block.indent { block in
-                block.append(self.closeAndWrite(plan, row, .delete, VersionRowSources(row: Self.column(of: row), transactionID: v.tx), v))
+                block.line("DELETE FROM \(versionTable) WHERE \(plan.keyMatch(row)) AND \"transaction_id\" = \(v.tx) AND \"operation_type\" = 0;")
+                block.line("IF FOUND THEN")
+                block.indent {
+                    $0.line("UPDATE \(versionTable) SET \"end_transaction_id\" = NULL WHERE \(plan.keyMatch(row)) AND \"end_transaction_id\" = \(v.tx);")
+                }
+                block.line("ELSE")
+                block.indent { $0.append(write) }
+                block.line("END IF;")
             }
             block.line("END IF;")
         }
@@ -136,10 +207,13 @@ extension PostgreSQLDialect {
 
     /// `INSERT ... VALUES (...) ON CONFLICT ...;`: the version row `event` writes, read from
     /// `sources`; without `merging`, no `ON CONFLICT` (the transaction has no version of the key).
-    func insertVersion(_ plan: VersioningPlan, _ event: VersionEvent, _ sources: VersionRowSources, merging: Bool = true) -> String {
+    /// With `from` (a `FROM` list `sources` reads), `INSERT ... SELECT ... FROM from`.
+    func insertVersion(_ plan: VersioningPlan, _ event: VersionEvent, _ sources: VersionRowSources, merging: Bool = true, from: String? = nil) -> String {
         let layout = VersionRowLayout(plan)
-        let values = layout.written(event).map { self.render($0, sources) }
-        return "INSERT INTO \(self.qualified(plan.versionTable)) (\(layout.columnList)) VALUES (\(values.joined(separator: ", ")))"
+        let values = layout.written(event).map { self.render($0, sources) }.joined(separator: ", ")
+        // `WHERE true`: an ON CONFLICT right after a join's ON clause would read as part of it.
+        let rows = from.map { "SELECT \(values) FROM \($0) WHERE true" } ?? "VALUES (\(values))"
+        return "INSERT INTO \(self.qualified(plan.versionTable)) (\(layout.columnList)) \(rows)"
             + (merging ? " " + self.onConflict(plan, event) : "") + ";"
     }
 

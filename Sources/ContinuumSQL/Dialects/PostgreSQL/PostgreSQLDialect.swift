@@ -45,6 +45,22 @@ struct PostgreSQLDialect: Dialect {
     }
 
     /// SQL for `EXECUTE`, dollar-quoted: no escape processing, whatever the session's settings.
+    /// `value` as a JSON string (quoted, escaped), for a JSON text built in SQL.
+    static func jsonString(_ value: String) -> String {
+        var text = "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": text += "\\\""
+            case "\\": text += "\\\\"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: text.unicodeScalars.append(scalar)
+            }
+        }
+        return text + "\""
+    }
+
     static func dynamic(_ sql: String) -> String {
         let tag = SQLText.dollarTag("sql", avoiding: sql)
         return tag + sql + tag
