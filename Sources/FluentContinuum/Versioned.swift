@@ -41,7 +41,8 @@ extension Versioned {
             versionTableName: Self.versionSchema,
             tracksModifiedColumns: options.tracksModifiedFields,
             entityName: Self.entityName,
-            requiresScope: options.requiresScope
+            requiresScope: options.requiresScope,
+            updateTrigger: options.updateTrigger
         )
     }
 }
@@ -69,6 +70,10 @@ public struct VersioningOptions: Sendable, Hashable {
     /// parent's children through it instead of scanning the version table. Default
     /// `true`; each index costs every versioned write of the table a little.
     public var indexesParentKeys: Bool
+    /// PostgreSQL only: whether updates are versioned once per statement (default) or per row
+    /// (cheaper for a model saved a row at a time and often unchanged, dearer in bulk updates;
+    /// see ``/ContinuumSQL/TableVersioningOptions/UpdateTrigger``).
+    public var updateTrigger: TableVersioningOptions.UpdateTrigger
 
     /// Options with the given values; every parameter has its property's default.
     public init(
@@ -77,7 +82,8 @@ public struct VersioningOptions: Sendable, Hashable {
         tracksModifiedFields: Bool = false,
         entityName: String? = nil,
         requiresScope: Bool = false,
-        indexesParentKeys: Bool = true
+        indexesParentKeys: Bool = true,
+        updateTrigger: TableVersioningOptions.UpdateTrigger = .perStatement
     ) {
         self.excludedFields = excludedFields
         self.versionTableName = versionTableName
@@ -85,6 +91,7 @@ public struct VersioningOptions: Sendable, Hashable {
         self.entityName = entityName
         self.requiresScope = requiresScope
         self.indexesParentKeys = indexesParentKeys
+        self.updateTrigger = updateTrigger
     }
 }
 

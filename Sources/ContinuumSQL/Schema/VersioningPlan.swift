@@ -7,6 +7,7 @@ struct VersioningPlan: Sendable, Hashable {
     var tracksModifiedColumns: Bool
     var entityName: String
     var requiresScope: Bool
+    var updateTrigger: TableVersioningOptions.UpdateTrigger
     var configuration: VersioningConfiguration
 
     static let transactionColumn = "transaction_id"
@@ -38,6 +39,7 @@ struct VersioningPlan: Sendable, Hashable {
         self.tracksModifiedColumns = options.tracksModifiedColumns
         self.entityName = entityName
         self.requiresScope = options.requiresScope
+        self.updateTrigger = options.updateTrigger
         self.configuration = configuration
 
         // Every column the version row layout adds to the versioned ones: bookkeeping, `_mod` flags.
@@ -56,9 +58,11 @@ struct VersioningPlan: Sendable, Hashable {
     static let statementUpdateColumnLimit = 500
 
     /// PostgreSQL: whether updates are versioned by the statement-level trigger: a plain table
-    /// (``TableDescription/versionsUpdatesPerStatement``) of at most ``statementUpdateColumnLimit`` versioned columns.
+    /// (``TableDescription/versionsUpdatesPerStatement``) of at most ``statementUpdateColumnLimit``
+    /// versioned columns, unless its options ask for the row-level one.
     var updatesPerStatement: Bool {
         self.table.versionsUpdatesPerStatement && self.columns.count <= Self.statementUpdateColumnLimit
+            && self.updateTrigger == .perStatement
     }
 
     /// Versioned columns outside the primary key: the ones an update can change in place and
@@ -115,7 +119,8 @@ struct VersioningPlan: Sendable, Hashable {
             versionTableName: self.versionTable,
             tracksModifiedColumns: self.tracksModifiedColumns,
             entityName: self.entityName,
-            requiresScope: self.requiresScope
+            requiresScope: self.requiresScope,
+            updateTrigger: self.updateTrigger
         )
     }
 }

@@ -304,6 +304,16 @@ struct CommandLineTests {
             #expect(try await ContinuumCLI.run(base + ["--schema", schema, "init"]).status == 0)
             let enabled = try await ContinuumCLI.run(base + ["enable", "\(schema).item"])
             #expect(enabled.status == 0, "\(enabled)")
+            // The per-table choice of update trigger.
+            try await db.exec("CREATE TABLE counter (id int PRIMARY KEY, n int)")
+            let perRow = try await ContinuumCLI.run(base + ["enable", "\(schema).counter", "--update-trigger", "per-row"])
+            #expect(perRow.status == 0, "\(perRow)")
+            #expect(
+                try await db.rows(
+                    "SELECT CASE WHEN t.tgtype & 1 = 1 THEN 'row' ELSE 'statement' END FROM pg_trigger t WHERE t.tgname = 'continuum_update' AND t.tgrelid = 'counter'::regclass"
+                ) == [["row"]])
+            let badChoice = try await ContinuumCLI.run(base + ["enable", "\(schema).counter", "--update-trigger", "sometimes"])
+            #expect(badChoice.status == 64 && badChoice.stderr.contains("per-statement"), "\(badChoice)")
             let history = try await ContinuumCLI.run(base + ["history", "\(schema).item", "1", "--json"])
             #expect(history.status == 0 && history.stdout.contains("\"INSERT\""), "\(history)")
             let mixed = try await ContinuumCLI.run(base + ["--schema", "public", "verify", "\(schema).item"])

@@ -76,6 +76,29 @@ struct ConfigurationTests {
         }
     }
 
+    @Test("VersioningOptions carries updateTrigger: PostgreSQL versions the model's updates per row, with the same history")
+    func updateTriggerPerRow() async throws {
+        try await TestDatabase.postgres.run { db in
+            try await Tally.create(on: db.fluent)
+            #expect(
+                try await db.rows(
+                    "SELECT CASE WHEN t.tgtype & 1 = 1 THEN 'row' ELSE 'statement' END FROM pg_trigger t WHERE t.tgname = 'continuum_update' AND t.tgrelid = 'tally'::regclass"
+                ) == [["row"]])
+            let counter = Tally(count: 0)
+            try await db.fluent.versioned { db in try await counter.save(on: db) }
+            for _ in 0..<3 {
+                counter.count += 1
+                try await db.fluent.versioned { db in try await counter.save(on: db) }
+            }
+            // A save that changes nothing writes no version.
+            try await db.fluent.versioned { db in
+                try await Tally.query(on: db).filter(\.$id == counter.requireID()).set(\.$count, to: 3).update()
+            }
+            #expect(try await counter.versions(on: db.fluent).map(\.operation) == [.insert, .update, .update, .update])
+            try await db.expectConsistent("tally")
+        }
+    }
+
     @Test("revert asks the registry inside its one write, and still refuses a table no longer versioned", arguments: TestDatabase.allCases)
     func revertStatements(_ database: TestDatabase) async throws {
         try await database.run { db in
@@ -148,6 +171,21 @@ final class Guarded: Model, Versioned, @unchecked Sendable {
 
     static func create(on database: any Database) async throws {
         try await database.schema(Self.schema).field("id", .int, .identifier(auto: true)).field("name", .string, .required).create()
+        try await Continuum.migration.prepare(on: database)
+        try await Self.versioning.prepare(on: database)
+    }
+}
+
+final class Tally: Model, Versioned, @unchecked Sendable {
+    static let schema = "tally"
+    static let versioningOptions = VersioningOptions(updateTrigger: .perRow)
+    @ID(custom: "id", generatedBy: .database) var id: Int?
+    @Field(key: "count") var count: Int
+    init() {}
+    init(count: Int) { self.count = count }
+
+    static func create(on database: any Database) async throws {
+        try await database.schema(Self.schema).field("id", .int, .identifier(auto: true)).field("count", .int, .required).create()
         try await Continuum.migration.prepare(on: database)
         try await Self.versioning.prepare(on: database)
     }

@@ -92,6 +92,12 @@ struct EnableCommand: AsyncParsableCommand {
             valueName: "name"))
     var entityName: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "PostgreSQL: version updates per-statement (default; a bulk UPDATE pays no per-row call) or per-row (cheaper for one row at a time and for updates that change nothing, dearer in bulk).",
+            valueName: "per-statement|per-row"))
+    var updateTrigger: TableVersioningOptions.UpdateTrigger = .perStatement
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -107,7 +113,9 @@ struct EnableCommand: AsyncParsableCommand {
                 if !self.noBackfill { total = try await explained([table]) { try await rowCount(table, in: session, options: self.output) } }
                 let bar = ProgressBar("backfilling \(table)", total: total, enabled: ProgressBar.shows(json: false, quiet: self.output.quiet))
                 let last = LastProgress()
-                let options = TableVersioningOptions(excludedColumns: Set(self.excluded), tracksModifiedColumns: self.trackModified, entityName: self.entityName)
+                let options = TableVersioningOptions(
+                    excludedColumns: Set(self.excluded), tracksModifiedColumns: self.trackModified, entityName: self.entityName,
+                    updateTrigger: self.updateTrigger)
                 try await explained([table]) {
                     try await session.engine.enable(table, options: options, backfill: !self.noBackfill, on: session.sql) { progress in
                         last.set(progress)
@@ -254,4 +262,17 @@ struct BackfillCommand: AsyncParsableCommand {
             }
         }
     }
+}
+
+extension TableVersioningOptions.UpdateTrigger: @retroactive ExpressibleByArgument {
+    public init?(argument: String) {
+        switch argument {
+        case "per-statement": self = .perStatement
+        case "per-row": self = .perRow
+        default: return nil
+        }
+    }
+
+    public var defaultValueDescription: String { self == .perRow ? "per-row" : "per-statement" }
+    public static var allValueStrings: [String] { ["per-statement", "per-row"] }
 }

@@ -48,6 +48,9 @@ extension PostgreSQLDialect {
     /// update trigger: the statement-level one it carries is outdated.
     func outdatedTriggers(_ plan: VersioningPlan, live: TableDescription, installed triggers: Set<String>) -> String? {
         guard !plan.updatesPerStatement, triggers.contains(Self.columnsTrigger) else { return nil }
+        if plan.updateTrigger == .perRow {
+            return "the update trigger runs per statement, but the table's options ask for one per row"
+        }
         return live.versionsUpdatesPerStatement
             ? "the update trigger runs per statement, but the table now has more than \(VersioningPlan.statementUpdateColumnLimit) versioned columns"
             : "the update trigger runs per statement, but the table is now partitioned, a partition or part of an inheritance tree"
