@@ -8,9 +8,12 @@ struct RegistryEntry: Sendable, Hashable {
     /// versions `TRUNCATE`, and shields variables from user columns; SQLite compares JSON
     /// columns by content. 3: PostgreSQL's statement-level update function finds key changes by
     /// counting the rows that kept their key, and the `continuum_columns` trigger that marked
-    /// them is disabled (it only holds the column dependencies). An entry written by an older version makes ``VersioningEngine/checkDrift(_:on:)``
-    /// report ``DriftReport/Problem/triggersOutdated(_:)``, and `sync` regenerates it.
-    static let formatVersion = 3
+    /// them is disabled (it only holds the column dependencies). 4: SQLite's triggers write
+    /// version rows from `VALUES`, close the previous version by its rowid and read `changes()`
+    /// instead of re-testing the state row (no temporary table per row). An entry written by an
+    /// older version makes ``VersioningEngine/checkDrift(_:on:)`` report
+    /// ``DriftReport/Problem/triggersOutdated(_:)``, and `sync` regenerates it.
+    static let formatVersion = 4
 
     var table: String
     var versionTable: String
