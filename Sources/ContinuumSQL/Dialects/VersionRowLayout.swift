@@ -183,9 +183,10 @@ struct VersionRowSources {
     var kept: String = ""
     /// The row a merge brings (`excluded`, `EXCLUDED`).
     var incoming: String = "EXCLUDED"
-    /// SQLite: the key's previous open version, joined to an insert (`p`): an `INSERT OR
-    /// REPLACE` replaces a live row without a delete, and its version is then an update.
-    var replaced: String? = nil
+    /// SQLite: a column of the key's previous open version, by name (`p."c"` of a join, or a
+    /// scalar subquery): an `INSERT OR REPLACE` replaces a live row without a delete, and its
+    /// version is then an update.
+    var replaced: ((String) -> String)? = nil
 }
 
 /// An abstract value of a version row, rendered by each dialect into its own SQL: `NEW."c"` in

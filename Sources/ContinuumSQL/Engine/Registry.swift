@@ -10,7 +10,9 @@ struct RegistryEntry: Sendable, Hashable {
     /// counting the rows that kept their key, and the `continuum_columns` trigger that marked
     /// them is disabled (it only holds the column dependencies). 4: PostgreSQL's trigger
     /// functions create a transaction's row themselves (no second owner-run call on a
-    /// transaction's first write) and keep the list of schemas as text. An entry written by an
+    /// transaction's first write) and keep the list of schemas as text; SQLite's triggers write
+    /// version rows from `VALUES`, close the previous version by its rowid and read `changes()`
+    /// instead of re-testing the state row (no temporary table per row). An entry written by an
     /// older version makes ``VersioningEngine/checkDrift(_:on:)`` report
     /// ``DriftReport/Problem/triggersOutdated(_:)``, and `sync` regenerates it.
     static let formatVersion = 4

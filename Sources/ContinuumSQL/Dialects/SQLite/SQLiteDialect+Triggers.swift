@@ -29,6 +29,12 @@ extension SQLiteDialect {
     /// SQLiteNIO prepares every statement anew), so trigger bodies stay small and the update
     /// triggers name their columns (`UPDATE OF`): an UPDATE that sets no key column never
     /// compiles the key-change trigger, one that sets only excluded columns compiles none.
+    ///
+    /// A trigger runs once per row, so no statement of a body may need a temporary table per
+    /// row (an ephemeral b-tree costs more than the version row it helps to write): a version
+    /// row is written from `VALUES`, not from a `SELECT` that reads the version table, and an
+    /// open version is closed by its rowid (an `UPDATE` that scans the open-versions index while
+    /// changing `end_transaction_id` collects its rows in a temporary table first).
     func createTriggers(_ plan: VersioningPlan) -> [String] {
         let table = SQLText.identifier(plan.table.name)
         let name = { (trigger: Trigger) in SQLText.identifier(trigger.name(plan)) }
@@ -88,7 +94,12 @@ extension SQLiteDialect {
                 + "SELECT strftime('%Y-%m-%d %H:%M:%f', 'now') || '000', CASE WHEN \"active\" THEN \"user_id\" END, "
                 + "CASE WHEN \"active\" THEN \"remote_addr\" END FROM \(self.state) "
                 + "WHERE \"transaction_id\" IS NULL OR NOT \"active\"",
-            "UPDATE \(self.state) SET \"transaction_id\" = last_insert_rowid() WHERE \"transaction_id\" IS NULL OR NOT \"active\"",
+            // `changes()` is the count of the statement just before: 1 when it created the
+            // transaction row (the state row's condition held), 0 otherwise. A constant WHERE
+            // clause is tested before the state table is opened.
+            "UPDATE \(self.state) SET \"transaction_id\" = last_insert_rowid() WHERE changes()",
+            // An upsert, not `INSERT OR IGNORE`: a conflict clause of the statement that fires
+            // the trigger (`OR ABORT`, an upsert's update) replaces the body's `OR IGNORE`.
             "INSERT INTO \(changes) (\"transaction_id\", \"entity_name\") SELECT \"transaction_id\", \(SQLText.literal(plan.entityName)) "
                 + "FROM \(self.state) WHERE true ON CONFLICT DO NOTHING",
         ]
@@ -98,16 +109,30 @@ extension SQLiteDialect {
 
     /// A row appears under a key: a new INSERT version, or an UPDATE when the key existed
     /// before this transaction (deleted earlier in it, or replaced by `INSERT OR REPLACE`).
+    /// The key's previous open version decides which: read by one scalar subquery in `VALUES`
+    /// (a `SELECT` joining the version table it inserts into would be copied to a temporary
+    /// table first), or, when `_mod` flags compare each column with it, by a join.
     private func insertStatements(_ plan: VersioningPlan, row: String) -> [String] {
         let layout = VersionRowLayout(plan)
         let versionTable = SQLText.identifier(plan.versionTable)
+        let previousOpen = "p.\"end_transaction_id\" IS NULL AND p.\"transaction_id\" <> "
+        guard plan.tracksModifiedColumns else {
+            var sources = VersionRowSources(row: { "\(row).\(SQLText.identifier($0.name))" }, transactionID: self.tx)
+            sources.replaced = { column in
+                "(SELECT p.\(SQLText.identifier(column)) FROM \(versionTable) AS p WHERE \(plan.keyMatch(row, alias: "p")) AND \(previousOpen)\(self.tx))"
+            }
+            return [
+                "INSERT INTO \(versionTable) (\(layout.columnList)) VALUES (\(self.written(layout, .insert, sources))) "
+                    + self.onConflict(plan, layout, .insert),
+                self.closePrevious(plan, row: row),
+            ]
+        }
         var sources = VersionRowSources(row: { "\(row).\(SQLText.identifier($0.name))" }, transactionID: "s.\"transaction_id\"")
-        sources.replaced = "p"
+        sources.replaced = { "p.\(SQLText.identifier($0))" }
         return [
             "INSERT INTO \(versionTable) (\(layout.columnList)) SELECT \(self.written(layout, .insert, sources)) "
                 + "FROM \(self.state) AS s LEFT JOIN \(versionTable) AS p ON \(plan.keyMatch(row, alias: "p")) "
-                + "AND p.\"end_transaction_id\" IS NULL AND p.\"transaction_id\" <> s.\"transaction_id\" "
-                + "WHERE true \(self.onConflict(plan, layout, .insert))",
+                + "AND \(previousOpen)s.\"transaction_id\" WHERE true \(self.onConflict(plan, layout, .insert))",
             self.closePrevious(plan, row: row),
         ]
     }
@@ -117,11 +142,11 @@ extension SQLiteDialect {
         let layout = VersionRowLayout(plan)
         let versionTable = SQLText.identifier(plan.versionTable)
         let sources = VersionRowSources(
-            row: { "NEW.\(SQLText.identifier($0.name))" }, before: { "OLD.\(SQLText.identifier($0.name))" }, transactionID: "\"transaction_id\""
+            row: { "NEW.\(SQLText.identifier($0.name))" }, before: { "OLD.\(SQLText.identifier($0.name))" }, transactionID: self.tx
         )
         return [
-            "INSERT INTO \(versionTable) (\(layout.columnList)) SELECT \(self.written(layout, .update, sources)) FROM \(self.state) "
-                + "WHERE true \(self.onConflict(plan, layout, .update))",
+            "INSERT INTO \(versionTable) (\(layout.columnList)) VALUES (\(self.written(layout, .update, sources))) "
+                + self.onConflict(plan, layout, .update),
             self.closePrevious(plan, row: "NEW"),
         ]
     }
@@ -131,26 +156,38 @@ extension SQLiteDialect {
     private func deleteStatements(_ plan: VersioningPlan, row: String) -> [String] {
         let layout = VersionRowLayout(plan)
         let versionTable = SQLText.identifier(plan.versionTable)
-        let insertedHere =
-            "SELECT 1 FROM \(versionTable) AS v WHERE \(plan.keyMatch(row, alias: "v")) "
-            + "AND v.\"transaction_id\" = s.\"transaction_id\" AND v.\"operation_type\" = 0"
-        let sources = VersionRowSources(row: { "\(row).\(SQLText.identifier($0.name))" }, transactionID: "s.\"transaction_id\"")
+        let sources = VersionRowSources(row: { "\(row).\(SQLText.identifier($0.name))" }, transactionID: self.tx)
         return [
-            "INSERT INTO \(versionTable) (\(layout.columnList)) SELECT \(self.written(layout, .delete, sources)) FROM \(self.state) AS s "
-                + "WHERE NOT EXISTS (\(insertedHere)) \(self.onConflict(plan, layout, .delete))",
+            // This transaction's INSERT version of the key is left as it is (and removed next).
+            "INSERT INTO \(versionTable) (\(layout.columnList)) VALUES (\(self.written(layout, .delete, sources))) "
+                + "\(self.onConflict(plan, layout, .delete)) WHERE \(versionTable).\"operation_type\" <> 0",
             "DELETE FROM \(versionTable) WHERE \(plan.keyMatch(row)) AND \"transaction_id\" = \(self.tx) AND \"operation_type\" = 0",
-            // Close the previous version when this transaction keeps a version of the key,
-            // reopen it when the transaction's insert was just undone.
-            "UPDATE \(versionTable) SET \"end_transaction_id\" = CASE WHEN EXISTS (SELECT 1 FROM \(versionTable) AS v "
-                + "WHERE \(plan.keyMatch(row, alias: "v")) AND v.\"transaction_id\" = \(self.tx)) THEN \(self.tx) ELSE NULL END "
-                + "WHERE \(plan.keyMatch(row)) AND \"transaction_id\" <> \(self.tx) "
-                + "AND (\"end_transaction_id\" IS NULL OR \"end_transaction_id\" = \(self.tx))",
+            // Reopen the previous version when the transaction's insert was just undone (the
+            // DELETE removed a row: `changes()`), close it when the transaction keeps a version.
+            "UPDATE \(versionTable) SET \"end_transaction_id\" = CASE WHEN changes() THEN NULL ELSE \(self.tx) END WHERE "
+                + self.onlyRow(
+                    plan,
+                    "\(plan.keyMatch(row)) AND \"transaction_id\" <> \(self.tx) AND (\"end_transaction_id\" IS NULL OR \"end_transaction_id\" = \(self.tx))"
+                ),
         ]
     }
 
+    /// Closes the key's open version of an earlier transaction.
     private func closePrevious(_ plan: VersioningPlan, row: String) -> String {
-        "UPDATE \(SQLText.identifier(plan.versionTable)) SET \"end_transaction_id\" = \(self.tx) "
-            + "WHERE \(plan.keyMatch(row)) AND \"end_transaction_id\" IS NULL AND \"transaction_id\" <> \(self.tx)"
+        "UPDATE \(SQLText.identifier(plan.versionTable)) SET \"end_transaction_id\" = \(self.tx) WHERE "
+            + self.onlyRow(plan, "\(plan.keyMatch(row)) AND \"end_transaction_id\" IS NULL AND \"transaction_id\" <> \(self.tx)")
+    }
+
+    /// The `WHERE` clause of an `UPDATE` of the version row matching `condition` (there is at
+    /// most one: the key's version of an earlier transaction that is open or that this
+    /// transaction closed), found by its rowid. An `UPDATE` that finds its rows by an index scan
+    /// copies their rowids to a temporary table first when a subquery is part of its `WHERE`
+    /// clause or the index depends on the column it sets (the open-versions index on
+    /// `end_transaction_id`); one by rowid updates in place.
+    private func onlyRow(_ plan: VersioningPlan, _ condition: String) -> String {
+        let names = Set(VersionRowLayout(plan).columns.map { $0.name.lowercased() })
+        guard let rowid = ["rowid", "oid", "_rowid_"].first(where: { !names.contains($0) }) else { return condition }
+        return "\(rowid) = (SELECT \(rowid) FROM \(SQLText.identifier(plan.versionTable)) WHERE \(condition))"
     }
 
     // MARK: Version rows
@@ -187,12 +224,12 @@ extension SQLiteDialect {
             let kept = "\(sources.kept).\"operation_type\""
             return "CASE WHEN \(kept) = 2 THEN 1 ELSE \(kept) END"
         case .operation(.insert) where sources.replaced != nil:
-            return "CASE WHEN \(sources.replaced!).\"operation_type\" IN (0, 1) THEN 1 ELSE 0 END"
+            return "CASE WHEN \(sources.replaced!("operation_type")) IN (0, 1) THEN 1 ELSE 0 END"
         case .operation(let operation): return String(operation.operationType)
         case .isSet(let column):
             guard let replaced = sources.replaced else { return "\(sources.row(column)) IS NOT NULL" }
-            let previous = "\(replaced).\(SQLText.identifier(column.name))"
-            return "CASE WHEN \(replaced).\"operation_type\" IN (0, 1) THEN \(Self.differs(sources.row(column), previous, column)) "
+            let previous = replaced(column.name)
+            return "CASE WHEN \(replaced("operation_type")) IN (0, 1) THEN \(Self.differs(sources.row(column), previous, column)) "
                 + "ELSE \(sources.row(column)) IS NOT NULL END"
         case .kept(let name, _): return "\(sources.kept).\(SQLText.identifier(name))"
         case .incoming(let column): return "\(sources.incoming).\(SQLText.identifier(column.name))"

@@ -4,7 +4,7 @@ import SQLKit
 ///
 /// SQLite compiles the trigger programs of a table into every INSERT, UPDATE and DELETE
 /// statement on it, and SQLiteNIO prepares every statement anew, so trigger bodies are kept to
-/// few statements: no scalar subquery is repeated where a join on the one-row state table does.
+/// few statements; and it runs them once per row, so none of them needs a temporary table.
 ///
 /// Transaction identity: `_continuum_state` holds one row. A `versioned` scope marks it
 /// active and fills in the actor; the first trigger that fires creates the `transaction` row
