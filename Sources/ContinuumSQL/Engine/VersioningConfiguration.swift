@@ -35,7 +35,9 @@ public struct VersioningConfiguration: Sendable, Hashable {
     /// PostgreSQL: the roles whose sessions may claim an actor (`userID`, `remoteAddress` of a
     /// scope). A session of any other role still writes history, recorded under its login role
     /// (`login_role`), but its claims are not recorded. Membership counts. Default `nil`: every
-    /// session's claims are recorded.
+    /// session's claims are recorded. The rule is part of the generated functions: `install`
+    /// applies it to the shared functions and to the trigger functions of every table already
+    /// versioned, `enable` and `sync` to the table's; use one configuration for all of them.
     public var actorClaimRoles: Set<String>?
 
     /// PostgreSQL: statements updating at most this many rows run the update function's static
