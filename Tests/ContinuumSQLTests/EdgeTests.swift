@@ -110,6 +110,38 @@ struct EdgeTests {
         }
     }
 
+    /// A version table created `WITHOUT ROWID` (by hand, before `enable` adopted it) has no
+    /// rowid to find a version by: the triggers find it by its key instead.
+    @Test("SQLite: an adopted WITHOUT ROWID version table keeps working", arguments: [false, true])
+    func withoutRowidVersionTable(_ tracksModifiedColumns: Bool) async throws {
+        try await TestDatabase.sqlite.run { db in
+            let flags = tracksModifiedColumns ? ", name_mod BOOLEAN NOT NULL DEFAULT 0" : ""
+            try await db.exec(
+                "CREATE TABLE item (id INTEGER NOT NULL PRIMARY KEY, name TEXT)",
+                """
+                CREATE TABLE item_version (id INTEGER NOT NULL, name TEXT, transaction_id BIGINT NOT NULL, end_transaction_id BIGINT,
+                operation_type SMALLINT NOT NULL\(flags), PRIMARY KEY (id, transaction_id)) WITHOUT ROWID
+                """
+            )
+            try await db.engine.install(on: db.sql)
+            try await db.engine.enable("item", options: .init(tracksModifiedColumns: tracksModifiedColumns), on: db.sql)
+            try await db.exec("INSERT INTO item (id, name) VALUES (1, 'a'), (2, 'b')", "UPDATE item SET name = 'c'", "DELETE FROM item WHERE id = 1")
+            try await db.engine.versioned(on: db.sql) { sql in
+                try await sql.raw("INSERT INTO item (id, name) VALUES (4, 'd')").run()
+                try await sql.raw("DELETE FROM item WHERE id = 4").run()
+                try await sql.raw("UPDATE item SET name = 'e' WHERE id = 2").run()
+            }
+            #expect(try await db.count("item_version") == 6)
+            #expect(try await db.count("item_version", where: "end_transaction_id IS NULL") == 2)
+            try await db.expectConsistent("item")
+            // sync regenerates the triggers for it too.
+            try await db.engine.sync("item", on: db.sql)
+            try await db.exec("UPDATE item SET name = 'f' WHERE id = 2")
+            #expect(try await db.count("item_version") == 7)
+            try await db.expectConsistent("item")
+        }
+    }
+
     // MARK: Wide tables
 
     @Test("a table as wide as the database allows is versioned on every write path; a wider version table is refused", arguments: TestDatabase.allCases)

@@ -127,11 +127,12 @@ public struct VersioningEngine: Sendable {
             if let kind = try await introspector.unsupportedRelationKind(table) { throw ContinuumError.unsupportedTable(table, kind: kind) }
             guard let live = try await introspector.describe(table) else { throw ContinuumError.tableNotFound(table) }
             if try await RegistryEntry.load(table, from: connection) != nil { throw ContinuumError.alreadyVersioned(table) }
-            let plan = try VersioningPlan(table: live, options: options, configuration: self.configuration)
+            var plan = try VersioningPlan(table: live, options: options, configuration: self.configuration)
             let generator = dialect.dialect(self.configuration, schema: live.schema)
             try generator.validate(plan)
             if let existing = try await introspector.describe(plan.versionTable) {
                 try self.checkAdoptable(existing, plan: plan)
+                plan.versionTableHasRowid = try await Self.hasRowid(plan.versionTable, on: connection)
                 try await self.checkOwnership(plan, on: connection)
                 for statement in generator.addMissingColumns(plan, to: existing) + generator.indexes(plan)
                     + [plan.repairChainsStatement(qualifiedVersionTable: generator.qualified(plan.versionTable))]
@@ -277,12 +278,13 @@ public struct VersioningEngine: Sendable {
         }
         var options = entry.options
         options.excludedColumns = Set(options.excludedColumns.map { renamedColumns[$0] ?? $0 }.filter { live.column(named: $0) != nil })
-        let plan = try VersioningPlan(table: live, options: options, configuration: self.configuration)
+        var plan = try VersioningPlan(table: live, options: options, configuration: self.configuration)
         let generator = introspector.dialect.dialect(self.configuration, schema: live.schema)
         try generator.validate(plan)
         guard var versionTable = try await introspector.describe(plan.versionTable) else {
             throw ContinuumError.versionTableMissing(table: table, versionTable: plan.versionTable)
         }
+        plan.versionTableHasRowid = try await Self.hasRowid(plan.versionTable, on: connection)
         var statements = generator.sharedFunctions() + generator.dropTriggers(plan)
         for (old, new) in renamedColumns.sorted(by: { $0.key < $1.key }) where versionTable.column(named: old) != nil && versionTable.column(named: new) == nil {
             statements.append(generator.renameVersionColumn(plan, from: old, to: new))
@@ -400,6 +402,16 @@ public struct VersioningEngine: Sendable {
         else { return }
         let owner = try row.decode(column: "owner", as: String.self)
         throw ContinuumError.versionTableNotOwned(table: plan.table.name, versionTable: plan.versionTable, owner: owner)
+    }
+
+    /// SQLite: whether `table` has a rowid (`WITHOUT ROWID` tables have none); always true on
+    /// PostgreSQL, whose triggers do not use it.
+    static func hasRowid(_ table: String, on connection: any SQLDatabase) async throws -> Bool {
+        guard try SQLDialectKind(connection) == .sqlite else { return true }
+        let row = try await connection.raw(
+            "SELECT \"wr\" FROM pragma_table_list WHERE \"schema\" = 'main' AND \"name\" = \(bind: table)"
+        ).first()
+        return try row?.decode(column: "wr", as: Int.self) != 1
     }
 
     private func checkAdoptable(_ versionTable: TableDescription, plan: VersioningPlan) throws {

@@ -9,6 +9,10 @@ struct VersioningPlan: Sendable, Hashable {
     var requiresScope: Bool
     var updateTrigger: TableVersioningOptions.UpdateTrigger
     var configuration: VersioningConfiguration
+    /// SQLite: whether the version table has a rowid, by which the triggers find the one
+    /// version row they update. An adopted `WITHOUT ROWID` table has none: the triggers then
+    /// find it by its key (slower: SQLite copies the row to a temporary table first).
+    var versionTableHasRowid = true
 
     static let transactionColumn = "transaction_id"
     static let endTransactionColumn = "end_transaction_id"

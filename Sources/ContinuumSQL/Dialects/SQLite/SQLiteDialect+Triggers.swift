@@ -186,7 +186,7 @@ extension SQLiteDialect {
     /// `end_transaction_id`); one by rowid updates in place.
     private func onlyRow(_ plan: VersioningPlan, _ condition: String) -> String {
         let names = Set(VersionRowLayout(plan).columns.map { $0.name.lowercased() })
-        guard let rowid = ["rowid", "oid", "_rowid_"].first(where: { !names.contains($0) }) else { return condition }
+        guard plan.versionTableHasRowid, let rowid = ["rowid", "oid", "_rowid_"].first(where: { !names.contains($0) }) else { return condition }
         return "\(rowid) = (SELECT \(rowid) FROM \(SQLText.identifier(plan.versionTable)) WHERE \(condition))"
     }
 
