@@ -136,12 +136,7 @@ struct PostgreSQLTests {
             guard case .triggersOutdated = drift.problems.first else { Issue.record("\(drift)"); return }
             try await db.engine.sync("plain", on: db.sql)
             #expect(try await db.engine.checkDrift("plain", on: db.sql) == nil)
-            #expect(
-                try await db.rows(
-                    """
-                    SELECT CASE WHEN t.tgtype & 1 = 1 THEN 'row' ELSE 'statement' END FROM pg_trigger t
-                    WHERE t.tgname = 'continuum_update' AND t.tgrelid = 'plain'::regclass
-                    """) == [["row"]])
+            #expect(try await db.updateTriggerLevel("plain") == "row")
         }
     }
 
@@ -199,12 +194,7 @@ struct PostgreSQLTests {
             // sync keeps the table's choice; drift is clean.
             try await db.engine.sync("single", on: db.sql)
             #expect(try await db.engine.checkDrift("single", on: db.sql) == nil)
-            #expect(
-                try await db.rows(
-                    """
-                    SELECT CASE WHEN t.tgtype & 1 = 1 THEN 'row' ELSE 'statement' END FROM pg_trigger t
-                    WHERE t.tgname = 'continuum_update' AND t.tgrelid = 'single'::regclass
-                    """) == [["row"]])
+            #expect(try await db.updateTriggerLevel("single") == "row")
         }
     }
 

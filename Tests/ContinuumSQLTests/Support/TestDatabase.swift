@@ -153,6 +153,18 @@ struct TestContext: Sendable {
         return try await self.rows("SELECT \(select.replacingOccurrences(of: "CAST(", with: "CAST(v.")) FROM \(SQLText.quoted(versionTable)) AS v ORDER BY \(order)")
     }
 
+    /// PostgreSQL: whether `table`'s `continuum_update` trigger fires per "row" or per
+    /// "statement" (`tgtype` bit 0); `nil` without one.
+    func updateTriggerLevel(_ table: String) async throws -> String? {
+        let row = try await self.sql.raw(
+            """
+            SELECT CASE WHEN t.tgtype & 1 = 1 THEN 'row' ELSE 'statement' END AS "level" FROM pg_trigger t
+            WHERE t.tgname = 'continuum_update' AND t.tgrelid = to_regclass(\(bind: SQLText.quoted(table)))
+            """
+        ).first()
+        return try row?.decode(column: "level", as: String.self)
+    }
+
     /// How many rows `table` has.
     func count(_ table: String, where condition: String = "1 = 1") async throws -> Int {
         let query = "SELECT COUNT(*) AS n FROM \(SQLText.quoted(table)) WHERE \(condition)"

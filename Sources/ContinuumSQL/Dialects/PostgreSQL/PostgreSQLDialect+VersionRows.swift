@@ -33,10 +33,9 @@ extension PostgreSQLDialect {
             block.line("v_recorded := false;")
             // The cached id is trusted only once the row it names proves to be this database
             // transaction's (any session can write the setting); the same query says whether the
-            // entity is recorded yet. Digits only, checked without a regular expression (which
-            // costs more than the query's index probe).
+            // entity is recorded yet.
             block.line("v_cached := current_setting(\(setting), true);")
-            block.line("IF length(v_cached) BETWEEN 1 AND 18 AND ltrim(v_cached, '0123456789') = '' THEN")
+            block.line("IF \(Self.holdsID("v_cached")) THEN")
             block.indent { block in
                 block.line("SELECT t.\"id\", \(recorded) INTO v_tx, v_recorded")
                 block.line("FROM \(transaction) AS t WHERE t.\"id\" = \(v.qualified("v_cached"))::bigint AND t.\"native_transaction_id\" = pg_current_xact_id();")

@@ -78,10 +78,16 @@ struct PostgreSQLDialect: Dialect {
         "continuum.tx_" + SQLText.hash(schema + "\u{0}" + transactionTable)
     }
 
+    /// Whether `text` (an SQL expression) is 1–18 digits, a bigint the cast cannot reject:
+    /// checked with `length` and `ltrim`, cheaper than a regular expression in every write.
+    static func holdsID(_ text: String) -> String {
+        "length(\(text)) BETWEEN 1 AND 18 AND ltrim(\(text), '0123456789') = ''"
+    }
+
     /// The id a cache setting holds, `NULL` when it holds no id (or something else: any session
     /// can write it).
     static func cachedID(_ setting: String) -> String {
-        "CASE WHEN current_setting(\(setting), true) ~ '^[0-9]{1,18}$' THEN current_setting(\(setting), true)::bigint END"
+        "CASE WHEN \(Self.holdsID("current_setting(\(setting), true)")) THEN current_setting(\(setting), true)::bigint END"
     }
 
     var transactionSetting: String {
