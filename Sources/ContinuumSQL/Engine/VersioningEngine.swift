@@ -177,9 +177,10 @@ public struct VersioningEngine: Sendable {
         try SQLText.validate(table)
         let dialect = try SQLDialectKind(database)
         defer { self.registryCache.invalidate(table) }
-        try await database.continuumAtomically(dialect) { connection in
+        let retyped = try await database.continuumAtomically(dialect) { connection in
             try await self.syncInTransaction(table, renamedColumns: renamedColumns, on: connection)
         }
+        try await self.sealRetype(retyped, on: database)
     }
 
     /// Runs a migration that alters a versioned table, then ``sync(_:renamedColumns:on:)``,
@@ -201,13 +202,15 @@ public struct VersioningEngine: Sendable {
         try SQLText.validate(table)
         let dialect = try SQLDialectKind(database)
         defer { self.registryCache.invalidate(table) }
-        try await database.continuumAtomically(dialect) { connection in
+        let retyped = try await database.continuumAtomically(dialect) { connection in
             guard let entry = try await RegistryEntry.load(table, from: connection) else { throw ContinuumError.tableNotVersioned(table) }
             let (plan, generator) = try await self.registeredPlan(entry, on: connection)
+            _ = try await self.lockSealForMigration(on: connection)
             for statement in generator.dropTriggers(plan) { try await connection.run(generated: statement) }
             try await migration(connection)
-            try await self.syncInTransaction(table, renamedColumns: renamedColumns, on: connection)
+            return try await self.syncInTransaction(table, renamedColumns: renamedColumns, on: connection)
         }
+        try await self.sealRetype(retyped, on: database)
     }
 
     /// Stops versioning `table`: drops its triggers and forgets it. With `keepHistory` (the
@@ -263,10 +266,16 @@ public struct VersioningEngine: Sendable {
 
     // MARK: Internals
 
-    func syncInTransaction(_ table: String, renamedColumns: [String: String], on connection: any SQLDatabase) async throws {
+    /// Returns the event transaction recording what a type change did to sealed values, if any
+    /// (``recordRetype(_:_:on:)``).
+    @discardableResult
+    func syncInTransaction(_ table: String, renamedColumns: [String: String], on connection: any SQLDatabase) async throws -> Int? {
         let introspector = try Introspector(connection)
         guard let entry = try await RegistryEntry.load(table, from: connection) else { throw ContinuumError.tableNotVersioned(table) }
         guard let live = try await introspector.describe(table) else { throw ContinuumError.tableNotFound(table) }
+        // Before any lock on the version table, so that a seal never waits on this migration
+        // while holding what the migration then waits for.
+        _ = try await self.lockSealForMigration(on: connection)
         for (old, new) in renamedColumns.sorted(by: { $0.key < $1.key }) {
             try SQLText.validate(old)
             guard live.column(named: new) != nil else { throw ContinuumError.unknownColumn(table: table, column: new) }
@@ -297,7 +306,13 @@ public struct VersioningEngine: Sendable {
         // A column whose type the migration changed (widened, most often): the version column
         // follows, so every value the table now accepts fits its history. When the history
         // cannot be converted (a narrowing the old values do not fit), the version column keeps
-        // its type and the values it holds; checkDrift goes on reporting it.
+        // its type and the values it holds; checkDrift goes on reporting it. Sealed values whose
+        // text the conversion changes are recorded, so that verifySeal stays green.
+        let retyped = plan.columns.filter {
+            guard let stored = versionTable.column(named: $0.name) else { return false }
+            return stored.type != $0.type && generator.alterVersionColumnType(plan, $0) != nil
+        }
+        let capture = try await self.captureSealedLiterals(plan, columns: retyped.map(\.name), on: connection)
         for column in plan.columns {
             guard let stored = versionTable.column(named: column.name), stored.type != column.type,
                 let statement = generator.alterVersionColumnType(plan, column)
@@ -319,6 +334,21 @@ public struct VersioningEngine: Sendable {
         }
         try await self.copyRowSecurity(plan, on: connection)
         try await RegistryEntry(plan: plan).save(to: connection)
+        guard let capture else { return nil }
+        return try await self.recordRetype(capture, plan, on: connection)
+    }
+
+    /// Seals the record of a type change right after its migration committed, so that
+    /// verifySeal vouches for the rewritten values at once. A seal held back by running writers
+    /// is left to the next scheduled seal (until then verifySeal reports the rewritten
+    /// transactions as edited).
+    private func sealRetype(_ event: Int?, on database: any SQLDatabase) async throws {
+        guard event != nil else { return }
+        do {
+            try await self.seal(on: database)
+        } catch let error as ContinuumError where error.code == .sealBlockedByWriters {
+            database.logger.warning("swift-continuum: the record of a type change (transaction \(event!)) waits for the next seal: \(error)")
+        }
     }
 
     /// PostgreSQL: gives the version table the live table's row-level security, so that a role

@@ -179,6 +179,59 @@ struct SealTests {
         }
     }
 
+    @Test("PostgreSQL: a migration that changes the text of sealed values is recorded and sealed; verify, the published digest and the Python verifier stay green")
+    func postgresTypeChange() async throws {
+        // SQLite's version columns keep their type through a migration: the text of sealed
+        // values never changes there.
+        try await TestDatabase.postgres.run { db in
+            try await db.exec("CREATE TABLE price (id SERIAL PRIMARY KEY, amount NUMERIC(10,2), at TIMESTAMP, note TEXT)")
+            try await db.engine.install(on: db.sql)
+            try await db.engine.enable("price", on: db.sql)
+            try await db.engine.versioned(on: db.sql, userID: "ann") {
+                try await $0.raw("INSERT INTO price (amount, at, note) VALUES (1.5, '2026-01-02 03:04:05', 'one'), (2, NULL, 'two'), (NULL, NULL, 'three')").run()
+            }
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("UPDATE price SET amount = 1.75, note = 'uno' WHERE id = 1").run() }
+            try await db.engine.redact("price", .key(["2"]), fields: ["note"], on: db.sql)
+            let published = try #require(try await db.engine.seal(on: db.sql).headDigest)
+            let before = try await db.rows("SELECT quote_nullable(amount::text) FROM price_version ORDER BY transaction_id, id").map { $0[0]! }
+
+            try await db.engine.alter("price", on: db.sql) { sql in
+                try await sql.raw("ALTER TABLE price ALTER COLUMN amount TYPE NUMERIC(12,4), ALTER COLUMN at TYPE TIMESTAMPTZ USING at AT TIME ZONE 'UTC'").run()
+            }
+            // The conversion rewrote history's text (1.50 is now 1.5000)...
+            let after = try await db.rows("SELECT quote_nullable(amount::text) FROM price_version ORDER BY transaction_id, id").map { $0[0]! }
+            #expect(before.contains("'1.50'") && after.contains("'1.5000'") && !after.contains("'1.50'"))
+            // ...as one sealed event naming the table and the columns, never a value.
+            let event = try await db.rows("SELECT CAST(transaction_id AS TEXT), value FROM transaction_meta WHERE key = 'continuum.fields'").last
+            #expect(event?[1] == "amount,at")
+            let report = try await db.engine.verifySeal(expectedDigest: published, on: db.sql)
+            #expect(report.isValid, "\(report)")
+            #expect(report.unsealedTransactions == 0)
+            #expect(try Self.python(db) == "ok \(report.headDigest!)")
+            #expect(try await db.rows("SELECT value FROM _continuum_seal_patch WHERE value LIKE '%1.5%'").isEmpty)
+
+            // History goes on: new versions, a redaction and a prune over the rewritten values.
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("UPDATE price SET amount = 3 WHERE id = 1").run() }
+            try await db.engine.redact("price", .key(["1"]), fields: ["amount"], on: db.sql)
+            try await db.engine.prune(keepLast: 2, on: db.sql)
+            let later = try await db.engine.verifySeal(expectedDigest: published, on: db.sql)
+            #expect(later.isValid, "\(later)")
+            #expect(try Self.python(db) == "ok \(later.headDigest!)")
+            try await db.expectConsistent("price")
+
+            // A hand edit of a rewritten value is still named.
+            let first = try #require(try await db.rows("SELECT CAST(min(transaction_id) AS TEXT) FROM price_version WHERE id = 3").first?[0])
+            try await db.exec("UPDATE price_version SET at = '2020-01-01 00:00:00+00' WHERE id = 3 AND transaction_id = \(first)")
+            let tampered = try await db.engine.verifySeal(on: db.sql)
+            #expect(tampered.problems.contains { $0.transactionID == Int(first) }, "\(tampered)")
+
+            // A migration that changes no sealed text records nothing.
+            let events = try await db.rows("SELECT count(*) FROM transaction_meta WHERE key = 'continuum.event'").first?[0]
+            try await db.engine.alter("price", on: db.sql) { try await $0.raw("ALTER TABLE price ALTER COLUMN note TYPE VARCHAR(100)").run() }
+            #expect(try await db.rows("SELECT count(*) FROM transaction_meta WHERE key = 'continuum.event'").first?[0] == events)
+        }
+    }
+
     // MARK: Support
 
     static let tables = ["article_version", "transaction", "transaction_meta", "_continuum_seal", "_continuum_seal_patch"]
