@@ -24,7 +24,7 @@ struct ContinuumCommand: AsyncParsableCommand {
               continuum --database sqlite:app.sqlite log --limit 5
             """,
         subcommands: [
-            InitCommand.self, EnableCommand.self, DisableCommand.self, SyncCommand.self, StatusCommand.self,
+            InitCommand.self, EnableCommand.self, DisableCommand.self, SyncCommand.self, AlterCommand.self, StatusCommand.self,
             BackfillCommand.self, LogCommand.self, ShowCommand.self, HistoryCommand.self, DiffCommand.self,
             AsOfCommand.self, RevertCommand.self, RevertTransactionCommand.self, VerifyCommand.self,
             SealCommand.self, PruneCommand.self, RedactCommand.self, StorageCommand.self, ExportCommand.self, DemoCommand.self,

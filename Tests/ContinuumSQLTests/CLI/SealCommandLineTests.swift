@@ -39,6 +39,42 @@ struct SealCommandLineTests {
         }
     }
 
+    @Test("alter runs a migration the triggers block; a failing one changes nothing; sealed history stays verified", arguments: TestDatabase.allCases)
+    func alter(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await CommandLineTests.setUp(db)
+            try await db.exec("ALTER TABLE article ADD COLUMN price NUMERIC(8,2)")
+            _ = try await db.cli(expecting: 0, "sync", "article")
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("UPDATE article SET price = 1.5 WHERE id = 1").run() }
+            let digest = try #require(try await db.cli(expecting: 0, "seal", "--json").json() as? [String: Any])["head_digest"] as? String
+            // What the triggers block: PostgreSQL a type change, SQLite dropping a column.
+            let migration =
+                db.kind == .postgres ? "ALTER TABLE article ALTER COLUMN price TYPE NUMERIC(12,4)" : "ALTER TABLE article DROP COLUMN content"
+            await #expect(throws: (any Error).self) { try await db.exec(migration) }
+
+            // A failing statement leaves the table, its triggers and its history as they were.
+            let failed = try await db.cli(expecting: 2, "alter", "article", "--sql", migration, "--sql", "ALTER TABLE article DROP COLUMN nope")
+            #expect(failed.stderr.contains("nothing was changed"), "\(failed.stderr)")
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("UPDATE article SET name = 'Still versioned' WHERE id = 2").run() }
+            #expect(try await db.rows("SELECT name FROM article_version WHERE id = 2 ORDER BY transaction_id DESC").first?[0] == "Still versioned")
+
+            let altered = try await db.cli(expecting: 0, "alter", "article", "--sql", migration)
+            #expect(altered.stdout.contains("altered article: 1 statement(s) run, versioning matches the table again"))
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("UPDATE article SET price = 2.25 WHERE id = 1").run() }
+            let status = try await db.cli(expecting: 0, "status")
+            #expect(!status.stdout.contains("PROBLEM"), "\(status.stdout)")
+            _ = try await db.cli(expecting: 0, "seal")
+            let verify = try await db.cli(expecting: 0, "verify", "--expect-digest", try #require(digest))
+            #expect(verify.stdout.contains("history consistent"))
+            if db.kind == .postgres {
+                // The conversion rewrote sealed text (1.50 to 1.5000), recorded as a sealed event.
+                #expect(try await db.rows("SELECT CAST(price AS TEXT) FROM article_version WHERE id = 1 AND price IS NOT NULL").map { $0[0] }.contains("1.5000"))
+                #expect(try await db.rows("SELECT value FROM transaction_meta WHERE key = 'continuum.event'").map { $0[0] } == ["retype"])
+            }
+            _ = try await db.cli(expecting: 64, "alter", "article")
+        }
+    }
+
     @Test("prune --dry-run counts, prune and redact keep verify green, storage lists the bytes", arguments: TestDatabase.allCases)
     func pruneRedactStorage(_ database: TestDatabase) async throws {
         try await database.run { db in

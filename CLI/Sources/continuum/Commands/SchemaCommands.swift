@@ -193,15 +193,21 @@ struct SyncCommand: AsyncParsableCommand {
     @Option(name: .customLong("rename"), help: ArgumentHelp("A column the migration renamed (repeatable).", valueName: "old=new"))
     var renames: [String] = []
 
-    func run() async throws {
+    /// `--rename OLD=NEW` options as a map of old to new column names.
+    static func renamedColumns(_ renames: [String]) throws -> [String: String] {
         var renamed: [String: String] = [:]
-        for rename in self.renames {
+        for rename in renames {
             let parts = rename.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
                 throw ValidationError("--rename \(rename): write OLD=NEW, for example --rename title=name")
             }
             renamed[parts[0]] = parts[1]
         }
+        return renamed
+    }
+
+    func run() async throws {
+        let renamed = try Self.renamedColumns(self.renames)
         try await self.connection.withSession(tables: [self.table]) { session, tables in
             let table = tables[0]
             let drift = try await explained([table]) { try await session.engine.checkDrift(table, on: session.sql) }
@@ -211,6 +217,63 @@ struct SyncCommand: AsyncParsableCommand {
                     ? "synced \(table): versioning already matched the table; triggers regenerated\n"
                     : "synced \(table): versioning matches the table again\n"
             )
+        }
+    }
+}
+
+struct AlterCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "alter",
+        abstract: "Run a migration of a versioned table that its triggers block, then sync.",
+        discussion: """
+            For the changes a database refuses while the triggers name a column: DROP COLUMN, \
+            and on PostgreSQL ALTER COLUMN ... TYPE ("cannot alter type of a column used in a \
+            trigger definition"). Drops the table's triggers, runs each --sql statement in order, \
+            then syncs (as the sync command does), all in one transaction: a failing statement \
+            leaves the table, its triggers and its history as they were. On PostgreSQL a type \
+            change that rewrites the text of sealed values is recorded and sealed, so verify \
+            stays green. Rows the migration writes are not versioned (the triggers are off): \
+            change data after it.
+
+            Example:
+              continuum --database postgres://app@db/app alter price --sql 'ALTER TABLE price ALTER COLUMN amount TYPE numeric(12,4)'
+              continuum --database sqlite:app.sqlite alter article --sql 'ALTER TABLE article DROP COLUMN legacy'
+            """
+    )
+
+    @OptionGroup var connection: DatabaseOptions
+
+    @Argument(help: "The table.")
+    var table: String
+
+    @Option(name: .customLong("sql"), help: ArgumentHelp("A statement of the migration (repeatable, run in order).", valueName: "statement"))
+    var statements: [String] = []
+
+    @Option(name: .customLong("rename"), help: ArgumentHelp("A column the migration renames (repeatable).", valueName: "old=new"))
+    var renames: [String] = []
+
+    func validate() throws {
+        guard !self.statements.isEmpty, self.statements.allSatisfy({ !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }) else {
+            throw ValidationError("give the migration with --sql, for example --sql 'ALTER TABLE \(self.table) DROP COLUMN legacy'")
+        }
+    }
+
+    func run() async throws {
+        let renamed = try SyncCommand.renamedColumns(self.renames)
+        let statements = self.statements
+        try await self.connection.withSession(tables: [self.table]) { session, tables in
+            let table = tables[0]
+            do {
+                try await explained([table]) {
+                    try await session.engine.alter(table, renamedColumns: renamed, on: session.sql) { sql in
+                        for statement in statements { try await sql.raw(SQLQueryString(statement)).run() }
+                    }
+                }
+            } catch let error where !(error is CLIError) {
+                let message = ContinuumCommand.describe(error)
+                throw CLIError(message.hasSuffix("nothing was changed") ? message : "\(message); nothing was changed (the migration runs in one transaction)")
+            }
+            Terminal.out("altered \(table): \(statements.count) statement(s) run, versioning matches the table again\n")
         }
     }
 }
