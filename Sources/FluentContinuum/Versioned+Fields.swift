@@ -107,4 +107,38 @@ extension Versioned {
             if case .sort(let field, _) = sort { try check(field) }
         }
     }
+
+    /// Runs a migration of this model's table that its triggers block, then syncs, in one
+    /// transaction: dropping a field (both databases refuse `DROP COLUMN` while the triggers
+    /// name it) or, on PostgreSQL, changing a field's type. The triggers are dropped before
+    /// `migration` runs and regenerated after; if it throws, everything rolls back, the
+    /// triggers included. Run the migration on the database passed in (the connection holding
+    /// the transaction). Rows it writes are not versioned: change data after it.
+    ///
+    /// ```swift
+    /// func revert(on database: any Database) async throws {
+    ///     try await Article.alterVersioning(on: database) { database in
+    ///         try await database.schema("article").deleteField("summary").update()
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// A type change that rewrites the text of sealed values is recorded and sealed
+    /// (``/ContinuumSQL/VersioningEngine/alter(_:renamedColumns:on:_:)``).
+    ///
+    /// - Throws: ``/ContinuumSQL/ContinuumError/tableNotVersioned(_:)``, the errors of
+    ///   ``/ContinuumSQL/VersioningEngine/alter(_:renamedColumns:on:_:)``, or the migration's.
+    public static func alterVersioning(
+        renamedFields: [FieldKey: FieldKey] = [:],
+        on database: any Database,
+        _ migration: @escaping @Sendable (any Database) async throws -> Void
+    ) async throws {
+        if let space = Self.space { throw ContinuumError.modelInOtherSchema(model: Self.entityName, schema: space) }
+        let renamed = Dictionary(renamedFields.map { ($0.key.description, $0.value.description) }, uniquingKeysWith: { first, _ in first })
+        try await database.transaction { transaction in
+            try await Continuum.engine(for: transaction).alter(Self.schema, renamedColumns: renamed, on: Continuum.sql(transaction)) { _ in
+                try await migration(transaction)
+            }
+        }
+    }
 }

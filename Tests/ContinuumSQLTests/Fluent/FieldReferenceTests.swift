@@ -122,6 +122,42 @@ struct FieldReferenceTests {
         }
     }
 
+    @Test("alterVersioning drops a field the triggers name with Fluent's schema builder; a failing migration changes nothing", arguments: TestDatabase.allCases)
+    func alterVersioning(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await Continuum.migration.prepare(on: db.fluent)
+            try await db.exec("CREATE TABLE renamed_post (id \(db.autoKey), headline TEXT, legacy TEXT)")
+            try await RenamedPost.versioning.prepare(on: db.fluent)
+            try await db.fluent.versioned { db in try await (db as! any SQLDatabase).raw("INSERT INTO renamed_post (headline, legacy) VALUES ('first', 'old')").run() }
+            // Without alterVersioning the database refuses.
+            await #expect(throws: (any Error).self) { try await db.fluent.schema("renamed_post").deleteField("legacy").update() }
+
+            // A migration that fails halfway leaves the table and its triggers as they were.
+            await #expect(throws: (any Error).self) {
+                try await RenamedPost.alterVersioning(on: db.fluent) { database in
+                    try await database.schema("renamed_post").deleteField("legacy").update()
+                    try await database.schema("renamed_post").deleteField("nope").update()
+                }
+            }
+            #expect(try await db.rows("SELECT legacy FROM renamed_post").map { $0[0] } == ["old"])
+            let post = try #require(try await RenamedPost.find(1, on: db.fluent))
+            post.headline = "second"
+            try await db.fluent.versioned { db in try await post.save(on: db) }
+            #expect(try await post.versions(on: db.fluent).map(\.model.headline) == ["first", "second"])
+
+            try await RenamedPost.alterVersioning(on: db.fluent) { database in
+                try await database.schema("renamed_post").deleteField("legacy").update()
+            }
+            post.headline = "third"
+            try await db.fluent.versioned { db in try await post.save(on: db) }
+            #expect(try await post.versions(on: db.fluent).map(\.model.headline) == ["first", "second", "third"])
+            // The dropped column's history stays; new versions leave it NULL.
+            #expect(try await db.rows("SELECT legacy FROM renamed_post_version ORDER BY transaction_id").map { $0[0] } == ["old", "old", nil])
+            #expect(try await db.engine.checkDrift(on: db.sql).isEmpty)
+            try await db.expectConsistent("renamed_post")
+        }
+    }
+
     @Test("syncVersioning takes renames as FieldKeys", arguments: TestDatabase.allCases)
     func syncRenamedFieldKeys(_ database: TestDatabase) async throws {
         try await database.run { db in
