@@ -20,6 +20,12 @@ public struct IntegrityReport: Sendable, Hashable, CustomStringConvertible {
         case versionWithoutLiveRow(key: [String])
         /// A version points at a transaction that is not in the transaction log.
         case missingTransaction(id: Int)
+        /// A transaction wrote versions of the table, but `transaction_changes` does not name the
+        /// table's entity for it: the change is hidden from the transaction log's list of
+        /// changed entities (a row deleted by hand). Checked from the first transaction that
+        /// recorded the entity on: SQLAlchemy-Continuum records no association tables, and none
+        /// at all without its `TransactionChangesPlugin`.
+        case changeNotRecorded(transactionID: Int)
         /// SQLite: the `_continuum_state` row says a scope is active while none is (left by a
         /// scope whose body committed on its own and failed, or set by hand): every unscoped
         /// write would join one stale transaction with its actor. The next scope resets it.
@@ -34,6 +40,7 @@ public struct IntegrityReport: Sendable, Hashable, CustomStringConvertible {
             case .liveRowWithoutVersion: "a live row has no open INSERT or UPDATE version"
             case .versionWithoutLiveRow: "an open INSERT or UPDATE version has no live row"
             case .missingTransaction(let id): "transaction \(id) is missing from the transaction log"
+            case .changeNotRecorded(let id): "transaction \(id) wrote versions of this table, but transaction_changes does not list its entity"
             case .staleScopeState: "the _continuum_state row says a versioned scope is active, but none is: unscoped writes join its transaction"
             }
         }
@@ -61,7 +68,8 @@ extension VersioningEngine {
     /// Checks the invariants of `table`'s history: each entity's versions form one chain
     /// (each version ends where the next begins, only the last is open, none closes itself),
     /// every live row equals its open version, every deleted row's chain ends in a DELETE,
-    /// and every version's transaction is in the log. Read-only; run it in tests, after
+    /// every version's transaction is in the log, and `transaction_changes` lists the table's
+    /// entity for every transaction that wrote its versions. Read-only; run it in tests, after
     /// migrations, or from a health check.
     ///
     /// - Throws: ``ContinuumError/tableNotVersioned(_:)``.
@@ -145,6 +153,20 @@ extension VersioningEngine {
                 WHERE NOT EXISTS (SELECT 1 FROM \(transactions) AS t WHERE t."id" = x."id") ORDER BY 1
                 """)
         for row in missing { problems.append(.missingTransaction(id: try row.decode(column: "id", as: Int.self))) }
+
+        // From the first transaction that recorded the entity on: history written before it
+        // (by SQLAlchemy-Continuum without its TransactionChangesPlugin, or for an association
+        // table, which Continuum never records) has no records to miss.
+        let changes = SQLText.identifier(self.configuration.transactionChangesTable)
+        let unrecorded = try await database.raw(
+            """
+            SELECT DISTINCT CAST(v."transaction_id" AS BIGINT) AS "id" FROM \(unsafeRaw: vt) AS v
+            WHERE v."transaction_id" >= (SELECT min(f."transaction_id") FROM \(unsafeRaw: changes) AS f WHERE f."entity_name" = \(bind: entry.entityName))
+            AND NOT EXISTS (SELECT 1 FROM \(unsafeRaw: changes) AS c WHERE c."transaction_id" = v."transaction_id" AND c."entity_name" = \(bind: entry.entityName))
+            ORDER BY 1
+            """
+        ).all()
+        for row in unrecorded { problems.append(.changeNotRecorded(transactionID: try row.decode(column: "id", as: Int.self))) }
 
         if try await dialect.dialectType.hasStaleScope(on: database) {
             problems.append(.staleScopeState)

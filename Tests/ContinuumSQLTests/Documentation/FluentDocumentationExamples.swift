@@ -100,9 +100,9 @@ struct FluentDocumentationExamples {
         }
 
         func revert(on database: any Database) async throws {
-            // The triggers name summary: drop it inside alter, which regenerates them.
-            try await Continuum.engine(for: database).alter("article", on: database as! any SQLDatabase) { sql in
-                try await sql.alter(table: "article").dropColumn("summary").run()
+            // The triggers name summary: drop it inside alterVersioning, which regenerates them.
+            try await Article.alterVersioning(on: database) { database in
+                try await database.schema("article").deleteField("summary").update()
             }
         }
     }

@@ -211,8 +211,9 @@ struct VerifyCommand: AsyncParsableCommand {
         abstract: "Check the history of versioned tables; exit 1 when a problem is found.",
         discussion: """
             Checks that each row's versions form one chain, that live rows equal their latest \
-            version, that deleted rows end in a DELETE and that every version's transaction is \
-            in the log. Then, once history is sealed (`continuum seal`), recomputes every sealed \
+            version, that deleted rows end in a DELETE, that every version's transaction is \
+            in the log and that the log lists the table among each such transaction's changes. \
+            Then, once history is sealed (`continuum seal`), recomputes every sealed \
             transaction's digest and names each transaction edited, deleted or inserted after \
             sealing, and prints the head digest; --expect-digest fails unless a sealed transaction \
             has that published digest. Read-only. All versioned tables unless some are named.
@@ -305,6 +306,7 @@ struct VerifyCommand: AsyncParsableCommand {
             case .liveRowWithoutVersion(let k): kind = "live_row_without_version"; key = k
             case .versionWithoutLiveRow(let k): kind = "version_without_live_row"; key = k
             case .missingTransaction(let id): kind = "missing_transaction"; transaction = id
+            case .changeNotRecorded(let id): kind = "change_not_recorded"; transaction = id
             case .staleScopeState: kind = "stale_scope_state"
             }
             self.kind = kind
