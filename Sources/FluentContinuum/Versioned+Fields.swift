@@ -135,10 +135,12 @@ extension Versioned {
     ) async throws {
         if let space = Self.space { throw ContinuumError.modelInOtherSchema(model: Self.entityName, schema: space) }
         let renamed = Dictionary(renamedFields.map { ($0.key.description, $0.value.description) }, uniquingKeysWith: { first, _ in first })
-        try await database.transaction { transaction in
-            try await Continuum.engine(for: transaction).alter(Self.schema, renamedColumns: renamed, on: Continuum.sql(transaction)) { _ in
+        let engine = Continuum.engine(for: database)
+        let retyped = try await database.transaction { transaction in
+            try await engine.alterRecordingRetype(Self.schema, renamedColumns: renamed, on: Continuum.sql(transaction)) { _ in
                 try await migration(transaction)
             }
         }
+        try await engine.sealRetype(retyped, on: Continuum.sql(database))
     }
 }

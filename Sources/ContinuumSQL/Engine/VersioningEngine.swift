@@ -199,10 +199,23 @@ public struct VersioningEngine: Sendable {
         on database: any SQLDatabase,
         _ migration: @escaping @Sendable (any SQLDatabase) async throws -> Void
     ) async throws {
+        let retyped = try await self.alterRecordingRetype(table, renamedColumns: renamedColumns, on: database, migration)
+        try await self.sealRetype(retyped, on: database)
+    }
+
+    /// ``alter(_:renamedColumns:on:_:)`` without the seal after it: returns the event recording
+    /// what a type change did to sealed values, for the caller to seal once its own transaction
+    /// (if any) commits.
+    package func alterRecordingRetype(
+        _ table: String,
+        renamedColumns: [String: String],
+        on database: any SQLDatabase,
+        _ migration: @escaping @Sendable (any SQLDatabase) async throws -> Void
+    ) async throws -> Int? {
         try SQLText.validate(table)
         let dialect = try SQLDialectKind(database)
         defer { self.registryCache.invalidate(table) }
-        let retyped = try await database.continuumAtomically(dialect) { connection in
+        return try await database.continuumAtomically(dialect) { connection in
             guard let entry = try await RegistryEntry.load(table, from: connection) else { throw ContinuumError.tableNotVersioned(table) }
             let (plan, generator) = try await self.registeredPlan(entry, on: connection)
             _ = try await self.lockSealForMigration(on: connection)
@@ -210,7 +223,6 @@ public struct VersioningEngine: Sendable {
             try await migration(connection)
             return try await self.syncInTransaction(table, renamedColumns: renamedColumns, on: connection)
         }
-        try await self.sealRetype(retyped, on: database)
     }
 
     /// Stops versioning `table`: drops its triggers and forgets it. With `keepHistory` (the
@@ -339,11 +351,16 @@ public struct VersioningEngine: Sendable {
     }
 
     /// Seals the record of a type change right after its migration committed, so that
-    /// verifySeal vouches for the rewritten values at once. A seal held back by running writers
-    /// is left to the next scheduled seal (until then verifySeal reports the rewritten
-    /// transactions as edited).
-    private func sealRetype(_ event: Int?, on database: any SQLDatabase) async throws {
+    /// verifySeal vouches for the rewritten values at once. Inside a transaction of the
+    /// caller's (which may record more, or roll back) and when running writers hold the seal
+    /// back, the record is left to the next seal; until then verifySeal reports the rewritten
+    /// transactions as edited.
+    package func sealRetype(_ event: Int?, on database: any SQLDatabase) async throws {
         guard event != nil else { return }
+        if try await database.withSession({ try await $0.inTransactionBlock() }) {
+            database.logger.notice("swift-continuum: the record of a type change (transaction \(event!)) is sealed by the next seal after this transaction commits")
+            return
+        }
         do {
             try await self.seal(on: database)
         } catch let error as ContinuumError where error.code == .sealBlockedByWriters {

@@ -48,8 +48,8 @@ extension VersioningEngine {
     /// After `sync` converted the columns of `capture`: records, for every sealed field whose
     /// literal the conversion changed (`numeric(10,2)` to `numeric(10,4)` turns `1.50` into
     /// `1.5000`), the digest it was sealed with and a check of its new literal, as an event
-    /// transaction of its own (`continuum.event = retype`, the table and the columns in its
-    /// metadata). Returns the event's id, or `nil` when no sealed literal changed.
+    /// transaction of its own (`continuum.event = retype`, the table and its columns as
+    /// `table.column` in its metadata). Returns the event's id, or `nil` when no sealed literal changed.
     func recordRetype(_ capture: RetypeCapture, _ plan: VersioningPlan, on connection: any SQLDatabase) async throws -> Int? {
         let dialect = SQLDialectKind.postgresql
         let pairs = capture.columns.enumerated().map {
@@ -89,9 +89,17 @@ extension VersioningEngine {
                         value: "=" + SealEncoding.field(name, after, salt: salt)))
             }
         }
+        // Several tables retyped in one transaction share its event: their names and columns
+        // are appended.
         let meta = SQLText.identifier(self.configuration.transactionMetaTable)
-        for (key, value) in [(Self.eventMetaKey, "retype"), ("continuum.table", plan.table.name), ("continuum.fields", capture.columns.joined(separator: ","))] {
-            try await connection.raw("INSERT INTO \(unsafeRaw: meta) (\"transaction_id\", \"key\", \"value\") VALUES (\(bind: event), \(bind: key), \(bind: value))").run()
+        let fields = capture.columns.map { plan.table.name + "." + $0 }.joined(separator: ",")
+        for (key, value) in [(Self.eventMetaKey, "retype"), ("continuum.table", plan.table.name), ("continuum.fields", fields)] {
+            try await connection.raw(
+                """
+                INSERT INTO \(unsafeRaw: meta) AS m ("transaction_id", "key", "value") VALUES (\(bind: event), \(bind: key), \(bind: value))
+                ON CONFLICT ("transaction_id", "key") DO UPDATE SET "value" = CASE WHEN m."value" = excluded."value" THEN m."value" ELSE m."value" || ',' || excluded."value" END
+                """
+            ).run()
         }
         try await self.insert(patches, on: connection)
         return event

@@ -1,4 +1,6 @@
 import ContinuumSQL
+import FluentContinuum
+import FluentKit
 import Foundation
 import SQLKit
 import Testing
@@ -203,7 +205,7 @@ struct SealTests {
             #expect(before.contains("'1.50'") && after.contains("'1.5000'") && !after.contains("'1.50'"))
             // ...as one sealed event naming the table and the columns, never a value.
             let event = try await db.rows("SELECT CAST(transaction_id AS TEXT), value FROM transaction_meta WHERE key = 'continuum.fields'").last
-            #expect(event?[1] == "amount,at")
+            #expect(event?[1] == "price.amount,price.at")
             let report = try await db.engine.verifySeal(expectedDigest: published, on: db.sql)
             #expect(report.isValid, "\(report)")
             #expect(report.unsealedTransactions == 0)
@@ -219,16 +221,42 @@ struct SealTests {
             #expect(try Self.python(db) == "ok \(later.headDigest!)")
             try await db.expectConsistent("price")
 
-            // A hand edit of a rewritten value is still named.
-            let first = try #require(try await db.rows("SELECT CAST(min(transaction_id) AS TEXT) FROM price_version WHERE id = 3").first?[0])
-            try await db.exec("UPDATE price_version SET at = '2020-01-01 00:00:00+00' WHERE id = 3 AND transaction_id = \(first)")
-            let tampered = try await db.engine.verifySeal(on: db.sql)
-            #expect(tampered.problems.contains { $0.transactionID == Int(first) }, "\(tampered)")
+            // Two tables retyped in one transaction share one event, which names both.
+            try await db.exec("CREATE TABLE cost (id SERIAL PRIMARY KEY, amount NUMERIC(10,2))")
+            try await db.engine.enable("cost", on: db.sql)
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("INSERT INTO cost (amount) VALUES (4.5)").run() }
+            try await db.engine.seal(on: db.sql)
+            try await db.sql.withSession { session in
+                try await session.raw("BEGIN").run()
+                for table in ["price", "cost"] {
+                    try await db.engine.alter(table, on: session) { try await $0.raw("ALTER TABLE \(unsafeRaw: table) ALTER COLUMN amount TYPE NUMERIC(14,5)").run() }
+                }
+                try await session.raw("COMMIT").run()
+            }
+            #expect(try await db.rows("SELECT value FROM transaction_meta WHERE key = 'continuum.fields'").last?[0] == "price.amount,cost.amount")
+            // Inside the caller's transaction the record waits for the next seal.
+            #expect(try await db.engine.seal(on: db.sql).sealedTransactions == 1)
+            let both = try await db.engine.verifySeal(expectedDigest: published, on: db.sql)
+            #expect(both.isValid && both.unsealedTransactions == 0, "\(both)")
+            #expect(try Self.python(db) == "ok \(both.headDigest!)")
+
+            // Fluent's alterVersioning runs in a transaction of its own and seals after it.
+            try await SealedPrice.alterVersioning(on: db.fluent) { database in
+                try await (database as! any SQLDatabase).raw("ALTER TABLE price ALTER COLUMN amount TYPE NUMERIC(16,6)").run()
+            }
+            let fluent = try await db.engine.verifySeal(expectedDigest: published, on: db.sql)
+            #expect(fluent.isValid && fluent.unsealedTransactions == 0, "\(fluent)")
 
             // A migration that changes no sealed text records nothing.
             let events = try await db.rows("SELECT count(*) FROM transaction_meta WHERE key = 'continuum.event'").first?[0]
             try await db.engine.alter("price", on: db.sql) { try await $0.raw("ALTER TABLE price ALTER COLUMN note TYPE VARCHAR(100)").run() }
             #expect(try await db.rows("SELECT count(*) FROM transaction_meta WHERE key = 'continuum.event'").first?[0] == events)
+
+            // A hand edit of a rewritten value is still named.
+            let first = try #require(try await db.rows("SELECT CAST(min(transaction_id) AS TEXT) FROM price_version WHERE id = 2").first?[0])
+            try await db.exec("UPDATE price_version SET amount = 9 WHERE id = 2 AND transaction_id = \(first)")
+            let tampered = try await db.engine.verifySeal(on: db.sql)
+            #expect(tampered.problems.contains { $0.transactionID == Int(first) }, "\(tampered)")
         }
     }
 
@@ -275,4 +303,14 @@ struct SealTests {
         process.waitUntilExit()
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
+}
+
+/// `price` of the type-change test, for Fluent's `alterVersioning`.
+final class SealedPrice: Model, Versioned, @unchecked Sendable {
+    static let schema = "price"
+
+    @ID(custom: "id", generatedBy: .database) var id: Int?
+    @OptionalField(key: "note") var note: String?
+
+    init() {}
 }
