@@ -347,6 +347,77 @@ struct SecurityTests {
         }
     }
 
+    @Test("PostgreSQL: seal, verify, redact and prune refuse seal tables a writer created beforehand, whose triggers would run as the sealing role")
+    func foreignSealTables() async throws {
+        try await TestDatabase.postgres.run { db in
+            let schema = "\"\(db.schema!)\""
+            let owner = try #require(try await db.rows("SELECT CAST(current_user AS TEXT)").first?.first ?? nil)
+            try await db.exec("CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT)")
+            let reader = try await Role.create(in: db, grants: ["GRANT USAGE, CREATE ON SCHEMA \(schema) TO $ROLE"])
+            let engine = VersioningEngine(configuration: .init(readerRole: reader.name))
+            try await engine.install(on: db.sql)
+            try await engine.enable("item", on: db.sql)
+            let mallory = try await Role.create(
+                in: db,
+                grants: [
+                    "GRANT USAGE, CREATE ON SCHEMA \(schema) TO $ROLE", "GRANT SELECT, INSERT, UPDATE, DELETE ON \(schema).item TO $ROLE",
+                ])
+            try await engine.versioned(on: mallory.sql) { try await $0.raw("INSERT INTO item VALUES (1, 'one')").run() }
+            // Mallory creates the seal tables first, open to all, with a trigger that runs as
+            // whoever seals: it would hand her every right on history.
+            #expect(
+                await mallory.transaction([
+                    """
+                    CREATE TABLE \(schema)._continuum_seal (transaction_id BIGINT NOT NULL PRIMARY KEY, entry_digest VARCHAR(64) NOT NULL,
+                    chain_digest VARCHAR(64) NOT NULL, salt VARCHAR(64))
+                    """,
+                    """
+                    CREATE TABLE \(schema)._continuum_seal_patch (event_id BIGINT NOT NULL, transaction_id BIGINT NOT NULL, table_name TEXT NOT NULL,
+                    row_key TEXT NOT NULL, field TEXT NOT NULL, digest VARCHAR(64) NOT NULL, value TEXT NOT NULL)
+                    """,
+                    "GRANT ALL ON \(schema)._continuum_seal, \(schema)._continuum_seal_patch TO PUBLIC",
+                    """
+                    CREATE FUNCTION \(schema).escalate() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN EXECUTE format('GRANT ALL ON %I.item_version TO %I', '\(db.schema!)', '\(mallory.name)'); RETURN NULL; END $$
+                    """,
+                    "CREATE TRIGGER escalate AFTER INSERT ON \(schema)._continuum_seal FOR EACH STATEMENT EXECUTE FUNCTION \(schema).escalate()",
+                ]) == nil)
+            let refused = ContinuumError.sealTableNotOwned(table: "_continuum_seal", owner: mallory.name, logOwner: owner)
+            await #expect(throws: refused) { try await engine.seal(on: db.sql) }
+            await #expect(throws: refused) { try await engine.verifySeal(on: db.sql) }
+            await #expect(throws: refused) { try await engine.verifySeal(on: reader.sql) }
+            await #expect(throws: refused) { try await engine.redact("item", .key(["1"]), fields: ["name"], on: db.sql) }
+            await #expect(throws: refused) { try await engine.prune(keepLast: 1, on: db.sql) }
+            let escalated = await mallory.transaction(["UPDATE item_version SET name = 'forged'"])
+            #expect(escalated.map { String(reflecting: $0).contains("permission denied") } == true, "the trigger ran as the owner")
+            #expect(try await db.rows("SELECT name FROM item") == [["one"]])
+
+            // A seal run first by a role other than the log's owner leaves no tables of its own.
+            try await db.exec("DROP TABLE \(schema)._continuum_seal, \(schema)._continuum_seal_patch")
+            await #expect(throws: ContinuumError.sealTableNotOwned(table: "_continuum_seal", owner: reader.name, logOwner: owner)) {
+                try await engine.seal(on: reader.sql)
+            }
+            #expect(try await db.rows("SELECT CAST(to_regclass('_continuum_seal') AS TEXT)") == [[nil]])
+
+            // Created by the owner's seal: the reader reads them, nobody else touches them.
+            try await engine.seal(on: db.sql)
+            #expect(try await engine.verifySeal(on: reader.sql).isValid)
+            for table in ["_continuum_seal", "_continuum_seal_patch"] {
+                for statement in ["SELECT * FROM \(table)", "DELETE FROM \(table)", "UPDATE \(table) SET transaction_id = 0"] {
+                    let error = await mallory.transaction([statement])
+                    #expect(error.map { String(reflecting: $0).contains("permission denied") } == true, "\(statement)")
+                }
+                #expect(await reader.transaction(["SELECT * FROM \(table)"]) == nil)
+                let error = await reader.transaction(["DELETE FROM \(table)"])
+                #expect(error.map { String(reflecting: $0).contains("permission denied") } == true, "reader: \(table)")
+            }
+            let forged = await mallory.transaction(["INSERT INTO _continuum_seal_patch VALUES (2, 1, 'item_version', '1', 'name', '00', 'NULL')"])
+            #expect(forged.map { String(reflecting: $0).contains("permission denied") } == true)
+            try await mallory.drop(in: db)
+            try await reader.drop(in: db)
+        }
+    }
+
     @Test("PostgreSQL: every transaction records the login role and client address, whatever the application claims")
     func loginRoleRecorded() async throws {
         try await TestDatabase.postgres.run { db in

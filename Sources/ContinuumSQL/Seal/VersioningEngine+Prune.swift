@@ -47,7 +47,8 @@ extension VersioningEngine {
     /// ```
     ///
     /// - Throws: ``ContinuumError/pruneRuleMissing``, ``ContinuumError/invalidKeepLast(_:)``,
-    ///   ``ContinuumError/invalidBatchSize(_:)``, ``ContinuumError/tableNotVersioned(_:)``.
+    ///   ``ContinuumError/invalidBatchSize(_:)``, ``ContinuumError/tableNotVersioned(_:)``, and
+    ///   the errors of ``seal(batchSize:waitingAtMost:on:)``.
     @discardableResult
     public func prune(
         olderThan cutoff: Date? = nil, keepLast: Int? = nil, tables: [String]? = nil, batchSize: Int = 5_000, dryRun: Bool = false,

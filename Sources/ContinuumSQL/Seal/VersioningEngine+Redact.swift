@@ -48,7 +48,8 @@ extension VersioningEngine {
     /// - Throws: ``ContinuumError/tableNotVersioned(_:)``, ``ContinuumError/unknownColumn(table:column:)``,
     ///   ``ContinuumError/cannotRedactColumn(table:column:reason:)`` for a key column or one that is
     ///   NOT NULL in the live table, or ``ContinuumError/invalidPrimaryKey(table:expected:)`` for a
-    ///   key with the wrong number of values.
+    ///   key with the wrong number of values; ``ContinuumError/sealTableNotOwned(table:owner:logOwner:)``
+    ///   (PostgreSQL) for a seal table that does not belong to the owner of the transaction log.
     @discardableResult
     public func redact(
         _ table: String, _ target: RedactionTarget, fields: [String], userID: String? = nil, remoteAddress: String? = nil,

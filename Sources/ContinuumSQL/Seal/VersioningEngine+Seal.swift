@@ -113,7 +113,9 @@ extension VersioningEngine {
     ///   - batchSize: Transactions sealed per database transaction.
     ///   - wait: PostgreSQL: how long to wait for writers that were running when the seal began.
     /// - Throws: ``ContinuumError/schemaNotInstalled``, ``ContinuumError/invalidBatchSize(_:)``,
-    ///   ``ContinuumError/sealBlockedByWriters(seconds:)`` when a writer runs longer than `wait`.
+    ///   ``ContinuumError/sealBlockedByWriters(seconds:)`` when a writer runs longer than `wait`,
+    ///   ``ContinuumError/sealTableNotOwned(table:owner:logOwner:)`` (PostgreSQL) for a seal table
+    ///   that does not belong to the owner of the transaction log.
     @discardableResult
     public func seal(batchSize: Int = Self.defaultSealBatchSize, waitingAtMost wait: Duration = .seconds(10), on database: any SQLDatabase) async throws -> SealResult {
         try await self.seal(batchSize: batchSize, waitingAtMost: wait, windowItems: Self.windowItems, on: database)
@@ -242,7 +244,9 @@ extension VersioningEngine {
     ///
     /// - Parameter expectedDigest: A head digest published earlier: the check fails unless some
     ///   sealed transaction has it, so even a rewrite of the seal table is detected.
-    /// - Throws: ``ContinuumError/schemaNotInstalled``, or the driver's error.
+    /// - Throws: ``ContinuumError/schemaNotInstalled``,
+    ///   ``ContinuumError/sealTableNotOwned(table:owner:logOwner:)`` (PostgreSQL) for a seal table
+    ///   that does not belong to the owner of the transaction log, or the driver's error.
     public func verifySeal(expectedDigest: String? = nil, on database: any SQLDatabase) async throws -> SealVerification {
         try await self.verifySeal(expectedDigest: expectedDigest, window: Self.verifyWindow, windowItems: Self.windowItems, on: database)
     }
@@ -252,6 +256,7 @@ extension VersioningEngine {
     package func verifySeal(expectedDigest: String?, window: Int, windowItems: Int = windowItems, on database: any SQLDatabase) async throws -> SealVerification {
         let dialect = try SQLDialectKind(database)
         guard try await self.isInstalled(on: database) else { throw ContinuumError.schemaNotInstalled }
+        try await self.checkSealOwnership(creating: false, on: database)
         guard try await Introspector(database).tableExists(Self.sealTable) else {
             let count = try await database.rows(generated: "SELECT COUNT(*) AS \"n\" FROM \(SQLText.identifier(self.configuration.transactionTable))")
                 .first!.decode(column: "n", as: Int.self)
