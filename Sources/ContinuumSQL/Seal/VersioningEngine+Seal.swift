@@ -71,6 +71,12 @@ public struct SealVerification: Sendable, Hashable, CustomStringConvertible {
     public var prunedVersions: Int
     /// Transactions removed by recorded prunes.
     public var prunedTransactions: Int
+    /// The sealed transactions that recorded redactions and prunes, in order. Each changed sealed
+    /// history on purpose, and the check accepts what it recorded: compare them with the ones you
+    /// ran (``RedactionReport/transactionID``, ``PruneReport/eventTransactionIDs``). Whoever can
+    /// write the seal tables (the owner; on SQLite, whoever can write the file) can record one
+    /// that explains away an edit, and the next seal accepts it.
+    public var eventTransactionIDs: [Int]
     /// Every problem, ordered by transaction.
     public var problems: [Problem]
 
@@ -262,7 +268,8 @@ extension VersioningEngine {
                 .first!.decode(column: "n", as: Int.self)
             return SealVerification(
                 sealedTransactions: 0, unsealedTransactions: count, headTransactionID: nil, headDigest: nil, expectedDigestTransactionID: nil,
-                redactedFields: 0, chainStarts: 0, prunedVersions: 0, prunedTransactions: 0, problems: expectedDigest.map { [.expectedDigestNotFound($0)] } ?? [])
+                redactedFields: 0, chainStarts: 0, prunedVersions: 0, prunedTransactions: 0, eventTransactionIDs: [],
+                problems: expectedDigest.map { [.expectedDigestNotFound($0)] } ?? [])
         }
         return try await database.continuumAtomically(dialect) { connection in
             for statement in dialect.sealSettings { try await connection.run(generated: statement) }
@@ -331,7 +338,7 @@ extension VersioningEngine {
             return SealVerification(
                 sealedTransactions: sealed, unsealedTransactions: unsealed, headTransactionID: head?.id, headDigest: head?.chain,
                 expectedDigestTransactionID: expectedAt, redactedFields: counts.fields, chainStarts: counts.chainStarts, prunedVersions: counts.rows,
-                prunedTransactions: counts.transactions, problems: problems)
+                prunedTransactions: counts.transactions, eventTransactionIDs: sealedEvents.sorted(), problems: problems)
         }
     }
 

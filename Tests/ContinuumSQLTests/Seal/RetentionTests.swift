@@ -23,6 +23,7 @@ struct RetentionTests {
             #expect(verification.isValid, "\(verification)")
             #expect(verification.redactedFields == 2)
             #expect(verification.headTransactionID == report.transactionID)
+            #expect(verification.eventTransactionIDs == [report.transactionID])
             try await db.expectConsistent("article")
             // Recorded: who, which fields; never the erased values.
             let event = try await db.engine.transactions(limit: 1, on: db.sql)[0]
