@@ -81,6 +81,45 @@ struct RetentionTests {
         }
     }
 
+    @Test("a redaction gives the transactions of the row's pruned versions new salts: a guess of an erased value matches no digest a prune left", arguments: TestDatabase.allCases)
+    func redactPrunedVersions(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await db.exec("CREATE TABLE person (id \(db.autoKey), email VARCHAR(255))")
+            try await db.engine.install(on: db.sql)
+            try await db.engine.enable("person", on: db.sql)
+            for statement in [
+                "INSERT INTO person (id, email) VALUES (1, 'ann@old.example')", "UPDATE person SET email = 'ann@new.example' WHERE id = 1",
+                "INSERT INTO person (id, email) VALUES (2, 'bob@example.org')",
+            ] {
+                try await db.engine.versioned(on: db.sql) { try await $0.raw(SQLQueryString(statement)).run() }
+            }
+            let first = try #require(Int(try await db.rows("SELECT CAST(MIN(id) AS TEXT) FROM \"transaction\"")[0][0]!))
+            let published = try await db.engine.seal(on: db.sql).headDigest
+            try await db.engine.prune(keepLast: 1, on: db.sql)
+            // The pruned first version's digest, from its transaction's salt and guessed fields.
+            let literal = { (value: String, quoted: Bool) in db.kind == .sqlite && !quoted ? value : "'\(value)'" }
+            func guess(_ salt: String) -> String {
+                let fields = [
+                    ("id", literal("1", false)), ("email", literal("ann@old.example", true)), ("transaction_id", literal(String(first), false)),
+                    ("operation_type", literal("0", false)),
+                ]
+                return SHA256.hex((["row", "person_version"] + fields.map { SHA256.hex([salt, $0.0, $0.1].joined(separator: "\u{0}")) }.sorted()).joined(separator: "\u{0}"))
+            }
+            func confirmed() async throws -> Bool {
+                let recorded = Set(try await db.rows("SELECT digest FROM _continuum_seal_patch WHERE field = ''").map { $0[0]! })
+                let salts = try await db.rows("SELECT salt FROM _continuum_seal WHERE salt IS NOT NULL").map { $0[0]! }
+                return salts.contains { recorded.contains(guess($0)) }
+            }
+            #expect(try await confirmed(), "the guess is computed as the seal computes a pruned version's digest")
+            try await db.engine.redact("person", .key(["1"]), fields: ["email"], on: db.sql)
+            #expect(try await !confirmed())
+            let verification = try await db.engine.verifySeal(expectedDigest: published, on: db.sql)
+            #expect(verification.isValid, "\(verification)")
+            #expect(try SealTests.python(db) == "ok \(verification.headDigest!)")
+            try await db.expectConsistent("person")
+        }
+    }
+
     /// Article 1: inserted, then updated three times; article 2: inserted, updated, deleted;
     /// article 3: inserted. One transaction each.
     static func longHistory(_ db: TestContext) async throws {
