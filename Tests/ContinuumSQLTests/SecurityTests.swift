@@ -418,6 +418,44 @@ struct SecurityTests {
         }
     }
 
+    @Test("PostgreSQL: a writer holding its transaction open, or rolling back to a savepoint, holds the seal back but never makes it skip or misorder a transaction")
+    func writerHoldsSealBack() async throws {
+        try await TestDatabase.postgres.run(connectionsPerEventLoop: 4) { db in
+            let schema = "\"\(db.schema!)\""
+            try await db.exec("CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT)")
+            try await db.engine.install(on: db.sql)
+            try await db.engine.enable("item", on: db.sql)
+            let writer = try await Role.create(
+                in: db, grants: ["GRANT USAGE ON SCHEMA \(schema) TO $ROLE", "GRANT SELECT, INSERT, UPDATE, DELETE ON \(schema).item TO $ROLE"])
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("INSERT INTO item VALUES (1, 'a')").run() }
+            try await db.engine.seal(on: db.sql)
+            try await writer.sql.withSession { slow in
+                try await slow.raw("BEGIN").run()
+                // An id drawn in a savepoint rolled back is never used; the next write draws another.
+                try await slow.raw("SAVEPOINT s").run()
+                try await slow.raw("INSERT INTO item VALUES (2, 'b')").run()
+                try await slow.raw("ROLLBACK TO SAVEPOINT s").run()
+                try await slow.raw("INSERT INTO item VALUES (3, 'c')").run()
+                try await db.engine.versioned(on: db.sql) { try await $0.raw("INSERT INTO item VALUES (4, 'd')").run() }
+                await #expect(throws: ContinuumError.sealBlockedByWriters(seconds: 0)) {
+                    try await db.engine.seal(waitingAtMost: .milliseconds(300), on: db.sql)
+                }
+                try await slow.raw("SAVEPOINT t").run()
+                try await slow.raw("UPDATE item SET name = 'cc' WHERE id = 3").run()
+                try await slow.raw("RELEASE SAVEPOINT t").run()
+                try await slow.raw("COMMIT").run()
+            }
+            let sealed = try await db.engine.seal(on: db.sql)
+            #expect(sealed.sealedTransactions == 2)
+            let report = try await db.engine.verifySeal(on: db.sql)
+            #expect(report.isValid, "\(report)")
+            #expect(report.sealedTransactions == 3)
+            #expect(report.unsealedTransactions == 0)
+            try await db.expectConsistent("item")
+            try await writer.drop(in: db)
+        }
+    }
+
     @Test("PostgreSQL: every transaction records the login role and client address, whatever the application claims")
     func loginRoleRecorded() async throws {
         try await TestDatabase.postgres.run { db in
