@@ -176,6 +176,55 @@ struct SecurityTests {
         }
     }
 
+    @Test("PostgreSQL: operators planted on the owner's search_path never run inside seal, verifySeal, redact, prune and storage")
+    func searchPathHijackSeal() async throws {
+        try await TestDatabase.postgres.run { db in
+            let schema = "\"\(db.schema!)\""
+            let mallory = try await Role.create(in: db, grants: ["GRANT USAGE, CREATE ON SCHEMA \(schema) TO $ROLE"])
+            var plants = ["CREATE TABLE \(schema).stolen (value TEXT)", "GRANT INSERT ON \(schema).stolen TO PUBLIC"]
+            // varchar has no operators of its own in pg_catalog, so exact matches anywhere on the path win.
+            for (name, op, test) in [("spy_eq", "=", "="), ("spy_lt", "<", "<"), ("spy_gt", ">", ">"), ("spy_le", "<=", "<="), ("spy_ge", ">=", ">="), ("spy_ne", "<>", "<>")] {
+                plants.append(
+                    """
+                    CREATE FUNCTION \(schema).\(name)(a VARCHAR, b VARCHAR) RETURNS BOOLEAN LANGUAGE plpgsql AS $$
+                    BEGIN INSERT INTO \(schema).stolen VALUES ('\(op)' || a); RETURN a::text \(test) b::text; END $$
+                    """)
+                plants.append("CREATE OPERATOR \(schema).\(op) (LEFTARG = VARCHAR, RIGHTARG = VARCHAR, FUNCTION = \(schema).\(name))")
+            }
+            #expect(await mallory.transaction(plants) == nil)
+            try await db.exec("CREATE TABLE code (code VARCHAR(20) PRIMARY KEY, label VARCHAR(20))")
+            try await db.engine.install(on: db.sql)
+            try await db.engine.enable("code", on: db.sql)
+            for statement in [
+                "INSERT INTO code VALUES ('a', 'x'), ('b', 'y'), ('c', 'z')", "UPDATE code SET label = 'w'", "UPDATE code SET label = 'v' WHERE code <> 'a'",
+            ] {
+                try await db.engine.versioned(on: db.sql) { try await $0.raw(SQLQueryString(statement)).run() }
+            }
+            try await db.exec("DELETE FROM \(schema).stolen")
+            var leaks: [String: [String]] = [:]
+            func record(_ step: String) async throws {
+                let rows = try await db.rows("SELECT value FROM \(schema).stolen").map { $0[0] ?? "" }
+                if !rows.isEmpty { leaks[step] = rows }
+                try await db.exec("DELETE FROM \(schema).stolen")
+            }
+            try await db.engine.seal(on: db.sql)
+            try await record("seal")
+            _ = try await db.engine.verifySeal(on: db.sql)
+            try await record("verifySeal")
+            try await db.engine.prune(keepLast: 1, batchSize: 1, on: db.sql)
+            try await record("prune")
+            try await db.engine.redact("code", .key(["b"]), fields: ["label"], on: db.sql)
+            try await record("redact")
+            try await db.engine.redact("code", .value(column: "label", equals: "v"), fields: ["label"], on: db.sql)
+            try await record("redact by value")
+            _ = try await db.engine.storage(on: db.sql)
+            try await record("storage")
+            #expect(leaks == [:])
+            #expect(try await db.engine.verifySeal(on: db.sql).isValid)
+            try await mallory.drop(in: db)
+        }
+    }
+
     @Test("PostgreSQL: writers with rights on the live table only write history through the owner's functions and cannot touch it otherwise")
     func twoRoleDeployment() async throws {
         try await TestDatabase.postgres.run { db in

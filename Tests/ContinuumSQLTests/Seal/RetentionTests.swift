@@ -242,6 +242,38 @@ struct RetentionTests {
         }
     }
 
+    @Test("PostgreSQL: prune ranges over a key of citext and integer compare each column with its own type's operators")
+    func pruneCitextKeyRanges() async throws {
+        try await TestDatabase.postgres.run { db in
+            try await db.exec("CREATE EXTENSION IF NOT EXISTS citext SCHEMA public")
+            try await db.exec("CREATE TABLE member (email public.citext, n INTEGER, note TEXT, PRIMARY KEY (email, n))")
+            try await db.engine.install(on: db.sql)
+            try await db.engine.enable("member", on: db.sql)
+            // Case-insensitive order differs from the text order ('BOB' < 'ann' < 'bob' as text).
+            let emails = ["ann@x", "BOB@x", "Carl", "alice", "bob@w", "Zed"]
+            for round in 0..<3 {
+                try await db.engine.versioned(on: db.sql) { sql in
+                    for (i, email) in emails.enumerated() {
+                        for n in 0..<2 {
+                            if round == 0 {
+                                try await sql.raw("INSERT INTO member VALUES (\(bind: email), \(bind: n * 10 + i), 'r0')").run()
+                            } else {
+                                try await sql.raw("UPDATE member SET note = \(bind: "r\(round)") WHERE email = \(bind: email) AND n = \(bind: n * 10 + i)").run()
+                            }
+                        }
+                    }
+                }
+            }
+            let published = try await db.engine.seal(on: db.sql).headDigest
+            let report = try await db.engine.prune(keepLast: 1, batchSize: 4, on: db.sql)
+            #expect(report.versions == ["member": 24])
+            #expect(try await Self.count(db, "SELECT COUNT(*) FROM member_version WHERE operation_type = 0 AND note = 'r2'") == 12)
+            #expect(try await Self.count(db, "SELECT COUNT(*) FROM member_version") == 12)
+            #expect(try await db.engine.verifySeal(expectedDigest: published, on: db.sql).isValid)
+            try await db.expectConsistent("member")
+        }
+    }
+
     @Test("prune by age removes whole histories of deleted rows and keeps every live row's current version", arguments: TestDatabase.allCases)
     func pruneOlderThan(_ database: TestDatabase) async throws {
         try await database.run { db in
