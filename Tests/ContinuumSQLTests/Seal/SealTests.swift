@@ -149,6 +149,22 @@ struct SealTests {
         }
     }
 
+    @Test("the Python verifier quotes the names it reads: a column named with quotes is read, not spliced into its SQL", arguments: TestDatabase.allCases)
+    func pythonVerifierQuotesNames(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await db.exec("CREATE TABLE note (id \(db.autoKey), \"say \"\"hi\"\" it's\" TEXT)")
+            try await db.engine.install(on: db.sql)
+            try await db.engine.enable("note", on: db.sql)
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("INSERT INTO note VALUES (1, 'a'), (2, 'b')").run() }
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("UPDATE note SET \"say \"\"hi\"\" it's\" = 'c' WHERE id = 1").run() }
+            let sealed = try await db.engine.seal(on: db.sql)
+            #expect(try Self.python(db) == "ok \(sealed.headDigest!)")
+            let first = try #require(Int(try await db.rows("SELECT CAST(MIN(id) AS TEXT) FROM \"transaction\"")[0][0]!))
+            try await db.exec("UPDATE note_version SET \"say \"\"hi\"\" it's\" = 'forged' WHERE id = 2")
+            #expect(try Self.python(db) == "changed \(first)")
+        }
+    }
+
     @Test("sealing while writers commit: every transaction is sealed once, in order, and verify is green", arguments: TestDatabase.allCases)
     func concurrentWriters(_ database: TestDatabase) async throws {
         try await database.run(connectionsPerEventLoop: 4) { db in
