@@ -77,6 +77,7 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         case notAnActivityTable(table: String)
         case invalidActivityData
         case sealBlockedByWriters(seconds: Int)
+        case sealTableNotOwned(table: String, owner: String, logOwner: String)
         case cannotRedactColumn(table: String, column: String, reason: String)
         case pruneRuleMissing
         case invalidKeepLast(Int)
@@ -245,6 +246,12 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
     /// PostgreSQL: a database transaction that was running when the seal began was still running
     /// after `seconds`, so the transactions it may yet commit cannot be ordered: nothing new was sealed.
     public static func sealBlockedByWriters(seconds: Int) -> Self { .init(.sealBlockedByWriters(seconds: seconds)) }
+    /// PostgreSQL: a seal table belongs (or, created by this call, would belong) to `owner`, not
+    /// to `logOwner`, the owner of the transaction log: a role that created it beforehand would
+    /// keep every right on the seals, and its triggers on them would run as the sealing role.
+    public static func sealTableNotOwned(table: String, owner: String, logOwner: String) -> Self {
+        .init(.sealTableNotOwned(table: table, owner: owner, logOwner: logOwner))
+    }
     /// A column cannot be redacted: it is part of the primary key, not versioned, or NOT NULL in the live table.
     public static func cannotRedactColumn(table: String, column: String, reason: String) -> Self {
         .init(.cannotRedactColumn(table: table, column: column, reason: reason))
@@ -435,6 +442,8 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         public static let invalidActivityData = Code(rawValue: "invalidActivityData")
         /// ``ContinuumError/sealBlockedByWriters(seconds:)``.
         public static let sealBlockedByWriters = Code(rawValue: "sealBlockedByWriters")
+        /// ``ContinuumError/sealTableNotOwned(table:owner:logOwner:)``.
+        public static let sealTableNotOwned = Code(rawValue: "sealTableNotOwned")
         /// ``ContinuumError/cannotRedactColumn(table:column:reason:)``.
         public static let cannotRedactColumn = Code(rawValue: "cannotRedactColumn")
         /// ``ContinuumError/pruneRuleMissing``.
@@ -507,6 +516,7 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         case .notAnActivityTable: .notAnActivityTable
         case .invalidActivityData: .invalidActivityData
         case .sealBlockedByWriters: .sealBlockedByWriters
+        case .sealTableNotOwned: .sealTableNotOwned
         case .cannotRedactColumn: .cannotRedactColumn
         case .pruneRuleMissing: .pruneRuleMissing
         case .invalidKeepLast: .invalidKeepLast
@@ -631,6 +641,9 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
             "an activity's data must be JSON text (it is stored in a JSON column): encode it with JSONEncoder, or pass an Encodable value to Activity.record"
         case .sealBlockedByWriters(let seconds):
             "a database transaction that was running when the seal began is still running after \(seconds) s, so nothing new was sealed: run seal again when it has ended (pg_stat_activity shows it), or wait longer"
+        case .sealTableNotOwned(let table, let owner, let logOwner):
+            "table \"\(table)\" belongs, or would belong, to role \"\(owner)\", not to \"\(logOwner)\", which owns the transaction log: seal as that role, "
+                + "and drop the table if another role created it (its owner could forge seals, and its triggers would run as the sealing role)"
         case .cannotRedactColumn(let table, let column, let reason):
             "cannot redact column \"\(column)\" of table \"\(table)\": \(reason); nothing was changed"
         case .pruneRuleMissing:

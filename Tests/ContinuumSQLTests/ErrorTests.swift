@@ -103,6 +103,7 @@ struct ErrorTests {
             (.primaryKeyChanged(table: "t"), "primaryKeyChanged"), (.versionTableMissing(table: "t", versionTable: "v"), "versionTableMissing"),
             (.notAVersionTable(table: "t", versionTable: "v", primaryKey: ["id"]), "notAVersionTable"),
             (.versionTableNotOwned(table: "t", versionTable: "v", owner: "o"), "versionTableNotOwned"),
+            (.sealTableNotOwned(table: "t", owner: "o", logOwner: "l"), "sealTableNotOwned"),
             (.notATransactionLog(table: "t"), "notATransactionLog"), (.scopeOnAnotherConnection, "scopeOnAnotherConnection"),
             (.userIDTooLong, "userIDTooLong"), (.remoteAddressTooLong, "remoteAddressTooLong"), (.invalidMetaKey, "invalidMetaKey"),
             (.transactionIDMissing(transactionTable: "t"), "transactionIDMissing"),

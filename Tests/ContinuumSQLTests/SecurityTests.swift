@@ -176,6 +176,55 @@ struct SecurityTests {
         }
     }
 
+    @Test("PostgreSQL: operators planted on the owner's search_path never run inside seal, verifySeal, redact, prune and storage")
+    func searchPathHijackSeal() async throws {
+        try await TestDatabase.postgres.run { db in
+            let schema = "\"\(db.schema!)\""
+            let mallory = try await Role.create(in: db, grants: ["GRANT USAGE, CREATE ON SCHEMA \(schema) TO $ROLE"])
+            var plants = ["CREATE TABLE \(schema).stolen (value TEXT)", "GRANT INSERT ON \(schema).stolen TO PUBLIC"]
+            // varchar has no operators of its own in pg_catalog, so exact matches anywhere on the path win.
+            for (name, op, test) in [("spy_eq", "=", "="), ("spy_lt", "<", "<"), ("spy_gt", ">", ">"), ("spy_le", "<=", "<="), ("spy_ge", ">=", ">="), ("spy_ne", "<>", "<>")] {
+                plants.append(
+                    """
+                    CREATE FUNCTION \(schema).\(name)(a VARCHAR, b VARCHAR) RETURNS BOOLEAN LANGUAGE plpgsql AS $$
+                    BEGIN INSERT INTO \(schema).stolen VALUES ('\(op)' || a); RETURN a::text \(test) b::text; END $$
+                    """)
+                plants.append("CREATE OPERATOR \(schema).\(op) (LEFTARG = VARCHAR, RIGHTARG = VARCHAR, FUNCTION = \(schema).\(name))")
+            }
+            #expect(await mallory.transaction(plants) == nil)
+            try await db.exec("CREATE TABLE code (code VARCHAR(20) PRIMARY KEY, label VARCHAR(20))")
+            try await db.engine.install(on: db.sql)
+            try await db.engine.enable("code", on: db.sql)
+            for statement in [
+                "INSERT INTO code VALUES ('a', 'x'), ('b', 'y'), ('c', 'z')", "UPDATE code SET label = 'w'", "UPDATE code SET label = 'v' WHERE code <> 'a'",
+            ] {
+                try await db.engine.versioned(on: db.sql) { try await $0.raw(SQLQueryString(statement)).run() }
+            }
+            try await db.exec("DELETE FROM \(schema).stolen")
+            var leaks: [String: [String]] = [:]
+            func record(_ step: String) async throws {
+                let rows = try await db.rows("SELECT value FROM \(schema).stolen").map { $0[0] ?? "" }
+                if !rows.isEmpty { leaks[step] = rows }
+                try await db.exec("DELETE FROM \(schema).stolen")
+            }
+            try await db.engine.seal(on: db.sql)
+            try await record("seal")
+            _ = try await db.engine.verifySeal(on: db.sql)
+            try await record("verifySeal")
+            try await db.engine.prune(keepLast: 1, batchSize: 1, on: db.sql)
+            try await record("prune")
+            try await db.engine.redact("code", .key(["b"]), fields: ["label"], on: db.sql)
+            try await record("redact")
+            try await db.engine.redact("code", .value(column: "label", equals: "v"), fields: ["label"], on: db.sql)
+            try await record("redact by value")
+            _ = try await db.engine.storage(on: db.sql)
+            try await record("storage")
+            #expect(leaks == [:])
+            #expect(try await db.engine.verifySeal(on: db.sql).isValid)
+            try await mallory.drop(in: db)
+        }
+    }
+
     @Test("PostgreSQL: writers with rights on the live table only write history through the owner's functions and cannot touch it otherwise")
     func twoRoleDeployment() async throws {
         try await TestDatabase.postgres.run { db in
@@ -344,6 +393,115 @@ struct SecurityTests {
             #expect(error?.description.contains(mallory.name) == true)
             #expect(try await db.engine.versionedTables(on: db.sql).isEmpty)
             try await mallory.drop(in: db)
+        }
+    }
+
+    @Test("PostgreSQL: seal, verify, redact and prune refuse seal tables a writer created beforehand, whose triggers would run as the sealing role")
+    func foreignSealTables() async throws {
+        try await TestDatabase.postgres.run { db in
+            let schema = "\"\(db.schema!)\""
+            let owner = try #require(try await db.rows("SELECT CAST(current_user AS TEXT)").first?.first ?? nil)
+            try await db.exec("CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT)")
+            let reader = try await Role.create(in: db, grants: ["GRANT USAGE, CREATE ON SCHEMA \(schema) TO $ROLE"])
+            let engine = VersioningEngine(configuration: .init(readerRole: reader.name))
+            try await engine.install(on: db.sql)
+            try await engine.enable("item", on: db.sql)
+            let mallory = try await Role.create(
+                in: db,
+                grants: [
+                    "GRANT USAGE, CREATE ON SCHEMA \(schema) TO $ROLE", "GRANT SELECT, INSERT, UPDATE, DELETE ON \(schema).item TO $ROLE",
+                ])
+            try await engine.versioned(on: mallory.sql) { try await $0.raw("INSERT INTO item VALUES (1, 'one')").run() }
+            // Mallory creates the seal tables first, open to all, with a trigger that runs as
+            // whoever seals: it would hand her every right on history.
+            #expect(
+                await mallory.transaction([
+                    """
+                    CREATE TABLE \(schema)._continuum_seal (transaction_id BIGINT NOT NULL PRIMARY KEY, entry_digest VARCHAR(64) NOT NULL,
+                    chain_digest VARCHAR(64) NOT NULL, salt VARCHAR(64))
+                    """,
+                    """
+                    CREATE TABLE \(schema)._continuum_seal_patch (event_id BIGINT NOT NULL, transaction_id BIGINT NOT NULL, table_name TEXT NOT NULL,
+                    row_key TEXT NOT NULL, field TEXT NOT NULL, digest VARCHAR(64) NOT NULL, value TEXT NOT NULL)
+                    """,
+                    "GRANT ALL ON \(schema)._continuum_seal, \(schema)._continuum_seal_patch TO PUBLIC",
+                    """
+                    CREATE FUNCTION \(schema).escalate() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN EXECUTE format('GRANT ALL ON %I.item_version TO %I', '\(db.schema!)', '\(mallory.name)'); RETURN NULL; END $$
+                    """,
+                    "CREATE TRIGGER escalate AFTER INSERT ON \(schema)._continuum_seal FOR EACH STATEMENT EXECUTE FUNCTION \(schema).escalate()",
+                ]) == nil)
+            let refused = ContinuumError.sealTableNotOwned(table: "_continuum_seal", owner: mallory.name, logOwner: owner)
+            await #expect(throws: refused) { try await engine.seal(on: db.sql) }
+            await #expect(throws: refused) { try await engine.verifySeal(on: db.sql) }
+            await #expect(throws: refused) { try await engine.verifySeal(on: reader.sql) }
+            await #expect(throws: refused) { try await engine.redact("item", .key(["1"]), fields: ["name"], on: db.sql) }
+            await #expect(throws: refused) { try await engine.prune(keepLast: 1, on: db.sql) }
+            let escalated = await mallory.transaction(["UPDATE item_version SET name = 'forged'"])
+            #expect(escalated.map { String(reflecting: $0).contains("permission denied") } == true, "the trigger ran as the owner")
+            #expect(try await db.rows("SELECT name FROM item") == [["one"]])
+
+            // A seal run first by a role other than the log's owner leaves no tables of its own.
+            try await db.exec("DROP TABLE \(schema)._continuum_seal, \(schema)._continuum_seal_patch")
+            await #expect(throws: ContinuumError.sealTableNotOwned(table: "_continuum_seal", owner: reader.name, logOwner: owner)) {
+                try await engine.seal(on: reader.sql)
+            }
+            #expect(try await db.rows("SELECT CAST(to_regclass('_continuum_seal') AS TEXT)") == [[nil]])
+
+            // Created by the owner's seal: the reader reads them, nobody else touches them.
+            try await engine.seal(on: db.sql)
+            #expect(try await engine.verifySeal(on: reader.sql).isValid)
+            for table in ["_continuum_seal", "_continuum_seal_patch"] {
+                for statement in ["SELECT * FROM \(table)", "DELETE FROM \(table)", "UPDATE \(table) SET transaction_id = 0"] {
+                    let error = await mallory.transaction([statement])
+                    #expect(error.map { String(reflecting: $0).contains("permission denied") } == true, "\(statement)")
+                }
+                #expect(await reader.transaction(["SELECT * FROM \(table)"]) == nil)
+                let error = await reader.transaction(["DELETE FROM \(table)"])
+                #expect(error.map { String(reflecting: $0).contains("permission denied") } == true, "reader: \(table)")
+            }
+            let forged = await mallory.transaction(["INSERT INTO _continuum_seal_patch VALUES (2, 1, 'item_version', '1', 'name', '00', 'NULL')"])
+            #expect(forged.map { String(reflecting: $0).contains("permission denied") } == true)
+            try await mallory.drop(in: db)
+            try await reader.drop(in: db)
+        }
+    }
+
+    @Test("PostgreSQL: a writer holding its transaction open, or rolling back to a savepoint, holds the seal back but never makes it skip or misorder a transaction")
+    func writerHoldsSealBack() async throws {
+        try await TestDatabase.postgres.run(connectionsPerEventLoop: 4) { db in
+            let schema = "\"\(db.schema!)\""
+            try await db.exec("CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT)")
+            try await db.engine.install(on: db.sql)
+            try await db.engine.enable("item", on: db.sql)
+            let writer = try await Role.create(
+                in: db, grants: ["GRANT USAGE ON SCHEMA \(schema) TO $ROLE", "GRANT SELECT, INSERT, UPDATE, DELETE ON \(schema).item TO $ROLE"])
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("INSERT INTO item VALUES (1, 'a')").run() }
+            try await db.engine.seal(on: db.sql)
+            try await writer.sql.withSession { slow in
+                try await slow.raw("BEGIN").run()
+                // An id drawn in a savepoint rolled back is never used; the next write draws another.
+                try await slow.raw("SAVEPOINT s").run()
+                try await slow.raw("INSERT INTO item VALUES (2, 'b')").run()
+                try await slow.raw("ROLLBACK TO SAVEPOINT s").run()
+                try await slow.raw("INSERT INTO item VALUES (3, 'c')").run()
+                try await db.engine.versioned(on: db.sql) { try await $0.raw("INSERT INTO item VALUES (4, 'd')").run() }
+                await #expect(throws: ContinuumError.sealBlockedByWriters(seconds: 0)) {
+                    try await db.engine.seal(waitingAtMost: .milliseconds(300), on: db.sql)
+                }
+                try await slow.raw("SAVEPOINT t").run()
+                try await slow.raw("UPDATE item SET name = 'cc' WHERE id = 3").run()
+                try await slow.raw("RELEASE SAVEPOINT t").run()
+                try await slow.raw("COMMIT").run()
+            }
+            let sealed = try await db.engine.seal(on: db.sql)
+            #expect(sealed.sealedTransactions == 2)
+            let report = try await db.engine.verifySeal(on: db.sql)
+            #expect(report.isValid, "\(report)")
+            #expect(report.sealedTransactions == 3)
+            #expect(report.unsealedTransactions == 0)
+            try await db.expectConsistent("item")
+            try await writer.drop(in: db)
         }
     }
 

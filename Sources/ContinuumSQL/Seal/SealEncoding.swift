@@ -288,8 +288,38 @@ extension VersioningEngine {
         return patches
     }
 
+    /// PostgreSQL: refuses seal tables that do not belong to the role owning the transaction
+    /// log. A role that created them beforehand (a writer with `CREATE` on the schema) would keep
+    /// every right on the seals and patches, and its triggers and rules on them would run as
+    /// whoever seals or verifies; a seal run by another role would leave them to that role.
+    /// `creating`: the missing ones are about to be created by the current role.
+    func checkSealOwnership(creating: Bool, on database: any SQLDatabase) async throws {
+        guard try SQLDialectKind(database) == .postgresql else { return }
+        // Only pg_catalog's functions, by name: this runs as the owner, whose search path may
+        // name a schema where others can create functions (a VALUES list, not `unnest`).
+        let (seal, patch) = (Self.sealTable, Self.sealPatchTable)
+        let row = try await database.raw(
+            """
+            SELECT n."name" AS "t", pg_catalog.pg_get_userbyid(COALESCE(c."relowner", r."oid"))::text AS "owner",
+                   pg_catalog.pg_get_userbyid(l."relowner")::text AS "log"
+            FROM (VALUES (CAST(\(bind: seal) AS text), CAST(\(bind: SQLText.identifier(seal)) AS text)),
+                         (CAST(\(bind: patch) AS text), CAST(\(bind: SQLText.identifier(patch)) AS text))) AS n("name", "quoted")
+            JOIN pg_catalog.pg_class AS l ON l."oid" = pg_catalog.to_regclass(\(bind: SQLText.identifier(self.configuration.transactionTable)))
+            JOIN pg_catalog.pg_roles AS r ON r."rolname" = current_user
+            LEFT JOIN pg_catalog.pg_class AS c ON c."oid" = pg_catalog.to_regclass(n."quoted")
+            WHERE COALESCE(c."relowner", r."oid") <> l."relowner" AND (c."oid" IS NOT NULL OR \(bind: creating))
+            ORDER BY 1 LIMIT 1
+            """
+        ).first()
+        guard let row else { return }
+        throw ContinuumError.sealTableNotOwned(
+            table: try row.decode(column: "t", as: String.self), owner: try row.decode(column: "owner", as: String.self),
+            logOwner: try row.decode(column: "log", as: String.self))
+    }
+
     /// Creates the seal tables if they are missing.
     func createSealTables(on database: any SQLDatabase) async throws {
+        try await self.checkSealOwnership(creating: true, on: database)
         let text = "TEXT"
         try await database.run(
             generated: """

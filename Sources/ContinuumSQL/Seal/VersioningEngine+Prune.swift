@@ -47,7 +47,8 @@ extension VersioningEngine {
     /// ```
     ///
     /// - Throws: ``ContinuumError/pruneRuleMissing``, ``ContinuumError/invalidKeepLast(_:)``,
-    ///   ``ContinuumError/invalidBatchSize(_:)``, ``ContinuumError/tableNotVersioned(_:)``.
+    ///   ``ContinuumError/invalidBatchSize(_:)``, ``ContinuumError/tableNotVersioned(_:)``, and
+    ///   the errors of ``seal(batchSize:waitingAtMost:on:)``.
     @discardableResult
     public func prune(
         olderThan cutoff: Date? = nil, keepLast: Int? = nil, tables: [String]? = nil, batchSize: Int = 5_000, dryRun: Bool = false,
@@ -131,26 +132,47 @@ extension VersioningEngine {
     /// ` AND (key) > (cursor) AND (key) <= (end)` on the version table `v`; each value bound as
     /// text and converted back to its type (PostgreSQL: the key column's; SQLite: the value's
     /// storage class), so that the version table's primary-key index serves the range.
+    /// PostgreSQL names each operator by its schema (see ``SQLDialectKind/named(_:schema:)``).
     private func pruneKeyRange(_ entry: RegistryEntry, after cursor: [PruneKeyValue]?, through end: [PruneKeyValue]?, dialect: SQLDialectKind) -> SQLQueryString {
         let key = entry.keyColumns
-        let columns = key.map { "v." + SQLText.identifier($0.name) }.joined(separator: ", ")
-        func values(_ values: [PruneKeyValue]) -> SQLQueryString {
-            var list: SQLQueryString = ""
-            for (index, value) in values.enumerated() {
-                if index > 0 { list = list + ", " }
-                switch (dialect, value.storage) {
-                case (.postgresql, _): list = list + "CAST(\(bind: value.text) AS \(unsafeRaw: key[index].type))"
-                case (.sqlite, "integer"): list = list + "CAST(\(bind: value.text) AS INTEGER)"
-                case (.sqlite, "real"): list = list + "CAST(\(bind: value.text) AS REAL)"
-                case (.sqlite, "blob"): list = list + "unhex(\(bind: value.text))"
-                case (.sqlite, _): list = list + "\(bind: value.text)"
-                }
+        let columns = key.map { "v." + SQLText.identifier($0.name) }
+        func value(_ value: PruneKeyValue, _ index: Int) -> SQLQueryString {
+            switch (dialect, value.storage) {
+            case (.postgresql, _): return "CAST(\(bind: value.text) AS \(unsafeRaw: key[index].type))"
+            case (.sqlite, "integer"): return "CAST(\(bind: value.text) AS INTEGER)"
+            case (.sqlite, "real"): return "CAST(\(bind: value.text) AS REAL)"
+            case (.sqlite, "blob"): return "unhex(\(bind: value.text))"
+            case (.sqlite, _): return "\(bind: value.text)"
             }
-            return list
+        }
+        func list(_ values: [SQLQueryString]) -> SQLQueryString {
+            var list: SQLQueryString = "("
+            for (index, value) in values.enumerated() { list = list + (index > 0 ? ", " : "") + value }
+            return list + ")"
+        }
+        /// `(key) op (values)`, `op` being `>` or `<=`.
+        func compare(_ values: [PruneKeyValue], greater: Bool) -> SQLQueryString {
+            let literals = values.enumerated().map { value($1, $0) }
+            let schemas = Set(key.map { $0.equalityOperatorSchema ?? "pg_catalog" })
+            guard dialect == .postgresql, schemas.count > 1 else {
+                // One row comparison, which the index serves.
+                let op = dialect.named(greater ? ">" : "<=", schema: schemas.first)
+                return list(columns.map { "\(unsafeRaw: $0)" }) + " \(unsafeRaw: op) " + list(literals)
+            }
+            // Key columns whose operators live in different schemas: column by column.
+            func op(_ name: String, _ index: Int) -> String { dialect.named(name, schema: key[index].equalityOperatorSchema) }
+            var expression: SQLQueryString = greater ? "FALSE" : "TRUE"
+            for index in columns.indices.reversed() {
+                let column: SQLQueryString = "\(unsafeRaw: columns[index])"
+                let strict = column + " \(unsafeRaw: op(greater ? ">" : "<", index)) " + literals[index]
+                let equal = column + " \(unsafeRaw: op("=", index)) " + literals[index]
+                expression = "(" + strict + " OR (" + equal + " AND " + expression + "))"
+            }
+            return expression
         }
         var range: SQLQueryString = ""
-        if let cursor { range = range + " AND (\(unsafeRaw: columns)) > (" + values(cursor) + ")" }
-        if let end { range = range + " AND (\(unsafeRaw: columns)) <= (" + values(end) + ")" }
+        if let cursor { range = range + " AND " + compare(cursor, greater: true) }
+        if let end { range = range + " AND " + compare(end, greater: false) }
         return range
     }
 
@@ -190,7 +212,9 @@ extension VersioningEngine {
         }
         let key = entry.keyColumns
         let versionTable = SQLText.identifier(entry.versionTable)
-        let match = key.map { "v.\(SQLText.identifier($0.name)) = c.\(SQLText.identifier("k_" + $0.name))" }.joined(separator: " AND ")
+        let match = key.map {
+            "v.\(SQLText.identifier($0.name)) \(dialect.named("=", schema: $0.equalityOperatorSchema)) c.\(SQLText.identifier("k_" + $0.name))"
+        }.joined(separator: " AND ")
         guard let introspected = try await Introspector(connection).describe(entry.versionTable) else { return (0, 0, 0, nil) }
         let names = introspected.columns.map(\.name).filter { $0 != VersioningPlan.endTransactionColumn }
         let select = names.enumerated().map { "\(dialect.sealLiteral("v." + SQLText.identifier($1))) AS \"c\($0)\"" }.joined(separator: ", ")
@@ -279,7 +303,7 @@ extension VersioningEngine {
             let entityGone = slice.filter { written.contains($0) && !writtenHere.contains($0) }
             if !entityGone.isEmpty {
                 try await connection.raw(
-                    "DELETE FROM \(unsafeRaw: changes) WHERE \"entity_name\" = \(bind: entry.entityName) AND \"transaction_id\" IN " + list(entityGone[...])
+                    "DELETE FROM \(unsafeRaw: changes) WHERE \"entity_name\" \(unsafeRaw: dialect.named("=")) \(bind: entry.entityName) AND \"transaction_id\" IN " + list(entityGone[...])
                 ).run()
             }
             let empty = slice.filter { !written.contains($0) }
@@ -312,4 +336,15 @@ private struct PruneKeyValue: Sendable {
 private struct ChainStart: Hashable {
     var rowKey: String
     var transactionID: Int
+}
+
+extension SQLDialectKind {
+    /// The operator `op` as engine SQL must name it: on PostgreSQL with its schema (`pg_catalog`
+    /// unless the type's operators live elsewhere, a `citext` key's say), because the session's
+    /// search path may name a schema where others can create an operator that matches a type
+    /// more exactly than `pg_catalog`'s (`varchar` has none of its own) and would run as the
+    /// caller.
+    func named(_ op: String, schema: String? = nil) -> String {
+        self == .postgresql ? "OPERATOR(\(SQLText.identifier(schema ?? "pg_catalog")).\(op))" : op
+    }
 }

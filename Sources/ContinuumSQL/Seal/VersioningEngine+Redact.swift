@@ -35,8 +35,9 @@ extension VersioningEngine {
     ///
     /// The live rows are updated first, through the triggers (so history gains a version
     /// without the values); then the fields are set to NULL in every older version. Every
-    /// sealed transaction it touches gets a new salt, its other fields checked under the new
-    /// one, so nobody can confirm a guess of an erased value against its recorded digest. The
+    /// sealed transaction it touches, and every one whose versions of the target rows a prune
+    /// removed, gets a new salt, its other fields checked under the new one, so nobody can
+    /// confirm a guess of an erased value against a recorded digest. The
     /// redaction is one transaction with `continuum.event = redact`, the table and the field
     /// names in its metadata, never the erased values; it is sealed at once.
     ///
@@ -48,7 +49,8 @@ extension VersioningEngine {
     /// - Throws: ``ContinuumError/tableNotVersioned(_:)``, ``ContinuumError/unknownColumn(table:column:)``,
     ///   ``ContinuumError/cannotRedactColumn(table:column:reason:)`` for a key column or one that is
     ///   NOT NULL in the live table, or ``ContinuumError/invalidPrimaryKey(table:expected:)`` for a
-    ///   key with the wrong number of values.
+    ///   key with the wrong number of values; ``ContinuumError/sealTableNotOwned(table:owner:logOwner:)``
+    ///   (PostgreSQL) for a seal table that does not belong to the owner of the transaction log.
     @discardableResult
     public func redact(
         _ table: String, _ target: RedactionTarget, fields: [String], userID: String? = nil, remoteAddress: String? = nil,
@@ -114,7 +116,13 @@ extension VersioningEngine {
                     + versionCondition + ") AND (\(unsafeRaw: versionAnySet)) AND v.\"transaction_id\" <> \(bind: event)"
             ).all()
             // What the seal knows of the transactions touched: their salts and earlier patches.
-            let touched = Set(try rows.map { try $0.decode(column: "_tx", as: Int.self) }).sorted()
+            // A prune leaves the digest of each version it removed, salted with its transaction's
+            // salt: the transactions of the target rows' pruned versions get new salts too, or a
+            // guess of an erased value could be confirmed against such a digest.
+            var rowKeys = Set(try rows.map { row in try key.indices.map { try row.decode(column: "k\($0)", as: String.self) }.joined(separator: ",") })
+            if case .key(let values) = target { rowKeys.formUnion(try await Self.keyLiterals(values, dialect: dialect, on: connection)) }
+            let touched = Set(try rows.map { try $0.decode(column: "_tx", as: Int.self) })
+                .union(try await self.prunedVersionTransactions(entry.versionTable, keys: rowKeys, on: connection)).sorted()
             let sealed = try await self.sealSalts(touched, on: connection)
             let known = PatchIndex(try await self.sealPatches(concerning: touched, on: connection))
             var patches: [SealPatch] = []
@@ -169,5 +177,34 @@ extension VersioningEngine {
         }
         try await self.seal(on: database)
         return report
+    }
+
+    /// The seal's row keys (`row_key`) a version row can have whose key columns' text forms are
+    /// `values`: PostgreSQL quotes the text form; SQLite quotes text and writes numbers bare.
+    private static func keyLiterals(_ values: [String], dialect: SQLDialectKind, on connection: any SQLDatabase) async throws -> Set<String> {
+        var keys = [""]
+        for (index, value) in values.enumerated() {
+            let quote: SQLQueryString = dialect == .sqlite ? "quote(CAST(\(bind: value) AS TEXT))" : "quote_nullable(CAST(\(bind: value) AS TEXT))"
+            let quoted = try await connection.raw("SELECT " + quote + " AS \"q\"").first()!.decode(column: "q", as: String.self)
+            let literals = dialect == .sqlite ? [quoted, value] : [quoted]
+            keys = keys.flatMap { key in literals.map { (index > 0 ? key + "," : "") + $0 } }
+        }
+        return Set(keys)
+    }
+
+    /// The transactions that wrote versions of `versionTable` with one of `keys` which a prune
+    /// removed (recorded as row patches).
+    private func prunedVersionTransactions(_ versionTable: String, keys: Set<String>, on connection: any SQLDatabase) async throws -> Set<Int> {
+        var ids: Set<Int> = []
+        let keys = keys.sorted()
+        for start in stride(from: 0, to: keys.count, by: 500) {
+            var query: SQLQueryString = """
+                SELECT DISTINCT CAST("transaction_id" AS BIGINT) AS "t" FROM \(ident: Self.sealPatchTable)
+                WHERE "table_name" = \(bind: versionTable) AND "field" = '' AND "row_key" IN (
+                """
+            for (index, key) in keys[start..<min(start + 500, keys.count)].enumerated() { query = query + (index > 0 ? ", " : "") + "\(bind: key)" }
+            ids.formUnion(try await connection.raw(query + ")").all().map { try $0.decode(column: "t", as: Int.self) })
+        }
+        return ids
     }
 }

@@ -71,6 +71,12 @@ public struct SealVerification: Sendable, Hashable, CustomStringConvertible {
     public var prunedVersions: Int
     /// Transactions removed by recorded prunes.
     public var prunedTransactions: Int
+    /// The sealed transactions that recorded redactions and prunes, in order. Each changed sealed
+    /// history on purpose, and the check accepts what it recorded: compare them with the ones you
+    /// ran (``RedactionReport/transactionID``, ``PruneReport/eventTransactionIDs``). Whoever can
+    /// write the seal tables (the owner; on SQLite, whoever can write the file) can record one
+    /// that explains away an edit, and the next seal accepts it.
+    public var eventTransactionIDs: [Int]
     /// Every problem, ordered by transaction.
     public var problems: [Problem]
 
@@ -113,7 +119,9 @@ extension VersioningEngine {
     ///   - batchSize: Transactions sealed per database transaction.
     ///   - wait: PostgreSQL: how long to wait for writers that were running when the seal began.
     /// - Throws: ``ContinuumError/schemaNotInstalled``, ``ContinuumError/invalidBatchSize(_:)``,
-    ///   ``ContinuumError/sealBlockedByWriters(seconds:)`` when a writer runs longer than `wait`.
+    ///   ``ContinuumError/sealBlockedByWriters(seconds:)`` when a writer runs longer than `wait`,
+    ///   ``ContinuumError/sealTableNotOwned(table:owner:logOwner:)`` (PostgreSQL) for a seal table
+    ///   that does not belong to the owner of the transaction log.
     @discardableResult
     public func seal(batchSize: Int = Self.defaultSealBatchSize, waitingAtMost wait: Duration = .seconds(10), on database: any SQLDatabase) async throws -> SealResult {
         try await self.seal(batchSize: batchSize, waitingAtMost: wait, windowItems: Self.windowItems, on: database)
@@ -242,7 +250,9 @@ extension VersioningEngine {
     ///
     /// - Parameter expectedDigest: A head digest published earlier: the check fails unless some
     ///   sealed transaction has it, so even a rewrite of the seal table is detected.
-    /// - Throws: ``ContinuumError/schemaNotInstalled``, or the driver's error.
+    /// - Throws: ``ContinuumError/schemaNotInstalled``,
+    ///   ``ContinuumError/sealTableNotOwned(table:owner:logOwner:)`` (PostgreSQL) for a seal table
+    ///   that does not belong to the owner of the transaction log, or the driver's error.
     public func verifySeal(expectedDigest: String? = nil, on database: any SQLDatabase) async throws -> SealVerification {
         try await self.verifySeal(expectedDigest: expectedDigest, window: Self.verifyWindow, windowItems: Self.windowItems, on: database)
     }
@@ -252,12 +262,14 @@ extension VersioningEngine {
     package func verifySeal(expectedDigest: String?, window: Int, windowItems: Int = windowItems, on database: any SQLDatabase) async throws -> SealVerification {
         let dialect = try SQLDialectKind(database)
         guard try await self.isInstalled(on: database) else { throw ContinuumError.schemaNotInstalled }
+        try await self.checkSealOwnership(creating: false, on: database)
         guard try await Introspector(database).tableExists(Self.sealTable) else {
             let count = try await database.rows(generated: "SELECT COUNT(*) AS \"n\" FROM \(SQLText.identifier(self.configuration.transactionTable))")
                 .first!.decode(column: "n", as: Int.self)
             return SealVerification(
                 sealedTransactions: 0, unsealedTransactions: count, headTransactionID: nil, headDigest: nil, expectedDigestTransactionID: nil,
-                redactedFields: 0, chainStarts: 0, prunedVersions: 0, prunedTransactions: 0, problems: expectedDigest.map { [.expectedDigestNotFound($0)] } ?? [])
+                redactedFields: 0, chainStarts: 0, prunedVersions: 0, prunedTransactions: 0, eventTransactionIDs: [],
+                problems: expectedDigest.map { [.expectedDigestNotFound($0)] } ?? [])
         }
         return try await database.continuumAtomically(dialect) { connection in
             for statement in dialect.sealSettings { try await connection.run(generated: statement) }
@@ -326,7 +338,7 @@ extension VersioningEngine {
             return SealVerification(
                 sealedTransactions: sealed, unsealedTransactions: unsealed, headTransactionID: head?.id, headDigest: head?.chain,
                 expectedDigestTransactionID: expectedAt, redactedFields: counts.fields, chainStarts: counts.chainStarts, prunedVersions: counts.rows,
-                prunedTransactions: counts.transactions, problems: problems)
+                prunedTransactions: counts.transactions, eventTransactionIDs: sealedEvents.sorted(), problems: problems)
         }
     }
 

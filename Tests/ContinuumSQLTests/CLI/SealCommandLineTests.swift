@@ -108,6 +108,13 @@ struct SealCommandLineTests {
             #expect(verify.stdout.contains("ok       article"))
             #expect(verify.stdout.contains("redacted fields"))
             #expect(verify.stdout.contains("pruned versions"))
+            // The redactions and prunes, to check against those that were run.
+            let events = try await db.rows("SELECT CAST(transaction_id AS TEXT) FROM transaction_meta WHERE key = 'continuum.event' ORDER BY transaction_id")
+                .map { Int($0[0]!)! }
+            #expect(events.count == 3)
+            #expect(verify.stdout.contains("redactions and prunes recorded in transactions \(events.map(String.init).joined(separator: ", ")): check"))
+            let listed = try #require(try await db.cli(expecting: 0, "verify", "--json").json() as? [String: Any])
+            #expect((listed["seal"] as? [String: Any])?["event_transaction_ids"] as? [Int] == events)
 
             let storage = try #require(try await db.cli(expecting: 0, "storage", "--json").json() as? [[String: Any]])
             #expect(storage.map { $0["table"] as? String } == ["article", "tag"])

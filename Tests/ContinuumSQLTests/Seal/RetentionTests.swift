@@ -23,6 +23,7 @@ struct RetentionTests {
             #expect(verification.isValid, "\(verification)")
             #expect(verification.redactedFields == 2)
             #expect(verification.headTransactionID == report.transactionID)
+            #expect(verification.eventTransactionIDs == [report.transactionID])
             try await db.expectConsistent("article")
             // Recorded: who, which fields; never the erased values.
             let event = try await db.engine.transactions(limit: 1, on: db.sql)[0]
@@ -77,6 +78,45 @@ struct RetentionTests {
             await #expect(throws: ContinuumError.unknownColumn(table: "article", column: "nope")) {
                 try await db.engine.redact("article", .key(["1"]), fields: ["nope"], on: db.sql)
             }
+        }
+    }
+
+    @Test("a redaction gives the transactions of the row's pruned versions new salts: a guess of an erased value matches no digest a prune left", arguments: TestDatabase.allCases)
+    func redactPrunedVersions(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await db.exec("CREATE TABLE person (id \(db.autoKey), email VARCHAR(255))")
+            try await db.engine.install(on: db.sql)
+            try await db.engine.enable("person", on: db.sql)
+            for statement in [
+                "INSERT INTO person (id, email) VALUES (1, 'ann@old.example')", "UPDATE person SET email = 'ann@new.example' WHERE id = 1",
+                "INSERT INTO person (id, email) VALUES (2, 'bob@example.org')",
+            ] {
+                try await db.engine.versioned(on: db.sql) { try await $0.raw(SQLQueryString(statement)).run() }
+            }
+            let first = try #require(Int(try await db.rows("SELECT CAST(MIN(id) AS TEXT) FROM \"transaction\"")[0][0]!))
+            let published = try await db.engine.seal(on: db.sql).headDigest
+            try await db.engine.prune(keepLast: 1, on: db.sql)
+            // The pruned first version's digest, from its transaction's salt and guessed fields.
+            let literal = { (value: String, quoted: Bool) in db.kind == .sqlite && !quoted ? value : "'\(value)'" }
+            func guess(_ salt: String) -> String {
+                let fields = [
+                    ("id", literal("1", false)), ("email", literal("ann@old.example", true)), ("transaction_id", literal(String(first), false)),
+                    ("operation_type", literal("0", false)),
+                ]
+                return SHA256.hex((["row", "person_version"] + fields.map { SHA256.hex([salt, $0.0, $0.1].joined(separator: "\u{0}")) }.sorted()).joined(separator: "\u{0}"))
+            }
+            func confirmed() async throws -> Bool {
+                let recorded = Set(try await db.rows("SELECT digest FROM _continuum_seal_patch WHERE field = ''").map { $0[0]! })
+                let salts = try await db.rows("SELECT salt FROM _continuum_seal WHERE salt IS NOT NULL").map { $0[0]! }
+                return salts.contains { recorded.contains(guess($0)) }
+            }
+            #expect(try await confirmed(), "the guess is computed as the seal computes a pruned version's digest")
+            try await db.engine.redact("person", .key(["1"]), fields: ["email"], on: db.sql)
+            #expect(try await !confirmed())
+            let verification = try await db.engine.verifySeal(expectedDigest: published, on: db.sql)
+            #expect(verification.isValid, "\(verification)")
+            #expect(try SealTests.python(db) == "ok \(verification.headDigest!)")
+            try await db.expectConsistent("person")
         }
     }
 
@@ -199,6 +239,38 @@ struct RetentionTests {
             #expect(try await db.engine.verifySeal(expectedDigest: published, on: db.sql).isValid)
             try await db.expectConsistent("doc", "blobby")
             #expect(try await db.engine.prune(keepLast: 1, batchSize: 7, on: db.sql).totalVersions == 0)
+        }
+    }
+
+    @Test("PostgreSQL: prune ranges over a key of citext and integer compare each column with its own type's operators")
+    func pruneCitextKeyRanges() async throws {
+        try await TestDatabase.postgres.run { db in
+            try await db.exec("CREATE EXTENSION IF NOT EXISTS citext SCHEMA public")
+            try await db.exec("CREATE TABLE member (email public.citext, n INTEGER, note TEXT, PRIMARY KEY (email, n))")
+            try await db.engine.install(on: db.sql)
+            try await db.engine.enable("member", on: db.sql)
+            // Case-insensitive order differs from the text order ('BOB' < 'ann' < 'bob' as text).
+            let emails = ["ann@x", "BOB@x", "Carl", "alice", "bob@w", "Zed"]
+            for round in 0..<3 {
+                try await db.engine.versioned(on: db.sql) { sql in
+                    for (i, email) in emails.enumerated() {
+                        for n in 0..<2 {
+                            if round == 0 {
+                                try await sql.raw("INSERT INTO member VALUES (\(bind: email), \(bind: n * 10 + i), 'r0')").run()
+                            } else {
+                                try await sql.raw("UPDATE member SET note = \(bind: "r\(round)") WHERE email = \(bind: email) AND n = \(bind: n * 10 + i)").run()
+                            }
+                        }
+                    }
+                }
+            }
+            let published = try await db.engine.seal(on: db.sql).headDigest
+            let report = try await db.engine.prune(keepLast: 1, batchSize: 4, on: db.sql)
+            #expect(report.versions == ["member": 24])
+            #expect(try await Self.count(db, "SELECT COUNT(*) FROM member_version WHERE operation_type = 0 AND note = 'r2'") == 12)
+            #expect(try await Self.count(db, "SELECT COUNT(*) FROM member_version") == 12)
+            #expect(try await db.engine.verifySeal(expectedDigest: published, on: db.sql).isValid)
+            try await db.expectConsistent("member")
         }
     }
 

@@ -105,6 +105,34 @@ struct SealTests {
         }
     }
 
+    @Test("a patch planted by whoever can write the seal tables is sealed with its transaction, and verify lists it with the redactions and prunes", arguments: TestDatabase.allCases)
+    func plantedPatch(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            let ids = try await Self.history(db)
+            let sealed = try await db.engine.seal(on: db.sql)
+            #expect(try await db.engine.verifySeal(on: db.sql).eventTransactionIDs == [])
+            // The owner (on SQLite, anyone who can write the file) edits a sealed field and
+            // explains it away with a check patch in a transaction not sealed yet.
+            try await db.exec("UPDATE article_version SET name = 'Forged' WHERE id = 1 AND transaction_id = \(ids[0])")
+            #expect(try await db.engine.verifySeal(on: db.sql).problems == [.edited(transactionID: ids[0])])
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("INSERT INTO article (id, name) VALUES (9, 'Nine')").run() }
+            let event = try #require(Int(try await db.rows("SELECT CAST(MAX(id) AS TEXT) FROM \"transaction\"")[0][0]!))
+            let salt = try #require(try await db.rows("SELECT salt FROM _continuum_seal WHERE transaction_id = \(ids[0])")[0][0])
+            let key = db.kind == .sqlite ? "1" : "'1'"
+            try await db.exec(
+                """
+                INSERT INTO _continuum_seal_patch VALUES (\(event), \(ids[0]), 'article_version', '\(key.replacingOccurrences(of: "'", with: "''"))', 'name',
+                '\(SHA256.hex(salt + "\u{0}name\u{0}'One'"))', '=\(SHA256.hex(salt + "\u{0}name\u{0}'Forged'"))')
+                """)
+            // The next seal takes the patch with its transaction: the edit is accepted, and only
+            // the list of events shows a redaction nobody ran.
+            try await db.engine.seal(on: db.sql)
+            let report = try await db.engine.verifySeal(expectedDigest: sealed.headDigest, on: db.sql)
+            #expect(report.isValid, "a limit: a sealed patch is accepted")
+            #expect(report.eventTransactionIDs == [event])
+        }
+    }
+
     @Test("the Python verifier of the docs agrees with verify, before and after tampering", arguments: TestDatabase.allCases)
     func pythonVerifier(_ database: TestDatabase) async throws {
         try await database.run { db in
@@ -120,6 +148,22 @@ struct SealTests {
                 try await Self.restore(db, undo)
             }
             #expect(try Self.python(db) == "ok \(sealed.headDigest!)")
+        }
+    }
+
+    @Test("the Python verifier quotes the names it reads: a column named with quotes is read, not spliced into its SQL", arguments: TestDatabase.allCases)
+    func pythonVerifierQuotesNames(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await db.exec("CREATE TABLE note (id \(db.autoKey), \"say \"\"hi\"\" it's\" TEXT)")
+            try await db.engine.install(on: db.sql)
+            try await db.engine.enable("note", on: db.sql)
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("INSERT INTO note VALUES (1, 'a'), (2, 'b')").run() }
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("UPDATE note SET \"say \"\"hi\"\" it's\" = 'c' WHERE id = 1").run() }
+            let sealed = try await db.engine.seal(on: db.sql)
+            #expect(try Self.python(db) == "ok \(sealed.headDigest!)")
+            let first = try #require(Int(try await db.rows("SELECT CAST(MIN(id) AS TEXT) FROM \"transaction\"")[0][0]!))
+            try await db.exec("UPDATE note_version SET \"say \"\"hi\"\" it's\" = 'forged' WHERE id = 2")
+            #expect(try Self.python(db) == "changed \(first)")
         }
     }
 

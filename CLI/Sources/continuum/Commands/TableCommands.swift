@@ -246,12 +246,14 @@ struct VerifyCommand: AsyncParsableCommand {
         var chainStarts: Int
         var prunedVersions: Int
         var prunedTransactions: Int
+        var eventTransactionIDs: [Int]
         var problems: [ProblemJSON]
 
         enum CodingKeys: String, CodingKey {
             case valid, sealedTransactions = "sealed_transactions", unsealedTransactions = "unsealed_transactions"
             case headTransactionID = "head_transaction_id", headDigest = "head_digest", expectedDigestTransactionID = "expected_digest_transaction_id"
-            case redactedFields = "redacted_fields", chainStarts = "chain_starts", prunedVersions = "pruned_versions", prunedTransactions = "pruned_transactions", problems
+            case redactedFields = "redacted_fields", chainStarts = "chain_starts", prunedVersions = "pruned_versions", prunedTransactions = "pruned_transactions"
+            case eventTransactionIDs = "event_transaction_ids", problems
         }
 
         init(_ report: SealVerification) {
@@ -259,6 +261,7 @@ struct VerifyCommand: AsyncParsableCommand {
             (self.headTransactionID, self.headDigest, self.expectedDigestTransactionID) = (report.headTransactionID, report.headDigest, report.expectedDigestTransactionID)
             (self.redactedFields, self.chainStarts) = (report.redactedFields, report.chainStarts)
             (self.prunedVersions, self.prunedTransactions) = (report.prunedVersions, report.prunedTransactions)
+            self.eventTransactionIDs = report.eventTransactionIDs
             self.problems = report.problems.map(ProblemJSON.init)
         }
 
@@ -274,6 +277,7 @@ struct VerifyCommand: AsyncParsableCommand {
             try container.encode(self.chainStarts, forKey: .chainStarts)
             try container.encode(self.prunedVersions, forKey: .prunedVersions)
             try container.encode(self.prunedTransactions, forKey: .prunedTransactions)
+            try container.encode(self.eventTransactionIDs, forKey: .eventTransactionIDs)
             try container.encode(self.problems, forKey: .problems)
         }
     }
@@ -389,6 +393,14 @@ struct VerifyCommand: AsyncParsableCommand {
                         + (proven.isEmpty ? "" : " (\(proven.joined(separator: ", ")) proven)")
                         + (seal.unsealedTransactions > 0 ? ", \(seal.unsealedTransactions) not sealed yet" : ""))
                 if let expected = seal.expectedDigestTransactionID { printer.line("         the expected digest is the seal of transaction \(expected)") }
+                if !seal.eventTransactionIDs.isEmpty {
+                    // Accepted because they are sealed: only the operator knows whether each was run.
+                    let events = self.output.full ? seal.eventTransactionIDs : Array(seal.eventTransactionIDs.prefix(20))
+                    printer.line(
+                        "         redactions and prunes recorded in transaction\(events.count == 1 ? "" : "s") \(events.map(String.init).joined(separator: ", "))"
+                            + (events.count < seal.eventTransactionIDs.count ? " and \(seal.eventTransactionIDs.count - events.count) more" : "")
+                            + ": check that each is one you ran")
+                }
                 printer.line("head digest \(digest)")
             } else if seal.isValid {
                 printer.line("-        seals: nothing sealed yet (`continuum seal` seals history)")
