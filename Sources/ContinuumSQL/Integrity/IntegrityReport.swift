@@ -84,8 +84,11 @@ extension VersioningEngine {
         let vt = SQLText.identifier(entry.versionTable)
         let lt = SQLText.identifier(table)
         let keyText = key.map { "CAST(v.\(SQLText.identifier($0.name)) AS TEXT)" }
+        // Operators named by their schema on PostgreSQL: the caller's search path may name a
+        // schema where others can create a better match (`varchar` has no `=` of its own).
         func match(_ a: String, _ b: String) -> String {
-            key.map { "\(a).\(SQLText.identifier($0.name)) = \(b).\(SQLText.identifier($0.name))" }.joined(separator: " AND ")
+            key.map { "\(a).\(SQLText.identifier($0.name)) \(dialect.named("=", schema: $0.equalityOperatorSchema)) \(b).\(SQLText.identifier($0.name))" }
+                .joined(separator: " AND ")
         }
         let generator = dialect.dialect(self.configuration)
         func same(_ column: ColumnDescription) -> String {
@@ -161,8 +164,8 @@ extension VersioningEngine {
         let unrecorded = try await database.raw(
             """
             SELECT DISTINCT CAST(v."transaction_id" AS BIGINT) AS "id" FROM \(unsafeRaw: vt) AS v
-            WHERE v."transaction_id" >= (SELECT min(f."transaction_id") FROM \(unsafeRaw: changes) AS f WHERE f."entity_name" = \(bind: entry.entityName))
-            AND NOT EXISTS (SELECT 1 FROM \(unsafeRaw: changes) AS c WHERE c."transaction_id" = v."transaction_id" AND c."entity_name" = \(bind: entry.entityName))
+            WHERE v."transaction_id" >= (SELECT min(f."transaction_id") FROM \(unsafeRaw: changes) AS f WHERE f."entity_name" \(unsafeRaw: dialect.named("=")) \(bind: entry.entityName))
+            AND NOT EXISTS (SELECT 1 FROM \(unsafeRaw: changes) AS c WHERE c."transaction_id" = v."transaction_id" AND c."entity_name" \(unsafeRaw: dialect.named("=")) \(bind: entry.entityName))
             ORDER BY 1
             """
         ).all()

@@ -19,9 +19,11 @@ extension VersioningEngine {
         guard try SQLDialectKind(connection) == .postgresql else { return false }
         let exists =
             try await connection.rows(
-                generated: "SELECT to_regclass(\(SQLText.literal(SQLText.identifier(Self.sealTable)))) IS NOT NULL AS \"e\""
+                generated: "SELECT pg_catalog.to_regclass(\(SQLText.literal(SQLText.identifier(Self.sealTable)))) IS NOT NULL AS \"e\""
             ).first?.decode(column: "e", as: Bool.self) ?? false
         if exists {
+            // Patches are written into it as the migrating role: never into another role's table.
+            try await self.checkSealOwnership(creating: false, on: connection)
             try await connection.run(generated: "LOCK TABLE \(SQLText.identifier(Self.sealTable)) IN EXCLUSIVE MODE")
         }
         return exists
