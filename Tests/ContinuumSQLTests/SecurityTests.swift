@@ -227,6 +227,66 @@ struct SecurityTests {
         }
     }
 
+    @Test("PostgreSQL: operators planted on the owner's search_path never run inside the engine's reads, reverts, enable, sync, alter, checkDrift and disable")
+    func searchPathHijackEngine() async throws {
+        try await TestDatabase.postgres.run { db in
+            let schema = "\"\(db.schema!)\""
+            let mallory = try await Role.create(in: db, grants: ["GRANT USAGE, CREATE ON SCHEMA \(schema) TO $ROLE"])
+            var plants = ["CREATE TABLE \(schema).stolen (value TEXT)", "GRANT INSERT ON \(schema).stolen TO PUBLIC"]
+            for (name, op) in [("spy_eq", "="), ("spy_lt", "<"), ("spy_gt", ">"), ("spy_le", "<="), ("spy_ge", ">="), ("spy_ne", "<>")] {
+                plants.append(
+                    """
+                    CREATE FUNCTION \(schema).\(name)(a VARCHAR, b VARCHAR) RETURNS BOOLEAN LANGUAGE plpgsql AS $$
+                    BEGIN INSERT INTO \(schema).stolen VALUES ('\(op)' || a); RETURN a::text \(op) b::text; END $$
+                    """)
+                plants.append("CREATE OPERATOR \(schema).\(op) (LEFTARG = VARCHAR, RIGHTARG = VARCHAR, FUNCTION = \(schema).\(name))")
+            }
+            #expect(await mallory.transaction(plants) == nil)
+            // Rows before enable: its backfill reads them in key ranges.
+            try await db.exec("CREATE TABLE code (code VARCHAR(20) PRIMARY KEY, label VARCHAR(20))", "INSERT INTO code VALUES ('a', 'x'), ('b', 'y'), ('c', 'z')")
+            var leaks: [String: Int] = [:]
+            func record(_ step: String) async throws {
+                let count = try await db.count("stolen")
+                if count > 0 { leaks[step] = count }
+                try await db.exec("DELETE FROM \(schema).stolen")
+            }
+            try await db.engine.install(on: db.sql)
+            try await record("install")
+            try await db.engine.enable("code", on: db.sql)
+            try await record("enable")
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("UPDATE code SET label = 'w' WHERE code = 'a'").run() }
+            try await db.exec("DELETE FROM \(schema).stolen")
+            let update = try #require(try await db.engine.transactions(on: db.sql).first?.id)
+            _ = try await db.engine.versions(of: "code", key: ["code": "a"], on: db.sql)
+            _ = try await db.engine.versions(inTransaction: update, on: db.sql)
+            _ = try await db.engine.textVersions(of: "code", key: ["code": "a"], on: db.sql)
+            _ = try await db.engine.textChanges(inTransaction: update, on: db.sql)
+            try await db.engine.forEachVersion(of: "code", on: db.sql) { _ in }
+            try await db.engine.forEachRow(of: "code", asOf: update - 1, on: db.sql) { _ in }
+            _ = try await db.engine.transactions(matching: .init(userID: "ann", entityName: "code"), on: db.sql)
+            try await record("reads")
+            try await db.engine.revert("code", key: ["code": "a"], to: update - 1, on: db.sql)
+            try await record("revert")
+            _ = try await db.engine.revertPlan(transaction: update, on: db.sql)
+            try await db.engine.revert(transaction: update, conflicts: .overwrite, on: db.sql)
+            try await record("revert transaction")
+            try await db.exec("ALTER TABLE code ADD COLUMN extra VARCHAR(5)")
+            try await db.engine.sync("code", on: db.sql)
+            try await record("sync")
+            try await db.engine.alter("code", on: db.sql) { try await $0.raw("ALTER TABLE code DROP COLUMN extra").run() }
+            try await record("alter")
+            #expect(try await db.engine.checkDrift(on: db.sql).isEmpty)
+            try await record("checkDrift")
+            try await db.engine.disable("code", on: db.sql)
+            try await db.exec("DELETE FROM \(schema).stolen")
+            try await db.engine.enable("code", on: db.sql)
+            try await record("disable, enable again")
+            #expect(leaks == [:])
+            try await db.expectConsistent("code")
+            try await mallory.drop(in: db)
+        }
+    }
+
     @Test("PostgreSQL: writers with rights on the live table only write history through the owner's functions and cannot touch it otherwise")
     func twoRoleDeployment() async throws {
         try await TestDatabase.postgres.run { db in

@@ -199,7 +199,14 @@ private final class Backfill: @unchecked Sendable {
     private func after(_ cursor: [String]?, alias: String = "l") -> SQLQueryString {
         guard let cursor else { return "" }
         let columns = self.cursorColumns.map { "\(alias).\($0)" }.joined(separator: ", ")
-        return "WHERE (\(unsafeRaw: columns)) > (\(self.cursorValues(cursor)))"
+        return "WHERE (\(unsafeRaw: columns)) \(unsafeRaw: self.cursorOperator(">")) (\(self.cursorValues(cursor)))"
+    }
+
+    /// A comparison of the cursor (SQLite's rowid, or the key) named with its schema on
+    /// PostgreSQL: the caller's search path may name a schema where others can create a better
+    /// match (`varchar` has no operators of its own) that would run as the caller.
+    private func cursorOperator(_ op: String) -> String {
+        self.dialect == .postgresql ? self.plan.keyRowOperator(op, dialect: self.dialect) : op
     }
 
     /// A cursor's values, bound as text and cast back to each cursor column's type.
@@ -224,8 +231,8 @@ private final class Backfill: @unchecked Sendable {
         guard self.rowid == nil else { return "" }
         let columns = self.plan.primaryKey.map { (alias.map { "\($0)." } ?? "") + SQLText.identifier($0.name) }.joined(separator: ", ")
         var range: SQLQueryString = ""
-        if let cursor { range = range + " AND (\(unsafeRaw: columns)) > (\(self.cursorValues(cursor)))" }
-        if let last { range = range + " AND (\(unsafeRaw: columns)) <= (\(self.cursorValues(last)))" }
+        if let cursor { range = range + " AND (\(unsafeRaw: columns)) \(unsafeRaw: self.cursorOperator(">")) (\(self.cursorValues(cursor)))" }
+        if let last { range = range + " AND (\(unsafeRaw: columns)) \(unsafeRaw: self.cursorOperator("<=")) (\(self.cursorValues(last)))" }
         return range
     }
 
@@ -241,7 +248,7 @@ private final class Backfill: @unchecked Sendable {
     /// `SELECT 1` when the batch row `b` has an open INSERT or UPDATE version.
     private func openVersion(after cursor: [String]?, through last: [String]?) -> SQLQueryString {
         """
-        SELECT 1 FROM \(unsafeRaw: self.qualified(self.plan.versionTable)) AS v WHERE \(unsafeRaw: self.plan.keyMatch("b", alias: "v")) \
+        SELECT 1 FROM \(unsafeRaw: self.qualified(self.plan.versionTable)) AS v WHERE \(unsafeRaw: self.plan.keyMatch("b", alias: "v", dialect: self.dialect)) \
         AND v."end_transaction_id" IS NULL AND v."operation_type" <> 2
         """ + self.versionKeyRange(after: cursor, through: last, alias: "v")
     }
@@ -259,8 +266,6 @@ private final class Backfill: @unchecked Sendable {
     private func write(after cursor: [String]?, through last: [String]?, transactionID: Int, on connection: any SQLDatabase) async throws -> Int {
         let versionTable = self.qualified(self.plan.versionTable)
         let batch = self.batch(after: cursor)
-        let keyList = self.plan.keyList
-        let bKeys = self.plan.primaryKey.map { "b.\(SQLText.identifier($0.name))" }.joined(separator: ", ")
         let openVersion = self.openVersion(after: cursor, through: last)
         // The INSERT version of each row, as the triggers would write it.
         let layout = VersionRowLayout(self.plan)
@@ -271,7 +276,7 @@ private final class Backfill: @unchecked Sendable {
         let close: SQLQueryString = """
             UPDATE \(unsafeRaw: versionTable) SET "end_transaction_id" = \(unsafeRaw: String(transactionID))
             WHERE "end_transaction_id" IS NULL AND "operation_type" = 2 AND "transaction_id" <> \(unsafeRaw: String(transactionID))
-            AND (\(unsafeRaw: keyList)) IN (SELECT \(unsafeRaw: bKeys) FROM (\(batch)) AS b)
+            AND EXISTS (SELECT 1 FROM (\(batch)) AS b WHERE \(unsafeRaw: self.plan.keyMatch("b", alias: versionTable, dialect: self.dialect)))
             """ + self.versionKeyRange(after: cursor, through: last, alias: nil)
         let insert: SQLQueryString = """
             INSERT INTO \(unsafeRaw: versionTable) (\(unsafeRaw: layout.columnList))

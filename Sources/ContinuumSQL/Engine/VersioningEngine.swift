@@ -135,7 +135,7 @@ public struct VersioningEngine: Sendable {
                 plan.versionTableHasRowid = try await Self.hasRowid(plan.versionTable, on: connection)
                 try await self.checkOwnership(plan, on: connection)
                 for statement in generator.addMissingColumns(plan, to: existing) + generator.indexes(plan)
-                    + [plan.repairChainsStatement(qualifiedVersionTable: generator.qualified(plan.versionTable))]
+                    + [plan.repairChainsStatement(qualifiedVersionTable: generator.qualified(plan.versionTable), dialect: dialect)]
                 {
                     try await connection.run(generated: statement)
                 }

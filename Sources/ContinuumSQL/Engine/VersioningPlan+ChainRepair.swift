@@ -5,9 +5,9 @@ extension VersioningPlan {
     /// existing version table, so its chains read right at every moment and `verify` accepts
     /// them. A table whose chains are maintained is left alone: a gap there is damage for
     /// `verify` to report, not something to paper over.
-    func repairChainsStatement(qualifiedVersionTable table: String) -> String {
+    func repairChainsStatement(qualifiedVersionTable table: String, dialect: SQLDialectKind) -> String {
         let sameKey = self.table.primaryKey
-            .map { "later.\(SQLText.identifier($0.name)) = \(table).\(SQLText.identifier($0.name))" }
+            .map { $0.equals("later.\(SQLText.identifier($0.name))", "\(table).\(SQLText.identifier($0.name))", in: dialect) }
             .joined(separator: " AND ")
         let later = "FROM \(table) AS later WHERE \(sameKey) AND later.\"transaction_id\" > \(table).\"transaction_id\""
         return """

@@ -49,9 +49,11 @@ extension VersioningEngine {
     ) async throws -> [VersionRecord]? {
         let keyColumns = entry.keyColumns.map(\.name)
         guard Set(key.keys) == Set(keyColumns), key.count == keyColumns.count else { return nil }
+        let dialect = try SQLDialectKind(database)
         var query: SQLQueryString = "SELECT * FROM \(ident: entry.versionTable) WHERE "
-        for (index, column) in keyColumns.enumerated() {
-            query = query + (index == 0 ? "" : " AND ") + "\(ident: column) = \(bind: key[column]!)"
+        for (index, column) in entry.keyColumns.enumerated() {
+            let equals = dialect.named("=", schema: column.equalityOperatorSchema)
+            query = query + (index == 0 ? "" : " AND ") + "\(ident: column.name) \(unsafeRaw: equals) \(bind: key[column.name]!)"
         }
         query = query + " ORDER BY \"transaction_id\""
         let statement = query

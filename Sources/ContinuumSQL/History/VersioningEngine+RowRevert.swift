@@ -62,7 +62,9 @@ extension VersioningEngine {
             let target = versions.last { $0.transactionID <= transaction }.flatMap { $0.operation == .delete ? nil : $0 }
             var match: SQLQueryString = ""
             for (index, column) in keyColumns.enumerated() {
-                match = match + (index == 0 ? "" : " AND ") + "l.\(ident: column.name) = " + reader.typed(key[column.name]!, as: column)
+                match =
+                    match + (index == 0 ? "" : " AND ") + "l.\(ident: column.name) \(unsafeRaw: reader.dialect.named("=", schema: column.equalityOperatorSchema)) "
+                    + reader.typed(key[column.name]!, as: column)
             }
             let liveTable = SQLText.identifier(table)
             let exists = try await connection.raw("SELECT 1 AS \"found\" FROM \(unsafeRaw: liveTable) AS l WHERE " + match).first() != nil
@@ -74,7 +76,7 @@ extension VersioningEngine {
             // The versioned columns the table still has, as it describes them now.
             let columns = reader.entry.columns.compactMap { live.column(named: $0.name) }
             let versionTable = reader.versionTable
-            let sameKey = keyColumns.map { "p.\(SQLText.identifier($0.name)) = l.\(SQLText.identifier($0.name))" }.joined(separator: " AND ")
+            let sameKey = keyColumns.map { $0.equals("p.\(SQLText.identifier($0.name))", "l.\(SQLText.identifier($0.name))", in: reader.dialect) }.joined(separator: " AND ")
             if exists {
                 let assignments = columns.filter { !$0.isPrimaryKey && $0.isUpdatable }.map { "\(SQLText.identifier($0.name)) = p.\(SQLText.identifier($0.name))" }
                 if !assignments.isEmpty {
@@ -92,7 +94,9 @@ extension VersioningEngine {
             let selected = inserted.map { "p.\(SQLText.identifier($0.name))" }.joined(separator: ", ")
             var keyMatch: SQLQueryString = ""
             for (index, column) in keyColumns.enumerated() {
-                keyMatch = keyMatch + (index == 0 ? "" : " AND ") + "p.\(ident: column.name) = " + reader.typed(key[column.name]!, as: column)
+                keyMatch =
+                    keyMatch + (index == 0 ? "" : " AND ") + "p.\(ident: column.name) \(unsafeRaw: reader.dialect.named("=", schema: column.equalityOperatorSchema)) "
+                    + reader.typed(key[column.name]!, as: column)
             }
             try await connection.raw(
                 """

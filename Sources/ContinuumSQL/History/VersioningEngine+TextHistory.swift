@@ -97,7 +97,9 @@ extension VersioningEngine {
         }
         var query: SQLQueryString = "SELECT \(unsafeRaw: reader.selectList) FROM \(unsafeRaw: reader.versionTable) AS v WHERE "
         for (index, column) in keyColumns.enumerated() {
-            query = query + (index == 0 ? "" : " AND ") + "v.\(ident: column.name) = " + reader.typed(key[column.name]!, as: column)
+            query =
+                query + (index == 0 ? "" : " AND ") + "v.\(ident: column.name) \(unsafeRaw: reader.dialect.named("=", schema: column.equalityOperatorSchema)) "
+                + reader.typed(key[column.name]!, as: column)
         }
         query = query + " ORDER BY v.\"transaction_id\""
         return try await database.raw(query).all().map(reader.decode)

@@ -38,7 +38,8 @@ extension VersioningEngine {
             dialect == .postgresql ? "CAST(\(bind: Self.naiveUTC(date)) AS timestamp)" : "\(bind: Self.naiveUTC(date))"
         }
         var query: SQLQueryString = "SELECT t.\"id\" AS \"id\" FROM \(ident: self.configuration.transactionTable) AS t WHERE 1 = 1"
-        if let userID = filter.userID { query = query + " AND t.\"user_id\" = \(bind: userID)" }
+        let equals = dialect.named("=")
+        if let userID = filter.userID { query = query + " AND t.\"user_id\" \(unsafeRaw: equals) \(bind: userID)" }
         if let before = filter.before { query = query + " AND t.\"id\" < \(bind: before)" }
         if let since = filter.since { query = query + " AND t.\"issued_at\" >= " + timestamp(since) }
         if let until = filter.until { query = query + " AND t.\"issued_at\" < " + timestamp(until) }
@@ -46,7 +47,7 @@ extension VersioningEngine {
             query =
                 query + """
                      AND EXISTS (SELECT 1 FROM \(ident: self.configuration.transactionChangesTable) AS c \
-                    WHERE c."transaction_id" = t."id" AND c."entity_name" = \(bind: entity))
+                    WHERE c."transaction_id" = t."id" AND c."entity_name" \(unsafeRaw: equals) \(bind: entity))
                     """
         }
         query = query + " ORDER BY t.\"id\" DESC LIMIT \(bind: max(0, limit))"

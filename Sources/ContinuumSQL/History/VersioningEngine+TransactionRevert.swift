@@ -170,8 +170,9 @@ extension VersioningEngine {
     }
 
     /// `v` key columns equal to `other`'s.
-    private static func sameKey(_ entry: RegistryEntry, _ left: String, _ right: String) -> String {
-        entry.keyColumns.map { "\(left).\(SQLText.identifier($0.name)) = \(right).\(SQLText.identifier($0.name))" }.joined(separator: " AND ")
+    private static func sameKey(_ entry: RegistryEntry, _ left: String, _ right: String, _ dialect: SQLDialectKind) -> String {
+        entry.keyColumns.map { $0.equals("\(left).\(SQLText.identifier($0.name))", "\(right).\(SQLText.identifier($0.name))", in: dialect) }
+            .joined(separator: " AND ")
     }
 
     /// Deletes the rows the transaction inserted.
@@ -180,7 +181,7 @@ extension VersioningEngine {
         let condition = unchangedOnly ? " AND v.\"end_transaction_id\" IS NULL" : ""
         try await database.raw(
             """
-            DELETE FROM \(unsafeRaw: table) WHERE EXISTS (SELECT 1 FROM \(unsafeRaw: versions) AS v WHERE \(unsafeRaw: Self.sameKey(entry, "v", table)) \
+            DELETE FROM \(unsafeRaw: table) WHERE EXISTS (SELECT 1 FROM \(unsafeRaw: versions) AS v WHERE \(unsafeRaw: Self.sameKey(entry, "v", table, SQLDialectKind(database))) \
             AND v."transaction_id" = \(bind: id) AND v."operation_type" = \(literal: VersionOperationCode.insert)\(unsafeRaw: condition))
             """
         ).run()
@@ -197,9 +198,9 @@ extension VersioningEngine {
         let assignments = columns.map { "\(SQLText.identifier($0)) = p.\(SQLText.identifier($0))" }.joined(separator: ", ")
         try await database.raw(
             """
-            UPDATE \(unsafeRaw: table) SET \(unsafeRaw: assignments) FROM \(unsafeRaw: versions) AS p JOIN \(unsafeRaw: versions) AS v ON \(unsafeRaw: Self.sameKey(entry, "v", "p")) \
+            UPDATE \(unsafeRaw: table) SET \(unsafeRaw: assignments) FROM \(unsafeRaw: versions) AS p JOIN \(unsafeRaw: versions) AS v ON \(unsafeRaw: Self.sameKey(entry, "v", "p", SQLDialectKind(database))) \
             AND v."transaction_id" = \(bind: id) AND v."operation_type" = \(literal: VersionOperationCode.update)\(unsafeRaw: condition) \
-            WHERE p."end_transaction_id" = \(bind: id) AND \(unsafeRaw: Self.sameKey(entry, "p", table))
+            WHERE p."end_transaction_id" = \(bind: id) AND \(unsafeRaw: Self.sameKey(entry, "p", table, SQLDialectKind(database)))
             """
         ).run()
     }
@@ -223,7 +224,7 @@ extension VersioningEngine {
         // SQLite needs a WHERE for its upsert parser to tell ON CONFLICT from a join condition.
         try await database.raw(
             """
-            INSERT INTO \(unsafeRaw: table) (\(unsafeRaw: list))\(unsafeRaw: Self.overriding(inserted)) SELECT \(unsafeRaw: selected) FROM \(unsafeRaw: versions) AS p JOIN \(unsafeRaw: versions) AS v ON \(unsafeRaw: Self.sameKey(entry, "v", "p")) \
+            INSERT INTO \(unsafeRaw: table) (\(unsafeRaw: list))\(unsafeRaw: Self.overriding(inserted)) SELECT \(unsafeRaw: selected) FROM \(unsafeRaw: versions) AS p JOIN \(unsafeRaw: versions) AS v ON \(unsafeRaw: Self.sameKey(entry, "v", "p", SQLDialectKind(database))) \
             AND v."transaction_id" = \(bind: id) AND v."operation_type" = \(literal: VersionOperationCode.delete)\(unsafeRaw: condition) \
             WHERE p."end_transaction_id" = \(bind: id)\(unsafeRaw: upsert)
             """

@@ -66,6 +66,14 @@ public struct ColumnDescription: Sendable, Hashable, Codable {
         return "\(a) OPERATOR(\(SQLText.identifier(schema)).=) \(b)"
     }
 
+    /// `a = b` for values of this column in SQL the engine sends itself: on PostgreSQL the
+    /// operator is always named with its schema (`pg_catalog`'s unless the type's own), because
+    /// the caller's search path may name a schema where others can create a better match
+    /// (`varchar` has no `=` of its own) that would run as the caller.
+    func equals(_ a: String, _ b: String, in dialect: SQLDialectKind) -> String {
+        "\(a) \(dialect.named("=", schema: self.equalityOperatorSchema)) \(b)"
+    }
+
     /// Whether the column is part of the primary key.
     public var isPrimaryKey: Bool { self.primaryKeyPosition > 0 }
 }

@@ -77,11 +77,23 @@ struct VersioningPlan: Sendable, Hashable {
     var modColumns: [String] { self.tracksModifiedColumns ? self.modifiableColumns.map(\.modColumn) : [] }
 
     /// `"k1" = <ref>."k1" AND ...` over the primary key, optionally qualifying the left side.
-    func keyMatch(_ reference: String, alias: String? = nil) -> String {
+    /// With `dialect` (SQL the engine sends itself, under the caller's search path) every
+    /// operator is named with its schema on PostgreSQL.
+    func keyMatch(_ reference: String, alias: String? = nil, dialect: SQLDialectKind? = nil) -> String {
         self.primaryKey.map { column in
             let left = alias.map { "\($0).\(SQLText.identifier(column.name))" } ?? SQLText.identifier(column.name)
-            return column.equals(left, "\(reference).\(SQLText.identifier(column.name))")
+            let right = "\(reference).\(SQLText.identifier(column.name))"
+            return dialect.map { column.equals(left, right, in: $0) } ?? column.equals(left, right)
         }.joined(separator: " AND ")
+    }
+
+    /// `op` for comparing the whole key as a row (`(k1, k2) > (...)`): on PostgreSQL named with
+    /// the schema of the key's operators when they all live in one (`pg_catalog` for most
+    /// types), plain when a key mixes schemas.
+    func keyRowOperator(_ op: String, dialect: SQLDialectKind) -> String {
+        let schemas = Set(self.primaryKey.map { $0.equalityOperatorSchema ?? "pg_catalog" })
+        guard schemas.count == 1 else { return op }
+        return dialect.named(op, schema: schemas.first)
     }
 
     /// The key columns, quoted and comma-separated.
