@@ -121,6 +121,36 @@ struct SealTests {
         }
     }
 
+    @Test("the Python verifier reads tables and columns whose names hold quotes and spaces", arguments: TestDatabase.allCases)
+    func pythonVerifierOddNames(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            let table = "it's \"odd\" T"
+            let blob = db.kind == .sqlite ? "BLOB" : "BYTEA"
+            try await db.exec(
+                "CREATE TABLE \(SQLText.quoted(table)) (\"Lang\" VARCHAR(20), n INTEGER, \"my \"\"b\"\"\" \(blob), \"e-mail\" TEXT, PRIMARY KEY (\"Lang\", n))")
+            try await db.engine.install(on: db.sql)
+            try await db.engine.enable(table, on: db.sql)
+            let bytes = db.kind == .sqlite ? "X'00ff'" : "'\\x00ff'"
+            for statement in [
+                "INSERT INTO \(SQLText.quoted(table)) VALUES ('en,x', 1, \(bytes), 'ann@example.com'), ('b''c', 2, NULL, '')",
+                "UPDATE \(SQLText.quoted(table)) SET \"e-mail\" = 'ann2@example.com' WHERE n = 1",
+                "UPDATE \(SQLText.quoted(table)) SET \"e-mail\" = 'x' WHERE n = 2",
+            ] {
+                try await db.engine.versioned(on: db.sql) { try await $0.raw(SQLQueryString(statement)).run() }
+            }
+            let sealed = try await db.engine.seal(on: db.sql)
+            #expect(try Self.python(db) == "ok \(sealed.headDigest!)")
+            try await db.engine.prune(keepLast: 1, on: db.sql)
+            try await db.engine.redact(table, .key(["en,x", "1"]), fields: ["e-mail", "my \"b\""], on: db.sql)
+            let report = try await db.engine.verifySeal(expectedDigest: sealed.headDigest, on: db.sql)
+            #expect(report.isValid && report.prunedVersions == 2 && report.redactedFields == 2, "\(report)")
+            #expect(try Self.python(db) == "ok \(report.headDigest!)")
+            try await db.exec("UPDATE \(SQLText.quoted(table + "_version")) SET \"e-mail\" = 'forged' WHERE n = 2 AND \"e-mail\" = 'x'")
+            let edited = try #require(try await db.engine.verifySeal(on: db.sql).problems.first?.transactionID)
+            #expect(try Self.python(db) == "changed \(edited)")
+        }
+    }
+
     @Test("sealing while writers commit: every transaction is sealed once, in order, and verify is green", arguments: TestDatabase.allCases)
     func concurrentWriters(_ database: TestDatabase) async throws {
         try await database.run(connectionsPerEventLoop: 4) { db in
