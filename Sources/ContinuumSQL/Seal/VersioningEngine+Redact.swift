@@ -46,8 +46,9 @@ extension VersioningEngine {
     /// ```
     ///
     /// - Throws: ``ContinuumError/tableNotVersioned(_:)``, ``ContinuumError/unknownColumn(table:column:)``,
-    ///   ``ContinuumError/cannotRedactColumn(table:column:reason:)`` for a key column or one that is
-    ///   NOT NULL in the live table, or ``ContinuumError/invalidPrimaryKey(table:expected:)`` for a
+    ///   ``ContinuumError/cannotRedactColumn(table:column:reason:)`` for a key column, one that is
+    ///   NOT NULL in the live table, one excluded from versioning or a bookkeeping column of the
+    ///   version table (`transaction_id`, `end_transaction_id`, `operation_type`, `_mod` flags), or ``ContinuumError/invalidPrimaryKey(table:expected:)`` for a
     ///   key with the wrong number of values.
     @discardableResult
     public func redact(
@@ -60,7 +61,19 @@ extension VersioningEngine {
         guard let live = try await introspector.describe(table) else { throw ContinuumError.tableNotFound(table) }
         let key = entry.keyColumns
         for field in fields {
-            guard let column = entry.columns.first(where: { $0.name == field }) else { throw ContinuumError.unknownColumn(table: table, column: field) }
+            guard let column = entry.columns.first(where: { $0.name == field }) else {
+                if live.column(named: field) != nil {
+                    throw ContinuumError.cannotRedactColumn(
+                        table: table, column: field,
+                        reason: "it is excluded from versioning, so history holds none of its values (erase the live value with an UPDATE)")
+                }
+                let bookkeeping = [VersioningPlan.transactionColumn, VersioningPlan.endTransactionColumn, VersioningPlan.operationColumn]
+                if bookkeeping.contains(field) || (field.hasSuffix("_mod") && entry.options.tracksModifiedColumns) {
+                    throw ContinuumError.cannotRedactColumn(
+                        table: table, column: field, reason: "it is a bookkeeping column of the version table, which every chain needs")
+                }
+                throw ContinuumError.unknownColumn(table: table, column: field)
+            }
             if column.isPrimaryKey { throw ContinuumError.cannotRedactColumn(table: table, column: field, reason: "it is part of the primary key") }
             if live.column(named: field)?.isNotNull == true {
                 throw ContinuumError.cannotRedactColumn(table: table, column: field, reason: "it is NOT NULL in the live table (erase the live value first, or allow NULL)")

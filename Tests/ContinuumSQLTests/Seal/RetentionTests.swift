@@ -80,6 +80,38 @@ struct RetentionTests {
         }
     }
 
+    @Test("redact refuses an excluded column and the version table's bookkeeping columns with the reason, changing nothing", arguments: TestDatabase.allCases)
+    func redactRefusals(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await db.exec("CREATE TABLE customer (id \(db.autoKey), email TEXT, secret TEXT, note TEXT)")
+            try await db.engine.install(on: db.sql)
+            try await db.engine.enable("customer", options: .init(excludedColumns: ["secret"], tracksModifiedColumns: true), on: db.sql)
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("INSERT INTO customer (id, email, secret) VALUES (1, 'ann@example.com', 's')").run() }
+            try await db.engine.seal(on: db.sql)
+            let transactions = try await db.count("transaction")
+            await #expect(
+                throws: ContinuumError.cannotRedactColumn(
+                    table: "customer", column: "secret",
+                    reason: "it is excluded from versioning, so history holds none of its values (erase the live value with an UPDATE)")
+            ) { try await db.engine.redact("customer", .key(["1"]), fields: ["email", "secret"], on: db.sql) }
+            for bookkeeping in ["transaction_id", "end_transaction_id", "operation_type", "email_mod"] {
+                await #expect(
+                    throws: ContinuumError.cannotRedactColumn(table: "customer", column: bookkeeping, reason: "it is a bookkeeping column of the version table, which every chain needs"),
+                    "\(bookkeeping)"
+                ) { try await db.engine.redact("customer", .key(["1"]), fields: [bookkeeping], on: db.sql) }
+            }
+            await #expect(throws: ContinuumError.unknownColumn(table: "customer", column: "phone")) {
+                try await db.engine.redact("customer", .key(["1"]), fields: ["phone"], on: db.sql)
+            }
+            #expect(try await db.count("transaction") == transactions)
+            #expect(try await db.rows("SELECT email, secret FROM customer") == [["ann@example.com", "s"]])
+            // The message never holds a value.
+            let message = ContinuumError.cannotRedactColumn(table: "customer", column: "secret", reason: "x").description
+            #expect(!message.contains("ann@") && !message.contains("'s'"))
+            #expect(try await db.engine.verifySeal(on: db.sql).isValid)
+        }
+    }
+
     /// Article 1: inserted, then updated three times; article 2: inserted, updated, deleted;
     /// article 3: inserted. One transaction each.
     static func longHistory(_ db: TestContext) async throws {
