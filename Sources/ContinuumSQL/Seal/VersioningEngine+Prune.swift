@@ -40,7 +40,8 @@ extension VersioningEngine {
     ///   (`continuum.event = prune`, the rule in its metadata), and that is sealed at once, so
     ///   ``verifySeal(expectedDigest:on:)`` stays green and proves what was pruned.
     ///
-    /// Works in batches of `batchSize` versions, each its own short transaction.
+    /// Works in batches of `batchSize` versions, each its own short transaction. A dry run
+    /// counts what a prune would remove now and writes nothing (no seal either).
     ///
     /// ```swift
     /// let report = try await engine.prune(olderThan: .now.addingTimeInterval(-90 * 86_400), keepLast: 10, on: sql)
@@ -56,6 +57,8 @@ extension VersioningEngine {
         guard cutoff != nil || keepLast != nil else { throw ContinuumError.pruneRuleMissing }
         if let keepLast, keepLast < 1 { throw ContinuumError.invalidKeepLast(keepLast) }
         guard batchSize > 0 else { throw ContinuumError.invalidBatchSize(batchSize) }
+        // A date before the year 1 prunes nothing older than the year 1 does (and has no text form).
+        let cutoff = cutoff.map { max($0, Date.distantPast) }
         let dialect = try SQLDialectKind(database)
         var entries = try await RegistryEntry.all(from: database)
         if let tables {
@@ -63,7 +66,13 @@ extension VersioningEngine {
             entries = entries.filter { tables.contains($0.table) }
         }
         let all = try await RegistryEntry.all(from: database)
-        let head = try await self.seal(on: database).headTransactionID ?? 0
+        // Only sealed history is pruned, so a prune seals first. A dry run changes nothing, not
+        // even the seals: it counts up to where that seal would reach (PostgreSQL: the stable
+        // horizon; SQLite: every committed transaction).
+        let head =
+            dryRun
+            ? (dialect == .postgresql ? try await self.stableHorizon(waitingAtMost: .seconds(10), on: database) : Int.max)
+            : try await self.seal(on: database).headTransactionID ?? 0
         var report = PruneReport(dryRun: dryRun, versions: [:], chainStarts: 0, transactions: 0, eventTransactionIDs: [])
         var rule: [String: String] = [Self.eventMetaKey: "prune"]
         if let cutoff { rule["continuum.older_than"] = Self.naiveUTC(cutoff) }
