@@ -8,11 +8,12 @@ if sys.argv[1].startswith("postgres"):  # psycopg2; the literals under the seal'
     cursor.execute("SET search_path = %s; SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; "
                    "SET extra_float_digits = 1; SET bytea_output = 'hex'", [sys.argv[2] if len(sys.argv) > 2 else "public"])
     quote = lambda n: f'quote_nullable(CAST({ident(n)} AS TEXT))'
+    tables = "SELECT CAST(relname AS TEXT) FROM pg_class WHERE relnamespace = CAST(current_schema() AS regnamespace)"
     columns = lambda t: q(f"""SELECT a.attname, COALESCE((SELECT k.n FROM pg_index i, unnest(i.indkey) WITH ORDINALITY k(a, n) WHERE i.indrelid
         = a.attrelid AND i.indisprimary AND k.a = a.attnum), 0) FROM pg_attribute a WHERE a.attrelid = CAST(%s AS regclass) AND a.attnum > 0 AND NOT a.attisdropped""", ident(t))
 else:
     db = sqlite3.connect(sys.argv[1]); q = lambda sql, *a: db.execute(sql, a).fetchall()
-    quote = lambda n: f'quote({ident(n)})'; columns = lambda t: [(c[1], c[5]) for c in q('SELECT * FROM pragma_table_info(?)', t)]
+    tables = "SELECT name FROM sqlite_master"; quote = lambda n: f'quote({ident(n)})'; columns = lambda t: [(c[1], c[5]) for c in q('SELECT * FROM pragma_table_info(?)', t)]
 number = lambda literal: int(str(literal).strip("'"))
 H = lambda *parts: hashlib.sha256("\0".join(map(str, parts)).encode()).hexdigest()
 seals = q('SELECT transaction_id, entry_digest, chain_digest, salt FROM _continuum_seal ORDER BY transaction_id')
@@ -31,11 +32,15 @@ def table(name):  # column names (without end_transaction_id), key columns, rows
 names, _, rows = table("transaction")
 for r in rows: [add(r[names.index("id")], "transaction", H(n, v)) for n, v in zip(names, r)]
 for tx, k, v in q(f'SELECT transaction_id, "key", {quote("value")} FROM transaction_meta'): add(tx, "meta", H(k, v))
-for (vt,) in q('SELECT version_table FROM _continuum_tables'):
+# Every version table the seal read (a table disabled since included); a column first sealed
+# after a transaction ("since"), or not yet, is left out of that transaction's rows while NULL.
+since = {(t, c): number(s) for t, c, s in q("SELECT version_table, column_name, since_transaction_id FROM _continuum_seal_column")}
+for (vt,) in q(f"SELECT version_table FROM _continuum_tables UNION SELECT version_table FROM _continuum_seal_column WHERE version_table IN ({tables})"):
     names, keys, rows = table(vt)
     for r in rows:
         f = dict(zip(names, r)); tx = number(f["transaction_id"]); key = ",".join(f[k] for k in keys)
-        add(tx, "versions", H("row", vt, *sorted(field((tx, vt, key, n), n, v) for n, v in f.items())))
+        kept = [(n, v) for n, v in f.items() if v != "NULL" or tx >= since.get((vt, n), tx + 1)]
+        add(tx, "versions", H("row", vt, *sorted(field((tx, vt, key, n), n, v) for n, v in kept)))
 for p in patches:
     if p[2] and not p[4]: add(p[1], "versions", p[5])  # a pruned version row: its recorded digest
     add(p[0], "patches", H("patch", *p[1:]))

@@ -65,7 +65,6 @@ extension VersioningEngine {
             for table in tables where !entries.contains(where: { $0.table == table }) { throw ContinuumError.tableNotVersioned(table) }
             entries = entries.filter { tables.contains($0.table) }
         }
-        let all = try await RegistryEntry.all(from: database)
         // Only sealed history is pruned, so a prune seals first. A dry run changes nothing, not
         // even the seals: it counts up to where that seal would reach (PostgreSQL: the stable
         // horizon; SQLite: every committed transaction).
@@ -95,8 +94,7 @@ extension VersioningEngine {
                 let candidates = self.pruneCandidates(entry, cutoff: cutoff, keepLast: keepLast, head: head, range: range, dialect: dialect)
                 while true {
                     let batch = try await self.versioned(on: database, userID: userID, meta: rule.merging(["continuum.table": entry.table]) { $1 }) { connection in
-                        try await self.pruneBatch(
-                            entry, all: all, candidates: candidates, range: range, batchSize: batchSize, dialect: dialect, on: connection)
+                        try await self.pruneBatch(entry, candidates: candidates, range: range, batchSize: batchSize, dialect: dialect, on: connection)
                     }
                     report.versions[entry.table, default: 0] += batch.versions
                     report.chainStarts += batch.chainStarts
@@ -190,7 +188,7 @@ extension VersioningEngine {
     }
 
     private func pruneBatch(
-        _ entry: RegistryEntry, all: [RegistryEntry], candidates: SQLQueryString, range: SQLQueryString, batchSize: Int, dialect: SQLDialectKind,
+        _ entry: RegistryEntry, candidates: SQLQueryString, range: SQLQueryString, batchSize: Int, dialect: SQLDialectKind,
         on connection: any SQLDatabase
     ) async throws -> (versions: Int, chainStarts: Int, transactions: Int, event: Int?) {
         for statement in dialect.sealSettings { try await connection.run(generated: statement) }
@@ -210,6 +208,8 @@ extension VersioningEngine {
         ).all()
         guard !rows.isEmpty else { return (0, 0, 0, nil) }
         let event = try await self.eventTransactionID(dialect: dialect, on: connection)
+        // Every version table the seal reads (a table disabled after sealing too).
+        let coverage = try await self.sealCoverage(on: connection)
         // The patches already recorded for this table's rows in the batch's transactions (a
         // redacted field, say), and the salts those transactions were sealed with.
         let batchIDs = Set(try rows.flatMap { [try $0.decode(column: "_tx", as: Int.self), try $0.decode(column: "_first", as: Int?.self)].compactMap { $0 } }).sorted()
@@ -223,7 +223,9 @@ extension VersioningEngine {
             let tx = try row.decode(column: "_tx", as: Int.self)
             let fields = try names.indices.map { (name: names[$0], literal: try row.decode(column: "c\($0)", as: String.self)) }
             let keyLiterals = key.map { column in fields.first { $0.name == column.name }?.literal ?? "NULL" }
-            let sealRow = SealRow(transactionID: tx, table: entry.versionTable, key: keyLiterals.joined(separator: ","), fields: fields)
+            let sealRow = SealRow(
+                transactionID: tx, table: entry.versionTable, key: keyLiterals.joined(separator: ","),
+                fields: coverage.fields(entry.versionTable, transactionID: tx, fields))
             patches.append(SealPatch(event: event, transactionID: tx, table: entry.versionTable, rowKey: sealRow.key, field: "", digest: sealRow.digest(index, salt: salts[tx]), value: ""))
             if let first = try row.decode(column: "_first", as: Int?.self) { starts.insert(ChainStart(rowKey: sealRow.key, transactionID: first)) }
             transactions.insert(tx)
@@ -278,12 +280,13 @@ extension VersioningEngine {
             let slice = touched[start..<min(start + chunk, touched.count)]
             var written: Set<Int> = []
             var writtenHere: Set<Int> = []
-            for other in all {
+            for (versionTable, _) in coverage.tables {
+                guard try await Introspector(connection).tableExists(versionTable) else { continue }
                 let ids = try await connection.raw(
-                    "SELECT DISTINCT CAST(\"transaction_id\" AS BIGINT) AS \"t\" FROM \(ident: other.versionTable) WHERE \"transaction_id\" IN " + list(slice)
+                    "SELECT DISTINCT CAST(\"transaction_id\" AS BIGINT) AS \"t\" FROM \(ident: versionTable) WHERE \"transaction_id\" IN " + list(slice)
                 ).all().map { try $0.decode(column: "t", as: Int.self) }
                 written.formUnion(ids)
-                if other.versionTable == entry.versionTable { writtenHere.formUnion(ids) }
+                if versionTable == entry.versionTable { writtenHere.formUnion(ids) }
             }
             let entityGone = slice.filter { written.contains($0) && !writtenHere.contains($0) }
             if !entityGone.isEmpty {

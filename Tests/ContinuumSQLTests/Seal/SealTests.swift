@@ -151,6 +151,64 @@ struct SealTests {
         }
     }
 
+    @Test("a column added after sealing, a table disabled after sealing and one dropped with its history keep verify green", arguments: TestDatabase.allCases)
+    func schemaChangesAfterSealing(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            let ids = try await Self.history(db)
+            try await db.exec("CREATE TABLE tag (id INTEGER PRIMARY KEY, name TEXT)", "CREATE TABLE note (id INTEGER PRIMARY KEY, body TEXT)")
+            for table in ["tag", "note"] {
+                try await db.engine.enable(table, on: db.sql)
+                try await db.engine.versioned(on: db.sql) {
+                    try await $0.raw(SQLQueryString("INSERT INTO \(table) (id) VALUES (1)")).run()
+                    try await $0.raw(SQLQueryString("UPDATE article SET content = 'with \(table)' WHERE id = 1")).run()
+                }
+            }
+            let published = try #require(try await db.engine.seal(on: db.sql).headDigest)
+            // A migration adds a column: every sealed version row now has it, NULL.
+            try await db.exec("ALTER TABLE article ADD COLUMN extra TEXT")
+            try await db.engine.sync("article", on: db.sql)
+            var report = try await db.engine.verifySeal(expectedDigest: published, on: db.sql)
+            #expect(report.isValid, "\(report)")
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("UPDATE article SET extra = 'e' WHERE id = 1").run() }
+            try await db.engine.seal(on: db.sql)
+            report = try await db.engine.verifySeal(expectedDigest: published, on: db.sql)
+            #expect(report.isValid, "\(report)")
+            #expect(try Self.python(db) == "ok \(report.headDigest!)")
+            // A value written into the new column of a sealed row is still an edit.
+            let undo = try await Self.snapshot(db)
+            try await db.exec("UPDATE article_version SET extra = 'forged' WHERE id = 1 AND transaction_id = \(ids[0])")
+            #expect(try await db.engine.verifySeal(on: db.sql).problems == [.edited(transactionID: ids[0])])
+            #expect(try Self.python(db) == "changed \(ids[0])")
+            try await Self.restore(db, undo)
+
+            // Disabled, keeping its history: still sealed, still checked.
+            let tagged = try #require(Int(try await db.rows("SELECT CAST(MIN(transaction_id) AS TEXT) FROM tag_version")[0][0]!))
+            try await db.engine.disable("tag", on: db.sql)
+            report = try await db.engine.verifySeal(expectedDigest: published, on: db.sql)
+            #expect(report.isValid, "\(report)")
+            #expect(try Self.python(db) == "ok \(report.headDigest!)")
+            try await db.exec("UPDATE tag_version SET name = 'forged'")
+            #expect(try await db.engine.verifySeal(on: db.sql).problems.compactMap(\.transactionID).contains(tagged))
+            #expect(try Self.python(db) == "changed \(tagged)")
+            try await db.exec("UPDATE tag_version SET name = NULL")
+            // Enabled again: its version table is adopted and read once.
+            try await db.engine.enable("tag", on: db.sql)
+            try await db.engine.seal(on: db.sql)
+            #expect(try await db.engine.verifySeal(expectedDigest: published, on: db.sql).isValid)
+
+            // Disabled dropping its history: the drop is recorded and sealed like a prune.
+            try await db.engine.disable("note", keepHistory: false, on: db.sql)
+            #expect(try await !db.tableExists("note_version"))
+            report = try await db.engine.verifySeal(expectedDigest: published, on: db.sql)
+            #expect(report.isValid, "\(report)")
+            #expect(report.prunedVersions == 1)
+            let event = try await db.engine.transactions(limit: 1, on: db.sql)[0]
+            #expect(event.meta == [VersioningEngine.eventMetaKey: "disable", "continuum.table": "note"])
+            #expect(try Self.python(db) == "ok \(report.headDigest!)")
+            try await db.expectConsistent("article", "tag")
+        }
+    }
+
     @Test("sealing while writers commit: every transaction is sealed once, in order, and verify is green", arguments: TestDatabase.allCases)
     func concurrentWriters(_ database: TestDatabase) async throws {
         try await database.run(connectionsPerEventLoop: 4) { db in
