@@ -112,6 +112,46 @@ struct RetentionTests {
         }
     }
 
+    @Test("redact by key compares each value as its column's type; a key no row has is refused and records nothing", arguments: TestDatabase.allCases)
+    func redactKeyAsTyped(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await db.exec("CREATE TABLE doc (owner VARCHAR(20), n INTEGER, body TEXT, PRIMARY KEY (owner, n))")
+            try await db.engine.install(on: db.sql)
+            try await db.engine.enable("doc", on: db.sql)
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("INSERT INTO doc VALUES ('ann', 2, 'secret'), ('bob', 2, 'kept')").run() }
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("UPDATE doc SET body = 'secret 2' WHERE owner = 'ann'").run() }
+            try await db.engine.seal(on: db.sql)
+            let transactions = try await db.count("transaction")
+            for key in [["ann", "3"], ["Ann", "2"], ["nobody", "2"]] {
+                await #expect(throws: ContinuumError.redactionKeyNotFound(table: "doc"), "\(key)") {
+                    try await db.engine.redact("doc", .key(key), fields: ["body"], on: db.sql)
+                }
+            }
+            #expect(try await db.count("transaction") == transactions, "a refused redaction records nothing")
+            // "02" is the integer 2, as history reads take it.
+            let report = try await db.engine.redact("doc", .key(["ann", "02"]), fields: ["body"], on: db.sql)
+            #expect(report.fields == 2 && report.liveRows == 1, "\(report)")
+            #expect(try await db.count("doc_version", where: "owner = 'ann' AND body IS NOT NULL") == 0)
+            #expect(try await db.count("doc_version", where: "owner = 'bob' AND body = 'kept'") == 1)
+            // A row deleted since still has history to redact.
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("DELETE FROM doc WHERE owner = 'bob'").run() }
+            #expect(try await db.engine.redact("doc", .key(["bob", "2"]), fields: ["body"], on: db.sql).versions == 2)
+            if db.kind == .postgres {
+                try await db.exec("CREATE TABLE person (id UUID PRIMARY KEY, email TEXT)")
+                try await db.engine.enable("person", on: db.sql)
+                try await db.engine.versioned(on: db.sql) {
+                    try await $0.raw("INSERT INTO person VALUES ('9ac05375-70fa-4d3f-bba9-0ed9d0e74ca1', 'ann@example.com')").run()
+                }
+                let upper = try await db.engine.redact("person", .key(["9AC05375-70FA-4D3F-BBA9-0ED9D0E74CA1"]), fields: ["email"], on: db.sql)
+                #expect(upper.fields == 1 && upper.liveRows == 1, "\(upper)")
+            }
+            let verification = try await db.engine.verifySeal(on: db.sql)
+            #expect(verification.isValid, "\(verification)")
+            #expect(try SealTests.python(db) == "ok \(verification.headDigest!)")
+            try await db.expectConsistent("doc")
+        }
+    }
+
     /// Article 1: inserted, then updated three times; article 2: inserted, updated, deleted;
     /// article 3: inserted. One transaction each.
     static func longHistory(_ db: TestContext) async throws {
