@@ -62,6 +62,8 @@ extension VersioningEngine {
         let entry = try await RegistryEntry.require(table, from: database)
         let introspector = try Introspector(database)
         guard let live = try await introspector.describe(table) else { throw ContinuumError.tableNotFound(table) }
+        // A field named twice is erased once.
+        let fields = fields.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         let key = entry.keyColumns
         for field in fields {
             guard let column = entry.columns.first(where: { $0.name == field }) else {

@@ -128,8 +128,8 @@ struct RetentionTests {
                 }
             }
             #expect(try await db.count("transaction") == transactions, "a refused redaction records nothing")
-            // "02" is the integer 2, as history reads take it.
-            let report = try await db.engine.redact("doc", .key(["ann", "02"]), fields: ["body"], on: db.sql)
+            // "02" is the integer 2, as history reads take it; a field named twice is erased once.
+            let report = try await db.engine.redact("doc", .key(["ann", "02"]), fields: ["body", "body"], on: db.sql)
             #expect(report.fields == 2 && report.liveRows == 1, "\(report)")
             #expect(try await db.count("doc_version", where: "owner = 'ann' AND body IS NOT NULL") == 0)
             #expect(try await db.count("doc_version", where: "owner = 'bob' AND body = 'kept'") == 1)
