@@ -8,8 +8,9 @@ import SQLKit
 ///   table is still read, with the key of its own primary key), so `verifySeal` stays green and
 ///   still detects an edit of it;
 /// - a column added after a transaction was sealed (a migration and `sync`) is NULL in that
-///   transaction's version rows: such a field is left out of the row's digest, so sealed
-///   history stays valid. A value written into it later is not left out, and is detected.
+///   transaction's version rows (its `_mod` flag false): such a field is left out of the row's
+///   digest, so sealed history stays valid. A value written into it later is not left out, and
+///   is detected.
 struct SealCoverage: Sendable {
     /// The version tables read, with their key columns in key order.
     var tables: [(versionTable: String, key: [String])]
@@ -20,9 +21,11 @@ struct SealCoverage: Sendable {
     var recordsColumns: Bool
 
     /// Whether a field of a version row of transaction `transactionID` is part of its digest:
-    /// unless it is NULL in a column first sealed after the transaction (or not sealed yet).
+    /// unless it is NULL (or false, for a `_mod` flag, which `sync` adds as false) in a column
+    /// first sealed after the transaction (or not sealed yet).
     func covers(_ versionTable: String, _ column: String, literal: String, transactionID: Int) -> Bool {
-        literal != "NULL" || !self.recordsColumns || transactionID >= self.since[versionTable]?[column] ?? Int.max
+        let absent = literal == "NULL" || (column.hasSuffix("_mod") && (literal == "0" || literal == "'false'"))
+        return !absent || !self.recordsColumns || transactionID >= self.since[versionTable]?[column] ?? Int.max
     }
 
     /// `fields` without those left out of the row's digest.

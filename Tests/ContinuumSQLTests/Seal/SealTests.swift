@@ -209,6 +209,33 @@ struct SealTests {
         }
     }
 
+    @Test("a column added after sealing to a table that tracks modified columns (its _mod flag false in sealed rows) keeps verify green", arguments: TestDatabase.allCases)
+    func columnAddedWithModifiedFlag(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await db.exec("CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT)")
+            try await db.engine.install(on: db.sql)
+            try await db.engine.enable("item", options: .init(tracksModifiedColumns: true), on: db.sql)
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("INSERT INTO item (id, name) VALUES (1, 'a'), (2, 'b')").run() }
+            let first = try #require(try await db.engine.transactions(limit: 1, on: db.sql).first?.id)
+            let published = try #require(try await db.engine.seal(on: db.sql).headDigest)
+            try await db.exec("ALTER TABLE item ADD COLUMN size INTEGER")
+            try await db.engine.sync("item", on: db.sql)
+            #expect(try await db.count("item_version", where: "size_mod IS NOT NULL") == 2, "sync fills the new flag in sealed rows")
+            var report = try await db.engine.verifySeal(expectedDigest: published, on: db.sql)
+            #expect(report.isValid, "\(report)")
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("UPDATE item SET size = 3 WHERE id = 1").run() }
+            try await db.engine.seal(on: db.sql)
+            report = try await db.engine.verifySeal(expectedDigest: published, on: db.sql)
+            #expect(report.isValid, "\(report)")
+            #expect(try Self.python(db) == "ok \(report.headDigest!)")
+            // A sealed row's new flag set to true is an edit.
+            let flag = db.kind == .sqlite ? "1" : "TRUE"
+            try await db.exec("UPDATE item_version SET size_mod = \(flag) WHERE id = 2 AND transaction_id = \(first)")
+            #expect(try await db.engine.verifySeal(on: db.sql).problems == [.edited(transactionID: first)])
+            #expect(try Self.python(db) == "changed \(first)")
+        }
+    }
+
     @Test("sealing while writers commit: every transaction is sealed once, in order, and verify is green", arguments: TestDatabase.allCases)
     func concurrentWriters(_ database: TestDatabase) async throws {
         try await database.run(connectionsPerEventLoop: 4) { db in
