@@ -57,7 +57,10 @@ extension VersioningEngine {
         let known = Set(coverage.tables.map(\.versionTable))
         for versionTable in coverage.since.keys.sorted() where !known.contains(versionTable) {
             // A table disabled after sealing: its version table's key, without transaction_id.
-            guard let description = try await introspector.describe(versionTable) else { continue }
+            // A record naming anything else (a forged one) names nothing sealed.
+            guard let description = try await introspector.describe(versionTable),
+                description.primaryKey.contains(where: { $0.name == VersioningPlan.transactionColumn })
+            else { continue }
             coverage.tables.append((versionTable, description.primaryKey.map(\.name).filter { $0 != VersioningPlan.transactionColumn }))
         }
         return coverage
