@@ -164,6 +164,13 @@ struct SealTests {
                 }
             }
             let published = try #require(try await db.engine.seal(on: db.sql).headDigest)
+            // History sealed before _continuum_seal_column existed: verified as it was sealed, and
+            // the next seal records every column then in place as covered from the start.
+            try await db.exec("DROP TABLE _continuum_seal_column")
+            #expect(try await db.engine.verifySeal(expectedDigest: published, on: db.sql).isValid)
+            try await db.engine.seal(on: db.sql)
+            #expect(try await db.count("_continuum_seal_column", where: "since_transaction_id = 0") == 5 + 4 + 4)
+            #expect(try await db.engine.verifySeal(expectedDigest: published, on: db.sql).isValid)
             // A migration adds a column: every sealed version row now has it, NULL.
             try await db.exec("ALTER TABLE article ADD COLUMN extra TEXT")
             try await db.engine.sync("article", on: db.sql)
