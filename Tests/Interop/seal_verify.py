@@ -34,13 +34,16 @@ for r in rows: [add(r[names.index("id")], "transaction", H(n, v)) for n, v in zi
 for tx, k, v in q(f'SELECT transaction_id, "key", {quote("value")} FROM transaction_meta'): add(tx, "meta", H(k, v))
 # Every version table the seal read (a table disabled since included); a column first sealed
 # after a transaction ("since"), or not yet, is left out of that transaction's rows while absent.
-since = {(t, c): number(s) for t, c, s in q("SELECT version_table, column_name, since_transaction_id FROM _continuum_seal_column")}
+since = {(t, c): (number(s), p) for t, c, s, p in q("SELECT version_table, column_name, since_transaction_id, sealed_name FROM _continuum_seal_column")}
+def sealed(vt, n, tx):  # the name column n had when tx was sealed (renamed since: "sealed_name"); None: it had none
+    s, p = since.get((vt, n), (tx + 1, None))
+    return n if tx >= s else p and (sealed(vt, p, tx) if (vt, p) in since else p)
 absent = lambda n, v: v == "NULL" or (n.endswith("_mod") and v in ("0", "'false'"))  # NULL, or a false _mod flag
 for (vt,) in q(f"SELECT version_table FROM _continuum_tables UNION SELECT version_table FROM _continuum_seal_column WHERE version_table IN ({tables})"):
     names, keys, rows = table(vt)
     for r in rows:
         f = dict(zip(names, r)); tx = number(f["transaction_id"]); key = ",".join(f[k] for k in keys)
-        kept = [(n, v) for n, v in f.items() if not absent(n, v) or tx >= since.get((vt, n), tx + 1)]
+        kept = [(sealed(vt, n, tx) or n, v) for n, v in f.items() if sealed(vt, n, tx) or not absent(n, v)]
         add(tx, "versions", H("row", vt, *sorted(field((tx, vt, key, n), n, v) for n, v in kept)))
 for p in patches:
     if p[2] and not p[4]: add(p[1], "versions", p[5])  # a pruned version row: its recorded digest

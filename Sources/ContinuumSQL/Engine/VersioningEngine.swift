@@ -299,12 +299,17 @@ public struct VersioningEngine: Sendable {
         }
         plan.versionTableHasRowid = try await Self.hasRowid(plan.versionTable, on: connection)
         var statements = generator.sharedFunctions() + generator.dropTriggers(plan)
+        var renames: [(old: String, new: String)] = []
         for (old, new) in renamedColumns.sorted(by: { $0.key < $1.key }) where versionTable.column(named: old) != nil && versionTable.column(named: new) == nil {
             statements.append(generator.renameVersionColumn(plan, from: old, to: new))
+            renames.append((old, new))
             if versionTable.column(named: old + VersioningPlan.modSuffix) != nil && versionTable.column(named: new + VersioningPlan.modSuffix) == nil {
                 statements.append(generator.renameVersionColumn(plan, from: old + VersioningPlan.modSuffix, to: new + VersioningPlan.modSuffix))
+                renames.append((old + VersioningPlan.modSuffix, new + VersioningPlan.modSuffix))
             }
         }
+        // Sealed history keeps the names it was sealed under.
+        try await self.recordSealRenames(renames, of: plan.versionTable, on: connection)
         for statement in statements { try await connection.run(generated: statement) }
         versionTable = try await introspector.describe(plan.versionTable) ?? versionTable
         // A column whose type the migration changed (widened, most often): the version column

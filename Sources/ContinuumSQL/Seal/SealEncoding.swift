@@ -315,7 +315,7 @@ extension VersioningEngine {
             try await database.run(
                 generated: """
                     CREATE TABLE \(SQLText.identifier(Self.sealColumnTable)) ("version_table" \(text) NOT NULL, "column_name" \(text) NOT NULL, \
-                    "since_transaction_id" BIGINT NOT NULL, PRIMARY KEY ("version_table", "column_name"))
+                    "since_transaction_id" BIGINT NOT NULL, "sealed_name" \(text), PRIMARY KEY ("version_table", "column_name"))
                     """)
             // History sealed before this table existed covered every column then in place.
             if try await Self.sealHead(on: database) != nil {

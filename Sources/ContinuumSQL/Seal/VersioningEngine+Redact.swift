@@ -149,6 +149,7 @@ extension VersioningEngine {
             let touched = Set(try rows.map { try $0.decode(column: "_tx", as: Int.self) }).sorted()
             let sealed = try await self.sealSalts(touched, on: connection)
             let known = PatchIndex(try await self.sealPatches(concerning: touched, on: connection))
+            let coverage = try await self.sealCoverage(on: connection)
             var patches: [SealPatch] = []
             var erased: Set<String> = []
             for row in rows {
@@ -160,11 +161,13 @@ extension VersioningEngine {
                     // NULL quotes as NULL in both dialects.
                     let literal = try row.decode(column: "f\(position)", as: String.self)
                     guard literal != "NULL" else { continue }
+                    // The name the field was sealed under (a column renamed since keeps its old one).
+                    let name = coverage.sealedName(entry.versionTable, field, transactionID: tx) ?? field
                     patches.append(
                         SealPatch(
-                            event: event, transactionID: tx, table: entry.versionTable, rowKey: rowKey, field: field,
-                            digest: known.fieldDigest(tx, entry.versionTable, rowKey, field, literal, salt: salt), value: "NULL"))
-                    erased.insert(SealPatch.key(tx, entry.versionTable, rowKey, field))
+                            event: event, transactionID: tx, table: entry.versionTable, rowKey: rowKey, field: name,
+                            digest: known.fieldDigest(tx, entry.versionTable, rowKey, name, literal, salt: salt), value: "NULL"))
+                    erased.insert(SealPatch.key(tx, entry.versionTable, rowKey, name))
                 }
             }
             let erasedCount = patches.count

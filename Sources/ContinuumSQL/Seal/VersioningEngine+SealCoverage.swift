@@ -2,7 +2,8 @@ import SQLKit
 
 /// Which version tables and columns the seal covers. `_continuum_seal_column` records, for every
 /// column of every version table the seal has read, the first transaction sealed with it
-/// (`since_transaction_id`):
+/// (`since_transaction_id`) and, for a column renamed since (`sync` with `renamedColumns`), the
+/// name it had before (`sealed_name`):
 ///
 /// - a table disabled after its history was sealed keeps that history in the seal (its version
 ///   table is still read, with the key of its own primary key), so `verifySeal` stays green and
@@ -10,27 +11,39 @@ import SQLKit
 /// - a column added after a transaction was sealed (a migration and `sync`) is NULL in that
 ///   transaction's version rows (its `_mod` flag false): such a field is left out of the row's
 ///   digest, so sealed history stays valid. A value written into it later is not left out, and
-///   is detected.
+///   is detected;
+/// - a column renamed after a transaction was sealed keeps, in that transaction's rows, the
+///   name it was sealed under.
 struct SealCoverage: Sendable {
     /// The version tables read, with their key columns in key order.
     var tables: [(versionTable: String, key: [String])]
     /// Per version table and column, the first transaction sealed with it.
     var since: [String: [String: Int]]
+    /// Per version table and renamed column, its name before `since`.
+    var sealedNames: [String: [String: String]] = [:]
     /// Whether `_continuum_seal_column` exists; without it (history sealed before it, and not
     /// sealed since), every field is part of its row's digest.
     var recordsColumns: Bool
 
-    /// Whether a field of a version row of transaction `transactionID` is part of its digest:
-    /// unless it is NULL (or false, for a `_mod` flag, which `sync` adds as false) in a column
-    /// first sealed after the transaction (or not sealed yet).
-    func covers(_ versionTable: String, _ column: String, literal: String, transactionID: Int) -> Bool {
-        let absent = literal == "NULL" || (column.hasSuffix("_mod") && (literal == "0" || literal == "'false'"))
-        return !absent || !self.recordsColumns || transactionID >= self.since[versionTable]?[column] ?? Int.max
+    /// The name `column` had when transaction `transactionID` was sealed, `nil` when it had none
+    /// (added later, or not sealed yet).
+    func sealedName(_ versionTable: String, _ column: String, transactionID: Int) -> String? {
+        guard self.recordsColumns else { return column }
+        guard let since = self.since[versionTable]?[column] else { return nil }
+        if transactionID >= since { return column }
+        guard let previous = self.sealedNames[versionTable]?[column] else { return nil }
+        return self.since[versionTable]?[previous] == nil ? previous : self.sealedName(versionTable, previous, transactionID: transactionID)
     }
 
-    /// `fields` without those left out of the row's digest.
+    /// The fields of a version row as the seal covers them: each under the name it was sealed
+    /// with, and without those its transaction was sealed without while they hold nothing (NULL,
+    /// or false for a `_mod` flag, which `sync` adds as false).
     func fields(_ versionTable: String, transactionID: Int, _ fields: [(name: String, literal: String)]) -> [(name: String, literal: String)] {
-        fields.filter { self.covers(versionTable, $0.name, literal: $0.literal, transactionID: transactionID) }
+        fields.compactMap { field in
+            if let name = self.sealedName(versionTable, field.name, transactionID: transactionID) { return (name, field.literal) }
+            let absent = field.literal == "NULL" || (field.name.hasSuffix("_mod") && (field.literal == "0" || field.literal == "'false'"))
+            return absent ? nil : field
+        }
     }
 }
 
@@ -48,11 +61,13 @@ extension VersioningEngine {
         coverage.recordsColumns = true
         for row in try await database.rows(
             generated: """
-                SELECT "version_table" AS "t", "column_name" AS "c", CAST("since_transaction_id" AS BIGINT) AS "s" FROM \(SQLText.identifier(Self.sealColumnTable))
+                SELECT "version_table" AS "t", "column_name" AS "c", CAST("since_transaction_id" AS BIGINT) AS "s", "sealed_name" AS "p"
+                FROM \(SQLText.identifier(Self.sealColumnTable))
                 """)
         {
-            coverage.since[try row.decode(column: "t", as: String.self), default: [:]][try row.decode(column: "c", as: String.self)] =
-                try row.decode(column: "s", as: Int.self)
+            let (table, column) = (try row.decode(column: "t", as: String.self), try row.decode(column: "c", as: String.self))
+            coverage.since[table, default: [:]][column] = try row.decode(column: "s", as: Int.self)
+            if let previous = try row.decode(column: "p", as: String?.self) { coverage.sealedNames[table, default: [:]][column] = previous }
         }
         let known = Set(coverage.tables.map(\.versionTable))
         for versionTable in coverage.since.keys.sorted() where !known.contains(versionTable) {
@@ -164,6 +179,34 @@ extension VersioningEngine {
                 let sealRow = SealRow(transactionID: tx, table: entry.versionTable, key: key, fields: coverage.fields(entry.versionTable, transactionID: tx, fields))
                 patches.append(SealPatch(event: event, transactionID: tx, table: entry.versionTable, rowKey: key, field: "", digest: sealRow.digest(index, salt: salts[tx]), value: ""))
             }
+        }
+    }
+}
+
+extension VersioningEngine {
+    /// `sync` renames columns of `versionTable` (old name to new): when history is sealed, the
+    /// columns are recorded first (those the seal has not met yet as first sealed after the
+    /// head), then each new name as sealed after the head under its old name. Call in the sync's
+    /// transaction, before the version table's columns are renamed.
+    func recordSealRenames(_ renames: [(old: String, new: String)], of versionTable: String, on connection: any SQLDatabase) async throws {
+        let introspector = try Introspector(connection)
+        guard !renames.isEmpty, try await introspector.tableExists(Self.sealTable) else { return }
+        if try SQLDialectKind(connection) == .postgresql {
+            try await connection.run(generated: "LOCK TABLE \(SQLText.identifier(Self.sealTable)) IN EXCLUSIVE MODE")
+        }
+        guard let head = try await Self.sealHead(on: connection) else { return }
+        try await self.createSealTables(on: connection)
+        try await self.recordSealColumns(after: head.id, on: connection)
+        for (old, new) in renames {
+            try await connection.raw(
+                "DELETE FROM \(ident: Self.sealColumnTable) WHERE \"version_table\" = \(bind: versionTable) AND \"column_name\" = \(bind: new)"
+            ).run()
+            try await connection.raw(
+                """
+                INSERT INTO \(ident: Self.sealColumnTable) ("version_table", "column_name", "since_transaction_id", "sealed_name")
+                VALUES (\(bind: versionTable), \(bind: new), \(bind: head.id + 1), \(bind: old))
+                """
+            ).run()
         }
     }
 }

@@ -247,6 +247,37 @@ struct SealTests {
         }
     }
 
+    @Test("a column renamed by sync after sealing keeps the name it was sealed under: verify, redact and the Python verifier agree", arguments: TestDatabase.allCases)
+    func columnRenamedAfterSealing(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            let ids = try await Self.history(db)
+            let published = try #require(try await db.engine.seal(on: db.sql).headDigest)
+            try await db.exec("ALTER TABLE article RENAME COLUMN name TO title")
+            try await db.engine.sync("article", renamedColumns: ["name": "title"], on: db.sql)
+            var report = try await db.engine.verifySeal(expectedDigest: published, on: db.sql)
+            #expect(report.isValid, "\(report)")
+            #expect(try Self.python(db) == "ok \(report.headDigest!)")
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("UPDATE article SET title = 'Eins' WHERE id = 1").run() }
+            // Renamed back and forth: each transaction keeps its own name.
+            try await db.exec("ALTER TABLE article RENAME COLUMN title TO heading")
+            try await db.engine.sync("article", renamedColumns: ["title": "heading"], on: db.sql)
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("UPDATE article SET heading = 'Un' WHERE id = 1").run() }
+            try await db.engine.seal(on: db.sql)
+            report = try await db.engine.verifySeal(expectedDigest: published, on: db.sql)
+            #expect(report.isValid, "\(report)")
+            #expect(try Self.python(db) == "ok \(report.headDigest!)")
+            let redaction = try await db.engine.redact("article", .key(["1"]), fields: ["heading"], on: db.sql)
+            #expect(redaction.fields == 4, "\(redaction)")
+            report = try await db.engine.verifySeal(expectedDigest: published, on: db.sql)
+            #expect(report.isValid && report.redactedFields == 4, "\(report)")
+            #expect(try Self.python(db) == "ok \(report.headDigest!)")
+            try await db.exec("UPDATE article_version SET heading = 'Forged' WHERE id = 2 AND transaction_id = \(ids[0])")
+            #expect(try await db.engine.verifySeal(on: db.sql).problems == [.edited(transactionID: ids[0])])
+            #expect(try Self.python(db) == "changed \(ids[0])")
+            try await db.expectConsistent("article")
+        }
+    }
+
     @Test("sealing while writers commit: every transaction is sealed once, in order, and verify is green", arguments: TestDatabase.allCases)
     func concurrentWriters(_ database: TestDatabase) async throws {
         try await database.run(connectionsPerEventLoop: 4) { db in
