@@ -126,13 +126,21 @@ extension VersioningEngine {
                 return ["CASE typeof(\(key[index])) WHEN 'blob' THEN hex(\(key[index])) ELSE CAST(\(key[index]) AS TEXT) END AS \"k\(index)\"", "typeof(\(key[index])) AS \"t\(index)\""]
             }
         }
-        let row = try await database.raw(
-            "SELECT \(unsafeRaw: columns.joined(separator: ", ")) FROM \(ident: entry.versionTable) AS v WHERE 1 = 1"
-                + self.pruneKeyRange(entry, after: cursor, through: nil, dialect: dialect)
-                + " ORDER BY \(unsafeRaw: key.joined(separator: ", ")), v.\"transaction_id\" LIMIT 1 OFFSET \(unsafeRaw: String(batchSize - 1))"
-        ).first()
-        guard let row else { return nil }
-        return try key.indices.map { PruneKeyValue(text: try row.decode(column: "k\($0)", as: String.self), storage: try row.decode(column: "t\($0)", as: String.self)) }
+        // Under the seal's settings, as the batch that casts these texts back: a date key's text
+        // must not follow the server's DateStyle (SQL, DMY would not read back under ISO).
+        return try await database.continuumAtomically(dialect) { connection in
+            for statement in dialect.sealSettings { try await connection.run(generated: statement) }
+            guard
+                let row = try await connection.raw(
+                    "SELECT \(unsafeRaw: columns.joined(separator: ", ")) FROM \(ident: entry.versionTable) AS v WHERE 1 = 1"
+                        + self.pruneKeyRange(entry, after: cursor, through: nil, dialect: dialect)
+                        + " ORDER BY \(unsafeRaw: key.joined(separator: ", ")), v.\"transaction_id\" LIMIT 1 OFFSET \(unsafeRaw: String(batchSize - 1))"
+                ).first()
+            else { return nil }
+            return try key.indices.map {
+                PruneKeyValue(text: try row.decode(column: "k\($0)", as: String.self), storage: try row.decode(column: "t\($0)", as: String.self))
+            }
+        }
     }
 
     /// ` AND (key) > (cursor) AND (key) <= (end)` on the version table `v`; each value bound as

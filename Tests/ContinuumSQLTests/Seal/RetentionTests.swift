@@ -328,6 +328,27 @@ struct RetentionTests {
         }
     }
 
+    @Test("PostgreSQL: prune by key ranges on timestamp keys in a session whose DateStyle is not ISO")
+    func pruneDateStyle() async throws {
+        try await TestDatabase.postgres.run { db in
+            try await db.exec("CREATE TABLE reading (at TIMESTAMP PRIMARY KEY, v INTEGER)")
+            try await db.engine.install(on: db.sql)
+            try await db.engine.enable("reading", on: db.sql)
+            try await db.engine.versioned(on: db.sql) {
+                try await $0.raw("INSERT INTO reading SELECT TIMESTAMP '2026-01-13 10:00' + g * INTERVAL '1 day', 0 FROM generate_series(1, 30) AS g").run()
+            }
+            for _ in 0..<2 { try await db.engine.versioned(on: db.sql) { try await $0.raw("UPDATE reading SET v = v + 1").run() } }
+            let report = try await db.sql.withSession { session in
+                try await session.raw("SET DateStyle = 'SQL, DMY'").run()
+                return try await db.engine.prune(keepLast: 1, batchSize: 7, on: session)
+            }
+            #expect(report.versions == ["reading": 60])
+            #expect(try await db.count("reading_version") == 30)
+            #expect(try await db.engine.verifySeal(on: db.sql).isValid)
+            try await db.expectConsistent("reading")
+        }
+    }
+
     @Test("SHA-256 matches the FIPS 180-4 test vectors")
     func sha256() {
         #expect(SHA256.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
