@@ -19,7 +19,7 @@ final class LineBuffer: @unchecked Sendable {
 
     private func flushLocked() {
         guard !self.data.isEmpty else { return }
-        FileHandle.standardOutput.write(self.data)
+        Terminal.out(self.data)
         self.data.removeAll(keepingCapacity: true)
     }
 }
