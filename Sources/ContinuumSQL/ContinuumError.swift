@@ -81,6 +81,7 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         case cannotRedactColumn(table: String, column: String, reason: String)
         case pruneRuleMissing
         case invalidKeepLast(Int)
+        case redactionKeyNotFound(table: String)
     }
 
     private let reason: Reason
@@ -260,6 +261,8 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
     public static var pruneRuleMissing: Self { .init(.pruneRuleMissing) }
     /// A prune was asked to keep fewer than one version per row.
     public static func invalidKeepLast(_ count: Int) -> Self { .init(.invalidKeepLast(count)) }
+    /// A redaction by key found no live row and no version with that key: nothing was redacted.
+    public static func redactionKeyNotFound(table: String) -> Self { .init(.redactionKeyNotFound(table: table)) }
 
     // MARK: Models
 
@@ -450,6 +453,8 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         public static let pruneRuleMissing = Code(rawValue: "pruneRuleMissing")
         /// ``ContinuumError/invalidKeepLast(_:)``.
         public static let invalidKeepLast = Code(rawValue: "invalidKeepLast")
+        /// ``ContinuumError/redactionKeyNotFound(table:)``.
+        public static let redactionKeyNotFound = Code(rawValue: "redactionKeyNotFound")
         /// The deprecated ``ContinuumError/invalidOption(_:)``, which the engine no longer throws.
         public static let invalidOption = Code(rawValue: "invalidOption")
         /// The deprecated ``ContinuumError/unexpectedSchema(_:)``, which the engine no longer throws.
@@ -520,6 +525,7 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         case .cannotRedactColumn: .cannotRedactColumn
         case .pruneRuleMissing: .pruneRuleMissing
         case .invalidKeepLast: .invalidKeepLast
+        case .redactionKeyNotFound: .redactionKeyNotFound
         }
     }
 
@@ -650,6 +656,8 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
             "prune needs a rule: give an age (olderThan), a number of versions to keep per row (keepLast), or both"
         case .invalidKeepLast(let count):
             "keepLast must keep at least one version per row, not \(count): a row's latest version is its chain's end"
+        case .redactionKeyNotFound(let table):
+            "no row of table \"\(table)\" has that key, live or in history, so nothing was redacted: check the key's values (the history of the row lists them)"
         }
     }
 

@@ -120,7 +120,7 @@ struct ErrorTests {
             (.foreignKeyMismatch(child: "C", parent: "P", columns: 1, keyColumns: 2), "foreignKeyMismatch"),
             (.revertConflicts(transaction: 1, conflicts: 2), "revertConflicts"), (.revertCollision(table: "t"), "revertCollision"),
             (.parentVersionMissing(model: "M", parent: "P", transaction: 1), "parentVersionMissing"),
-            (.deleteVersionHasNoValues(model: "M"), "deleteVersionHasNoValues"),
+            (.deleteVersionHasNoValues(model: "M"), "deleteVersionHasNoValues"), (.redactionKeyNotFound(table: "t"), "redactionKeyNotFound"),
         ]
         for (error, name) in codes {
             #expect(error.code.rawValue == name)

@@ -174,11 +174,11 @@ private final class Backfill: @unchecked Sendable {
         let columns = self.cursorColumns
         let row = try await connection.raw(
             """
-            WITH "b" AS MATERIALIZED (SELECT \(unsafeRaw: columns.enumerated().map { "l.\($1) AS \"c\($0)\"" }.joined(separator: ", "))
+            WITH "_continuum_batch" AS MATERIALIZED (SELECT \(unsafeRaw: columns.enumerated().map { "l.\($1) AS \"c\($0)\"" }.joined(separator: ", "))
                 FROM \(unsafeRaw: live) AS l \(self.after(cursor)) ORDER BY \(unsafeRaw: columns.map { "l.\($0)" }.joined(separator: ", "))
                 LIMIT \(unsafeRaw: String(self.batchSize)))
-            SELECT (SELECT COUNT(*) FROM "b") AS "n", \(unsafeRaw: columns.indices.map { "\(self.asText("\"c\($0)\"")) AS \"k\($0)\"" }.joined(separator: ", "))
-            FROM "b" ORDER BY \(unsafeRaw: columns.indices.map { "\"c\($0)\" DESC" }.joined(separator: ", ")) LIMIT 1
+            SELECT (SELECT COUNT(*) FROM "_continuum_batch") AS "n", \(unsafeRaw: columns.indices.map { "\(self.asText("\"c\($0)\"")) AS \"k\($0)\"" }.joined(separator: ", "))
+            FROM "_continuum_batch" ORDER BY \(unsafeRaw: columns.indices.map { "\"c\($0)\" DESC" }.joined(separator: ", ")) LIMIT 1
             """
         ).first()
         guard let row else { return (0, nil) }

@@ -227,29 +227,42 @@ public struct VersioningEngine: Sendable {
 
     /// Stops versioning `table`: drops its triggers and forgets it. With `keepHistory` (the
     /// default) the version table stays, readable with SQL and adopted by a later `enable`
-    /// (whose new versions continue each chain); without it the version table is dropped too.
+    /// (whose new versions continue each chain), and history already sealed stays sealed:
+    /// ``verifySeal(expectedDigest:on:)`` still reads and checks it. Without `keepHistory` the
+    /// version table is dropped too; when it held sealed history, the drop is recorded like a
+    /// prune (every sealed version row's digest, in a sealed `continuum.event = disable`
+    /// transaction), so `verifySeal` stays green.
     ///
     /// - Throws: ``ContinuumError/tableNotVersioned(_:)``.
     public func disable(_ table: String, keepHistory: Bool = true, on database: any SQLDatabase) async throws {
         try SQLText.validate(table)
         let dialect = try SQLDialectKind(database)
         defer { self.registryCache.invalidate(table) }
+        if !keepHistory, try await self.holdsSealedHistory(table, on: database) {
+            try await self.dropSealedHistory(table, dialect: dialect, on: database)
+            return
+        }
         try await database.continuumAtomically(dialect) { connection in
             guard let entry = try await RegistryEntry.load(table, from: connection) else { throw ContinuumError.tableNotVersioned(table) }
-            let introspector = try Introspector(connection)
-            let (plan, generator) = try await self.registeredPlan(entry, on: connection)
-            var statements: [String] = []
-            if try await introspector.describe(table) != nil {
-                statements += generator.dropTriggers(plan)
-            } else {
-                statements += generator.dropOrphanedObjects(plan)
-            }
-            if !keepHistory {
-                statements.append(generator.dropVersionTable(plan))
-            }
-            for statement in statements { try await connection.run(generated: statement) }
-            try await RegistryEntry.delete(table, from: connection)
+            try await self.disable(entry, keepHistory: keepHistory, on: connection)
         }
+    }
+
+    /// Drops the triggers of `entry` (and its version table unless `keepHistory`) and forgets it.
+    func disable(_ entry: RegistryEntry, keepHistory: Bool, on connection: any SQLDatabase) async throws {
+        let introspector = try Introspector(connection)
+        let (plan, generator) = try await self.registeredPlan(entry, on: connection)
+        var statements: [String] = []
+        if try await introspector.describe(entry.table) != nil {
+            statements += generator.dropTriggers(plan)
+        } else {
+            statements += generator.dropOrphanedObjects(plan)
+        }
+        if !keepHistory {
+            statements.append(generator.dropVersionTable(plan))
+        }
+        for statement in statements { try await connection.run(generated: statement) }
+        try await RegistryEntry.delete(entry.table, from: connection)
     }
 
     /// `table` as the database describes it: its columns, primary key and, on SQLite, whether
@@ -307,12 +320,17 @@ public struct VersioningEngine: Sendable {
         }
         plan.versionTableHasRowid = try await Self.hasRowid(plan.versionTable, on: connection)
         var statements = generator.sharedFunctions() + generator.dropTriggers(plan)
+        var renames: [(old: String, new: String)] = []
         for (old, new) in renamedColumns.sorted(by: { $0.key < $1.key }) where versionTable.column(named: old) != nil && versionTable.column(named: new) == nil {
             statements.append(generator.renameVersionColumn(plan, from: old, to: new))
+            renames.append((old, new))
             if versionTable.column(named: old + VersioningPlan.modSuffix) != nil && versionTable.column(named: new + VersioningPlan.modSuffix) == nil {
                 statements.append(generator.renameVersionColumn(plan, from: old + VersioningPlan.modSuffix, to: new + VersioningPlan.modSuffix))
+                renames.append((old + VersioningPlan.modSuffix, new + VersioningPlan.modSuffix))
             }
         }
+        // Sealed history keeps the names it was sealed under.
+        try await self.recordSealRenames(renames, of: plan.versionTable, on: connection)
         for statement in statements { try await connection.run(generated: statement) }
         versionTable = try await introspector.describe(plan.versionTable) ?? versionTable
         // A column whose type the migration changed (widened, most often): the version column

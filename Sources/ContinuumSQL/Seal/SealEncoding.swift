@@ -213,21 +213,22 @@ extension VersioningEngine {
             content.meta[try row.decode(column: "_id", as: Int.self), default: []].append(
                 SealEncoding.field(try row.decode(column: "k", as: String.self), try row.decode(column: "v", as: String.self)))
         }
-        for entry in try await RegistryEntry.all(from: database) {
-            guard let table = try await introspector.describe(entry.versionTable) else { continue }
+        let coverage = try await self.sealCoverage(on: database)
+        for (versionTable, keyNames) in coverage.tables {
+            guard let table = try await introspector.describe(versionTable) else { continue }
             let names = table.columns.map(\.name).filter { $0 != VersioningPlan.endTransactionColumn }
-            let keyNames = entry.keyColumns.map(\.name)
             let select = names.enumerated().map { "\(dialect.sealLiteral("v." + SQLText.identifier($1))) AS \"c\($0)\"" }.joined(separator: ", ")
             for row in try await database.rows(
                 generated: """
-                    SELECT CAST(v."transaction_id" AS BIGINT) AS "_tx", \(select) FROM \(SQLText.identifier(entry.versionTable)) AS v
+                    SELECT CAST(v."transaction_id" AS BIGINT) AS "_tx", \(select) FROM \(SQLText.identifier(versionTable)) AS v
                     WHERE \(bounds("v.\"transaction_id\""))
                     """)
             {
                 let tx = try row.decode(column: "_tx", as: Int.self)
                 let fields = try names.indices.map { (name: names[$0], literal: try row.decode(column: "c\($0)", as: String.self)) }
                 let key = keyNames.map { name in fields.first { $0.name == name }?.literal ?? "NULL" }.joined(separator: ",")
-                content.rows[tx, default: []].append(SealRow(transactionID: tx, table: entry.versionTable, key: key, fields: fields))
+                content.rows[tx, default: []].append(
+                    SealRow(transactionID: tx, table: versionTable, key: key, fields: coverage.fields(versionTable, transactionID: tx, fields)))
             }
         }
         for row in try await database.rows(
@@ -340,9 +341,27 @@ extension VersioningEngine {
             generated: "CREATE INDEX IF NOT EXISTS \"ix__continuum_seal_patch_transaction_id\" ON \(SQLText.identifier(Self.sealPatchTable)) (\"transaction_id\")")
         try await database.run(
             generated: "CREATE INDEX IF NOT EXISTS \"ix__continuum_seal_patch_event_id\" ON \(SQLText.identifier(Self.sealPatchTable)) (\"event_id\")")
+        if try await !Introspector(database).tableExists(Self.sealColumnTable) {
+            try await database.run(
+                generated: """
+                    CREATE TABLE \(SQLText.identifier(Self.sealColumnTable)) ("version_table" \(text) NOT NULL, "column_name" \(text) NOT NULL, \
+                    "since_transaction_id" BIGINT NOT NULL, "sealed_name" \(text), PRIMARY KEY ("version_table", "column_name"))
+                    """)
+            // History sealed before this table existed covered every column then in place.
+            if try await Self.sealHead(on: database) != nil {
+                let coverage = try await self.sealCoverage(on: database)
+                var rows: [(table: String, column: String)] = []
+                for (versionTable, _) in coverage.tables {
+                    for column in try await Introspector(database).describe(versionTable)?.columns ?? [] where column.name != VersioningPlan.endTransactionColumn {
+                        rows.append((versionTable, column.name))
+                    }
+                }
+                try await self.insertSealColumns(rows, since: 0, on: database)
+            }
+        }
         // PostgreSQL: the reader role reads the seals as it reads the rest of history (verify).
         if try SQLDialectKind(database) == .postgresql, let reader = self.configuration.readerRole {
-            for table in [Self.sealTable, Self.sealPatchTable] {
+            for table in [Self.sealTable, Self.sealPatchTable, Self.sealColumnTable] {
                 try await database.run(generated: "GRANT SELECT ON \(SQLText.identifier(table)) TO \(SQLText.identifier(reader))")
             }
         }

@@ -40,7 +40,8 @@ extension VersioningEngine {
     ///   (`continuum.event = prune`, the rule in its metadata), and that is sealed at once, so
     ///   ``verifySeal(expectedDigest:on:)`` stays green and proves what was pruned.
     ///
-    /// Works in batches of `batchSize` versions, each its own short transaction.
+    /// Works in batches of `batchSize` versions, each its own short transaction. A dry run
+    /// counts what a prune would remove now and writes nothing (no seal either).
     ///
     /// ```swift
     /// let report = try await engine.prune(olderThan: .now.addingTimeInterval(-90 * 86_400), keepLast: 10, on: sql)
@@ -57,14 +58,21 @@ extension VersioningEngine {
         guard cutoff != nil || keepLast != nil else { throw ContinuumError.pruneRuleMissing }
         if let keepLast, keepLast < 1 { throw ContinuumError.invalidKeepLast(keepLast) }
         guard batchSize > 0 else { throw ContinuumError.invalidBatchSize(batchSize) }
+        // A date before the year 1 prunes nothing older than the year 1 does (and has no text form).
+        let cutoff = cutoff.map { max($0, Date.distantPast) }
         let dialect = try SQLDialectKind(database)
         var entries = try await RegistryEntry.all(from: database)
         if let tables {
             for table in tables where !entries.contains(where: { $0.table == table }) { throw ContinuumError.tableNotVersioned(table) }
             entries = entries.filter { tables.contains($0.table) }
         }
-        let all = try await RegistryEntry.all(from: database)
-        let head = try await self.seal(on: database).headTransactionID ?? 0
+        // Only sealed history is pruned, so a prune seals first. A dry run changes nothing, not
+        // even the seals: it counts up to where that seal would reach (PostgreSQL: the stable
+        // horizon; SQLite: every committed transaction).
+        let head =
+            dryRun
+            ? (dialect == .postgresql ? try await self.stableHorizon(waitingAtMost: .seconds(10), on: database) : Int.max)
+            : try await self.seal(on: database).headTransactionID ?? 0
         var report = PruneReport(dryRun: dryRun, versions: [:], chainStarts: 0, transactions: 0, eventTransactionIDs: [])
         var rule: [String: String] = [Self.eventMetaKey: "prune"]
         if let cutoff { rule["continuum.older_than"] = Self.naiveUTC(cutoff) }
@@ -87,8 +95,7 @@ extension VersioningEngine {
                 let candidates = self.pruneCandidates(entry, cutoff: cutoff, keepLast: keepLast, head: head, range: range, dialect: dialect)
                 while true {
                     let batch = try await self.versioned(on: database, userID: userID, meta: rule.merging(["continuum.table": entry.table]) { $1 }) { connection in
-                        try await self.pruneBatch(
-                            entry, all: all, candidates: candidates, range: range, batchSize: batchSize, dialect: dialect, on: connection)
+                        try await self.pruneBatch(entry, candidates: candidates, range: range, batchSize: batchSize, dialect: dialect, on: connection)
                     }
                     report.versions[entry.table, default: 0] += batch.versions
                     report.chainStarts += batch.chainStarts
@@ -120,13 +127,21 @@ extension VersioningEngine {
                 return ["CASE typeof(\(key[index])) WHEN 'blob' THEN hex(\(key[index])) ELSE CAST(\(key[index]) AS TEXT) END AS \"k\(index)\"", "typeof(\(key[index])) AS \"t\(index)\""]
             }
         }
-        let row = try await database.raw(
-            "SELECT \(unsafeRaw: columns.joined(separator: ", ")) FROM \(ident: entry.versionTable) AS v WHERE 1 = 1"
-                + self.pruneKeyRange(entry, after: cursor, through: nil, dialect: dialect)
-                + " ORDER BY \(unsafeRaw: key.joined(separator: ", ")), v.\"transaction_id\" LIMIT 1 OFFSET \(unsafeRaw: String(batchSize - 1))"
-        ).first()
-        guard let row else { return nil }
-        return try key.indices.map { PruneKeyValue(text: try row.decode(column: "k\($0)", as: String.self), storage: try row.decode(column: "t\($0)", as: String.self)) }
+        // Under the seal's settings, as the batch that casts these texts back: a date key's text
+        // must not follow the server's DateStyle (SQL, DMY would not read back under ISO).
+        return try await database.continuumAtomically(dialect) { connection in
+            for statement in dialect.sealSettings { try await connection.run(generated: statement) }
+            guard
+                let row = try await connection.raw(
+                    "SELECT \(unsafeRaw: columns.joined(separator: ", ")) FROM \(ident: entry.versionTable) AS v WHERE 1 = 1"
+                        + self.pruneKeyRange(entry, after: cursor, through: nil, dialect: dialect)
+                        + " ORDER BY \(unsafeRaw: key.joined(separator: ", ")), v.\"transaction_id\" LIMIT 1 OFFSET \(unsafeRaw: String(batchSize - 1))"
+                ).first()
+            else { return nil }
+            return try key.indices.map {
+                PruneKeyValue(text: try row.decode(column: "k\($0)", as: String.self), storage: try row.decode(column: "t\($0)", as: String.self))
+            }
+        }
     }
 
     /// ` AND (key) > (cursor) AND (key) <= (end)` on the version table `v`; each value bound as
@@ -203,7 +218,7 @@ extension VersioningEngine {
     }
 
     private func pruneBatch(
-        _ entry: RegistryEntry, all: [RegistryEntry], candidates: SQLQueryString, range: SQLQueryString, batchSize: Int, dialect: SQLDialectKind,
+        _ entry: RegistryEntry, candidates: SQLQueryString, range: SQLQueryString, batchSize: Int, dialect: SQLDialectKind,
         on connection: any SQLDatabase
     ) async throws -> (versions: Int, chainStarts: Int, transactions: Int, event: Int?) {
         for statement in dialect.sealSettings { try await connection.run(generated: statement) }
@@ -225,6 +240,8 @@ extension VersioningEngine {
         ).all()
         guard !rows.isEmpty else { return (0, 0, 0, nil) }
         let event = try await self.eventTransactionID(dialect: dialect, on: connection)
+        // Every version table the seal reads (a table disabled after sealing too).
+        let coverage = try await self.sealCoverage(on: connection)
         // The patches already recorded for this table's rows in the batch's transactions (a
         // redacted field, say), and the salts those transactions were sealed with.
         let batchIDs = Set(try rows.flatMap { [try $0.decode(column: "_tx", as: Int.self), try $0.decode(column: "_first", as: Int?.self)].compactMap { $0 } }).sorted()
@@ -238,7 +255,9 @@ extension VersioningEngine {
             let tx = try row.decode(column: "_tx", as: Int.self)
             let fields = try names.indices.map { (name: names[$0], literal: try row.decode(column: "c\($0)", as: String.self)) }
             let keyLiterals = key.map { column in fields.first { $0.name == column.name }?.literal ?? "NULL" }
-            let sealRow = SealRow(transactionID: tx, table: entry.versionTable, key: keyLiterals.joined(separator: ","), fields: fields)
+            let sealRow = SealRow(
+                transactionID: tx, table: entry.versionTable, key: keyLiterals.joined(separator: ","),
+                fields: coverage.fields(entry.versionTable, transactionID: tx, fields))
             patches.append(SealPatch(event: event, transactionID: tx, table: entry.versionTable, rowKey: sealRow.key, field: "", digest: sealRow.digest(index, salt: salts[tx]), value: ""))
             if let first = try row.decode(column: "_first", as: Int?.self) { starts.insert(ChainStart(rowKey: sealRow.key, transactionID: first)) }
             transactions.insert(tx)
@@ -293,12 +312,13 @@ extension VersioningEngine {
             let slice = touched[start..<min(start + chunk, touched.count)]
             var written: Set<Int> = []
             var writtenHere: Set<Int> = []
-            for other in all {
+            for (versionTable, _) in coverage.tables {
+                guard try await Introspector(connection).tableExists(versionTable) else { continue }
                 let ids = try await connection.raw(
-                    "SELECT DISTINCT CAST(\"transaction_id\" AS BIGINT) AS \"t\" FROM \(ident: other.versionTable) WHERE \"transaction_id\" IN " + list(slice)
+                    "SELECT DISTINCT CAST(\"transaction_id\" AS BIGINT) AS \"t\" FROM \(ident: versionTable) WHERE \"transaction_id\" IN " + list(slice)
                 ).all().map { try $0.decode(column: "t", as: Int.self) }
                 written.formUnion(ids)
-                if other.versionTable == entry.versionTable { writtenHere.formUnion(ids) }
+                if versionTable == entry.versionTable { writtenHere.formUnion(ids) }
             }
             let entityGone = slice.filter { written.contains($0) && !writtenHere.contains($0) }
             if !entityGone.isEmpty {

@@ -2,7 +2,8 @@ import SQLKit
 
 /// Which rows' history a redaction erases fields from.
 public enum RedactionTarget: Sendable, Hashable {
-    /// One entity: its primary-key values as text, in key order.
+    /// One entity: its primary-key values as text, in key order, each compared as its column's
+    /// type (on PostgreSQL, `9AC0...` finds a `uuid` key written in lower case).
     case key([String])
     /// Every live row and every version whose `column` holds `value` (as text): all history of
     /// a value, such as an e-mail address, whichever rows held it.
@@ -47,10 +48,13 @@ extension VersioningEngine {
     /// ```
     ///
     /// - Throws: ``ContinuumError/tableNotVersioned(_:)``, ``ContinuumError/unknownColumn(table:column:)``,
-    ///   ``ContinuumError/cannotRedactColumn(table:column:reason:)`` for a key column or one that is
-    ///   NOT NULL in the live table, or ``ContinuumError/invalidPrimaryKey(table:expected:)`` for a
-    ///   key with the wrong number of values; ``ContinuumError/sealTableNotOwned(table:owner:logOwner:)``
-    ///   (PostgreSQL) for a seal table that does not belong to the owner of the transaction log.
+    ///   ``ContinuumError/cannotRedactColumn(table:column:reason:)`` for a key column, one that is
+    ///   NOT NULL in the live table, one excluded from versioning or a bookkeeping column of the
+    ///   version table (`transaction_id`, `end_transaction_id`, `operation_type`, `_mod` flags),
+    ///   ``ContinuumError/invalidPrimaryKey(table:expected:)`` for a key with the wrong number of
+    ///   values, or ``ContinuumError/redactionKeyNotFound(table:)`` for a key no row has, live or
+    ///   in history; ``ContinuumError/sealTableNotOwned(table:owner:logOwner:)`` (PostgreSQL) for a
+    ///   seal table that does not belong to the owner of the transaction log.
     @discardableResult
     public func redact(
         _ table: String, _ target: RedactionTarget, fields: [String], userID: String? = nil, remoteAddress: String? = nil,
@@ -60,28 +64,56 @@ extension VersioningEngine {
         let entry = try await RegistryEntry.require(table, from: database)
         let introspector = try Introspector(database)
         guard let live = try await introspector.describe(table) else { throw ContinuumError.tableNotFound(table) }
+        // A field named twice is erased once.
+        let fields = fields.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         let key = entry.keyColumns
         for field in fields {
-            guard let column = entry.columns.first(where: { $0.name == field }) else { throw ContinuumError.unknownColumn(table: table, column: field) }
+            guard let column = entry.columns.first(where: { $0.name == field }) else {
+                if live.column(named: field) != nil {
+                    throw ContinuumError.cannotRedactColumn(
+                        table: table, column: field,
+                        reason: "it is excluded from versioning, so history holds none of its values (erase the live value with an UPDATE)")
+                }
+                let bookkeeping = [VersioningPlan.transactionColumn, VersioningPlan.endTransactionColumn, VersioningPlan.operationColumn]
+                if bookkeeping.contains(field) || (field.hasSuffix("_mod") && entry.options.tracksModifiedColumns) {
+                    throw ContinuumError.cannotRedactColumn(
+                        table: table, column: field, reason: "it is a bookkeeping column of the version table, which every chain needs")
+                }
+                throw ContinuumError.unknownColumn(table: table, column: field)
+            }
             if column.isPrimaryKey { throw ContinuumError.cannotRedactColumn(table: table, column: field, reason: "it is part of the primary key") }
             if live.column(named: field)?.isNotNull == true {
                 throw ContinuumError.cannotRedactColumn(table: table, column: field, reason: "it is NOT NULL in the live table (erase the live value first, or allow NULL)")
             }
         }
-        // Which rows: one entity's, by key, or every row (live or version) holding the value.
-        let conditionParts: [(column: String, value: String)]
+        // Which rows: one entity's, by key (each value compared as its column's type, as history
+        // reads compare it), or every row (live or version) holding the value, compared as text.
+        @Sendable func condition(_ alias: String) -> SQLQueryString {
+            var query: SQLQueryString = "1 = 1"
+            switch target {
+            case .key(let values):
+                for (column, value) in zip(key, values) {
+                    let typed: SQLQueryString = dialect == .postgresql ? "CAST(\(bind: value) AS \(unsafeRaw: column.type))" : "\(bind: value)"
+                    query = query + " AND \(unsafeRaw: alias).\(ident: column.name) = " + typed
+                }
+            case .value(let column, let value):
+                query = query + " AND CAST(\(unsafeRaw: alias).\(ident: column) AS TEXT) = \(bind: value)"
+            }
+            return query
+        }
         switch target {
         case .key(let values):
             guard values.count == key.count else { throw ContinuumError.invalidPrimaryKey(table: table, expected: key.map(\.name)) }
-            conditionParts = zip(key.map(\.name), values).map { ($0, $1) }
-        case .value(let column, let value):
+            // A key no row has, live or in history, is a mistake to report, not a redaction to record.
+            for (relation, alias) in [(table, "l"), (entry.versionTable, "v")] {
+                let found = try await database.raw(
+                    "SELECT 1 AS \"found\" FROM \(ident: relation) AS \(unsafeRaw: alias) WHERE " + condition(alias) + " LIMIT 1"
+                ).first()
+                if found != nil { break }
+                if alias == "v" { throw ContinuumError.redactionKeyNotFound(table: table) }
+            }
+        case .value(let column, _):
             guard entry.columns.contains(where: { $0.name == column }) else { throw ContinuumError.unknownColumn(table: table, column: column) }
-            conditionParts = [(column, value)]
-        }
-        @Sendable func condition(_ alias: String) -> SQLQueryString {
-            var query: SQLQueryString = "1 = 1"
-            for part in conditionParts { query = query + " AND CAST(\(unsafeRaw: alias).\(ident: part.column) AS TEXT) = \(bind: part.value)" }
-            return query
         }
         try await database.continuumAtomically(dialect) { try await self.createSealTables(on: $0) }
         // Seal what is stable first: sealed transactions get their erased fields proven and
@@ -125,6 +157,7 @@ extension VersioningEngine {
                 .union(try await self.prunedVersionTransactions(entry.versionTable, keys: rowKeys, on: connection)).sorted()
             let sealed = try await self.sealSalts(touched, on: connection)
             let known = PatchIndex(try await self.sealPatches(concerning: touched, on: connection))
+            let coverage = try await self.sealCoverage(on: connection)
             var patches: [SealPatch] = []
             var erased: Set<String> = []
             for row in rows {
@@ -136,11 +169,13 @@ extension VersioningEngine {
                     // NULL quotes as NULL in both dialects.
                     let literal = try row.decode(column: "f\(position)", as: String.self)
                     guard literal != "NULL" else { continue }
+                    // The name the field was sealed under (a column renamed since keeps its old one).
+                    let name = coverage.sealedName(entry.versionTable, field, transactionID: tx) ?? field
                     patches.append(
                         SealPatch(
-                            event: event, transactionID: tx, table: entry.versionTable, rowKey: rowKey, field: field,
-                            digest: known.fieldDigest(tx, entry.versionTable, rowKey, field, literal, salt: salt), value: "NULL"))
-                    erased.insert(SealPatch.key(tx, entry.versionTable, rowKey, field))
+                            event: event, transactionID: tx, table: entry.versionTable, rowKey: rowKey, field: name,
+                            digest: known.fieldDigest(tx, entry.versionTable, rowKey, name, literal, salt: salt), value: "NULL"))
+                    erased.insert(SealPatch.key(tx, entry.versionTable, rowKey, name))
                 }
             }
             let erasedCount = patches.count

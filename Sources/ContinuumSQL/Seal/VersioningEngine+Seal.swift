@@ -163,6 +163,7 @@ extension VersioningEngine {
             try await connection.run(generated: "DELETE FROM \(SQLText.identifier(Self.sealTable)) WHERE \"transaction_id\" IS NULL")
         }
         var head = try await Self.sealHead(on: connection)
+        try await self.recordSealColumns(after: head?.id, on: connection)
         var ids = try await connection.rows(
             generated: """
                 SELECT CAST("id" AS BIGINT) AS "id" FROM \(SQLText.identifier(self.configuration.transactionTable))
@@ -358,9 +359,11 @@ extension VersioningEngine {
                 counts[try row.decode(column: "t", as: Int.self), default: 0] += try row.decode(column: "n", as: Int.self)
             }
         }
-        for entry in try await RegistryEntry.all(from: connection) {
+        let introspector = try Introspector(connection)
+        for (versionTable, _) in try await self.sealCoverage(on: connection).tables {
+            guard try await introspector.tableExists(versionTable) else { continue }
             try await add(
-                "SELECT CAST(\"transaction_id\" AS BIGINT) AS \"t\", COUNT(*) AS \"n\" FROM \(SQLText.identifier(entry.versionTable)) "
+                "SELECT CAST(\"transaction_id\" AS BIGINT) AS \"t\", COUNT(*) AS \"n\" FROM \(SQLText.identifier(versionTable)) "
                     + "WHERE \"transaction_id\" >= \(first) AND \"transaction_id\" <= \(last) GROUP BY \"transaction_id\"")
         }
         // Patches are read twice: with the transaction they concern and with the event that recorded them.

@@ -126,6 +126,77 @@ struct SealCommandLineTests {
         }
     }
 
+    @Test("malformed ages, counts and digests are usage errors (exit 64) that name the option", arguments: TestDatabase.allCases)
+    func usageErrors(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await CommandLineTests.setUp(db)
+            // A number and a unit, finite and at most 1,000 years: no crash on inf or 1e300.
+            for age in ["90x", "=-1d", "infd", "nand", "1e300w", "0x10d", "d", "400000d"] {
+                let arguments = age.hasPrefix("=") ? ["prune", "--older-than" + age] : ["prune", "--older-than", age]
+                let result = try await ContinuumCLI.run(db.cliDatabase + arguments)
+                #expect(result.status == 64, "\(age): \(result)")
+                #expect(result.stderr.contains("--older-than"), "\(age): \(result)")
+            }
+            let keepNone = try await db.cli(expecting: 64, "prune", "--keep-last", "0")
+            #expect(keepNone.stderr.contains("--keep-last 0: keep at least 1 version per row"))
+            let batch = try await db.cli(expecting: 64, "prune", "--keep-last", "1", "--batch-size", "0")
+            #expect(batch.stderr.contains("--batch-size 0"))
+            _ = try await db.cli(expecting: 64, "seal", "--batch-size", "0")
+            _ = try await db.cli(expecting: 64, "seal", "--wait", "-1")
+            // A digest that is not one is a typing error, not "the seals were rewritten".
+            for digest in ["garbage", String(repeating: "g", count: 64), String(repeating: "0", count: 63)] {
+                let verify = try await db.cli(expecting: 64, "verify", "--expect-digest", digest)
+                #expect(verify.stderr.contains("a head digest is 64 hexadecimal digits"))
+                #expect(!verify.stdout.contains("rewritten"))
+            }
+            #expect(try await db.count("article_version") == 3)
+            #expect(try await !db.tableExists("_continuum_seal"))
+            // A fractional age is fine; an upper-case published digest too.
+            _ = try await db.cli(expecting: 0, "prune", "--older-than", "1.5d", "--dry-run")
+            let digest = try #require(try await db.cli(expecting: 0, "seal", "--json").json() as? [String: Any])["head_digest"] as? String
+            _ = try await db.cli(expecting: 0, "verify", "--expect-digest", try #require(digest).uppercased())
+        }
+    }
+
+    @Test("prune --dry-run writes nothing, not even seals, and counts exactly what prune then removes", arguments: TestDatabase.allCases)
+    func dryRunWritesNothing(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await CommandLineTests.setUp(db)
+            for name in ["v2", "v3", "v4"] {
+                try await db.engine.versioned(on: db.sql) { try await $0.raw("UPDATE article SET name = \(bind: name) WHERE id = 1").run() }
+            }
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("DELETE FROM article WHERE id = 2").run() }
+            let transactions = try await db.count("transaction")
+            let dry = try #require(try await db.cli(expecting: 0, "prune", "--keep-last", "1", "--dry-run", "--json").json() as? [String: Any])
+            #expect(dry["versions"] as? [String: Int] == ["article": 4, "tag": 0])
+            #expect(try await !db.tableExists("_continuum_seal"), "a dry run seals nothing")
+            #expect(try await db.count("transaction") == transactions)
+            #expect(try await db.count("article_version") == 7)
+            let pruned = try #require(try await db.cli(expecting: 0, "prune", "--keep-last", "1", "--json").json() as? [String: Any])
+            #expect(pruned["versions"] as? [String: Int] == dry["versions"] as? [String: Int])
+            let again = try #require(try await db.cli(expecting: 0, "prune", "--keep-last", "1", "--dry-run", "--json").json() as? [String: Any])
+            #expect(again["versions"] as? [String: Int] == ["article": 0, "tag": 0])
+            _ = try await db.cli(expecting: 0, "verify")
+        }
+    }
+
+    @Test("output into a pipe closed early (continuum log | head) ends quietly with exit 0, not a crash", arguments: TestDatabase.allCases)
+    func closedPipe(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await CommandLineTests.setUp(db)
+            let quoted = ([ContinuumCLI.binary] + db.cliDatabase).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+            // `true` exits without reading: every write of the command meets a closed pipe.
+            let script = ["log", "verify", "verify --json", "prune --keep-last 1 --dry-run", "storage", "export article"]
+                .map { "\(quoted) \($0) | true; echo \"\($0): ${PIPESTATUS[0]}\"" }.joined(separator: "\n")
+            let result = try await ContinuumCLI.run(["-c", script], executable: "/bin/bash")
+            #expect(result.status == 0, "\(result)")
+            for command in ["log", "verify", "verify --json", "prune --keep-last 1 --dry-run", "storage", "export article"] {
+                #expect(result.stdout.contains("\(command): 0\n"), "\(result)")
+            }
+            #expect(!result.stderr.contains("Fatal error"), "\(result)")
+        }
+    }
+
     @Test("--help of the new commands shows examples")
     func help() async throws {
         for command in ["seal", "prune", "redact", "storage", "verify"] {

@@ -120,6 +120,78 @@ struct RetentionTests {
         }
     }
 
+    @Test("redact refuses an excluded column and the version table's bookkeeping columns with the reason, changing nothing", arguments: TestDatabase.allCases)
+    func redactRefusals(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await db.exec("CREATE TABLE customer (id \(db.autoKey), email TEXT, secret TEXT, note TEXT)")
+            try await db.engine.install(on: db.sql)
+            try await db.engine.enable("customer", options: .init(excludedColumns: ["secret"], tracksModifiedColumns: true), on: db.sql)
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("INSERT INTO customer (id, email, secret) VALUES (1, 'ann@example.com', 's')").run() }
+            try await db.engine.seal(on: db.sql)
+            let transactions = try await db.count("transaction")
+            await #expect(
+                throws: ContinuumError.cannotRedactColumn(
+                    table: "customer", column: "secret",
+                    reason: "it is excluded from versioning, so history holds none of its values (erase the live value with an UPDATE)")
+            ) { try await db.engine.redact("customer", .key(["1"]), fields: ["email", "secret"], on: db.sql) }
+            for bookkeeping in ["transaction_id", "end_transaction_id", "operation_type", "email_mod"] {
+                await #expect(
+                    throws: ContinuumError.cannotRedactColumn(table: "customer", column: bookkeeping, reason: "it is a bookkeeping column of the version table, which every chain needs"),
+                    "\(bookkeeping)"
+                ) { try await db.engine.redact("customer", .key(["1"]), fields: [bookkeeping], on: db.sql) }
+            }
+            await #expect(throws: ContinuumError.unknownColumn(table: "customer", column: "phone")) {
+                try await db.engine.redact("customer", .key(["1"]), fields: ["phone"], on: db.sql)
+            }
+            #expect(try await db.count("transaction") == transactions)
+            #expect(try await db.rows("SELECT email, secret FROM customer") == [["ann@example.com", "s"]])
+            // The message never holds a value.
+            let message = ContinuumError.cannotRedactColumn(table: "customer", column: "secret", reason: "x").description
+            #expect(!message.contains("ann@") && !message.contains("'s'"))
+            #expect(try await db.engine.verifySeal(on: db.sql).isValid)
+        }
+    }
+
+    @Test("redact by key compares each value as its column's type; a key no row has is refused and records nothing", arguments: TestDatabase.allCases)
+    func redactKeyAsTyped(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await db.exec("CREATE TABLE doc (owner VARCHAR(20), n INTEGER, body TEXT, PRIMARY KEY (owner, n))")
+            try await db.engine.install(on: db.sql)
+            try await db.engine.enable("doc", on: db.sql)
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("INSERT INTO doc VALUES ('ann', 2, 'secret'), ('bob', 2, 'kept')").run() }
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("UPDATE doc SET body = 'secret 2' WHERE owner = 'ann'").run() }
+            try await db.engine.seal(on: db.sql)
+            let transactions = try await db.count("transaction")
+            for key in [["ann", "3"], ["Ann", "2"], ["nobody", "2"]] {
+                await #expect(throws: ContinuumError.redactionKeyNotFound(table: "doc"), "\(key)") {
+                    try await db.engine.redact("doc", .key(key), fields: ["body"], on: db.sql)
+                }
+            }
+            #expect(try await db.count("transaction") == transactions, "a refused redaction records nothing")
+            // "02" is the integer 2, as history reads take it; a field named twice is erased once.
+            let report = try await db.engine.redact("doc", .key(["ann", "02"]), fields: ["body", "body"], on: db.sql)
+            #expect(report.fields == 2 && report.liveRows == 1, "\(report)")
+            #expect(try await db.count("doc_version", where: "owner = 'ann' AND body IS NOT NULL") == 0)
+            #expect(try await db.count("doc_version", where: "owner = 'bob' AND body = 'kept'") == 1)
+            // A row deleted since still has history to redact.
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("DELETE FROM doc WHERE owner = 'bob'").run() }
+            #expect(try await db.engine.redact("doc", .key(["bob", "2"]), fields: ["body"], on: db.sql).versions == 2)
+            if db.kind == .postgres {
+                try await db.exec("CREATE TABLE person (id UUID PRIMARY KEY, email TEXT)")
+                try await db.engine.enable("person", on: db.sql)
+                try await db.engine.versioned(on: db.sql) {
+                    try await $0.raw("INSERT INTO person VALUES ('9ac05375-70fa-4d3f-bba9-0ed9d0e74ca1', 'ann@example.com')").run()
+                }
+                let upper = try await db.engine.redact("person", .key(["9AC05375-70FA-4D3F-BBA9-0ED9D0E74CA1"]), fields: ["email"], on: db.sql)
+                #expect(upper.fields == 1 && upper.liveRows == 1, "\(upper)")
+            }
+            let verification = try await db.engine.verifySeal(on: db.sql)
+            #expect(verification.isValid, "\(verification)")
+            #expect(try SealTests.python(db) == "ok \(verification.headDigest!)")
+            try await db.expectConsistent("doc")
+        }
+    }
+
     /// Article 1: inserted, then updated three times; article 2: inserted, updated, deleted;
     /// article 3: inserted. One transaction each.
     static func longHistory(_ db: TestContext) async throws {
@@ -289,6 +361,63 @@ struct RetentionTests {
             await #expect(throws: ContinuumError.pruneRuleMissing) { try await db.engine.prune(on: db.sql) }
             await #expect(throws: ContinuumError.invalidKeepLast(0)) { try await db.engine.prune(keepLast: 0, on: db.sql) }
             await #expect(throws: ContinuumError.tableNotVersioned("nope")) { try await db.engine.prune(keepLast: 1, tables: ["nope"], on: db.sql) }
+        }
+    }
+
+    @Test("prune while writers update the same rows: no write fails or is lost, chains and seals stay valid", arguments: TestDatabase.allCases)
+    func pruneWhileWriting(_ database: TestDatabase) async throws {
+        try await database.run(connectionsPerEventLoop: 4) { db in
+            try await db.exec("CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)")
+            try await db.engine.install(on: db.sql)
+            try await db.engine.enable("counter", on: db.sql)
+            try await db.engine.versioned(on: db.sql) { sql in
+                for id in 0..<20 { try await sql.raw("INSERT INTO counter (id, n) VALUES (\(bind: id), 0)").run() }
+            }
+            for _ in 0..<4 { try await db.engine.versioned(on: db.sql) { try await $0.raw("UPDATE counter SET n = n + 1").run() } }
+            let published = try #require(try await db.engine.seal(on: db.sql).headDigest)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<3 {
+                    group.addTask {
+                        for step in 0..<15 {
+                            let id = (writer * 7 + step) % 20
+                            try await db.engine.versioned(on: db.sql) { try await $0.raw("UPDATE counter SET n = n + 1 WHERE id = \(bind: id)").run() }
+                        }
+                    }
+                }
+                group.addTask {
+                    for _ in 0..<3 { try await db.engine.prune(keepLast: 2, batchSize: 7, on: db.sql) }
+                }
+                try await group.waitForAll()
+            }
+            // Every update is in the live rows, and the newest two versions of each row remain.
+            #expect(try await db.rows("SELECT CAST(SUM(n) AS TEXT) FROM counter") == [[String(20 * 4 + 45)]])
+            try await db.expectConsistent("counter")
+            try await db.engine.prune(keepLast: 2, on: db.sql)
+            #expect(try await db.count("counter_version") == 40)
+            let report = try await db.engine.verifySeal(expectedDigest: published, on: db.sql)
+            #expect(report.isValid && report.unsealedTransactions == 0, "\(report)")
+            #expect(try SealTests.python(db) == "ok \(report.headDigest!)")
+        }
+    }
+
+    @Test("PostgreSQL: prune by key ranges on timestamp keys in a session whose DateStyle is not ISO")
+    func pruneDateStyle() async throws {
+        try await TestDatabase.postgres.run { db in
+            try await db.exec("CREATE TABLE reading (at TIMESTAMP PRIMARY KEY, v INTEGER)")
+            try await db.engine.install(on: db.sql)
+            try await db.engine.enable("reading", on: db.sql)
+            try await db.engine.versioned(on: db.sql) {
+                try await $0.raw("INSERT INTO reading SELECT TIMESTAMP '2026-01-13 10:00' + g * INTERVAL '1 day', 0 FROM generate_series(1, 30) AS g").run()
+            }
+            for _ in 0..<2 { try await db.engine.versioned(on: db.sql) { try await $0.raw("UPDATE reading SET v = v + 1").run() } }
+            let report = try await db.sql.withSession { session in
+                try await session.raw("SET DateStyle = 'SQL, DMY'").run()
+                return try await db.engine.prune(keepLast: 1, batchSize: 7, on: session)
+            }
+            #expect(report.versions == ["reading": 60])
+            #expect(try await db.count("reading_version") == 30)
+            #expect(try await db.engine.verifySeal(on: db.sql).isValid)
+            try await db.expectConsistent("reading")
         }
     }
 

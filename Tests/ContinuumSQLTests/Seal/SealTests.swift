@@ -167,6 +167,163 @@ struct SealTests {
         }
     }
 
+    @Test("the Python verifier reads tables and columns whose names hold quotes and spaces", arguments: TestDatabase.allCases)
+    func pythonVerifierOddNames(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            let table = "it's \"odd\" T"
+            let blob = db.kind == .sqlite ? "BLOB" : "BYTEA"
+            try await db.exec(
+                "CREATE TABLE \(SQLText.quoted(table)) (\"Lang\" VARCHAR(20), n INTEGER, \"my \"\"b\"\"\" \(blob), \"e-mail\" TEXT, PRIMARY KEY (\"Lang\", n))")
+            try await db.engine.install(on: db.sql)
+            try await db.engine.enable(table, on: db.sql)
+            let bytes = db.kind == .sqlite ? "X'00ff'" : "'\\x00ff'"
+            for statement in [
+                "INSERT INTO \(SQLText.quoted(table)) VALUES ('en,x', 1, \(bytes), 'ann@example.com'), ('b''c', 2, NULL, '')",
+                "UPDATE \(SQLText.quoted(table)) SET \"e-mail\" = 'ann2@example.com' WHERE n = 1",
+                "UPDATE \(SQLText.quoted(table)) SET \"e-mail\" = 'x' WHERE n = 2",
+            ] {
+                try await db.engine.versioned(on: db.sql) { try await $0.raw(SQLQueryString(statement)).run() }
+            }
+            let sealed = try await db.engine.seal(on: db.sql)
+            #expect(try Self.python(db) == "ok \(sealed.headDigest!)")
+            try await db.engine.prune(keepLast: 1, on: db.sql)
+            try await db.engine.redact(table, .key(["en,x", "1"]), fields: ["e-mail", "my \"b\""], on: db.sql)
+            let report = try await db.engine.verifySeal(expectedDigest: sealed.headDigest, on: db.sql)
+            #expect(report.isValid && report.prunedVersions == 2 && report.redactedFields == 2, "\(report)")
+            #expect(try Self.python(db) == "ok \(report.headDigest!)")
+            try await db.exec("UPDATE \(SQLText.quoted(table + "_version")) SET \"e-mail\" = 'forged' WHERE n = 2 AND \"e-mail\" = 'x'")
+            let edited = try #require(try await db.engine.verifySeal(on: db.sql).problems.first?.transactionID)
+            #expect(try Self.python(db) == "changed \(edited)")
+        }
+    }
+
+    @Test("a column added after sealing, a table disabled after sealing and one dropped with its history keep verify green", arguments: TestDatabase.allCases)
+    func schemaChangesAfterSealing(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            let ids = try await Self.history(db)
+            try await db.exec("CREATE TABLE tag (id INTEGER PRIMARY KEY, name TEXT)", "CREATE TABLE note (id INTEGER PRIMARY KEY, body TEXT)")
+            for table in ["tag", "note"] {
+                try await db.engine.enable(table, on: db.sql)
+                try await db.engine.versioned(on: db.sql) {
+                    try await $0.raw(SQLQueryString("INSERT INTO \(table) (id) VALUES (1)")).run()
+                    try await $0.raw(SQLQueryString("UPDATE article SET content = 'with \(table)' WHERE id = 1")).run()
+                }
+            }
+            let published = try #require(try await db.engine.seal(on: db.sql).headDigest)
+            // History sealed before _continuum_seal_column existed: verified as it was sealed, and
+            // the next seal records every column then in place as covered from the start.
+            try await db.exec("DROP TABLE _continuum_seal_column")
+            #expect(try await db.engine.verifySeal(expectedDigest: published, on: db.sql).isValid)
+            try await db.engine.seal(on: db.sql)
+            #expect(try await db.count("_continuum_seal_column", where: "since_transaction_id = 0") == 5 + 4 + 4)
+            #expect(try await db.engine.verifySeal(expectedDigest: published, on: db.sql).isValid)
+            // A migration adds a column: every sealed version row now has it, NULL.
+            try await db.exec("ALTER TABLE article ADD COLUMN extra TEXT")
+            try await db.engine.sync("article", on: db.sql)
+            var report = try await db.engine.verifySeal(expectedDigest: published, on: db.sql)
+            #expect(report.isValid, "\(report)")
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("UPDATE article SET extra = 'e' WHERE id = 1").run() }
+            try await db.engine.seal(on: db.sql)
+            report = try await db.engine.verifySeal(expectedDigest: published, on: db.sql)
+            #expect(report.isValid, "\(report)")
+            #expect(try Self.python(db) == "ok \(report.headDigest!)")
+            // A value written into the new column of a sealed row is still an edit.
+            let undo = try await Self.snapshot(db)
+            try await db.exec("UPDATE article_version SET extra = 'forged' WHERE id = 1 AND transaction_id = \(ids[0])")
+            #expect(try await db.engine.verifySeal(on: db.sql).problems == [.edited(transactionID: ids[0])])
+            #expect(try Self.python(db) == "changed \(ids[0])")
+            try await Self.restore(db, undo)
+
+            // Disabled, keeping its history: still sealed, still checked.
+            let tagged = try #require(Int(try await db.rows("SELECT CAST(MIN(transaction_id) AS TEXT) FROM tag_version")[0][0]!))
+            try await db.engine.disable("tag", on: db.sql)
+            report = try await db.engine.verifySeal(expectedDigest: published, on: db.sql)
+            #expect(report.isValid, "\(report)")
+            #expect(try Self.python(db) == "ok \(report.headDigest!)")
+            try await db.exec("UPDATE tag_version SET name = 'forged'")
+            #expect(try await db.engine.verifySeal(on: db.sql).problems.compactMap(\.transactionID).contains(tagged))
+            #expect(try Self.python(db) == "changed \(tagged)")
+            try await db.exec("UPDATE tag_version SET name = NULL")
+            // A record naming a table that holds no history is ignored, not an error.
+            try await db.exec("INSERT INTO _continuum_seal_column (version_table, column_name, since_transaction_id) VALUES ('transaction', 'id', 1)")
+            #expect(try await db.engine.verifySeal(expectedDigest: published, on: db.sql).isValid)
+            try await db.exec("DELETE FROM _continuum_seal_column WHERE version_table = 'transaction'")
+            // Enabled again: its version table is adopted and read once.
+            try await db.engine.enable("tag", on: db.sql)
+            try await db.engine.seal(on: db.sql)
+            #expect(try await db.engine.verifySeal(expectedDigest: published, on: db.sql).isValid)
+
+            // Disabled dropping its history: the drop is recorded and sealed like a prune.
+            try await db.engine.disable("note", keepHistory: false, on: db.sql)
+            #expect(try await !db.tableExists("note_version"))
+            report = try await db.engine.verifySeal(expectedDigest: published, on: db.sql)
+            #expect(report.isValid, "\(report)")
+            #expect(report.prunedVersions == 1)
+            let event = try await db.engine.transactions(limit: 1, on: db.sql)[0]
+            #expect(event.meta == [VersioningEngine.eventMetaKey: "disable", "continuum.table": "note"])
+            #expect(try Self.python(db) == "ok \(report.headDigest!)")
+            try await db.expectConsistent("article", "tag")
+        }
+    }
+
+    @Test("a column added after sealing to a table that tracks modified columns (its _mod flag false in sealed rows) keeps verify green", arguments: TestDatabase.allCases)
+    func columnAddedWithModifiedFlag(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await db.exec("CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT)")
+            try await db.engine.install(on: db.sql)
+            try await db.engine.enable("item", options: .init(tracksModifiedColumns: true), on: db.sql)
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("INSERT INTO item (id, name) VALUES (1, 'a'), (2, 'b')").run() }
+            let first = try #require(try await db.engine.transactions(limit: 1, on: db.sql).first?.id)
+            let published = try #require(try await db.engine.seal(on: db.sql).headDigest)
+            try await db.exec("ALTER TABLE item ADD COLUMN size INTEGER")
+            try await db.engine.sync("item", on: db.sql)
+            #expect(try await db.count("item_version", where: "size_mod IS NOT NULL") == 2, "sync fills the new flag in sealed rows")
+            var report = try await db.engine.verifySeal(expectedDigest: published, on: db.sql)
+            #expect(report.isValid, "\(report)")
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("UPDATE item SET size = 3 WHERE id = 1").run() }
+            try await db.engine.seal(on: db.sql)
+            report = try await db.engine.verifySeal(expectedDigest: published, on: db.sql)
+            #expect(report.isValid, "\(report)")
+            #expect(try Self.python(db) == "ok \(report.headDigest!)")
+            // A sealed row's new flag set to true is an edit.
+            let flag = db.kind == .sqlite ? "1" : "TRUE"
+            try await db.exec("UPDATE item_version SET size_mod = \(flag) WHERE id = 2 AND transaction_id = \(first)")
+            #expect(try await db.engine.verifySeal(on: db.sql).problems == [.edited(transactionID: first)])
+            #expect(try Self.python(db) == "changed \(first)")
+        }
+    }
+
+    @Test("a column renamed by sync after sealing keeps the name it was sealed under: verify, redact and the Python verifier agree", arguments: TestDatabase.allCases)
+    func columnRenamedAfterSealing(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            let ids = try await Self.history(db)
+            let published = try #require(try await db.engine.seal(on: db.sql).headDigest)
+            try await db.exec("ALTER TABLE article RENAME COLUMN name TO title")
+            try await db.engine.sync("article", renamedColumns: ["name": "title"], on: db.sql)
+            var report = try await db.engine.verifySeal(expectedDigest: published, on: db.sql)
+            #expect(report.isValid, "\(report)")
+            #expect(try Self.python(db) == "ok \(report.headDigest!)")
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("UPDATE article SET title = 'Eins' WHERE id = 1").run() }
+            // Renamed back and forth: each transaction keeps its own name.
+            try await db.exec("ALTER TABLE article RENAME COLUMN title TO heading")
+            try await db.engine.sync("article", renamedColumns: ["title": "heading"], on: db.sql)
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("UPDATE article SET heading = 'Un' WHERE id = 1").run() }
+            try await db.engine.seal(on: db.sql)
+            report = try await db.engine.verifySeal(expectedDigest: published, on: db.sql)
+            #expect(report.isValid, "\(report)")
+            #expect(try Self.python(db) == "ok \(report.headDigest!)")
+            let redaction = try await db.engine.redact("article", .key(["1"]), fields: ["heading"], on: db.sql)
+            #expect(redaction.fields == 4, "\(redaction)")
+            report = try await db.engine.verifySeal(expectedDigest: published, on: db.sql)
+            #expect(report.isValid && report.redactedFields == 4, "\(report)")
+            #expect(try Self.python(db) == "ok \(report.headDigest!)")
+            try await db.exec("UPDATE article_version SET heading = 'Forged' WHERE id = 2 AND transaction_id = \(ids[0])")
+            #expect(try await db.engine.verifySeal(on: db.sql).problems == [.edited(transactionID: ids[0])])
+            #expect(try Self.python(db) == "changed \(ids[0])")
+            try await db.expectConsistent("article")
+        }
+    }
+
     @Test("sealing while writers commit: every transaction is sealed once, in order, and verify is green", arguments: TestDatabase.allCases)
     func concurrentWriters(_ database: TestDatabase) async throws {
         try await database.run(connectionsPerEventLoop: 4) { db in

@@ -29,6 +29,11 @@ struct SealCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
+    func validate() throws {
+        guard self.batchSize >= 1 else { throw ValidationError("--batch-size \(self.batchSize): seal at least 1 transaction per batch") }
+        guard self.wait >= 0 else { throw ValidationError("--wait \(self.wait): give a number of seconds, 0 or more") }
+    }
+
     struct Result: Encodable {
         var sealed: Int
         var headTransactionID: Int?
@@ -117,13 +122,31 @@ struct PruneCommand: AsyncParsableCommand {
         }
     }
 
-    /// Seconds in `age` (90d, 12h, 30m, 45s, 2w).
+    /// The longest age `--older-than` takes: 1,000 years (a date before the year 1000 has no history).
+    static let longestAge: Double = 1_000 * 365.25 * 86_400
+
+    /// Seconds in `age` (90d, 12h, 30m, 45s, 2w, 1.5d): digits with an optional fraction, then a unit.
     static func seconds(_ age: String) throws -> Double {
         let units: [Character: Double] = ["s": 1, "m": 60, "h": 3_600, "d": 86_400, "w": 604_800]
-        guard let unit = age.last, let factor = units[unit], let number = Double(age.dropLast()), number >= 0 else {
+        let digits = age.dropLast()
+        guard let unit = age.last, let factor = units[unit], !digits.isEmpty, digits.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }),
+            let number = Double(digits), number.isFinite
+        else {
             throw ValidationError("--older-than \(age): write a number and a unit, for example 90d, 12h, 30m, 2w")
         }
+        guard number * factor <= Self.longestAge else {
+            throw ValidationError("--older-than \(age): give an age of at most 1,000 years (365250d)")
+        }
         return number * factor
+    }
+
+    func validate() throws {
+        if let keepLast = self.keepLast, keepLast < 1 {
+            throw ValidationError(
+                "--keep-last \(keepLast): keep at least 1 version per row (a live row's current version always stays); to prune by age alone, give only --older-than"
+            )
+        }
+        guard self.batchSize >= 1 else { throw ValidationError("--batch-size \(self.batchSize): prune at least 1 version per batch") }
     }
 
     func run() async throws {

@@ -19,7 +19,7 @@ final class LineBuffer: @unchecked Sendable {
 
     private func flushLocked() {
         guard !self.data.isEmpty else { return }
-        FileHandle.standardOutput.write(self.data)
+        Terminal.out(self.data)
         self.data.removeAll(keepingCapacity: true)
     }
 }
@@ -234,6 +234,12 @@ struct VerifyCommand: AsyncParsableCommand {
     var expectDigest: String?
 
     @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if let digest = self.expectDigest, digest.count != 64 || !digest.allSatisfy({ $0.isASCII && $0.isHexDigit }) {
+            throw ValidationError("--expect-digest: a head digest is 64 hexadecimal digits, as `continuum seal` and `continuum verify` print it")
+        }
+    }
 
     struct SealJSON: Encodable {
         var valid: Bool

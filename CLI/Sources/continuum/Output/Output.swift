@@ -118,7 +118,7 @@ enum JSONOutput {
     static func printLine<T: Encodable>(_ value: T, encoder: JSONEncoder) throws {
         var data = try encoder.encode(value)
         data.append(0x0A)
-        FileHandle.standardOutput.write(data)
+        Terminal.out(data)
     }
 }
 

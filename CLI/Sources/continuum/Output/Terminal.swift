@@ -34,12 +34,23 @@ enum Terminal {
 
     /// Writes `text` to standard output as is.
     static func out(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        Self.out(Data(text.utf8))
     }
 
-    /// Writes `text` to standard error as is.
+    /// Writes `data` to standard output. When the reader has gone (`continuum log | head`: a
+    /// closed pipe), the rest of the output has nowhere to go: exit quietly, as `cat` would,
+    /// instead of trapping.
+    static func out(_ data: Data) {
+        do {
+            try FileHandle.standardOutput.write(contentsOf: data)
+        } catch {
+            Foundation.exit(ExitStatus.ok)
+        }
+    }
+
+    /// Writes `text` to standard error as is (nothing when standard error is closed).
     static func err(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        try? FileHandle.standardError.write(contentsOf: Data(text.utf8))
     }
 }
 
