@@ -94,10 +94,10 @@ extension VersioningEngine {
             case .key(let values):
                 for (column, value) in zip(key, values) {
                     let typed: SQLQueryString = dialect == .postgresql ? "CAST(\(bind: value) AS \(unsafeRaw: column.type))" : "\(bind: value)"
-                    query = query + " AND \(unsafeRaw: alias).\(ident: column.name) = " + typed
+                    query = query + " AND \(unsafeRaw: alias).\(ident: column.name) \(unsafeRaw: dialect.named("=", schema: column.equalityOperatorSchema)) " + typed
                 }
             case .value(let column, let value):
-                query = query + " AND CAST(\(unsafeRaw: alias).\(ident: column) AS TEXT) = \(bind: value)"
+                query = query + " AND CAST(\(unsafeRaw: alias).\(ident: column) AS TEXT) \(unsafeRaw: dialect.named("=")) \(bind: value)"
             }
             return query
         }
