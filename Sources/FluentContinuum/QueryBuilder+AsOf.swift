@@ -269,7 +269,9 @@ private final class ResolvedBox: @unchecked Sendable {
 }
 
 /// A row of an as-of query as Fluent reads it: columns named `<schema>_<field>` once Fluent
-/// names the schema it decodes.
+/// names the schema it decodes. A NULL column reads as missing, so that a required field added
+/// to the table after the row's version was written is left unset instead of failing the query
+/// (an optional field left unset reads as `nil`).
 private struct RowOutput: DatabaseOutput {
     let row: any SQLRow
     let schema: String?
@@ -281,7 +283,10 @@ private struct RowOutput: DatabaseOutput {
     }
 
     func schema(_ schema: String) -> any DatabaseOutput { RowOutput(row: self.row, schema: schema) }
-    func contains(_ key: FieldKey) -> Bool { self.row.contains(column: self.column(key)) }
+    func contains(_ key: FieldKey) -> Bool {
+        let column = self.column(key)
+        return self.row.contains(column: column) && (try? self.row.decodeNil(column: column)) != true
+    }
     func decodeNil(_ key: FieldKey) throws -> Bool { try self.row.decodeNil(column: self.column(key)) }
     func decode<T: Decodable>(_ key: FieldKey, as type: T.Type) throws -> T { try self.row.decode(column: self.column(key), as: T.self) }
 }
