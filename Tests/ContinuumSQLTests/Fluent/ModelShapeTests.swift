@@ -374,8 +374,8 @@ extension ModelShapeTests {
     func asOf(_ database: TestDatabase) async throws {
         try await database.run { db in
             try await CreateGadgets().prepare(on: db.fluent)
-            let (_, _, drill, t) = try await Self.ownership(db.fluent)
-            let saw = Gadget(name: "saw", kind: .toy, city: "Bergen"), kite = Gadget(name: "kite", kind: .toy, city: "Alta")
+            let (_, bob, drill, t) = try await Self.ownership(db.fluent)
+            let saw = Gadget(name: "saw", kind: .toy, city: "Bergen"), kite = Gadget(name: "kite", kind: .toy, city: "Alta", ownerID: bob.id)
             saw.price = 9
             kite.active = false
             kite.madeOn = Date(timeIntervalSince1970: 1_000_000_000)
@@ -403,6 +403,14 @@ extension ModelShapeTests {
             #expect(try await Gadget.query(on: db.fluent).filter(\.$grade == nil).asOf(transaction: t4).count() == 3)
             #expect(try await Gadget.query(on: db.fluent).sort(\.$name).asOf(transaction: t5).all().map(\.name) == ["drill", "saw"], "kite is soft-deleted then")
             #expect(try await Gadget.query(on: db.fluent).withDeleted().sort(\.$name).asOf(transaction: t5).all().map(\.name) == ["drill", "kite", "saw"])
+
+            // Joined models: their fields are read, and their soft-deleted rows left out, as Fluent does.
+            let joined = GadgetOwner.query(on: db.fluent).join(Gadget.self, on: \Gadget.$owner.$id == \GadgetOwner.$id).sort(Gadget.self, \.$name)
+            #expect(try await joined.all().map { try $0.joined(Gadget.self).name } == ["drill"])
+            #expect(try await joined.copy().asOf(transaction: t4).all().map { try $0.joined(Gadget.self).name } == ["drill", "kite"])
+            #expect(try await joined.copy().asOf(transaction: t5).all().map { try $0.joined(Gadget.self).name } == ["drill"])
+            #expect(try await joined.copy().withDeleted().asOf(transaction: t5).all().map { try $0.joined(Gadget.self).name } == ["drill", "kite"])
+            #expect(try await joined.copy().asOf(transaction: t5).all().map(\.name) == ["Bob"])
 
             let eager = try await Gadget.query(on: db.fluent).filter(\.$id == drill.requireID()).with(\.$owner).with(\.$labels).asOf(transaction: t[0]).all()
             #expect(eager.map { $0.owner?.name } == ["Ann"])
