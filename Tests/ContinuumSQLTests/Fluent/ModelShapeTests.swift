@@ -221,6 +221,7 @@ struct ModelShapeTests {
             #expect(live.tags == [] && live.blob == Data([0, 1, 2]) && live.price == 1.5 && live.active)
             #expect(live.amount == Decimal(string: "10.25")!)
             #expect(live.madeOn == Date(timeIntervalSince1970: 1_600_000_000))
+            #expect(live.updatedAt == first.updatedAt, "a revert writes the timestamps back too, it does not touch them")
             let after = try await gadget.versions(on: db.fluent)
             #expect(after.count == 3)
             #expect(after[2].changeset == Dictionary(uniqueKeysWithValues: versions[1].changeset.map { ($0.key, FieldChange(old: $0.value.new, new: $0.value.old)) }))
@@ -366,6 +367,21 @@ extension ModelShapeTests {
             let live = try #require(try await Gadget.query(on: db.fluent).with(\.$owner).with(\.$labels).first())
             #expect(live.owner?.name == "Ann" && live.owner?.id == ann.id)
             #expect(live.labels.map(\.id) == ["a"])
+
+            // Bob as he was at t1, with his children and optional child: none then, so the drill
+            // he holds again (a later move) is detached, and he has no badge.
+            let drill = try #require(try await Gadget.find(gadget.id, on: db.fluent))
+            drill.$owner.id = bob.id
+            try await db.fluent.versioned { db in try await drill.save(on: db) }
+            let report = try await db.fluent.versioned { db in
+                try await bobs[0].revert(relations: [.relation(\.$gadgets, surplus: .detach), .relation(\.$badge)], on: db)
+            }
+            #expect(report.count(.detached, "shape_gadget") == 1)
+            #expect(try await Gadget.find(gadget.id, on: db.fluent)?.$owner.id == nil)
+            // Ann's DELETE version's previous one, with her badge as it was then ("old").
+            let annThen = try #require(try await GadgetOwner.versions(id: ann.requireID(), on: db.fluent).first)
+            _ = try await db.fluent.versioned { db in try await annThen.revert(relations: [.relation(\.$badge)], on: db) }
+            #expect(try await GadgetBadge.query(on: db.fluent).all().map(\.text) == ["old"])
             try await db.expectConsistent("shape_gadget", "shape_owner", "shape_badge", "shape_label", "shape_gadget_label")
         }
     }
