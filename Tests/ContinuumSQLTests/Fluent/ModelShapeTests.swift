@@ -213,6 +213,11 @@ struct ModelShapeTests {
                     "active", "address_city", "address_zip", "amount", "blob", "grade", "kind", "made_on", "nickname", "price", "tags", "updated_at",
                 ])
 
+            // Version queries filter and sort on these types.
+            #expect(try await Gadget.query(on: db.fluent).filter(\.$kind == .toy).versions().map(\.index) == [1])
+            #expect(try await Gadget.query(on: db.fluent).filter(\.$active == true).filter(\.$grade == nil).versions().map(\.index) == [0])
+            #expect(try await Gadget.query(on: db.fluent).sort(\.$address.$city).versions().map(\.model.address.city) == ["Bergen", "Oslo"])
+
             // Reverting writes every type back.
             try await db.fluent.versioned { db in try await versions[0].revert(on: db) }
             let live = try #require(try await Gadget.find(gadget.id, on: db.fluent))
