@@ -122,7 +122,12 @@ public struct FieldChange: Sendable, Hashable, CustomStringConvertible {
 struct EncodableBox: Encodable {
     let value: any Encodable
     init(_ value: any Encodable) { self.value = value }
-    func encode(to encoder: any Encoder) throws { try self.value.encode(to: encoder) }
+    /// Encodes through a container, not `value.encode(to:)`, so that the JSON encoder handles the
+    /// types it special-cases: `Data` as base64 and `Decimal` as a number, as `decode` reads them.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(self.value)
+    }
 }
 
 /// Collects every field of a model as database input, changed or not.

@@ -30,22 +30,68 @@ extension QueryBuilder where Model: Versioned {
     /// versioned (``/ContinuumSQL/ContinuumError/tableNotVersioned(_:)`` otherwise): live rows
     /// are never passed off as history.
     public func asOf(transaction transactionID: Int) -> QueryBuilder<Model> {
-        let view = AsOfDatabase(base: self.database, point: .transaction(transactionID))
-        let builder = QueryBuilder<Model>(database: view)
-        builder.query = self.query
-        builder.eagerLoaders = self.eagerLoaders
-        return builder
+        self.reading(at: .transaction(transactionID))
     }
 
     /// This query as it would have run at `date`: at the last transaction issued at or before
     /// it (see ``asOf(transaction:)``). Under concurrent PostgreSQL writers, issue times and
     /// transaction ids can disagree by the length of a transaction.
     public func asOf(_ date: Date) -> QueryBuilder<Model> {
-        let view = AsOfDatabase(base: self.database, point: .date(date))
-        let builder = QueryBuilder<Model>(database: view)
+        self.reading(at: .date(date))
+    }
+
+    /// This query on a view of the database at `point`: a new builder (a builder's database
+    /// cannot change) that runs the query as this one would. FluentKit keeps two parts of a
+    /// builder's state internal, read here by reflection: `withDeleted()`, and the models joined
+    /// so far, whose fields this builder selects and whose soft-deleted rows it leaves out.
+    private func reading(at point: AsOfDatabase.Point) -> QueryBuilder<Model> {
+        let builder = QueryBuilder<Model>(database: AsOfDatabase(base: self.database, point: point))
         builder.query = self.query
         builder.eagerLoaders = self.eagerLoaders
+        let state = Mirror(reflecting: self)
+        let includeDeleted = state.descendant("includeDeleted") as? Bool ?? false
+        if includeDeleted { builder.withDeleted() }
+        let joined = (state.descendant("models") as? [any Schema.Type])?.dropFirst() ?? []
+        guard !joined.isEmpty else { return builder }
+        let selectsAll = builder.query.fields.isEmpty
+        if selectsAll { builder.fields(for: Model.self) }
+        for model in joined {
+            func join<Joined: Schema>(_ joined: Joined.Type) {
+                if selectsAll { builder.fields(for: Joined.self) }
+                if !includeDeleted, let filter = Self.excludeDeleted(Joined.self) { builder.query.filters.append(filter) }
+            }
+            join(model)
+        }
         return builder
+    }
+
+    /// Fluent's filter leaving out the soft-deleted rows of `model`, which its query builder adds
+    /// for each model a query reads (`deleted_at IS NULL OR deleted_at > now`); `nil` for a model
+    /// without a `@Timestamp(on: .delete)`.
+    private static func excludeDeleted<Joined: Schema>(_ model: Joined.Type) -> DatabaseQuery.Filter? {
+        for property in Joined().properties {
+            guard let timestamp = property as? any DeleteTimestamp, let (key, now) = timestamp.deletedNow() else { continue }
+            let field = DatabaseQuery.Field.extendedPath([key], schema: Joined.schemaOrAlias, space: Joined.space)
+            return .group([.value(field, .equal, .null), .value(field, .greaterThan, now)], .or)
+        }
+        return nil
+    }
+}
+
+/// A `@Timestamp` property, to find a model's soft-delete field and "now" in its format.
+private protocol DeleteTimestamp {
+    /// For a delete timestamp, its key and the current time as its format stores it; `nil` for
+    /// other triggers. Sets the property: call it on a model made for the purpose.
+    func deletedNow() -> (FieldKey, DatabaseQuery.Value)?
+}
+
+extension TimestampProperty: DeleteTimestamp {
+    fileprivate func deletedNow() -> (FieldKey, DatabaseQuery.Value)? {
+        guard self.trigger == .delete else { return nil }
+        self.touch(date: Date())
+        let collector = InputCollector()
+        self.input(to: collector)
+        return collector.values.first.map { ($0.key, $0.value) }
     }
 }
 
@@ -269,7 +315,9 @@ private final class ResolvedBox: @unchecked Sendable {
 }
 
 /// A row of an as-of query as Fluent reads it: columns named `<schema>_<field>` once Fluent
-/// names the schema it decodes.
+/// names the schema it decodes. A NULL column reads as missing, so that a required field added
+/// to the table after the row's version was written is left unset instead of failing the query
+/// (an optional field left unset reads as `nil`).
 private struct RowOutput: DatabaseOutput {
     let row: any SQLRow
     let schema: String?
@@ -281,7 +329,10 @@ private struct RowOutput: DatabaseOutput {
     }
 
     func schema(_ schema: String) -> any DatabaseOutput { RowOutput(row: self.row, schema: schema) }
-    func contains(_ key: FieldKey) -> Bool { self.row.contains(column: self.column(key)) }
+    func contains(_ key: FieldKey) -> Bool {
+        let column = self.column(key)
+        return self.row.contains(column: column) && (try? self.row.decodeNil(column: column)) != true
+    }
     func decodeNil(_ key: FieldKey) throws -> Bool { try self.row.decodeNil(column: self.column(key)) }
     func decode<T: Decodable>(_ key: FieldKey, as type: T.Type) throws -> T { try self.row.decode(column: self.column(key), as: T.self) }
 }

@@ -18,6 +18,19 @@ extension Version {
         try self.change(M.fieldKey(field))
     }
 
+    /// How the field of a `@Group` at `field` changed from the previous version to this one,
+    /// `nil` when it did not; the field is stored in a prefixed column, as Fluent's `sort` reads it.
+    ///
+    /// ```swift
+    /// try versions[1].change(\.$address.$city)?.new(as: String.self)   // column address_city
+    /// ```
+    ///
+    /// - Throws: ``/ContinuumSQL/ContinuumError/fieldNotVersioned(table:field:)`` when the field is excluded
+    ///   from versioning.
+    public func change<Property: QueryAddressableProperty>(_ field: KeyPath<M, GroupPropertyPath<M, Property>>) throws -> FieldChange? {
+        try self.change(M.anyFieldKey(field))
+    }
+
     /// How the field with key `field` changed from the previous version to this one, `nil`
     /// when it did not; the ``changeset`` entry of the field, checked.
     ///
@@ -52,6 +65,16 @@ extension Version {
     public func modified<Property: QueryAddressableProperty>(_ field: KeyPath<M, Property>) throws -> Bool
     where Property.Model == M {
         try self.modified(M.fieldKey(field))
+    }
+
+    /// Whether this version modified the field of a `@Group` at `field` (its prefixed column),
+    /// from its `_mod` flag.
+    ///
+    /// - Throws: ``/ContinuumSQL/ContinuumError/modifiedFieldsNotTracked(table:)`` when the model does not
+    ///   track modified fields, ``/ContinuumSQL/ContinuumError/fieldNotVersioned(table:field:)`` when the
+    ///   field is excluded from versioning.
+    public func modified<Property: QueryAddressableProperty>(_ field: KeyPath<M, GroupPropertyPath<M, Property>>) throws -> Bool {
+        try self.modified(M.anyFieldKey(field))
     }
 
     /// Whether this version modified the field with key `field`, from its `_mod` flag.

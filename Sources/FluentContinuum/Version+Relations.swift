@@ -413,7 +413,7 @@ enum RelationReader {
                 if History<To>.hasPlainID {
                     candidates.append(try History<To>.key(id: row.decode(column: keyFields[0].description, as: To.IDValue.self)))
                 } else {
-                    candidates.append(try History<To>.key(of: row.decode(fluentModel: To.self)))
+                    candidates.append(try History<To>.key(of: History<To>.model(of: row)))
                 }
             }
         }

@@ -143,7 +143,7 @@ final class History<M: Versioned>: Sendable {
     var versions: [Version<M>] { self.entries.indices.map { Version(history: self, position: $0) } }
 
     static func entry(_ row: any SQLRow) throws -> Entry {
-        let model = try row.decode(fluentModel: M.self)
+        let (model, loaded) = try Self.decode(row)
         var inputs: [FieldKey: DatabaseQuery.Value] = [:]
         for (key, value) in InputCollector.collect(model) {
             guard case .default = value else {
@@ -151,14 +151,35 @@ final class History<M: Versioned>: Sendable {
                 continue
             }
             // Fluent reports `.default` for a field it did not load (an excluded field, absent
-            // from the version table: leave it out) and for a loaded `@Enum` (read it from the row).
+            // from the version table, or a required field NULL in it: leave it out) and for a
+            // loaded `@Enum` (read it from the row).
             let column = key.description
-            guard row.contains(column: column) else { continue }
+            guard loaded.contains(column: column) else { continue }
             inputs[key] = try row.decodeNil(column: column) ? .null : .enumCase(try row.decode(column: column, as: String.self))
         }
         var values: [String: FieldValue] = [:]
         for (key, value) in inputs { values[key.description] = FieldValue(value) }
         return Entry(model: model, record: try VersionRecord(table: M.schema, row: row), inputs: inputs, values: values)
+    }
+
+    /// The model a version row holds. A required field that is NULL in the row (a field added
+    /// to the table after the version was written) is left unset, as an excluded field is,
+    /// instead of failing the whole history: ``Version/revert(on:)`` then keeps its current value.
+    static func model(of row: any SQLRow) throws -> M { try Self.decode(row).model }
+
+    /// ``model(of:)`` and the row it was decoded from: `row` without the columns left unset.
+    private static func decode(_ row: any SQLRow) throws -> (model: M, loaded: any SQLRow) {
+        var hidden: Set<String> = []
+        while true {
+            let loaded: any SQLRow = hidden.isEmpty ? row : ColumnsHidden(row: row, hidden: hidden)
+            do {
+                return (try loaded.decode(fluentModel: M.self), loaded)
+            } catch FluentError.invalidField(let name, _, _)
+                where !hidden.contains(name) && row.contains(column: name) && (try? row.decodeNil(column: name)) == true
+            {
+                hidden.insert(name)
+            }
+        }
     }
 
     /// Loads every version of the entity with `key`, oldest first, in one query.
@@ -292,4 +313,15 @@ private enum VersionRowColumnCache {
         self.lock.withLock { self.cache[id] = columns }
         return columns
     }
+}
+
+/// A row without some of its columns: Fluent leaves the fields of missing columns unset.
+private struct ColumnsHidden: SQLRow {
+    let row: any SQLRow
+    let hidden: Set<String>
+
+    var allColumns: [String] { self.row.allColumns.filter { !self.hidden.contains($0) } }
+    func contains(column: String) -> Bool { !self.hidden.contains(column) && self.row.contains(column: column) }
+    func decodeNil(column: String) throws -> Bool { try self.row.decodeNil(column: column) }
+    func decode<D: Decodable>(column: String, as type: D.Type) throws -> D { try self.row.decode(column: column, as: D.self) }
 }

@@ -72,7 +72,7 @@ extension Versioned {
         on database: any Database,
         pick: (History<Self>, any SQLRow) throws -> Version<Self>?
     ) async throws -> [Version<Self>] {
-        let keys = try rows.map { try History<Self>.key(of: $0.decode(fluentModel: Self.self)) }
+        let keys = try rows.map { try History<Self>.key(of: History<Self>.model(of: $0)) }
         let histories = try await History<Self>.loadMany(keys: keys, on: database)
         var result: [Version<Self>] = []
         for (row, key) in zip(rows, keys) {
