@@ -134,25 +134,23 @@ extension VersioningEngine {
             guard let entry = try await RegistryEntry.load(table, from: connection) else { throw ContinuumError.tableNotVersioned(table) }
             let event = try await self.eventTransactionID(dialect: dialect, on: connection)
             let head = try await Self.sealHead(on: connection)?.id ?? 0
-            let patches = try await self.removalPatches(entry, event: event, through: head, dialect: dialect, on: connection)
+            try await self.recordRemovals(entry, event: event, through: head, dialect: dialect, on: connection)
             try await self.disable(entry, keepHistory: false, on: connection)
             try await connection.raw("DELETE FROM \(ident: Self.sealColumnTable) WHERE \"version_table\" = \(bind: entry.versionTable)").run()
-            try await self.insert(patches, on: connection)
         }
         try await self.seal(on: database)
     }
 
-    /// A row patch for every version row of `entry` in a transaction sealed up to `head`, a
-    /// thousand sealed transactions at a time.
-    private func removalPatches(
+    /// Records a row patch for every version row of `entry` in a transaction sealed up to
+    /// `head`, a thousand sealed transactions at a time (memory follows the window, not the table).
+    private func recordRemovals(
         _ entry: RegistryEntry, event: Int, through head: Int, dialect: SQLDialectKind, on connection: any SQLDatabase
-    ) async throws -> [SealPatch] {
-        guard let description = try await Introspector(connection).describe(entry.versionTable) else { return [] }
+    ) async throws {
+        guard let description = try await Introspector(connection).describe(entry.versionTable) else { return }
         let coverage = try await self.sealCoverage(on: connection)
         let names = description.columns.map(\.name).filter { $0 != VersioningPlan.endTransactionColumn }
         let keyNames = entry.keyColumns.map(\.name)
         let select = names.enumerated().map { "\(dialect.sealLiteral("v." + SQLText.identifier($1))) AS \"c\($0)\"" }.joined(separator: ", ")
-        var patches: [SealPatch] = []
         var cursor = 0
         while true {
             let ids = try await connection.rows(
@@ -161,7 +159,7 @@ extension VersioningEngine {
                     WHERE "transaction_id" > \(cursor) AND "transaction_id" <= \(head) ORDER BY "transaction_id" LIMIT 1000
                     """
             ).map { try $0.decode(column: "t", as: Int.self) }
-            guard let last = ids.last else { return patches }
+            guard let last = ids.last else { return }
             let rows = try await connection.rows(
                 generated: """
                     SELECT CAST(v."transaction_id" AS BIGINT) AS "_tx", \(select) FROM \(SQLText.identifier(entry.versionTable)) AS v
@@ -172,6 +170,7 @@ extension VersioningEngine {
             let touched = Set(try rows.map { try $0.decode(column: "_tx", as: Int.self) }).sorted()
             let index = PatchIndex(try await self.sealPatches(concerning: touched, table: entry.versionTable, on: connection))
             let salts = try await self.sealSalts(touched, on: connection).compactMapValues { $0 }
+            var patches: [SealPatch] = []
             for row in rows {
                 let tx = try row.decode(column: "_tx", as: Int.self)
                 let fields = try names.indices.map { (name: names[$0], literal: try row.decode(column: "c\($0)", as: String.self)) }
@@ -179,6 +178,7 @@ extension VersioningEngine {
                 let sealRow = SealRow(transactionID: tx, table: entry.versionTable, key: key, fields: coverage.fields(entry.versionTable, transactionID: tx, fields))
                 patches.append(SealPatch(event: event, transactionID: tx, table: entry.versionTable, rowKey: key, field: "", digest: sealRow.digest(index, salt: salts[tx]), value: ""))
             }
+            try await self.insert(patches, on: connection)
         }
     }
 }
