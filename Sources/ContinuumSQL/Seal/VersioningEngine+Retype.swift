@@ -71,16 +71,19 @@ extension VersioningEngine {
         let touched = Set(try rows.map { try $0.decode(column: "t", as: Int.self) }).sorted()
         let salts = try await self.sealSalts(touched, on: connection)
         let known = PatchIndex(try await self.sealPatches(concerning: touched, table: plan.versionTable, on: connection))
+        let coverage = try await self.sealCoverage(on: connection)
         let event = try await self.eventTransactionID(dialect: dialect, on: connection)
         var patches: [SealPatch] = []
         for row in rows {
             let tx = try row.decode(column: "t", as: Int.self)
             let rowKey = try row.decode(column: "k", as: String.self)
             guard let salt = salts[tx] else { continue }
-            for (position, name) in capture.columns.enumerated() {
+            for (position, column) in capture.columns.enumerated() {
                 let before = try row.decode(column: "b\(position)", as: String.self)
                 let after = try row.decode(column: "a\(position)", as: String.self)
                 guard before != after else { continue }
+                // The name the field was sealed under (a column renamed since keeps its old one).
+                let name = coverage.sealedName(plan.versionTable, column, transactionID: tx) ?? column
                 // A field that no longer matched its seal stays reported: only a sealed value
                 // the conversion rewrote is vouched for.
                 let digest = known.fieldDigest(tx, plan.versionTable, rowKey, name, before, salt: salt)

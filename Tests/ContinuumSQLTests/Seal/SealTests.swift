@@ -448,6 +448,15 @@ struct SealTests {
             let fluent = try await db.engine.verifySeal(expectedDigest: published, on: db.sql)
             #expect(fluent.isValid && fluent.unsealedTransactions == 0, "\(fluent)")
 
+            // A column renamed after sealing, then retyped: its sealed name is kept.
+            try await db.engine.alter("price", renamedColumns: ["amount": "total"], on: db.sql) {
+                try await $0.raw("ALTER TABLE price RENAME COLUMN amount TO total").run()
+            }
+            try await db.engine.alter("price", on: db.sql) { try await $0.raw("ALTER TABLE price ALTER COLUMN total TYPE NUMERIC(18,7)").run() }
+            let renamed = try await db.engine.verifySeal(expectedDigest: published, on: db.sql)
+            #expect(renamed.isValid && renamed.unsealedTransactions == 0, "\(renamed)")
+            #expect(try Self.python(db) == "ok \(renamed.headDigest!)")
+
             // A migration that changes no sealed text records nothing.
             let events = try await db.rows("SELECT count(*) FROM transaction_meta WHERE key = 'continuum.event'").first?[0]
             try await db.engine.alter("price", on: db.sql) { try await $0.raw("ALTER TABLE price ALTER COLUMN note TYPE VARCHAR(100)").run() }
@@ -455,7 +464,7 @@ struct SealTests {
 
             // A hand edit of a rewritten value is still named.
             let first = try #require(try await db.rows("SELECT CAST(min(transaction_id) AS TEXT) FROM price_version WHERE id = 2").first?[0])
-            try await db.exec("UPDATE price_version SET amount = 9 WHERE id = 2 AND transaction_id = \(first)")
+            try await db.exec("UPDATE price_version SET total = 9 WHERE id = 2 AND transaction_id = \(first)")
             let tampered = try await db.engine.verifySeal(on: db.sql)
             #expect(tampered.problems.contains { $0.transactionID == Int(first) }, "\(tampered)")
         }
