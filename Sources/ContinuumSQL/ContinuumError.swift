@@ -82,6 +82,7 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         case pruneRuleMissing
         case invalidKeepLast(Int)
         case redactionKeyNotFound(table: String)
+        case redactionFieldsMissing(table: String)
     }
 
     private let reason: Reason
@@ -263,6 +264,8 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
     public static func invalidKeepLast(_ count: Int) -> Self { .init(.invalidKeepLast(count)) }
     /// A redaction by key found no live row and no version with that key: nothing was redacted.
     public static func redactionKeyNotFound(table: String) -> Self { .init(.redactionKeyNotFound(table: table)) }
+    /// A redaction was asked for without a field to erase.
+    public static func redactionFieldsMissing(table: String) -> Self { .init(.redactionFieldsMissing(table: table)) }
 
     // MARK: Models
 
@@ -455,6 +458,8 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         public static let invalidKeepLast = Code(rawValue: "invalidKeepLast")
         /// ``ContinuumError/redactionKeyNotFound(table:)``.
         public static let redactionKeyNotFound = Code(rawValue: "redactionKeyNotFound")
+        /// ``ContinuumError/redactionFieldsMissing(table:)``.
+        public static let redactionFieldsMissing = Code(rawValue: "redactionFieldsMissing")
         /// The deprecated ``ContinuumError/invalidOption(_:)``, which the engine no longer throws.
         public static let invalidOption = Code(rawValue: "invalidOption")
         /// The deprecated ``ContinuumError/unexpectedSchema(_:)``, which the engine no longer throws.
@@ -526,6 +531,7 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
         case .pruneRuleMissing: .pruneRuleMissing
         case .invalidKeepLast: .invalidKeepLast
         case .redactionKeyNotFound: .redactionKeyNotFound
+        case .redactionFieldsMissing: .redactionFieldsMissing
         }
     }
 
@@ -658,6 +664,8 @@ public struct ContinuumError: Error, Sendable, Equatable, CustomStringConvertibl
             "keepLast must keep at least one version per row, not \(count): a row's latest version is its chain's end"
         case .redactionKeyNotFound(let table):
             "no row of table \"\(table)\" has that key, live or in history, so nothing was redacted: check the key's values (the history of the row lists them)"
+        case .redactionFieldsMissing(let table):
+            "a redaction of table \"\(table)\" needs at least one field to erase: name the fields (continuum redact --field F)"
         }
     }
 

@@ -52,8 +52,8 @@ extension VersioningEngine {
     ///   NOT NULL in the live table, one excluded from versioning or a bookkeeping column of the
     ///   version table (`transaction_id`, `end_transaction_id`, `operation_type`, `_mod` flags),
     ///   ``ContinuumError/invalidPrimaryKey(table:expected:)`` for a key with the wrong number of
-    ///   values, or ``ContinuumError/redactionKeyNotFound(table:)`` for a key no row has, live or
-    ///   in history; ``ContinuumError/sealTableNotOwned(table:owner:logOwner:)`` (PostgreSQL) for a
+    ///   values, ``ContinuumError/redactionFieldsMissing(table:)`` without a field, or
+    ///   ``ContinuumError/redactionKeyNotFound(table:)`` for a key no row has, live or in history; ``ContinuumError/sealTableNotOwned(table:owner:logOwner:)`` (PostgreSQL) for a
     ///   seal table that does not belong to the owner of the transaction log.
     @discardableResult
     public func redact(
@@ -67,6 +67,7 @@ extension VersioningEngine {
         // A field named twice is erased once.
         let fields = fields.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         let key = entry.keyColumns
+        guard !fields.isEmpty else { throw ContinuumError.redactionFieldsMissing(table: table) }
         for field in fields {
             guard let column = entry.columns.first(where: { $0.name == field }) else {
                 if live.column(named: field) != nil {

@@ -143,6 +143,9 @@ struct RetentionTests {
             await #expect(throws: ContinuumError.unknownColumn(table: "customer", column: "phone")) {
                 try await db.engine.redact("customer", .key(["1"]), fields: ["phone"], on: db.sql)
             }
+            await #expect(throws: ContinuumError.redactionFieldsMissing(table: "customer")) {
+                try await db.engine.redact("customer", .key(["1"]), fields: [], on: db.sql)
+            }
             #expect(try await db.count("transaction") == transactions)
             #expect(try await db.rows("SELECT email, secret FROM customer") == [["ann@example.com", "s"]])
             // The message never holds a value.
