@@ -45,13 +45,20 @@ extension QueryBuilder where Model: Versioned {
     /// builder's state internal, read here by reflection: `withDeleted()`, and the models joined
     /// so far, whose fields this builder selects and whose soft-deleted rows it leaves out.
     private func reading(at point: AsOfDatabase.Point) -> QueryBuilder<Model> {
-        let builder = QueryBuilder<Model>(database: AsOfDatabase(base: self.database, point: point))
+        let state = Mirror(reflecting: self)
+        let joined = (state.descendant("models") as? [any Schema.Type])?.dropFirst() ?? []
+        // The non-optional fields of the models this query decodes: a NULL there (a field added
+        // after the version was written) is left unset instead of failing the query.
+        var required = [Model.schemaOrAlias: RequiredFields.keys(of: Model.self)]
+        for model in joined {
+            func add<Joined: Schema>(_ joined: Joined.Type) { required[Joined.schemaOrAlias] = RequiredFields.keys(of: Joined.self) }
+            add(model)
+        }
+        let builder = QueryBuilder<Model>(database: AsOfDatabase(base: self.database, point: point, requiredFields: required))
         builder.query = self.query
         builder.eagerLoaders = self.eagerLoaders
-        let state = Mirror(reflecting: self)
         let includeDeleted = state.descendant("includeDeleted") as? Bool ?? false
         if includeDeleted { builder.withDeleted() }
-        let joined = (state.descendant("models") as? [any Schema.Type])?.dropFirst() ?? []
         guard !joined.isEmpty else { return builder }
         let selectsAll = builder.query.fields.isEmpty
         if selectsAll { builder.fields(for: Model.self) }
@@ -118,6 +125,8 @@ struct AsOfDatabase: Database {
 
     let base: any Database
     let point: Point
+    /// Per schema read, the keys of its model's non-optional fields (see ``RequiredFields``).
+    let requiredFields: [String: Set<String>]
     /// The point resolved to a transaction and its issue time, and the registry, read once
     /// per view (the main query and its eager loads share them).
     private let resolved = ResolvedBox()
@@ -129,9 +138,10 @@ struct AsOfDatabase: Database {
         var tables: [String: VersionedTable]
     }
 
-    init(base: any Database, point: Point) {
+    init(base: any Database, point: Point, requiredFields: [String: Set<String>] = [:]) {
         self.base = base
         self.point = point
+        self.requiredFields = requiredFields
     }
 
     var context: DatabaseContext { self.base.context }
@@ -154,12 +164,15 @@ struct AsOfDatabase: Database {
     }
 
     func withConnection<T>(_ closure: @escaping @Sendable (any Database) -> EventLoopFuture<T>) -> EventLoopFuture<T> {
-        self.base.withConnection { closure(AsOfDatabase(base: $0, point: self.point, resolved: self.resolved.value)) }
+        self.base.withConnection {
+            closure(AsOfDatabase(base: $0, point: self.point, requiredFields: self.requiredFields, resolved: self.resolved.value))
+        }
     }
 
-    private init(base: any Database, point: Point, resolved: Resolved?) {
+    private init(base: any Database, point: Point, requiredFields: [String: Set<String>], resolved: Resolved?) {
         self.base = base
         self.point = point
+        self.requiredFields = requiredFields
         self.resolved.value = resolved
     }
 
@@ -246,7 +259,7 @@ struct AsOfDatabase: Database {
                 """)
         }
         let statement = SQLQueryString("WITH \(SQLKit.SQLList(tables)) \(converted)")
-        try await sql.execute(sql: statement) { row in onOutput(RowOutput(row: row, schema: nil)) }
+        try await sql.execute(sql: statement) { row in onOutput(RowOutput(row: row, schema: nil, requiredFields: self.requiredFields)) }
     }
 
     /// The error for a filter or sort on `field`, which is excluded from versioning.
@@ -315,12 +328,14 @@ private final class ResolvedBox: @unchecked Sendable {
 }
 
 /// A row of an as-of query as Fluent reads it: columns named `<schema>_<field>` once Fluent
-/// names the schema it decodes. A NULL column reads as missing, so that a required field added
-/// to the table after the row's version was written is left unset instead of failing the query
-/// (an optional field left unset reads as `nil`).
+/// names the schema it decodes. A NULL in a non-optional field of the query's models reads as
+/// missing, so that a field added to the table after the row's version was written is left
+/// unset instead of failing the query; every other NULL reads as NULL (an optional `@Field`
+/// left unset would trap when read).
 private struct RowOutput: DatabaseOutput {
     let row: any SQLRow
     let schema: String?
+    let requiredFields: [String: Set<String>]
 
     var description: String { String(describing: self.row) }
 
@@ -328,11 +343,28 @@ private struct RowOutput: DatabaseOutput {
         self.schema.map { "\($0)_\(key.description)" } ?? key.description
     }
 
-    func schema(_ schema: String) -> any DatabaseOutput { RowOutput(row: self.row, schema: schema) }
+    func schema(_ schema: String) -> any DatabaseOutput { RowOutput(row: self.row, schema: schema, requiredFields: self.requiredFields) }
     func contains(_ key: FieldKey) -> Bool {
         let column = self.column(key)
-        return self.row.contains(column: column) && (try? self.row.decodeNil(column: column)) != true
+        guard self.row.contains(column: column) else { return false }
+        guard let schema = self.schema, self.requiredFields[schema]?.contains(key.description) == true else { return true }
+        return (try? self.row.decodeNil(column: column)) != true
     }
     func decodeNil(_ key: FieldKey) throws -> Bool { try self.row.decodeNil(column: self.column(key)) }
     func decode<T: Decodable>(_ key: FieldKey, as type: T.Type) throws -> T { try self.row.decode(column: self.column(key), as: T.self) }
+}
+
+/// The keys of a model's `@Field`s whose value type is not optional.
+private enum RequiredFields {
+    static func keys<Model: Schema>(of model: Model.Type) -> Set<String> {
+        Set(Model().properties.compactMap { ($0 as? any RequiredFieldKey)?.requiredKey?.description })
+    }
+}
+
+private protocol RequiredFieldKey {
+    var requiredKey: FieldKey? { get }
+}
+
+extension FieldProperty: RequiredFieldKey {
+    fileprivate var requiredKey: FieldKey? { Value.self is any AnyOptionalType.Type ? nil : self.key }
 }

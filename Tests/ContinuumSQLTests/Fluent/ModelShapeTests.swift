@@ -487,6 +487,15 @@ final class Grown: Model, Versioned, @unchecked Sendable {
     init() {}
 }
 
+/// A model with an optional value in a plain `@Field` (not `@OptionalField`).
+final class ShapeMemo: Model, Versioned, @unchecked Sendable {
+    static let schema = "shape_memo"
+    @ID(key: .id) var id: UUID?
+    @Field(key: "title") var title: String
+    @Field(key: "note") var note: String?
+    init() {}
+}
+
 /// A versioned model whose versioning migration never ran.
 final class Unversioned: Model, Versioned, @unchecked Sendable {
     static let schema = "shape_unversioned"
@@ -527,6 +536,26 @@ extension ModelShapeTests {
             #expect(live.name == "first" && live.rank == 5)
             #expect(try await Grown.query(on: db.fluent).asOf(transaction: versions[0].transactionID).all().map(\.name) == ["first"])
             try await db.expectConsistent("shape_grown")
+        }
+    }
+
+    @Test("as-of reads a NULL in an optional @Field as nil, never as a field not fetched", arguments: TestDatabase.allCases)
+    func optionalFieldAsOf(_ database: TestDatabase) async throws {
+        try await database.run { db in
+            try await db.fluent.schema("shape_memo").id().field("title", .string, .required).field("note", .string).create()
+            try await Continuum.migration.prepare(on: db.fluent)
+            try await ShapeMemo.versioning.prepare(on: db.fluent)
+            let memo = ShapeMemo()
+            memo.title = "first"
+            memo.note = nil
+            try await db.fluent.versioned { db in try await memo.save(on: db) }
+            let first = try #require(try await memo.versions(on: db.fluent).last?.transactionID)
+            memo.note = "later"
+            try await db.fluent.versioned { db in try await memo.save(on: db) }
+            let then = try await ShapeMemo.query(on: db.fluent).asOf(transaction: first).all()
+            #expect(then.map(\.title) == ["first"])
+            #expect(then.map(\.note) == [nil], "an optional @Field's NULL reads as nil, not as a field never fetched")
+            #expect(try await ShapeMemo.query(on: db.fluent).asOf(transaction: first).filter(\.$note == nil).count() == 1)
         }
     }
 
