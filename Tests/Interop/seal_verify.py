@@ -35,9 +35,9 @@ for tx, k, v in q(f'SELECT transaction_id, "key", {quote("value")} FROM transact
 # Every version table the seal read (a table disabled since included); a column first sealed
 # after a transaction ("since"), or not yet, is left out of that transaction's rows while absent.
 since = {(t, c): (number(s), p) for t, c, s, p in q("SELECT version_table, column_name, since_transaction_id, sealed_name FROM _continuum_seal_column")}
-def sealed(vt, n, tx):  # the name column n had when tx was sealed (renamed since: "sealed_name"); None: it had none
-    s, p = since.get((vt, n), (tx + 1, None))
-    return n if tx >= s else p and (sealed(vt, p, tx) if (vt, p) in since else p)
+def sealed(vt, n, tx, seen=()):  # the name column n had when tx was sealed (renamed since: "sealed_name"); None: it had none
+    s, p = since.get((vt, n), (tx + 1, None))  # a name seen before: renamed back, p is the name before the cycle
+    return n if tx >= s else p and (sealed(vt, p, tx, seen + (n,)) if (vt, p) in since and p not in seen + (n,) else p)
 absent = lambda n, v: v == "NULL" or (n.endswith("_mod") and v in ("0", "'false'"))  # NULL, or a false _mod flag
 for (vt,) in q(f"SELECT version_table FROM _continuum_tables UNION SELECT version_table FROM _continuum_seal_column WHERE version_table IN ({tables})"):
     names, keys, rows = table(vt)

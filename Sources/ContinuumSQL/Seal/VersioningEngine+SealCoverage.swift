@@ -27,12 +27,20 @@ struct SealCoverage: Sendable {
 
     /// The name `column` had when transaction `transactionID` was sealed, `nil` when it had none
     /// (added later, or not sealed yet).
+    /// A column renamed back (`title` to `name`, later `name` to `title`) forms a cycle of
+    /// names: back where it started, the name before the cycle is the one it was sealed with.
     func sealedName(_ versionTable: String, _ column: String, transactionID: Int) -> String? {
         guard self.recordsColumns else { return column }
-        guard let since = self.since[versionTable]?[column] else { return nil }
-        if transactionID >= since { return column }
-        guard let previous = self.sealedNames[versionTable]?[column] else { return nil }
-        return self.since[versionTable]?[previous] == nil ? previous : self.sealedName(versionTable, previous, transactionID: transactionID)
+        var name = column
+        var seen: Set<String> = []
+        while true {
+            guard let since = self.since[versionTable]?[name] else { return nil }
+            if transactionID >= since { return name }
+            guard let previous = self.sealedNames[versionTable]?[name] else { return nil }
+            seen.insert(name)
+            if self.since[versionTable]?[previous] == nil || seen.contains(previous) { return previous }
+            name = previous
+        }
     }
 
     /// The fields of a version row as the seal covers them: each under the name it was sealed

@@ -317,7 +317,15 @@ struct SealTests {
             report = try await db.engine.verifySeal(expectedDigest: published, on: db.sql)
             #expect(report.isValid && report.redactedFields == 4, "\(report)")
             #expect(try Self.python(db) == "ok \(report.headDigest!)")
-            try await db.exec("UPDATE article_version SET heading = 'Forged' WHERE id = 2 AND transaction_id = \(ids[0])")
+            // Renamed back to its first name: a cycle of names, each transaction still read
+            // under the name it was sealed with.
+            try await db.exec("ALTER TABLE article RENAME COLUMN heading TO name")
+            try await db.engine.sync("article", renamedColumns: ["heading": "name"], on: db.sql)
+            try await db.engine.seal(on: db.sql)
+            report = try await db.engine.verifySeal(expectedDigest: published, on: db.sql)
+            #expect(report.isValid, "\(report)")
+            #expect(try Self.python(db) == "ok \(report.headDigest!)")
+            try await db.exec("UPDATE article_version SET name = 'Forged' WHERE id = 2 AND transaction_id = \(ids[0])")
             #expect(try await db.engine.verifySeal(on: db.sql).problems == [.edited(transactionID: ids[0])])
             #expect(try Self.python(db) == "changed \(ids[0])")
             try await db.expectConsistent("article")
