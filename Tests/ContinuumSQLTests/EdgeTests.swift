@@ -41,6 +41,22 @@ struct EdgeTests {
 
     // MARK: Changes a type's equality hides
 
+    @Test("PostgreSQL: a citext key's history reads by a String key in any case, as text and as typed values")
+    func citextKeyHistory() async throws {
+        try await TestDatabase.postgres.run { db in
+            try await db.exec("CREATE EXTENSION IF NOT EXISTS citext SCHEMA public")
+            try await db.exec("CREATE TABLE login (email public.citext PRIMARY KEY, note TEXT)")
+            try await db.engine.install(on: db.sql)
+            try await db.engine.enable("login", on: db.sql)
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("INSERT INTO login VALUES ('Ann@Example.com', 'a')").run() }
+            try await db.engine.versioned(on: db.sql) { try await $0.raw("UPDATE login SET note = 'b'").run() }
+            for key in ["Ann@Example.com", "ann@example.com"] {
+                #expect(try await db.engine.versions(of: "login", key: ["email": key], on: db.sql).count == 2, "\(key)")
+                #expect(try await db.engine.textVersions(of: "login", key: ["email": key], on: db.sql).count == 2, "\(key)")
+            }
+        }
+    }
+
     @Test("PostgreSQL: a citext change of case and a numeric change of scale are versions, row by row and in bulk")
     func citextAndNumeric() async throws {
         try await TestDatabase.postgres.run { db in

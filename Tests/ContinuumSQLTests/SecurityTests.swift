@@ -524,6 +524,20 @@ struct SecurityTests {
             }
             let forged = await mallory.transaction(["INSERT INTO _continuum_seal_patch VALUES (2, 1, 'item_version', '1', 'name', '00', 'NULL')"])
             #expect(forged.map { String(reflecting: $0).contains("permission denied") } == true)
+
+            // The record of sealed columns too: one Mallory created first is refused.
+            try await db.exec("DROP TABLE \(schema)._continuum_seal_column")
+            #expect(
+                await mallory.transaction([
+                    """
+                    CREATE TABLE \(schema)._continuum_seal_column (version_table TEXT NOT NULL, column_name TEXT NOT NULL,
+                    since_transaction_id BIGINT NOT NULL, sealed_name TEXT, PRIMARY KEY (version_table, column_name))
+                    """,
+                    "GRANT ALL ON \(schema)._continuum_seal_column TO PUBLIC",
+                ]) == nil)
+            let column = ContinuumError.sealTableNotOwned(table: "_continuum_seal_column", owner: mallory.name, logOwner: owner)
+            await #expect(throws: column) { try await engine.seal(on: db.sql) }
+            await #expect(throws: column) { try await engine.verifySeal(on: db.sql) }
             try await mallory.drop(in: db)
             try await reader.drop(in: db)
         }

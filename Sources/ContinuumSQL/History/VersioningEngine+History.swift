@@ -53,7 +53,10 @@ extension VersioningEngine {
         var query: SQLQueryString = "SELECT * FROM \(ident: entry.versionTable) WHERE "
         for (index, column) in entry.keyColumns.enumerated() {
             let equals = dialect.named("=", schema: column.equalityOperatorSchema)
-            query = query + (index == 0 ? "" : " AND ") + "\(ident: column.name) \(unsafeRaw: equals) \(bind: key[column.name]!)"
+            // A key type with its operators in another schema (citext) takes the value as its type.
+            let value: SQLQueryString =
+                column.equalityOperatorSchema == nil ? "\(bind: key[column.name]!)" : "CAST(\(bind: key[column.name]!) AS \(unsafeRaw: column.type))"
+            query = query + (index == 0 ? "" : " AND ") + "\(ident: column.name) \(unsafeRaw: equals) " + value
         }
         query = query + " ORDER BY \"transaction_id\""
         let statement = query

@@ -298,13 +298,14 @@ extension VersioningEngine {
         guard try SQLDialectKind(database) == .postgresql else { return }
         // Only pg_catalog's functions, by name: this runs as the owner, whose search path may
         // name a schema where others can create functions (a VALUES list, not `unnest`).
-        let (seal, patch) = (Self.sealTable, Self.sealPatchTable)
+        let (seal, patch, columns) = (Self.sealTable, Self.sealPatchTable, Self.sealColumnTable)
         let row = try await database.raw(
             """
             SELECT n."name" AS "t", pg_catalog.pg_get_userbyid(COALESCE(c."relowner", r."oid"))::text AS "owner",
                    pg_catalog.pg_get_userbyid(l."relowner")::text AS "log"
             FROM (VALUES (CAST(\(bind: seal) AS text), CAST(\(bind: SQLText.identifier(seal)) AS text)),
-                         (CAST(\(bind: patch) AS text), CAST(\(bind: SQLText.identifier(patch)) AS text))) AS n("name", "quoted")
+                         (CAST(\(bind: patch) AS text), CAST(\(bind: SQLText.identifier(patch)) AS text)),
+                         (CAST(\(bind: columns) AS text), CAST(\(bind: SQLText.identifier(columns)) AS text))) AS n("name", "quoted")
             JOIN pg_catalog.pg_class AS l ON l."oid" = pg_catalog.to_regclass(\(bind: SQLText.identifier(self.configuration.transactionTable)))
             JOIN pg_catalog.pg_roles AS r ON r."rolname" = current_user
             LEFT JOIN pg_catalog.pg_class AS c ON c."oid" = pg_catalog.to_regclass(n."quoted")
