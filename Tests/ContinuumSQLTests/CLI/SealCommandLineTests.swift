@@ -180,7 +180,7 @@ struct SealCommandLineTests {
         }
     }
 
-    @Test("output into a pipe closed early (continuum log | head) ends quietly with exit 0, not a crash", arguments: TestDatabase.allCases)
+    @Test("output into a pipe closed early (continuum log | head) ends quietly with exit 0, not a crash; a full disk is an error", arguments: TestDatabase.allCases)
     func closedPipe(_ database: TestDatabase) async throws {
         try await database.run { db in
             try await CommandLineTests.setUp(db)
@@ -194,6 +194,10 @@ struct SealCommandLineTests {
                 #expect(result.stdout.contains("\(command): 0\n"), "\(result)")
             }
             #expect(!result.stderr.contains("Fatal error"), "\(result)")
+            // Any other write failure is an error: the output is incomplete.
+            let full = try await ContinuumCLI.run(["-c", "\(quoted) log > /dev/full"], executable: "/bin/bash")
+            #expect(full.status == 2, "\(full)")
+            #expect(full.stderr.contains("standard output could not be written"), "\(full)")
         }
     }
 

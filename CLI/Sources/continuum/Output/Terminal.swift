@@ -38,13 +38,19 @@ enum Terminal {
     }
 
     /// Writes `data` to standard output. When the reader has gone (`continuum log | head`: a
-    /// closed pipe), the rest of the output has nowhere to go: exit quietly, as `cat` would,
-    /// instead of trapping.
+    /// closed pipe, `EPIPE`), the rest of the output has nowhere to go: exit quietly instead of
+    /// trapping. Any other failure (a full disk under `continuum export > file`) is an error:
+    /// the output is incomplete.
     static func out(_ data: Data) {
         do {
             try FileHandle.standardOutput.write(contentsOf: data)
         } catch {
-            Foundation.exit(ExitStatus.ok)
+            // Foundation reports the POSIX error itself or wrapped (`NSUnderlyingError`).
+            let error = error as NSError
+            let posix = error.domain == NSPOSIXErrorDomain ? error : error.userInfo[NSUnderlyingErrorKey] as? NSError
+            if posix?.domain == NSPOSIXErrorDomain && posix?.code == Int(EPIPE) { Foundation.exit(ExitStatus.ok) }
+            Self.err("error: standard output could not be written, so the output is incomplete: \((posix ?? error).localizedDescription)\n")
+            Foundation.exit(ExitStatus.failure)
         }
     }
 
