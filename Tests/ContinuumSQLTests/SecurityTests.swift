@@ -191,6 +191,13 @@ struct SecurityTests {
                     """)
                 plants.append("CREATE OPERATOR \(schema).\(op) (LEFTARG = VARCHAR, RIGHTARG = VARCHAR, FUNCTION = \(schema).\(name))")
             }
+            // pg_catalog compares an oid with a regclass only through a cast: an exact match wins.
+            plants.append(
+                """
+                CREATE FUNCTION \(schema).spy_oid(a OID, b REGCLASS) RETURNS BOOLEAN LANGUAGE plpgsql AS $$
+                BEGIN INSERT INTO \(schema).stolen VALUES ('oid'); RETURN a = CAST(b AS OID); END $$
+                """)
+            plants.append("CREATE OPERATOR \(schema).= (LEFTARG = OID, RIGHTARG = REGCLASS, FUNCTION = \(schema).spy_oid)")
             #expect(await mallory.transaction(plants) == nil)
             try await db.exec("CREATE TABLE code (code VARCHAR(20) PRIMARY KEY, label VARCHAR(20))")
             try await db.engine.install(on: db.sql)
@@ -241,6 +248,13 @@ struct SecurityTests {
                     """)
                 plants.append("CREATE OPERATOR \(schema).\(op) (LEFTARG = VARCHAR, RIGHTARG = VARCHAR, FUNCTION = \(schema).\(name))")
             }
+            // pg_catalog compares an oid with a regclass only through a cast: an exact match wins.
+            plants.append(
+                """
+                CREATE FUNCTION \(schema).spy_oid(a OID, b REGCLASS) RETURNS BOOLEAN LANGUAGE plpgsql AS $$
+                BEGIN INSERT INTO \(schema).stolen VALUES ('oid'); RETURN a = CAST(b AS OID); END $$
+                """)
+            plants.append("CREATE OPERATOR \(schema).= (LEFTARG = OID, RIGHTARG = REGCLASS, FUNCTION = \(schema).spy_oid)")
             #expect(await mallory.transaction(plants) == nil)
             // Rows before enable: its backfill reads them in key ranges.
             try await db.exec("CREATE TABLE code (code VARCHAR(20) PRIMARY KEY, label VARCHAR(20))", "INSERT INTO code VALUES ('a', 'x'), ('b', 'y'), ('c', 'z')")

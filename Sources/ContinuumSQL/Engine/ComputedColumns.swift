@@ -25,7 +25,7 @@ extension VersioningEngine {
             """
             SELECT a.attname::text AS "name", a.attgenerated <> '' AS "generated"
             FROM pg_catalog.pg_attribute a
-            WHERE a.attrelid = pg_catalog.to_regclass(\(bind: SQLText.identifier(table))) AND a.attnum > 0 AND NOT a.attisdropped
+            WHERE a.attrelid = CAST(pg_catalog.to_regclass(\(bind: SQLText.identifier(table))) AS oid) AND a.attnum > 0 AND NOT a.attisdropped
               AND (a.attgenerated <> '' OR a.attidentity = 'a')
             """
         ).all()

@@ -401,7 +401,7 @@ public struct VersioningEngine: Sendable {
         guard
             let table = try await connection.raw(
                 """
-                SELECT c.relrowsecurity AS "enabled" FROM pg_class c WHERE c.oid = to_regclass(\(bind: live))
+                SELECT c.relrowsecurity AS "enabled" FROM pg_class c WHERE c.oid = CAST(pg_catalog.to_regclass(\(bind: live)) AS oid)
                 """
             ).first()
         else { return }
@@ -410,12 +410,12 @@ public struct VersioningEngine: Sendable {
             """
             SELECT p.polname::text AS "name", p.polpermissive AS "permissive", pg_get_expr(p.polqual, p.polrelid) AS "qual",
                    ARRAY(SELECT CASE WHEN r = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(r)::text) END FROM unnest(p.polroles) AS r)::text[] AS "roles"
-            FROM pg_policy p WHERE p.polrelid = to_regclass(\(bind: live)) AND p.polcmd IN ('r', '*') ORDER BY p.polname
+            FROM pg_policy p WHERE p.polrelid = CAST(pg_catalog.to_regclass(\(bind: live)) AS oid) AND p.polcmd IN ('r', '*') ORDER BY p.polname
             """
         ).all()
         let existing = try await connection.raw(
             """
-            SELECT p.polname::text AS "name" FROM pg_policy p WHERE p.polrelid = to_regclass(\(bind: versionTable))
+            SELECT p.polname::text AS "name" FROM pg_policy p WHERE p.polrelid = CAST(pg_catalog.to_regclass(\(bind: versionTable)) AS oid)
             """
         ).all().map { try $0.decode(column: "name", as: String.self) }
         var statements = existing.map { "DROP POLICY IF EXISTS \(SQLText.identifier($0)) ON \(versionTable)" }
@@ -462,7 +462,7 @@ public struct VersioningEngine: Sendable {
                 """
                 SELECT pg_get_userbyid(c.relowner)::text AS "owner",
                        c.relowner = r.oid OR EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.member = r.oid AND m.roleid = c.relowner) AS "owned"
-                FROM pg_class c, pg_roles r WHERE c.oid = to_regclass(\(bind: name)) AND r.rolname = current_user
+                FROM pg_class c, pg_roles r WHERE c.oid = CAST(pg_catalog.to_regclass(\(bind: name)) AS oid) AND r.rolname = current_user
                 """
             ).first(), try !row.decode(column: "owned", as: Bool.self)
         else { return }

@@ -306,9 +306,9 @@ extension VersioningEngine {
             FROM (VALUES (CAST(\(bind: seal) AS text), CAST(\(bind: SQLText.identifier(seal)) AS text)),
                          (CAST(\(bind: patch) AS text), CAST(\(bind: SQLText.identifier(patch)) AS text)),
                          (CAST(\(bind: columns) AS text), CAST(\(bind: SQLText.identifier(columns)) AS text))) AS n("name", "quoted")
-            JOIN pg_catalog.pg_class AS l ON l."oid" = pg_catalog.to_regclass(\(bind: SQLText.identifier(self.configuration.transactionTable)))
+            JOIN pg_catalog.pg_class AS l ON l."oid" = CAST(pg_catalog.to_regclass(\(bind: SQLText.identifier(self.configuration.transactionTable))) AS oid)
             JOIN pg_catalog.pg_roles AS r ON r."rolname" = current_user
-            LEFT JOIN pg_catalog.pg_class AS c ON c."oid" = pg_catalog.to_regclass(n."quoted")
+            LEFT JOIN pg_catalog.pg_class AS c ON c."oid" = CAST(pg_catalog.to_regclass(n."quoted") AS oid)
             WHERE COALESCE(c."relowner", r."oid") <> l."relowner" AND (c."oid" IS NOT NULL OR \(bind: creating))
             ORDER BY 1 LIMIT 1
             """

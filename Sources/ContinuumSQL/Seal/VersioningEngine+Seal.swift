@@ -220,7 +220,7 @@ extension VersioningEngine {
             // Prepared transactions hold their locks with no process: `IS DISTINCT FROM` keeps them.
             let holders: SQLQueryString = """
                 SELECT DISTINCT l."virtualtransaction" AS "v" FROM pg_catalog.pg_locks AS l
-                WHERE l."locktype" = 'relation' AND l."relation" = pg_catalog.to_regclass(\(bind: log)) AND l."mode" = 'RowExclusiveLock'
+                WHERE l."locktype" = 'relation' AND l."relation" = CAST(pg_catalog.to_regclass(\(bind: log)) AS oid) AND l."mode" = 'RowExclusiveLock'
                 AND l."granted" AND l."pid" IS DISTINCT FROM pg_catalog.pg_backend_pid()
                 """
             let running = try await connection.raw(holders).all().map { try $0.decode(column: "v", as: String.self) }
@@ -232,7 +232,7 @@ extension VersioningEngine {
                 let still = try await connection.raw(
                     """
                     SELECT COUNT(*) AS "n" FROM pg_catalog.pg_locks AS l
-                    WHERE l."locktype" = 'relation' AND l."relation" = pg_catalog.to_regclass(\(bind: log))
+                    WHERE l."locktype" = 'relation' AND l."relation" = CAST(pg_catalog.to_regclass(\(bind: log)) AS oid)
                     AND l."virtualtransaction" = ANY(CAST(\(bind: running) AS text[]))
                     """
                 ).first()!.decode(column: "n", as: Int.self)

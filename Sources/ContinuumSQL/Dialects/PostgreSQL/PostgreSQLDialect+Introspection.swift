@@ -13,7 +13,7 @@ extension PostgreSQLDialect {
 
     static func tableExists(_ table: String, on database: any SQLDatabase) async throws -> Bool {
         try await database.raw(
-            "SELECT 1 AS \"found\" FROM pg_class WHERE oid = to_regclass(\(bind: SQLText.identifier(table))) AND relkind IN ('r', 'p')"
+            "SELECT 1 AS \"found\" FROM pg_class WHERE oid = CAST(pg_catalog.to_regclass(\(bind: SQLText.identifier(table))) AS oid) AND relkind IN ('r', 'p')"
         ).first() != nil
     }
 
@@ -27,7 +27,7 @@ extension PostgreSQLDialect {
                        AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid OR i.inhparent = c.oid)
                        AS "per_statement"
                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                WHERE c.oid = to_regclass(\(bind: regclass)) AND c.relkind IN ('r', 'p')
+                WHERE c.oid = CAST(pg_catalog.to_regclass(\(bind: regclass)) AS oid) AND c.relkind IN ('r', 'p')
                 """
             ).first()
         else { return nil }
@@ -45,7 +45,7 @@ extension PostgreSQLDialect {
             JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
             JOIN pg_type et ON et.oid = CASE WHEN bt.typcategory = 'A' AND bt.typelem <> 0 THEN bt.typelem ELSE bt.oid END
             LEFT JOIN pg_index pk ON pk.indrelid = a.attrelid AND pk.indisprimary
-            WHERE a.attrelid = to_regclass(\(bind: regclass)) AND a.attnum > 0 AND NOT a.attisdropped
+            WHERE a.attrelid = CAST(pg_catalog.to_regclass(\(bind: regclass)) AS oid) AND a.attnum > 0 AND NOT a.attisdropped
             ORDER BY a.attnum
             """
         ).all()
@@ -61,7 +61,7 @@ extension PostgreSQLDialect {
                 AND ao.amoplefttype = oc.opcintype AND ao.amoprighttype = oc.opcintype
             JOIN pg_operator o ON o.oid = ao.amopopr
             JOIN pg_namespace n ON n.oid = o.oprnamespace
-            WHERE pk.indrelid = to_regclass(\(bind: regclass)) AND pk.indisprimary
+            WHERE pk.indrelid = CAST(pg_catalog.to_regclass(\(bind: regclass)) AS oid) AND pk.indisprimary
             """
         ).all()
         var operatorSchemas: [String: String] = [:]
@@ -91,7 +91,7 @@ extension PostgreSQLDialect {
         let rows = try await database.raw(
             """
             SELECT DISTINCT c.confrelid::regclass::text AS "parent" FROM pg_catalog.pg_constraint c
-            WHERE c.contype = 'f' AND c.conrelid = to_regclass(\(bind: SQLText.identifier(table)))
+            WHERE c.contype = 'f' AND c.conrelid = CAST(pg_catalog.to_regclass(\(bind: SQLText.identifier(table))) AS oid)
             """
         ).all()
         // regclass prints a name quoted when it needs quotes.
@@ -100,7 +100,7 @@ extension PostgreSQLDialect {
 
     static func unsupportedRelationKind(_ name: String, on database: any SQLDatabase) async throws -> String? {
         let row = try await database.raw(
-            "SELECT c.relkind::text AS \"kind\" FROM pg_class c WHERE c.oid = to_regclass(\(bind: SQLText.identifier(name)))"
+            "SELECT c.relkind::text AS \"kind\" FROM pg_class c WHERE c.oid = CAST(pg_catalog.to_regclass(\(bind: SQLText.identifier(name))) AS oid)"
         ).first()
         switch try row?.decode(column: "kind", as: String.self) {
         case "v": return "view"
@@ -112,7 +112,7 @@ extension PostgreSQLDialect {
 
     static func triggers(on table: String, in database: any SQLDatabase) async throws -> Set<String> {
         let rows = try await database.raw(
-            "SELECT tgname::text AS \"name\" FROM pg_trigger WHERE tgrelid = to_regclass(\(bind: SQLText.identifier(table))) AND NOT tgisinternal"
+            "SELECT tgname::text AS \"name\" FROM pg_trigger WHERE tgrelid = CAST(pg_catalog.to_regclass(\(bind: SQLText.identifier(table))) AS oid) AND NOT tgisinternal"
         ).all()
         return Set(try rows.map { try $0.decode(column: "name", as: String.self) })
     }
