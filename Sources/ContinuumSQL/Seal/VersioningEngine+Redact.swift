@@ -153,7 +153,7 @@ extension VersioningEngine {
             // salt: the transactions of the target rows' pruned versions get new salts too, or a
             // guess of an erased value could be confirmed against such a digest.
             var rowKeys = Set(try rows.map { row in try key.indices.map { try row.decode(column: "k\($0)", as: String.self) }.joined(separator: ",") })
-            if case .key(let values) = target { rowKeys.formUnion(try await Self.keyLiterals(values, dialect: dialect, on: connection)) }
+            if case .key(let values) = target { rowKeys.formUnion(try await Self.keyLiterals(values, columns: key, dialect: dialect, on: connection)) }
             let touched = Set(try rows.map { try $0.decode(column: "_tx", as: Int.self) })
                 .union(try await self.prunedVersionTransactions(entry.versionTable, keys: rowKeys, on: connection)).sorted()
             let sealed = try await self.sealSalts(touched, on: connection)
@@ -215,12 +215,19 @@ extension VersioningEngine {
         return report
     }
 
-    /// The seal's row keys (`row_key`) a version row can have whose key columns' text forms are
-    /// `values`: PostgreSQL quotes the text form; SQLite quotes text and writes numbers bare.
-    private static func keyLiterals(_ values: [String], dialect: SQLDialectKind, on connection: any SQLDatabase) async throws -> Set<String> {
+    /// The seal's row keys (`row_key`) a version row can have whose key columns hold `values`,
+    /// given as text in any form the column's type reads (an upper-case uuid, `02`): each value
+    /// converted to its column's type, then written as the seal writes it (PostgreSQL quotes the
+    /// text form; SQLite quotes text and writes numbers bare).
+    private static func keyLiterals(
+        _ values: [String], columns: [ColumnDescription], dialect: SQLDialectKind, on connection: any SQLDatabase
+    ) async throws -> Set<String> {
         var keys = [""]
         for (index, value) in values.enumerated() {
-            let quote: SQLQueryString = dialect == .sqlite ? "quote(CAST(\(bind: value) AS TEXT))" : "quote_nullable(CAST(\(bind: value) AS TEXT))"
+            let type = columns[index].type
+            let typed: SQLQueryString = type.isEmpty ? "\(bind: value)" : "CAST(\(bind: value) AS \(unsafeRaw: type))"
+            let quote: SQLQueryString =
+                dialect == .sqlite ? "quote(" + typed + ")" : "quote_nullable(CAST(" + typed + " AS TEXT))"
             let quoted = try await connection.raw("SELECT " + quote + " AS \"q\"").first()!.decode(column: "q", as: String.self)
             let literals = dialect == .sqlite ? [quoted, value] : [quoted]
             keys = keys.flatMap { key in literals.map { (index > 0 ? key + "," : "") + $0 } }
