@@ -44,7 +44,7 @@ struct EdgeTests {
     @Test("PostgreSQL: a citext key's history reads by a String key in any case, as text and as typed values")
     func citextKeyHistory() async throws {
         try await TestDatabase.postgres.run { db in
-            try await db.exec("CREATE EXTENSION IF NOT EXISTS citext SCHEMA public")
+            try await db.createCitext()
             try await db.exec("CREATE TABLE login (email public.citext PRIMARY KEY, note TEXT)")
             try await db.engine.install(on: db.sql)
             try await db.engine.enable("login", on: db.sql)
@@ -60,7 +60,7 @@ struct EdgeTests {
     @Test("PostgreSQL: a citext change of case and a numeric change of scale are versions, row by row and in bulk")
     func citextAndNumeric() async throws {
         try await TestDatabase.postgres.run { db in
-            try await db.exec("CREATE EXTENSION IF NOT EXISTS citext SCHEMA public")
+            try await db.createCitext()
             try await db.exec("CREATE TABLE account (id INTEGER PRIMARY KEY, email public.citext, amount NUMERIC)")
             try await db.engine.install(on: db.sql)
             try await db.engine.enable("account", options: .init(tracksModifiedColumns: true), on: db.sql)

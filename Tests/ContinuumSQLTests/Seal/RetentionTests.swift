@@ -321,7 +321,7 @@ struct RetentionTests {
     @Test("PostgreSQL: prune ranges over a key of citext and integer compare each column with its own type's operators")
     func pruneCitextKeyRanges() async throws {
         try await TestDatabase.postgres.run { db in
-            try await db.exec("CREATE EXTENSION IF NOT EXISTS citext SCHEMA public")
+            try await db.createCitext()
             try await db.exec("CREATE TABLE member (email public.citext, n INTEGER, note TEXT, PRIMARY KEY (email, n))")
             try await db.engine.install(on: db.sql)
             try await db.engine.enable("member", on: db.sql)

@@ -126,6 +126,18 @@ struct TestContext: Sendable {
         for statement in statements { try await self.sql.raw(SQLQueryString(statement)).run() }
     }
 
+    /// PostgreSQL: the `citext` extension in `public`. Tests running in parallel on a fresh
+    /// server may both create it: `IF NOT EXISTS` still races (a unique violation), so the loser
+    /// finds it there on a second try.
+    func createCitext() async throws {
+        do {
+            try await self.exec("CREATE EXTENSION IF NOT EXISTS citext SCHEMA public")
+        } catch {
+            try await Task.sleep(for: .milliseconds(200))
+            try await self.exec("CREATE EXTENSION IF NOT EXISTS citext SCHEMA public")
+        }
+    }
+
     /// Rows of `query` with every column read as text (NULL as nil), in column order.
     /// Select text columns (`CAST(c AS TEXT)`): PostgresNIO reads binary values of other types
     /// as garbled strings.
