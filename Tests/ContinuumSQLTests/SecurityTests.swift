@@ -59,6 +59,32 @@ struct SecurityTests {
     }
 
     /// The transaction-id cache setting of the test schema, read from the generated SQL.
+    /// Mallory, with `CREATE` on the test schema, plants operators that an exact match prefers
+    /// over `pg_catalog`'s: `=`, `<>`, `<`, `<=`, `>`, `>=` for `varchar` (which has none of its
+    /// own) and `=` between `oid` and `regclass` (compared there through a cast). Each call
+    /// records its left operand in `stolen`.
+    static func plantOperators(_ db: TestContext) async throws -> Role {
+        let schema = "\"\(db.schema!)\""
+        let mallory = try await Role.create(in: db, grants: ["GRANT USAGE, CREATE ON SCHEMA \(schema) TO $ROLE"])
+        var plants = ["CREATE TABLE \(schema).stolen (value TEXT)", "GRANT INSERT ON \(schema).stolen TO PUBLIC"]
+        for (name, op) in [("spy_eq", "="), ("spy_lt", "<"), ("spy_gt", ">"), ("spy_le", "<="), ("spy_ge", ">="), ("spy_ne", "<>")] {
+            plants.append(
+                """
+                CREATE FUNCTION \(schema).\(name)(a VARCHAR, b VARCHAR) RETURNS BOOLEAN LANGUAGE plpgsql AS $$
+                BEGIN INSERT INTO \(schema).stolen VALUES ('\(op)' || a); RETURN a::text \(op) b::text; END $$
+                """)
+            plants.append("CREATE OPERATOR \(schema).\(op) (LEFTARG = VARCHAR, RIGHTARG = VARCHAR, FUNCTION = \(schema).\(name))")
+        }
+        plants.append(
+            """
+            CREATE FUNCTION \(schema).spy_oid(a OID, b REGCLASS) RETURNS BOOLEAN LANGUAGE plpgsql AS $$
+            BEGIN INSERT INTO \(schema).stolen VALUES ('oid'); RETURN a = CAST(b AS OID); END $$
+            """)
+        plants.append("CREATE OPERATOR \(schema).= (LEFTARG = OID, RIGHTARG = REGCLASS, FUNCTION = \(schema).spy_oid)")
+        #expect(await mallory.transaction(plants) == nil)
+        return mallory
+    }
+
     static func cacheSetting(_ db: TestContext) throws -> String {
         let sql = VersioningEngine().sharedSchemaSQL(dialect: .postgresql, schema: db.schema!).joined(separator: "\n")
         let match = try #require(sql.firstMatch(of: try Regex(#"continuum\.tx_[0-9a-f]+"#)))
@@ -180,25 +206,7 @@ struct SecurityTests {
     func searchPathHijackSeal() async throws {
         try await TestDatabase.postgres.run { db in
             let schema = "\"\(db.schema!)\""
-            let mallory = try await Role.create(in: db, grants: ["GRANT USAGE, CREATE ON SCHEMA \(schema) TO $ROLE"])
-            var plants = ["CREATE TABLE \(schema).stolen (value TEXT)", "GRANT INSERT ON \(schema).stolen TO PUBLIC"]
-            // varchar has no operators of its own in pg_catalog, so exact matches anywhere on the path win.
-            for (name, op, test) in [("spy_eq", "=", "="), ("spy_lt", "<", "<"), ("spy_gt", ">", ">"), ("spy_le", "<=", "<="), ("spy_ge", ">=", ">="), ("spy_ne", "<>", "<>")] {
-                plants.append(
-                    """
-                    CREATE FUNCTION \(schema).\(name)(a VARCHAR, b VARCHAR) RETURNS BOOLEAN LANGUAGE plpgsql AS $$
-                    BEGIN INSERT INTO \(schema).stolen VALUES ('\(op)' || a); RETURN a::text \(test) b::text; END $$
-                    """)
-                plants.append("CREATE OPERATOR \(schema).\(op) (LEFTARG = VARCHAR, RIGHTARG = VARCHAR, FUNCTION = \(schema).\(name))")
-            }
-            // pg_catalog compares an oid with a regclass only through a cast: an exact match wins.
-            plants.append(
-                """
-                CREATE FUNCTION \(schema).spy_oid(a OID, b REGCLASS) RETURNS BOOLEAN LANGUAGE plpgsql AS $$
-                BEGIN INSERT INTO \(schema).stolen VALUES ('oid'); RETURN a = CAST(b AS OID); END $$
-                """)
-            plants.append("CREATE OPERATOR \(schema).= (LEFTARG = OID, RIGHTARG = REGCLASS, FUNCTION = \(schema).spy_oid)")
-            #expect(await mallory.transaction(plants) == nil)
+            let mallory = try await Self.plantOperators(db)
             try await db.exec("CREATE TABLE code (code VARCHAR(20) PRIMARY KEY, label VARCHAR(20))")
             try await db.engine.install(on: db.sql)
             try await db.engine.enable("code", on: db.sql)
@@ -238,24 +246,7 @@ struct SecurityTests {
     func searchPathHijackEngine() async throws {
         try await TestDatabase.postgres.run { db in
             let schema = "\"\(db.schema!)\""
-            let mallory = try await Role.create(in: db, grants: ["GRANT USAGE, CREATE ON SCHEMA \(schema) TO $ROLE"])
-            var plants = ["CREATE TABLE \(schema).stolen (value TEXT)", "GRANT INSERT ON \(schema).stolen TO PUBLIC"]
-            for (name, op) in [("spy_eq", "="), ("spy_lt", "<"), ("spy_gt", ">"), ("spy_le", "<="), ("spy_ge", ">="), ("spy_ne", "<>")] {
-                plants.append(
-                    """
-                    CREATE FUNCTION \(schema).\(name)(a VARCHAR, b VARCHAR) RETURNS BOOLEAN LANGUAGE plpgsql AS $$
-                    BEGIN INSERT INTO \(schema).stolen VALUES ('\(op)' || a); RETURN a::text \(op) b::text; END $$
-                    """)
-                plants.append("CREATE OPERATOR \(schema).\(op) (LEFTARG = VARCHAR, RIGHTARG = VARCHAR, FUNCTION = \(schema).\(name))")
-            }
-            // pg_catalog compares an oid with a regclass only through a cast: an exact match wins.
-            plants.append(
-                """
-                CREATE FUNCTION \(schema).spy_oid(a OID, b REGCLASS) RETURNS BOOLEAN LANGUAGE plpgsql AS $$
-                BEGIN INSERT INTO \(schema).stolen VALUES ('oid'); RETURN a = CAST(b AS OID); END $$
-                """)
-            plants.append("CREATE OPERATOR \(schema).= (LEFTARG = OID, RIGHTARG = REGCLASS, FUNCTION = \(schema).spy_oid)")
-            #expect(await mallory.transaction(plants) == nil)
+            let mallory = try await Self.plantOperators(db)
             // Rows before enable: its backfill reads them in key ranges.
             try await db.exec("CREATE TABLE code (code VARCHAR(20) PRIMARY KEY, label VARCHAR(20))", "INSERT INTO code VALUES ('a', 'x'), ('b', 'y'), ('c', 'z')")
             var leaks: [String: Int] = [:]

@@ -342,7 +342,7 @@ public struct VersioningEngine: Sendable {
             guard let stored = versionTable.column(named: $0.name) else { return false }
             return stored.type != $0.type && generator.alterVersionColumnType(plan, $0) != nil
         }
-        let capture = try await self.captureSealedLiterals(plan, columns: retyped.map(\.name), on: connection)
+        let captured = try await self.captureSealedLiterals(plan, columns: retyped.map(\.name), on: connection)
         for column in plan.columns {
             guard let stored = versionTable.column(named: column.name), stored.type != column.type,
                 let statement = generator.alterVersionColumnType(plan, column)
@@ -364,8 +364,8 @@ public struct VersioningEngine: Sendable {
         }
         try await self.copyRowSecurity(plan, on: connection)
         try await RegistryEntry(plan: plan).save(to: connection)
-        guard let capture else { return nil }
-        return try await self.recordRetype(capture, plan, on: connection)
+        guard let captured else { return nil }
+        return try await self.recordRetype(captured, plan, on: connection)
     }
 
     /// Seals the record of a type change right after its migration committed, so that

@@ -1,12 +1,5 @@
 import SQLKit
 
-/// The sealed literals of version columns about to change type, kept for ``VersioningEngine``'s
-/// `sync` to compare with the literals after the change.
-struct RetypeCapture: Sendable {
-    /// The columns whose type changes.
-    var columns: [String]
-}
-
 extension VersioningEngine {
     /// The temporary table holding the literals sealed history had before a type change.
     static let retypeTable = "_continuum_retype"
@@ -30,8 +23,9 @@ extension VersioningEngine {
     }
 
     /// Before `sync` converts version columns to a new type (PostgreSQL): keeps the sealed
-    /// literals of `columns` in a temporary table, with each row's transaction and key.
-    func captureSealedLiterals(_ plan: VersioningPlan, columns: [String], on connection: any SQLDatabase) async throws -> RetypeCapture? {
+    /// literals of `columns` in a temporary table, with each row's transaction and key. Returns
+    /// the columns captured, `nil` when there is nothing sealed to capture.
+    func captureSealedLiterals(_ plan: VersioningPlan, columns: [String], on connection: any SQLDatabase) async throws -> [String]? {
         guard !columns.isEmpty, try await self.lockSealForMigration(on: connection) else { return nil }
         let literals = columns.enumerated().map { "\(SQLDialectKind.postgresql.sealLiteral("v." + SQLText.identifier($1))) AS \"c\($0)\"" }
         try await self.withSealSettings(on: connection) {
@@ -44,17 +38,17 @@ extension VersioningEngine {
                     WHERE v."transaction_id" <= (SELECT max(s."transaction_id") FROM \(SQLText.identifier(Self.sealTable)) AS s)
                     """)
         }
-        return RetypeCapture(columns: columns)
+        return columns
     }
 
-    /// After `sync` converted the columns of `capture`: records, for every sealed field whose
+    /// After `sync` converted the `captured` columns: records, for every sealed field whose
     /// literal the conversion changed (`numeric(10,2)` to `numeric(10,4)` turns `1.50` into
     /// `1.5000`), the digest it was sealed with and a check of its new literal, as an event
     /// transaction of its own (`continuum.event = retype`, the table and its columns as
     /// `table.column` in its metadata). Returns the event's id, or `nil` when no sealed literal changed.
-    func recordRetype(_ capture: RetypeCapture, _ plan: VersioningPlan, on connection: any SQLDatabase) async throws -> Int? {
+    func recordRetype(_ captured: [String], _ plan: VersioningPlan, on connection: any SQLDatabase) async throws -> Int? {
         let dialect = SQLDialectKind.postgresql
-        let pairs = capture.columns.enumerated().map {
+        let pairs = captured.enumerated().map {
             (before: "r.\"c\($0)\"", after: dialect.sealLiteral("v." + SQLText.identifier($1)))
         }
         let rows = try await self.withSealSettings(on: connection) {
@@ -78,7 +72,7 @@ extension VersioningEngine {
             let tx = try row.decode(column: "t", as: Int.self)
             let rowKey = try row.decode(column: "k", as: String.self)
             guard let salt = salts[tx] else { continue }
-            for (position, column) in capture.columns.enumerated() {
+            for (position, column) in captured.enumerated() {
                 let before = try row.decode(column: "b\(position)", as: String.self)
                 let after = try row.decode(column: "a\(position)", as: String.self)
                 guard before != after else { continue }
@@ -97,7 +91,7 @@ extension VersioningEngine {
         // Several tables retyped in one transaction share its event: their names and columns
         // are appended.
         let meta = SQLText.identifier(self.configuration.transactionMetaTable)
-        let fields = capture.columns.map { plan.table.name + "." + $0 }.joined(separator: ",")
+        let fields = captured.map { plan.table.name + "." + $0 }.joined(separator: ",")
         for (key, value) in [(Self.eventMetaKey, "retype"), ("continuum.table", plan.table.name), ("continuum.fields", fields)] {
             try await connection.raw(
                 """
