@@ -12,10 +12,12 @@ struct RegistryEntry: Sendable, Hashable {
     /// functions create a transaction's row themselves (no second owner-run call on a
     /// transaction's first write) and keep the list of schemas as text; SQLite's triggers write
     /// version rows from `VALUES`, close the previous version by its rowid and read `changes()`
-    /// instead of re-testing the state row (no temporary table per row). An entry written by an
+    /// instead of re-testing the state row (no temporary table per row). 5: PostgreSQL's
+    /// functions look up a new key's open version before writing its INSERT version, instead of
+    /// an `UPDATE` that closes nothing and an `ON CONFLICT` insert. An entry written by an
     /// older version makes ``VersioningEngine/checkDrift(_:on:)`` report
     /// ``DriftReport/Problem/triggersOutdated(_:)``, and `sync` regenerates it.
-    static let formatVersion = 4
+    static let formatVersion = 5
 
     var table: String
     var versionTable: String

@@ -191,9 +191,27 @@ extension PostgreSQLDialect {
 
     /// The row `row` appears under its key: an INSERT version, an UPDATE when merged into this
     /// transaction's version of the key.
+    ///
+    /// A new key usually has no version at all, so the key's open version is looked up first
+    /// (a read through the open-versions index) instead of trying to close it (an `UPDATE`
+    /// that finds nothing costs about twice as much); the lookup also says whether the open
+    /// version is this transaction's, so only then does the INSERT need `ON CONFLICT`.
+    /// (This transaction's own version of a key is always the key's open one: closing skips
+    /// the transaction's own versions.)
     func insertRow(_ plan: VersioningPlan, _ row: String, _ v: Variables) -> SQLBlock {
-        SQLBlock { block in
-            block.append(self.closeAndWrite(plan, row, .insert, VersionRowSources(row: Self.column(of: row), transactionID: v.tx), v))
+        let sources = VersionRowSources(row: Self.column(of: row), transactionID: v.tx)
+        return SQLBlock { block in
+            block.line(
+                "SELECT \"transaction_id\" INTO v_previous FROM \(self.qualified(plan.versionTable)) "
+                    + "WHERE \(plan.keyMatch(row)) AND \"end_transaction_id\" IS NULL LIMIT 1;"
+            )
+            block.line("IF \(v.previous) IS NULL THEN")
+            block.indent { $0.line(self.insertVersion(plan, .insert, sources, merging: false)) }
+            block.line("ELSIF \(v.previous) = \(v.tx) THEN")
+            block.indent { $0.line(self.insertVersion(plan, .insert, sources)) }
+            block.line("ELSE")
+            block.indent { $0.append(self.closeAndWrite(plan, row, .insert, sources, v)) }
+            block.line("END IF;")
         }
     }
 
