@@ -41,7 +41,9 @@ INSERT INTO t SELECT g, 'name ' || g, g FROM generate_series(1, 10000) AS g;
 INSERT INTO u SELECT g, 'name ' || g, g FROM generate_series(1, 10000) AS g;
 SQL
 "$CLI" -d "postgres://postgres@127.0.0.1:$PORT/cg" init >/dev/null
-"$CLI" -d "postgres://postgres@127.0.0.1:$PORT/cg" enable t >/dev/null
+# CONTINUUM_BENCH_ENABLE: more arguments for `enable t` (such as `--update-trigger per-row`).
+# shellcheck disable=SC2086
+"$CLI" -d "postgres://postgres@127.0.0.1:$PORT/cg" enable t ${CONTINUUM_BENCH_ENABLE:-} >/dev/null
 "${PSQL[@]}" -d cg <<'SQL'
 INSERT INTO "transaction" ("issued_at", "native_transaction_id")
 SELECT now() AT TIME ZONE 'UTC' - make_interval(secs => g), '1'::xid8 FROM generate_series(1, 19999) AS g;

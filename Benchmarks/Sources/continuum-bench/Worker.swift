@@ -32,8 +32,11 @@ struct Worker {
             let engine = VersioningEngine(
                 configuration: .init(createsContinuumIndexes: ProcessInfo.processInfo.environment["CONTINUUM_BENCH_CONTINUUM_INDEXES"] == "1"))
             try await engine.install(on: database.sql)
-            try await engine.enable("article", options: .init(entityName: Article.entityName), on: database.sql)
-            try await engine.enable("tag", options: .init(entityName: Tag.entityName), on: database.sql)
+            // CONTINUUM_BENCH_UPDATE_TRIGGER=per-row: both tables with the row-level update trigger.
+            let updateTrigger: TableVersioningOptions.UpdateTrigger =
+                ProcessInfo.processInfo.environment["CONTINUUM_BENCH_UPDATE_TRIGGER"] == "per-row" ? .perRow : .perStatement
+            try await engine.enable("article", options: .init(entityName: Article.entityName, updateTrigger: updateTrigger), on: database.sql)
+            try await engine.enable("tag", options: .init(entityName: Tag.entityName, updateTrigger: updateTrigger), on: database.sql)
         }
         var phases: [String: WorkerResult.PhaseTiming] = [:]
         for phase in Workload.Phase.allCases where self.phases.contains(phase) {

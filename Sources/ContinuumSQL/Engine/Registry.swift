@@ -14,7 +14,9 @@ struct RegistryEntry: Sendable, Hashable {
     /// version rows from `VALUES`, close the previous version by its rowid and read `changes()`
     /// instead of re-testing the state row (no temporary table per row). 5: PostgreSQL's
     /// functions look up a new key's open version before writing its INSERT version, instead of
-    /// an `UPDATE` that closes nothing and an `ON CONFLICT` insert. An entry written by an
+    /// an `UPDATE` that closes nothing and an `ON CONFLICT` insert, and the row-level update
+    /// trigger has no `WHEN` clause (the function tests the row; a disabled
+    /// `continuum_row_columns` trigger holds the column dependencies). An entry written by an
     /// older version makes ``VersioningEngine/checkDrift(_:on:)`` report
     /// ``DriftReport/Problem/triggersOutdated(_:)``, and `sync` regenerates it.
     static let formatVersion = 5

@@ -121,17 +121,18 @@ public struct TableVersioningOptions: Sendable, Hashable, Codable {
 
     /// PostgreSQL only: which trigger versions a table's updates.
     ///
-    /// Measured in server instructions (BENCHMARKS.md, "PostgreSQL update trigger, per table"):
-    /// against the statement-level trigger, the row-level one costs 3% less on a single-row
-    /// `UPDATE`, 46% less on an `UPDATE` that changes nothing, and 2.3 times as much per row on
-    /// a bulk `UPDATE` of 10,000 rows.
+    /// Measured in server instructions (BENCHMARKS.md, "PostgreSQL write path, format 5"):
+    /// against the statement-level trigger, the row-level one costs 17% less versioning work on
+    /// a single-row `UPDATE` inside a larger transaction (265k against 321k instructions), 58%
+    /// less on an `UPDATE` that changes nothing (41k against 98k), and 2.3 times as much per row
+    /// on a bulk `UPDATE` of 10,000 rows (228k against 100k).
     public enum UpdateTrigger: String, Sendable, Hashable, Codable {
         /// One call per statement, over the statement's transition tables: a bulk `UPDATE` pays
         /// no per-row function call. Partitioned tables, partitions, tables in an inheritance
         /// tree and tables of more than 500 versioned columns get ``perRow`` whatever is asked.
         case perStatement
-        /// One call per changed row (the trigger's `WHEN` clause skips rows that did not
-        /// change): for tables updated a row at a time, and often without a change. A row that
+        /// One call per updated row (the function returns at once for a row whose versioned
+        /// values did not change): for tables updated a row at a time. A row that
         /// another AFTER ROW trigger changes again within the statement is versioned as that
         /// trigger left it only if the other trigger fires after this one (triggers fire in
         /// name order; this one is `continuum_update`).

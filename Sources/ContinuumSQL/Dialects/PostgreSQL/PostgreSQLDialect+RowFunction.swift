@@ -48,6 +48,12 @@ extension PostgreSQLDialect {
                 block.line("v_new := NEW;")
             }
             block.line("END IF;")
+            // An UPDATE that changed no versioned value writes nothing (the row-level update
+            // trigger has no `WHEN` clause: see ``rowColumnsTrigger``).
+            let row = { (reference: String) in plan.columns.map(Self.column(of: reference)).joined(separator: ", ") }
+            block.line("IF TG_OP = 'UPDATE' AND pg_catalog.record_image_eq(ROW(\(row(old))), ROW(\(row(new)))) THEN")
+            block.indent { $0.line("RETURN NULL;") }
+            block.line("END IF;")
             block.append(self.prologue(plan, v))
             block.line("IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (\(keyChanged))) THEN")
             block.indent { block in

@@ -12,6 +12,12 @@ extension PostgreSQLDialect {
     /// was enabled, and marked the transaction when a key changed; the update function now
     /// counts the rows that kept their key instead).
     static let columnsTrigger = "continuum_columns"
+    /// The same with a row-level update trigger, under a name of its own (so the drift check
+    /// tells which kind of update trigger a table carries). The row-level update trigger has no
+    /// `WHEN` clause either: PostgreSQL prepares a row trigger's `WHEN` clause again for every
+    /// `UPDATE` statement, which cost more than the function's own test of whether the row
+    /// changed (in ``function(_:)``).
+    static let rowColumnsTrigger = "continuum_row_columns"
     /// `BEFORE TRUNCATE`, per statement: writes a DELETE version of every row the statement is
     /// about to remove (``truncateFunction(_:)``), so `TRUNCATE` (and `TRUNCATE ... CASCADE`
     /// reaching a versioned table) keeps its deletions in history.
@@ -23,7 +29,8 @@ extension PostgreSQLDialect {
     /// The triggers a versioned table carries.
     static func triggerNames(_ plan: VersioningPlan) -> Set<String> {
         plan.updatesPerStatement
-            ? [insertDeleteTrigger, updateTrigger, columnsTrigger, truncateTrigger] : [insertDeleteTrigger, updateTrigger, truncateTrigger]
+            ? [insertDeleteTrigger, updateTrigger, columnsTrigger, truncateTrigger]
+            : [insertDeleteTrigger, updateTrigger, rowColumnsTrigger, truncateTrigger]
     }
 
     /// The row-level function: inserts and deletes, and updates of tables that cannot use the
@@ -63,6 +70,7 @@ extension PostgreSQLDialect {
             "DROP TRIGGER IF EXISTS \(SQLText.identifier(Self.insertDeleteTrigger)) ON \(table)",
             "DROP TRIGGER IF EXISTS \(SQLText.identifier(Self.updateTrigger)) ON \(table)",
             "DROP TRIGGER IF EXISTS \(SQLText.identifier(Self.columnsTrigger)) ON \(table)",
+            "DROP TRIGGER IF EXISTS \(SQLText.identifier(Self.rowColumnsTrigger)) ON \(table)",
             "DROP TRIGGER IF EXISTS \(SQLText.identifier(Self.truncateTrigger)) ON \(table)",
         ]
         if dropFunction { statements += self.dropFunctions(plan) }
@@ -105,11 +113,13 @@ extension PostgreSQLDialect {
     func createTriggers(_ plan: VersioningPlan) -> [String] {
         let table = self.qualified(plan.table.name)
         var statements = self.readerGrants([self.qualified(plan.versionTable)]) + self.triggerFunctions(plan)
-        if plan.updatesPerStatement {
-            statements.append(
-                Self.function(self.keyMovedFunctionName(plan), returns: "trigger", runsAsOwner: false, body: " BEGIN RETURN NULL; END "))
-            statements.append("REVOKE ALL ON FUNCTION \(self.keyMovedFunctionName(plan))() FROM PUBLIC")
-        }
+        statements.append(
+            Self.function(self.keyMovedFunctionName(plan), returns: "trigger", runsAsOwner: false, body: " BEGIN RETURN NULL; END "))
+        statements.append("REVOKE ALL ON FUNCTION \(self.keyMovedFunctionName(plan))() FROM PUBLIC")
+        // Never true, and disabled: it only holds the dependency on every versioned column.
+        // (A `WHEN` clause binds its operators when the trigger is created; it has none.)
+        let condition = "false AND (" + plan.columns.map { "OLD.\(SQLText.identifier($0.name)) IS NULL" }.joined(separator: " AND ") + ")"
+        let columnsTrigger = plan.updatesPerStatement ? Self.columnsTrigger : Self.rowColumnsTrigger
         statements += self.dropTriggers(plan, dropFunction: false)
         statements.append(
             "CREATE TRIGGER \(SQLText.identifier(Self.insertDeleteTrigger)) AFTER INSERT OR DELETE ON \(table) "
@@ -125,22 +135,18 @@ extension PostgreSQLDialect {
                     + "REFERENCING OLD TABLE AS \(Self.oldRows) NEW TABLE AS \(Self.newRows) "
                     + "FOR EACH STATEMENT EXECUTE FUNCTION \(self.updateFunctionName(plan))()"
             )
-            // Never true, and disabled: it only holds the dependency on every versioned column.
-            // (A `WHEN` clause binds its operators when the trigger is created; it has none.)
-            let condition = "false AND (" + plan.columns.map { "OLD.\(SQLText.identifier($0.name)) IS NULL" }.joined(separator: " AND ") + ")"
-            statements.append(
-                "CREATE TRIGGER \(SQLText.identifier(Self.columnsTrigger)) AFTER UPDATE ON \(table) "
-                    + "FOR EACH ROW WHEN (\(condition)) EXECUTE FUNCTION \(self.keyMovedFunctionName(plan))()"
-            )
-            statements.append("ALTER TABLE \(table) DISABLE TRIGGER \(SQLText.identifier(Self.columnsTrigger))")
         } else {
             statements.append(
                 "CREATE TRIGGER \(SQLText.identifier(Self.updateTrigger)) AFTER UPDATE ON \(table) "
-                    + "FOR EACH ROW WHEN (\(self.differs("OLD", "NEW", plan.columns))) EXECUTE FUNCTION \(self.functionName(plan))()"
+                    + "FOR EACH ROW EXECUTE FUNCTION \(self.functionName(plan))()"
             )
             statements.append("DROP FUNCTION IF EXISTS \(self.updateFunctionName(plan))()")
-            statements.append("DROP FUNCTION IF EXISTS \(self.keyMovedFunctionName(plan))()")
         }
+        statements.append(
+            "CREATE TRIGGER \(SQLText.identifier(columnsTrigger)) AFTER UPDATE ON \(table) "
+                + "FOR EACH ROW WHEN (\(condition)) EXECUTE FUNCTION \(self.keyMovedFunctionName(plan))()"
+        )
+        statements.append("ALTER TABLE \(table) DISABLE TRIGGER \(SQLText.identifier(columnsTrigger))")
         return statements
     }
 
