@@ -309,6 +309,12 @@ struct CommandLineTests {
             let perRow = try await ContinuumCLI.run(base + ["enable", "\(schema).counter", "--update-trigger", "per-row"])
             #expect(perRow.status == 0, "\(perRow)")
             #expect(try await db.updateTriggerLevel("counter") == "row")
+            // status names the choice, as text and as JSON.
+            let status = try await ContinuumCLI.run(base + ["--schema", schema, "status"])
+            #expect(status.stdout.split(separator: "\n").contains { $0.hasPrefix("counter ") && $0.contains("per-row updates") }, "\(status)")
+            let statusJSON = try #require(try JSONSerialization.jsonObject(with: Data((try await ContinuumCLI.run(base + ["--schema", schema, "status", "--json"])).stdout.utf8)) as? [String: Any])
+            let statusTables = try #require(statusJSON["tables"] as? [[String: Any]])
+            #expect(statusTables.map { "\($0["table"] ?? ""):\($0["update_trigger"] ?? "")" } == ["counter:per-row", "item:per-statement"])
             let badChoice = try await ContinuumCLI.run(base + ["enable", "\(schema).counter", "--update-trigger", "sometimes"])
             #expect(badChoice.status == 64 && badChoice.stderr.contains("per-statement"), "\(badChoice)")
             let history = try await ContinuumCLI.run(base + ["history", "\(schema).item", "1", "--json"])

@@ -27,12 +27,17 @@ struct StatusCommand: AsyncParsableCommand {
         var versions: Int?
         var excludedColumns: [String]
         var tracksModifiedColumns: Bool
+        /// SQLite: writes outside a scope are refused.
+        var requiresScope: Bool
+        /// PostgreSQL: `per-statement` or `per-row`.
+        var updateTrigger: String
         var drift: [String]
         var fix: String?
 
         enum CodingKeys: String, CodingKey {
             case table, versionTable = "version_table", entityName = "entity_name", versions
             case excludedColumns = "excluded_columns", tracksModifiedColumns = "tracks_modified_columns", drift, fix
+            case requiresScope = "requires_scope", updateTrigger = "update_trigger"
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -43,6 +48,8 @@ struct StatusCommand: AsyncParsableCommand {
             try container.encode(self.versions, forKey: .versions)
             try container.encode(self.excludedColumns, forKey: .excludedColumns)
             try container.encode(self.tracksModifiedColumns, forKey: .tracksModifiedColumns)
+            try container.encode(self.requiresScope, forKey: .requiresScope)
+            try container.encode(self.updateTrigger, forKey: .updateTrigger)
             try container.encode(self.drift, forKey: .drift)
             try container.encode(self.fix, forKey: .fix)
         }
@@ -82,6 +89,8 @@ struct StatusCommand: AsyncParsableCommand {
                     TableStatus(
                         table: versioned.table, versionTable: versioned.versionTable, entityName: versioned.entityName, versions: versions,
                         excludedColumns: versioned.options.excludedColumns.sorted(), tracksModifiedColumns: versioned.options.tracksModifiedColumns,
+                        requiresScope: versioned.options.requiresScope,
+                        updateTrigger: versioned.options.updateTrigger == .perRow ? "per-row" : "per-statement",
                         drift: drift?.problems.map(\.description) ?? [], fix: fix
                     ))
             }
@@ -101,6 +110,8 @@ struct StatusCommand: AsyncParsableCommand {
                     var options: [String] = []
                     if !table.excludedColumns.isEmpty { options.append("excludes \(table.excludedColumns.joined(separator: ","))") }
                     if table.tracksModifiedColumns { options.append("tracks modified") }
+                    if table.requiresScope { options.append("requires scope") }
+                    if table.updateTrigger == "per-row" { options.append("per-row updates") }
                     return [
                         table.table, table.versionTable, table.entityName, table.versions.map(String.init) ?? "-",
                         options.isEmpty ? "-" : options.joined(separator: "; "),
