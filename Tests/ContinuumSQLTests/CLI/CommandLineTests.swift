@@ -48,6 +48,13 @@ struct CommandLineTests {
             #expect(tables.map { $0["table"] as? String } == ["article", "tag"])
             #expect(tables[0]["versions"] as? Int == 3)
             #expect(tables[0]["fix"] is NSNull)
+            // The update trigger is PostgreSQL's; SQLite versions every update per row, and says nothing.
+            if database == .postgres {
+                #expect(tables.map { $0["update_trigger"] as? String } == ["per-statement", "per-statement"])
+            } else {
+                #expect(tables.allSatisfy { $0["update_trigger"] is NSNull })
+            }
+            #expect(tables.map { $0["requires_scope"] as? Bool } == [false, false])
             let twice = try await db.cli(expecting: 2, "enable", "article")
             #expect(twice.stderr == "error: table \"article\" is already versioned: run `continuum sync article` after a schema change, or `continuum disable article` first\n")
         }
@@ -315,6 +322,13 @@ struct CommandLineTests {
             let statusJSON = try #require(try JSONSerialization.jsonObject(with: Data((try await ContinuumCLI.run(base + ["--schema", schema, "status", "--json"])).stdout.utf8)) as? [String: Any])
             let statusTables = try #require(statusJSON["tables"] as? [[String: Any]])
             #expect(statusTables.map { "\($0["table"] ?? ""):\($0["update_trigger"] ?? "")" } == ["counter:per-row", "item:per-statement"])
+            // A partitioned table gets the row-level trigger whatever its options say, and status says so.
+            try await db.exec(
+                "CREATE TABLE parted (id int, k int, PRIMARY KEY (id, k)) PARTITION BY RANGE (k)",
+                "CREATE TABLE parted_low PARTITION OF parted FOR VALUES FROM (0) TO (10)")
+            #expect(try await ContinuumCLI.run(base + ["enable", "\(schema).parted"]).status == 0)
+            let partedStatus = try await ContinuumCLI.run(base + ["--schema", schema, "status"])
+            #expect(partedStatus.stdout.split(separator: "\n").contains { $0.hasPrefix("parted ") && $0.contains("per-row updates") }, "\(partedStatus)")
             let badChoice = try await ContinuumCLI.run(base + ["enable", "\(schema).counter", "--update-trigger", "sometimes"])
             #expect(badChoice.status == 64 && badChoice.stderr.contains("per-statement"), "\(badChoice)")
             let history = try await ContinuumCLI.run(base + ["history", "\(schema).item", "1", "--json"])

@@ -29,8 +29,9 @@ struct StatusCommand: AsyncParsableCommand {
         var tracksModifiedColumns: Bool
         /// SQLite: writes outside a scope are refused.
         var requiresScope: Bool
-        /// PostgreSQL: `per-statement` or `per-row`.
-        var updateTrigger: String
+        /// PostgreSQL: `per-statement` or `per-row`, as installed (partitioned and inherited
+        /// tables get `per-row` whatever their options ask); `nil` on SQLite.
+        var updateTrigger: String?
         var drift: [String]
         var fix: String?
 
@@ -59,6 +60,21 @@ struct StatusCommand: AsyncParsableCommand {
         var installed: Bool
         var tables: [TableStatus]
         var problems: Int
+    }
+
+    /// How the table's updates are versioned: by its installed `continuum_update` trigger, or by
+    /// its options when that trigger is missing (drift reports it); `nil` on SQLite.
+    static func updateTrigger(_ table: VersionedTable, _ session: Session) async throws -> String? {
+        guard session.dialect == .postgresql else { return nil }
+        let quoted = "\"" + table.table.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        let row = try await session.sql.raw(
+            """
+            SELECT (t."tgtype" & 1) = 1 AS "per_row" FROM pg_catalog.pg_trigger AS t
+            WHERE t."tgrelid" = CAST(pg_catalog.to_regclass(\(bind: quoted)) AS oid) AND t."tgname" = 'continuum_update'
+            """
+        ).first()
+        let perRow = try row?.decode(column: "per_row", as: Bool.self) ?? (table.options.updateTrigger == .perRow)
+        return perRow ? "per-row" : "per-statement"
     }
 
     func run() async throws {
@@ -90,7 +106,7 @@ struct StatusCommand: AsyncParsableCommand {
                         table: versioned.table, versionTable: versioned.versionTable, entityName: versioned.entityName, versions: versions,
                         excludedColumns: versioned.options.excludedColumns.sorted(), tracksModifiedColumns: versioned.options.tracksModifiedColumns,
                         requiresScope: versioned.options.requiresScope,
-                        updateTrigger: versioned.options.updateTrigger == .perRow ? "per-row" : "per-statement",
+                        updateTrigger: try await Self.updateTrigger(versioned, session),
                         drift: drift?.problems.map(\.description) ?? [], fix: fix
                     ))
             }
