@@ -13,7 +13,7 @@
 # CLI/.build). Workloads (default: all): update, noop (an UPDATE that changes nothing), insert
 # and delete, each as 2,000 single-statement transactions (suffix 1: what an ORM's save does
 # outside a transaction) and as 20 transactions of 100 statements (suffix 100); each also runs
-# on `u`, its unversioned baseline. `bulk`: one UPDATE of all 10,000 rows, per row. Needs valgrind and PostgreSQL 15's
+# on `u`, its unversioned baseline. `bulk`: one UPDATE of all 10,000 rows, per row; `bulknoop`: the same changing nothing. Needs valgrind and PostgreSQL 15's
 # binaries (PGBIN); runs as root (the server runs as the postgres user).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,6 +60,7 @@ statements() {
   local workload=$1 table=$2 i per
   case $workload in
     bulk) echo "UPDATE $table SET n = n + 1;"; return 0 ;;
+    bulknoop) echo "UPDATE $table SET n = n;"; return 0 ;;
     *100) per=100 ;;
     *1) per=1 ;;
     *) return 0 ;;
@@ -99,7 +100,7 @@ for workload in "${WORKLOADS[@]}"; do
   versioned=$(count "$workload" t)
   unversioned=$(count "$workload" u)
   per=2000000  # thousands of instructions per statement; per row for the bulk UPDATE
-  [ "$workload" = bulk ] && per=10000000
+  [ "${workload#bulk}" != "$workload" ] && per=10000000
   printf '%-10s %13sk %13sk %13sk\n' "$workload" \
     $(( (unversioned - empty) / per )) $(( (versioned - empty) / per )) $(( (versioned - unversioned) / per ))
 done

@@ -123,6 +123,7 @@ extension SQLShapeTests {
             v_recorded boolean;
             v_old record;
             v_new record;
+            v_prior record;
             v_cached text;
         BEGIN
             IF TG_RELID <> '"public"."article"'::regclass AND pg_partition_root(TG_RELID) IS DISTINCT FROM '"public"."article"'::regclass THEN
@@ -173,7 +174,7 @@ extension SQLShapeTests {
             ELSIF NOT v_recorded THEN
                 INSERT INTO "public"."transaction_changes" ("transaction_id", "entity_name") VALUES (continuum_fn.v_tx, 'Article') ON CONFLICT DO NOTHING;
             END IF;
-            IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (NOT (continuum_fn.v_old."id" = continuum_fn.v_new."id"))) THEN
+            IF TG_OP = 'DELETE' THEN
                 IF NOT v_recorded THEN
                     UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_old."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
                     IF continuum_fn.v_previous > continuum_fn.v_tx THEN
@@ -202,9 +203,70 @@ extension SQLShapeTests {
                         END IF;
                     END IF;
                 END IF;
-                IF TG_OP = 'DELETE' THEN
-                    RETURN NULL;
+                RETURN NULL;
+            ELSIF TG_OP = 'UPDATE' AND (NOT (continuum_fn.v_old."id" = continuum_fn.v_new."id")) THEN
+                IF NOT EXISTS (SELECT 1 FROM "public"."article" AS l WHERE l."id" = continuum_fn.v_old."id" AND (l.tableoid = '"public"."article"'::regclass OR (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = '"public"."article"'::regclass) = 'p')) THEN
+                    IF NOT v_recorded THEN
+                        UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_old."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
+                        IF continuum_fn.v_previous > continuum_fn.v_tx THEN
+                            v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
+                            UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_old."id" AND "transaction_id" = continuum_fn.v_previous;
+                        END IF;
+                        IF continuum_fn.v_previous IS NOT NULL OR NOT v_recorded THEN
+                            INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_old."id", continuum_fn.v_old."name", continuum_fn.v_old."content", continuum_fn.v_tx, NULL, 2, true, true);
+                        ELSE
+                            INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_old."id", continuum_fn.v_old."name", continuum_fn.v_old."content", continuum_fn.v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
+                        END IF;
+                    ELSE
+                        DELETE FROM "public"."article_version" WHERE "id" = continuum_fn.v_old."id" AND "transaction_id" = continuum_fn.v_tx AND "operation_type" = 0;
+                        IF FOUND THEN
+                            UPDATE "public"."article_version" SET "end_transaction_id" = NULL WHERE "id" = continuum_fn.v_old."id" AND "end_transaction_id" = continuum_fn.v_tx;
+                        ELSE
+                            UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_old."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
+                            IF continuum_fn.v_previous > continuum_fn.v_tx THEN
+                                v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
+                                UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_old."id" AND "transaction_id" = continuum_fn.v_previous;
+                            END IF;
+                            IF continuum_fn.v_previous IS NOT NULL OR NOT v_recorded THEN
+                                INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_old."id", continuum_fn.v_old."name", continuum_fn.v_old."content", continuum_fn.v_tx, NULL, 2, true, true);
+                            ELSE
+                                INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_old."id", continuum_fn.v_old."name", continuum_fn.v_old."content", continuum_fn.v_tx, NULL, 2, true, true) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 2, "name_mod" = true, "content_mod" = true;
+                            END IF;
+                        END IF;
+                    END IF;
                 END IF;
+                SELECT w.* INTO v_prior FROM "public"."article_version" AS w WHERE w."id" = continuum_fn.v_new."id" AND w."end_transaction_id" IS NULL LIMIT 1;
+                IF continuum_fn.v_prior."transaction_id" IS NULL OR continuum_fn.v_prior."transaction_id" = continuum_fn.v_tx OR continuum_fn.v_prior."operation_type" = 2 THEN
+                    SELECT "transaction_id" INTO v_previous FROM "public"."article_version" WHERE "id" = continuum_fn.v_new."id" AND "end_transaction_id" IS NULL LIMIT 1;
+                    IF continuum_fn.v_previous IS NULL THEN
+                        INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_new."id", continuum_fn.v_new."name", continuum_fn.v_new."content", continuum_fn.v_tx, NULL, 0, continuum_fn.v_new."name" IS NOT NULL, continuum_fn.v_new."content" IS NOT NULL);
+                    ELSIF continuum_fn.v_previous = continuum_fn.v_tx THEN
+                        INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_new."id", continuum_fn.v_new."name", continuum_fn.v_new."content", continuum_fn.v_tx, NULL, 0, continuum_fn.v_new."name" IS NOT NULL, continuum_fn.v_new."content" IS NOT NULL) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 1, "name_mod" = "public"."article_version"."name_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."name"), ROW(EXCLUDED."name")), "content_mod" = "public"."article_version"."content_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."content"), ROW(EXCLUDED."content"));
+                    ELSE
+                        UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_new."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
+                        IF continuum_fn.v_previous > continuum_fn.v_tx THEN
+                            v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
+                            UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_new."id" AND "transaction_id" = continuum_fn.v_previous;
+                        END IF;
+                        IF continuum_fn.v_previous IS NOT NULL OR NOT v_recorded THEN
+                            INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_new."id", continuum_fn.v_new."name", continuum_fn.v_new."content", continuum_fn.v_tx, NULL, 0, continuum_fn.v_new."name" IS NOT NULL, continuum_fn.v_new."content" IS NOT NULL);
+                        ELSE
+                            INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_new."id", continuum_fn.v_new."name", continuum_fn.v_new."content", continuum_fn.v_tx, NULL, 0, continuum_fn.v_new."name" IS NOT NULL, continuum_fn.v_new."content" IS NOT NULL) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "operation_type" = 1, "name_mod" = "public"."article_version"."name_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."name"), ROW(EXCLUDED."name")), "content_mod" = "public"."article_version"."content_mod" OR NOT pg_catalog.record_image_eq(ROW("public"."article_version"."content"), ROW(EXCLUDED."content"));
+                        END IF;
+                    END IF;
+                ELSE
+                    UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_new."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
+                    IF continuum_fn.v_previous > continuum_fn.v_tx THEN
+                        v_tx := "public"."_continuum_renumber_transaction"(continuum_fn.v_tx);
+                        UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_new."id" AND "transaction_id" = continuum_fn.v_previous;
+                    END IF;
+                    IF continuum_fn.v_previous IS NOT NULL OR NOT v_recorded THEN
+                        INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_new."id", continuum_fn.v_new."name", continuum_fn.v_new."content", continuum_fn.v_tx, NULL, 1, NOT pg_catalog.record_image_eq(ROW(continuum_fn.v_prior."name"), ROW(continuum_fn.v_new."name")), NOT pg_catalog.record_image_eq(ROW(continuum_fn.v_prior."content"), ROW(continuum_fn.v_new."content")));
+                    ELSE
+                        INSERT INTO "public"."article_version" ("id", "name", "content", "transaction_id", "end_transaction_id", "operation_type", "name_mod", "content_mod") VALUES (continuum_fn.v_new."id", continuum_fn.v_new."name", continuum_fn.v_new."content", continuum_fn.v_tx, NULL, 1, NOT pg_catalog.record_image_eq(ROW(continuum_fn.v_prior."name"), ROW(continuum_fn.v_new."name")), NOT pg_catalog.record_image_eq(ROW(continuum_fn.v_prior."content"), ROW(continuum_fn.v_new."content"))) ON CONFLICT ("id", "transaction_id") DO UPDATE SET "name" = EXCLUDED."name", "content" = EXCLUDED."content", "name_mod" = "public"."article_version"."name_mod" OR EXCLUDED."name_mod", "content_mod" = "public"."article_version"."content_mod" OR EXCLUDED."content_mod";
+                    END IF;
+                END IF;
+                RETURN NULL;
             ELSIF TG_OP = 'UPDATE' THEN
                 UPDATE "public"."article_version" SET "end_transaction_id" = continuum_fn.v_tx WHERE "id" = continuum_fn.v_new."id" AND "end_transaction_id" IS NULL AND "transaction_id" <> continuum_fn.v_tx RETURNING "transaction_id" INTO v_previous;
                 IF continuum_fn.v_previous > continuum_fn.v_tx THEN
