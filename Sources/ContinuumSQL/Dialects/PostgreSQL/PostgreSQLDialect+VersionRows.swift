@@ -167,52 +167,89 @@ extension PostgreSQLDialect {
 
     /// The row `row` disappears from its key: a DELETE version, or, when this transaction
     /// inserted the key, no version and the previous one reopened.
-    func deleteRow(_ plan: VersioningPlan, _ row: String, _ v: Variables) -> SQLBlock {
+    ///
+    /// With `checksHolder` (a DELETE or a key change, fired after its statement): when this
+    /// transaction already has the key's version and a row of the table holds the key again,
+    /// that version is the other row's (one statement moved another row onto the key: a swap
+    /// or shift under a deferrable key, `INSERT ... ON CONFLICT DO UPDATE` moving the key away,
+    /// a row moved between partitions), and stays. Without it (``truncateFunction(_:)``, which
+    /// runs before its rows go), the row is still there.
+    func deleteRow(_ plan: VersioningPlan, _ row: String, _ v: Variables, checksHolder: Bool = true) -> SQLBlock {
         let versionTable = self.qualified(plan.versionTable)
-        let write = self.closeAndWrite(plan, row, .delete, VersionRowSources(row: Self.column(of: row), transactionID: v.tx), v)
+        let sources = VersionRowSources(row: Self.column(of: row), transactionID: v.tx)
+        let write = self.closeAndWrite(plan, row, .delete, sources, v)
+        let prior = v.qualified("v_prior")
         return SQLBlock { block in
             // A transaction that had not written the table before inserted no key of it.
             block.line("IF NOT v_recorded THEN")
             block.indent { $0.append(write) }
             block.line("ELSE")
             block.indent { block in
-                block.line("DELETE FROM \(versionTable) WHERE \(plan.keyMatch(row)) AND \"transaction_id\" = \(v.tx) AND \"operation_type\" = 0;")
-                block.line("IF FOUND THEN")
-                block.indent {
-                    $0.line("UPDATE \(versionTable) SET \"end_transaction_id\" = NULL WHERE \(plan.keyMatch(row)) AND \"end_transaction_id\" = \(v.tx);")
+                block.line(self.openVersion(plan, row, whole: false))
+                block.line("IF \(prior).\"transaction_id\" IS DISTINCT FROM \(v.tx) THEN")
+                block.indent { $0.append(write) }
+                if checksHolder {
+                    block.line("ELSIF \(self.keyHeld(plan, row)) THEN")
+                    block.indent { $0.line("NULL;") }
+                }
+                block.line("ELSIF \(prior).\"operation_type\" = 0 THEN")
+                block.indent { block in
+                    block.line("DELETE FROM \(versionTable) WHERE \(plan.keyMatch(row)) AND \"transaction_id\" = \(v.tx);")
+                    block.line("UPDATE \(versionTable) SET \"end_transaction_id\" = NULL WHERE \(plan.keyMatch(row)) AND \"end_transaction_id\" = \(v.tx);")
                 }
                 block.line("ELSE")
-                block.indent { $0.append(write) }
+                block.indent { $0.line(self.insertVersion(plan, .delete, sources)) }
                 block.line("END IF;")
             }
             block.line("END IF;")
         }
     }
 
-    /// The row `row` appears under its key: an INSERT version, an UPDATE when merged into this
-    /// transaction's version of the key.
-    ///
-    /// A new key usually has no version at all, so the key's open version is looked up first
-    /// (a read through the open-versions index) instead of trying to close it (an `UPDATE`
-    /// that finds nothing costs about twice as much); the lookup also says whether the open
-    /// version is this transaction's, so only then does the INSERT need `ON CONFLICT`.
-    /// (This transaction's own version of a key is always the key's open one: closing skips
-    /// the transaction's own versions.)
+    /// Whether a row of the table (of a partitioned table: of any partition; of an inheritance
+    /// parent: its own, not its children's) holds `row`'s key.
+    func keyHeld(_ plan: VersioningPlan, _ row: String) -> String {
+        let table = Self.literal(self.qualified(plan.table.name))
+        return "EXISTS (SELECT 1 FROM \(self.qualified(plan.table.name)) AS l WHERE \(plan.keyMatch(row, alias: "l")) "
+            + "AND (l.tableoid = \(table)::regclass OR (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = \(table)::regclass) = 'p'))"
+    }
+
+    /// The row `row` appears under its key, by the key's open version (read first: a new key
+    /// usually has none, and a read costs about half an `UPDATE` that closes nothing):
+    /// - none: an INSERT version (no `ON CONFLICT`: this transaction's own version of a key is
+    ///   always the key's open one, since closing skips the transaction's own versions);
+    /// - a DELETE version: of this transaction, the INSERT merges into it (an UPDATE); of
+    ///   another, it is closed and the INSERT written;
+    /// - a live version: the key's row was replaced in this transaction without a DELETE
+    ///   version (``deleteRow(_:_:_:checksHolder:)`` leaves the key to the row that took it),
+    ///   so the row is an UPDATE of that version (`_mod` flags against its values; merged into
+    ///   it when it is this transaction's, keeping its operation).
     func insertRow(_ plan: VersioningPlan, _ row: String, _ v: Variables) -> SQLBlock {
+        let prior = v.qualified("v_prior")
         let sources = VersionRowSources(row: Self.column(of: row), transactionID: v.tx)
+        let update = VersionRowSources(row: Self.column(of: row), before: Self.column(of: prior), transactionID: v.tx)
         return SQLBlock { block in
-            block.line(
-                "SELECT \"transaction_id\" INTO v_previous FROM \(self.qualified(plan.versionTable)) "
-                    + "WHERE \(plan.keyMatch(row)) AND \"end_transaction_id\" IS NULL LIMIT 1;"
-            )
-            block.line("IF \(v.previous) IS NULL THEN")
+            block.line(self.openVersion(plan, row, whole: false))
+            block.line("IF \(prior).\"transaction_id\" IS NULL THEN")
             block.indent { $0.line(self.insertVersion(plan, .insert, sources, merging: false)) }
-            block.line("ELSIF \(v.previous) = \(v.tx) THEN")
+            block.line("ELSIF \(prior).\"operation_type\" = 2 AND \(prior).\"transaction_id\" = \(v.tx) THEN")
             block.indent { $0.line(self.insertVersion(plan, .insert, sources)) }
-            block.line("ELSE")
+            block.line("ELSIF \(prior).\"operation_type\" = 2 THEN")
             block.indent { $0.append(self.closeAndWrite(plan, row, .insert, sources, v)) }
+            block.line("ELSE")
+            block.indent { block in
+                // The `_mod` flags compare with the version's values (rare: read them only now).
+                if !VersionRowLayout(plan).columnsReadBefore(.update).isEmpty { block.line(self.openVersion(plan, row, whole: true)) }
+                block.append(self.closeAndWrite(plan, row, .update, update, v))
+            }
             block.line("END IF;")
         }
+    }
+
+    /// `SELECT ... INTO v_prior`: the open version of `row`'s key, whole or only its
+    /// `transaction_id` and `operation_type`.
+    func openVersion(_ plan: VersioningPlan, _ row: String, whole: Bool) -> String {
+        "SELECT " + (whole ? "w.*" : "w.\"transaction_id\", w.\"operation_type\"") + " INTO v_prior FROM \(self.qualified(plan.versionTable)) AS w "
+            + "WHERE \(plan.keyMatch(row, alias: "w")) AND w.\"end_transaction_id\" IS NULL LIMIT 1;"
     }
 
     /// `<row>."c"`.
