@@ -198,6 +198,37 @@ struct PostgreSQLTests {
         }
     }
 
+    @Test("an inheritance parent's history is its own rows: backfill, verify, both reverts and redact leave a child's row under the same key alone")
+    func inheritanceParentOwnRows() async throws {
+        try await TestDatabase.postgres.run { db in
+            try await db.exec(
+                "CREATE TABLE animal (id int PRIMARY KEY, name text)", "CREATE TABLE dog (breed text) INHERITS (animal)",
+                "INSERT INTO animal VALUES (1, 'generic')", "INSERT INTO dog VALUES (1, 'rex', 'collie'), (2, 'fido', 'pug')")
+            try await db.engine.install(on: db.sql)
+            try await db.engine.enable("animal", on: db.sql)
+            // The backfill versions the parent's own row, not the dogs (it failed on key 1 before).
+            #expect(try await db.rows("SELECT CAST(id AS TEXT), name FROM animal_version ORDER BY id") == [["1", "generic"]])
+            try await db.expectConsistent("animal")
+            let dogs = [["1", "rex"], ["2", "fido"]]
+            func dogRows() async throws -> [[String?]] { try await db.rows("SELECT CAST(id AS TEXT), name FROM dog ORDER BY id") }
+            try await db.engine.versioned(on: db.sql) { sql in try await sql.raw("UPDATE ONLY animal SET name = 'changed' WHERE id = 1").run() }
+            let update = try await db.engine.transactions(limit: 1, on: db.sql)[0].id
+            try await db.engine.revert(transaction: update, on: db.sql)
+            #expect(try await db.rows("SELECT name FROM ONLY animal") == [["generic"]])
+            #expect(try await dogRows() == dogs)
+            // Reverting the row to before its history began deletes the parent's row only.
+            try await db.engine.revert("animal", key: ["id": "1"], to: 0, on: db.sql)
+            #expect(try await db.rows("SELECT CAST(COUNT(*) AS TEXT) FROM ONLY animal") == [["0"]])
+            #expect(try await dogRows() == dogs)
+            try await db.engine.revert("animal", key: ["id": "1"], to: update, on: db.sql)
+            #expect(try await db.rows("SELECT name FROM ONLY animal") == [["changed"]])
+            try await db.engine.redact("animal", .key(["1"]), fields: ["name"], on: db.sql)
+            #expect(try await db.rows("SELECT name FROM ONLY animal") == [[nil]])
+            #expect(try await dogRows() == dogs)
+            try await db.expectConsistent("animal")
+        }
+    }
+
     @Test("a key left and taken within one statement keeps its history: INSERT ... ON CONFLICT moving a row away, a swap across partitions")
     func keysTakenWithinAStatement() async throws {
         try await TestDatabase.postgres.run { db in

@@ -104,7 +104,8 @@ private final class Backfill: @unchecked Sendable {
         guard let live = try await Introspector(connection).describe(table) else { throw ContinuumError.tableNotFound(table) }
         // The columns the triggers copy (the registry's), as the live table describes them.
         let described = TableDescription(
-            schema: live.schema, name: table, columns: live.columns.filter { column in entry.columns.contains { $0.name == column.name } }
+            schema: live.schema, name: table, columns: live.columns.filter { column in entry.columns.contains { $0.name == column.name } },
+            isPartitioned: live.isPartitioned
         )
         var options = entry.options
         options.excludedColumns = []
@@ -170,7 +171,7 @@ private final class Backfill: @unchecked Sendable {
 
     /// The rows of the next batch: how many, and the cursor value of the last one (as text).
     private func nextRange(after cursor: [String]?, on connection: any SQLDatabase) async throws -> (count: Int, last: [String]?) {
-        let live = self.qualified(self.plan.table.name)
+        let live = self.plan.table.liveRows(self.qualified(self.plan.table.name), dialect: self.dialect)
         let columns = self.cursorColumns
         let row = try await connection.raw(
             """
@@ -240,7 +241,7 @@ private final class Backfill: @unchecked Sendable {
     private func batch(after cursor: [String]?) -> SQLQueryString {
         let order = self.cursorColumns.map { "l.\($0)" }.joined(separator: ", ")
         return """
-            SELECT * FROM \(unsafeRaw: self.qualified(self.plan.table.name)) AS l \(self.after(cursor)) ORDER BY \(unsafeRaw: order) \
+            SELECT * FROM \(unsafeRaw: self.plan.table.liveRows(self.qualified(self.plan.table.name), dialect: self.dialect)) AS l \(self.after(cursor)) ORDER BY \(unsafeRaw: order) \
             LIMIT \(unsafeRaw: String(self.batchSize))
             """
     }

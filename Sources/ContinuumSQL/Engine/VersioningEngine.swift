@@ -444,6 +444,7 @@ public struct VersioningEngine: Sendable {
             table.reusesKeys = live.reusesKeys
             table.keyIsRowid = live.keyIsRowid
             table.versionsUpdatesPerStatement = live.versionsUpdatesPerStatement
+            table.isPartitioned = live.isPartitioned
         }
         var options = entry.options
         options.excludedColumns = []

@@ -67,10 +67,12 @@ extension VersioningEngine {
                     + reader.typed(key[column.name]!, as: column)
             }
             let liveTable = SQLText.identifier(table)
-            let exists = try await connection.raw("SELECT 1 AS \"found\" FROM \(unsafeRaw: liveTable) AS l WHERE " + match).first() != nil
+            // This table's own rows: not an inheritance child's under the same key.
+            let ownRows = live.liveRows(liveTable, dialect: reader.dialect)
+            let exists = try await connection.raw("SELECT 1 AS \"found\" FROM \(unsafeRaw: ownRows) AS l WHERE " + match).first() != nil
             guard let target else {
                 guard exists else { return RowRevertResult(action: .unchanged, version: nil) }
-                try await connection.raw("DELETE FROM \(unsafeRaw: liveTable) AS l WHERE " + match).run()
+                try await connection.raw("DELETE FROM \(unsafeRaw: ownRows) AS l WHERE " + match).run()
                 return RowRevertResult(action: .deleted, version: nil)
             }
             // The versioned columns the table still has, as it describes them now.
@@ -82,7 +84,7 @@ extension VersioningEngine {
                 if !assignments.isEmpty {
                     try await connection.raw(
                         """
-                        UPDATE \(unsafeRaw: liveTable) AS l SET \(unsafeRaw: assignments.joined(separator: ", ")) FROM \(unsafeRaw: versionTable) AS p \
+                        UPDATE \(unsafeRaw: ownRows) AS l SET \(unsafeRaw: assignments.joined(separator: ", ")) FROM \(unsafeRaw: versionTable) AS p \
                         WHERE \(unsafeRaw: sameKey) AND p."transaction_id" = \(bind: target.transactionID) AND
                         """ + " " + match
                     ).run()

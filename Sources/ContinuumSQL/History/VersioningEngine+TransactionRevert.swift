@@ -127,14 +127,15 @@ extension VersioningEngine {
             let unchanged = policy == .skip
             // Deletes children first; restores and inserts parents first.
             for entry in entries.reversed() {
-                try await Self.undoInserts(entry, transaction: id, unchangedOnly: unchanged, on: connection)
+                guard let live = try await Introspector(connection).describe(entry.table) else { throw ContinuumError.tableNotFound(entry.table) }
+                try await Self.undoInserts(entry, live: live, transaction: id, unchangedOnly: unchanged, on: connection)
             }
             for entry in entries {
                 // The versioned columns the table still has, as it describes them now (which
                 // ones the database computes itself).
                 guard let live = try await Introspector(connection).describe(entry.table) else { throw ContinuumError.tableNotFound(entry.table) }
                 let columns = entry.columns.compactMap { live.column(named: $0.name) }
-                try await Self.undoUpdates(entry, columns: columns, transaction: id, unchangedOnly: unchanged, on: connection)
+                try await Self.undoUpdates(entry, live: live, columns: columns, transaction: id, unchangedOnly: unchanged, on: connection)
                 try await Self.undoDeletes(entry, columns: columns, transaction: id, unchangedOnly: unchanged, overwrite: policy == .overwrite, on: connection)
             }
             return plan
@@ -176,12 +177,16 @@ extension VersioningEngine {
     }
 
     /// Deletes the rows the transaction inserted.
-    private static func undoInserts(_ entry: RegistryEntry, transaction id: Int, unchangedOnly: Bool, on database: any SQLDatabase) async throws {
+    private static func undoInserts(
+        _ entry: RegistryEntry, live: TableDescription, transaction id: Int, unchangedOnly: Bool, on database: any SQLDatabase
+    ) async throws {
         let table = SQLText.identifier(entry.table), versions = SQLText.identifier(entry.versionTable)
+        // This table's own rows, not an inheritance child's.
+        let ownRows = live.liveRows(table, dialect: try SQLDialectKind(database))
         let condition = unchangedOnly ? " AND v.\"end_transaction_id\" IS NULL" : ""
         try await database.raw(
             """
-            DELETE FROM \(unsafeRaw: table) WHERE EXISTS (SELECT 1 FROM \(unsafeRaw: versions) AS v WHERE \(unsafeRaw: Self.sameKey(entry, "v", table, SQLDialectKind(database))) \
+            DELETE FROM \(unsafeRaw: ownRows) WHERE EXISTS (SELECT 1 FROM \(unsafeRaw: versions) AS v WHERE \(unsafeRaw: Self.sameKey(entry, "v", table, SQLDialectKind(database))) \
             AND v."transaction_id" = \(bind: id) AND v."operation_type" = \(literal: VersionOperationCode.insert)\(unsafeRaw: condition))
             """
         ).run()
@@ -189,7 +194,8 @@ extension VersioningEngine {
 
     /// Writes back the versions the transaction's updates replaced.
     private static func undoUpdates(
-        _ entry: RegistryEntry, columns: [ColumnDescription], transaction id: Int, unchangedOnly: Bool, on database: any SQLDatabase
+        _ entry: RegistryEntry, live: TableDescription, columns: [ColumnDescription], transaction id: Int, unchangedOnly: Bool,
+        on database: any SQLDatabase
     ) async throws {
         let columns = columns.filter { !$0.isPrimaryKey && $0.isUpdatable }.map(\.name)
         guard !columns.isEmpty else { return }
@@ -198,7 +204,7 @@ extension VersioningEngine {
         let assignments = columns.map { "\(SQLText.identifier($0)) = p.\(SQLText.identifier($0))" }.joined(separator: ", ")
         try await database.raw(
             """
-            UPDATE \(unsafeRaw: table) SET \(unsafeRaw: assignments) FROM \(unsafeRaw: versions) AS p JOIN \(unsafeRaw: versions) AS v ON \(unsafeRaw: Self.sameKey(entry, "v", "p", SQLDialectKind(database))) \
+            UPDATE \(unsafeRaw: live.liveRows(table, dialect: try SQLDialectKind(database))) SET \(unsafeRaw: assignments) FROM \(unsafeRaw: versions) AS p JOIN \(unsafeRaw: versions) AS v ON \(unsafeRaw: Self.sameKey(entry, "v", "p", SQLDialectKind(database))) \
             AND v."transaction_id" = \(bind: id) AND v."operation_type" = \(literal: VersionOperationCode.update)\(unsafeRaw: condition) \
             WHERE p."end_transaction_id" = \(bind: id) AND \(unsafeRaw: Self.sameKey(entry, "p", table, SQLDialectKind(database)))
             """

@@ -82,7 +82,7 @@ extension VersioningEngine {
         let key = entry.keyColumns
         let versioned = entry.columns.filter { !$0.isPrimaryKey && live.column(named: $0.name) != nil }
         let vt = SQLText.identifier(entry.versionTable)
-        let lt = SQLText.identifier(table)
+        let lt = live.liveRows(SQLText.identifier(table), dialect: dialect)
         let keyText = key.map { "CAST(v.\(SQLText.identifier($0.name)) AS TEXT)" }
         // Operators named by their schema on PostgreSQL: the caller's search path may name a
         // schema where others can create a better match (`varchar` has no `=` of its own).

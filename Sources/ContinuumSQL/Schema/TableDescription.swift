@@ -98,10 +98,14 @@ public struct TableDescription: Sendable, Hashable {
     /// update trigger, because a statement trigger fires only for the table a statement names
     /// (not for rows reached through a parent, nor on the parent for a statement on a partition).
     public var versionsUpdatesPerStatement: Bool
+    /// PostgreSQL only: a partitioned table, whose rows are its partitions'. Any other table's
+    /// own rows are read with `ONLY` (``liveRows(_:dialect:)``): an inheritance parent's query
+    /// would also return its children's rows, which its triggers never versioned.
+    public var isPartitioned: Bool
 
     public init(
         schema: String?, name: String, columns: [ColumnDescription], reusesKeys: Bool = false, keyIsRowid: Bool = false,
-        versionsUpdatesPerStatement: Bool = false
+        versionsUpdatesPerStatement: Bool = false, isPartitioned: Bool = false
     ) {
         self.schema = schema
         self.name = name
@@ -109,6 +113,13 @@ public struct TableDescription: Sendable, Hashable {
         self.reusesKeys = reusesKeys
         self.keyIsRowid = keyIsRowid
         self.versionsUpdatesPerStatement = versionsUpdatesPerStatement
+        self.isPartitioned = isPartitioned
+    }
+
+    /// `quotedName` as the target or source of a query that must see this table's own rows: on
+    /// PostgreSQL `ONLY quotedName` unless the table is partitioned.
+    func liveRows(_ quotedName: String, dialect: SQLDialectKind) -> String {
+        dialect == .postgresql && !self.isPartitioned ? "ONLY " + quotedName : quotedName
     }
 
     /// The primary-key columns, in key order.

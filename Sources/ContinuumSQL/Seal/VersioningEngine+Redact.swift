@@ -132,10 +132,10 @@ extension VersioningEngine {
             let anySet = fields.map { "l.\(SQLText.identifier($0)) IS NOT NULL" }.joined(separator: " OR ")
             let erase = fields.map { "\(SQLText.identifier($0)) = NULL" }.joined(separator: ", ")
             let liveRows = try await connection.raw(
-                "SELECT COUNT(*) AS \"n\" FROM \(ident: table) AS l WHERE (" + liveCondition + ") AND (\(unsafeRaw: anySet))"
+                "SELECT COUNT(*) AS \"n\" FROM \(unsafeRaw: live.liveRows(SQLText.identifier(table), dialect: dialect)) AS l WHERE (" + liveCondition + ") AND (\(unsafeRaw: anySet))"
             ).first()!.decode(column: "n", as: Int.self)
             if liveRows > 0 {
-                try await connection.raw("UPDATE \(ident: table) AS l SET \(unsafeRaw: erase) WHERE " + liveCondition).run()
+                try await connection.raw("UPDATE \(unsafeRaw: live.liveRows(SQLText.identifier(table), dialect: dialect)) AS l SET \(unsafeRaw: erase) WHERE " + liveCondition).run()
             }
             // Read after the triggers ran (PostgreSQL may have renumbered the transaction).
             let event = try await self.eventTransactionID(dialect: dialect, on: connection)

@@ -25,7 +25,8 @@ extension PostgreSQLDialect {
                 SELECT n.nspname::text AS "schema",
                        c.relkind = 'r' AND NOT c.relispartition
                        AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid OR i.inhparent = c.oid)
-                       AS "per_statement"
+                       AS "per_statement",
+                       c.relkind = 'p' AS "partitioned"
                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                 WHERE c.oid = CAST(pg_catalog.to_regclass(\(bind: regclass)) AS oid) AND c.relkind IN ('r', 'p')
                 """
@@ -33,6 +34,7 @@ extension PostgreSQLDialect {
         else { return nil }
         let schema = try relation.decode(column: "schema", as: String.self)
         let perStatement = try relation.decode(column: "per_statement", as: Bool.self)
+        let partitioned = try relation.decode(column: "partitioned", as: Bool.self)
         let rows = try await database.raw(
             """
             SELECT a.attname::text AS "name", format_type(a.atttypid, a.atttypmod) AS "type", a.attnotnull AS "not_null",
@@ -82,7 +84,7 @@ extension PostgreSQLDialect {
                 isIdentityAlways: try row.decode(column: "identity_always", as: Bool.self)
             )
         }
-        return TableDescription(schema: schema, name: table, columns: columns, versionsUpdatesPerStatement: perStatement)
+        return TableDescription(schema: schema, name: table, columns: columns, versionsUpdatesPerStatement: perStatement, isPartitioned: partitioned)
     }
 
     static var failedStatementAbortsTransaction: Bool { true }
