@@ -24,7 +24,7 @@ extension PostgreSQLDialect {
     func function(_ plan: VersioningPlan) -> String {
         let v = Variables(plan, self.configuration)
         let (old, new) = (v.qualified("v_old"), v.qualified("v_new"))
-        let keyChanged = plan.primaryKey.map { self.keyDiffers(old, new, $0) }.joined(separator: " OR ")
+        let keyChanged = self.keyChanged(old, new, plan)
         let updateSources = VersionRowSources(row: Self.column(of: new), before: Self.column(of: old), transactionID: v.tx)
         // NEW and OLD are copied to labelled variables: a user column named "new" or "old"
         // would otherwise capture `NEW."c"` in a query on the version table.
@@ -51,8 +51,7 @@ extension PostgreSQLDialect {
             block.line("END IF;")
             // An UPDATE that changed no versioned value writes nothing (the row-level update
             // trigger has no `WHEN` clause: see ``rowColumnsTrigger``).
-            let row = { (reference: String) in plan.columns.map(Self.column(of: reference)).joined(separator: ", ") }
-            block.line("IF TG_OP = 'UPDATE' AND pg_catalog.record_image_eq(ROW(\(row(old))), ROW(\(row(new)))) THEN")
+            block.line("IF TG_OP = 'UPDATE' AND \(self.sameVersionedValues(old, new, plan)) THEN")
             block.indent { $0.line("RETURN NULL;") }
             block.line("END IF;")
             block.append(self.prologue(plan, v))

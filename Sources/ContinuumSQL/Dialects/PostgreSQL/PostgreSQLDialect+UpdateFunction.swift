@@ -92,8 +92,6 @@ extension PostgreSQLDialect {
     /// pairing then finds no pair, and the key-move path runs).
     private func singleRowUpdate(_ plan: VersioningPlan, _ rows: TransitionTables, _ v: Variables) -> SQLBlock {
         let (old, new) = (v.qualified("v_old"), v.qualified("v_new"))
-        let keyChanged = plan.primaryKey.map { self.keyDiffers(old, new, $0) }.joined(separator: " OR ")
-        let columns = { (reference: String) in plan.columns.map(Self.column(of: reference)).joined(separator: ", ") }
         let sources = VersionRowSources(row: Self.column(of: new), before: Self.column(of: old), transactionID: v.tx)
         let live = VersionRowSources(row: { rows.newValue($0, transitionRow: new) }, before: Self.column(of: old), transactionID: v.tx)
         let liveRow = "(SELECT) AS z LEFT JOIN \(rows.table) AS l ON \(rows.liveJoin(new))"
@@ -102,9 +100,9 @@ extension PostgreSQLDialect {
             block.indent { block in
                 block.line("SELECT * INTO v_new FROM \(Self.newRows);")
                 block.line("SELECT * INTO v_old FROM \(Self.oldRows);")
-                block.line("IF NOT (\(keyChanged)) THEN")
+                block.line("IF NOT (\(self.keyChanged(old, new, plan))) THEN")
                 block.indent { block in
-                    block.line("IF NOT pg_catalog.record_image_eq(ROW(\(columns(old))), ROW(\(columns(new)))) THEN")
+                    block.line("IF NOT \(self.sameVersionedValues(old, new, plan)) THEN")
                     block.indent { block in
                         block.append(self.prologue(plan, v))
                         block.append(self.closeAndWrite(plan, new, .update, sources, v, mergingFrom: (liveRow, live)))

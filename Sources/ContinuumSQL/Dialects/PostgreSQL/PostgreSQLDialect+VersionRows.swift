@@ -205,12 +205,11 @@ extension PostgreSQLDialect {
         }
     }
 
-    /// Whether a row of the table (of a partitioned table: of any partition; of an inheritance
-    /// parent: its own, not its children's) holds `row`'s key.
+    /// Whether a row of the table (of a partitioned table: of any partition; of any other, its
+    /// own, not an inheritance child's: ``TableDescription/liveRows(_:dialect:)``) holds `row`'s key.
     func keyHeld(_ plan: VersioningPlan, _ row: String) -> String {
-        let table = Self.literal(self.qualified(plan.table.name))
-        return "EXISTS (SELECT 1 FROM \(self.qualified(plan.table.name)) AS l WHERE \(plan.keyMatch(row, alias: "l")) "
-            + "AND (l.tableoid = \(table)::regclass OR (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = \(table)::regclass) = 'p'))"
+        let rows = plan.table.liveRows(self.qualified(plan.table.name), dialect: .postgresql)
+        return "EXISTS (SELECT 1 FROM \(rows) AS l WHERE \(plan.keyMatch(row, alias: "l")))"
     }
 
     /// The row `row` appears under its key, by the key's open version (read first: a new key

@@ -207,6 +207,18 @@ struct PostgreSQLDialect: Dialect {
         self.differs(a, b, [column])
     }
 
+    /// Whether rows `a` and `b` hold the same values in every versioned column (the negation of
+    /// ``differs(_:_:_:)``, without the `NOT`).
+    func sameVersionedValues(_ a: String, _ b: String, _ plan: VersioningPlan) -> String {
+        let row = { (reference: String) in plan.columns.map { "\(reference).\(SQLText.identifier($0.name))" }.joined(separator: ", ") }
+        return "pg_catalog.record_image_eq(ROW(\(row(a))), ROW(\(row(b))))"
+    }
+
+    /// Whether the key of row `old` differs from row `new`'s (``keyDiffers(_:_:_:)`` per column).
+    func keyChanged(_ old: String, _ new: String, _ plan: VersioningPlan) -> String {
+        plan.primaryKey.map { self.keyDiffers(old, new, $0) }.joined(separator: " OR ")
+    }
+
     /// `a` and `b` are comma-separated expressions, compared as one row image.
     func differs(_ a: String, _ b: String) -> String {
         "NOT pg_catalog.record_image_eq(ROW(\(a)), ROW(\(b)))"
